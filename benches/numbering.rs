@@ -1,0 +1,262 @@
+//! Tickets opened per second at 1, 16 and 64 concurrent callers, on SQLite
+//! and PostgreSQL, beside each database's own ceiling for the same work:
+//! for PostgreSQL `pgbench` running the same transaction
+//! (benches/open_ticket.pgbench) at the same concurrency; for SQLite one
+//! connection running the same statements back to back (SQLite has one
+//! writer at a time, so concurrency cannot raise its ceiling).
+//!
+//! Run: `cargo bench --bench numbering` (PostgreSQL from TEST_DATABASE_URL,
+//! default postgres://postgres@127.0.0.1:5432/postgres; BENCH_SECONDS per
+//! point, default 5).
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono_tz::Tz;
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{BigInt, Integer};
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use ticketbot::clock::SystemClock;
+use ticketbot::config::DatabaseConfig;
+use ticketbot::db::{DatabaseUrl, Db, migrate};
+use ticketbot::domain::{ContentKind, Direction};
+use ticketbot::models::{MessageDraft, UserProfile};
+use ticketbot::service::TicketService;
+
+const CALLERS: [usize; 3] = [1, 16, 64];
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let span = Duration::from_secs(seconds);
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    println!("tickets opened per second, {seconds} s per point");
+    println!(
+        "{:<9} {:>7} {:>12} {:>12} {:>7}",
+        "backend", "callers", "ticketbot/s", "ceiling/s", "ratio"
+    );
+
+    for callers in CALLERS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bench.db");
+        let app = app_rate(&format!("sqlite://{}", path.display()), callers, span).await;
+        let ceiling_path = dir.path().join("ceiling.db");
+        let ceiling = sqlite_ceiling(&format!("sqlite://{}", ceiling_path.display()), span).await;
+        report("sqlite", callers, app, ceiling);
+    }
+    for callers in CALLERS {
+        let app_db = PgDatabase::create(&admin).await;
+        let app = app_rate(&app_db.url, callers, span).await;
+        app_db.drop_it().await;
+        let ceiling_db = PgDatabase::create(&admin).await;
+        let ceiling = pgbench_ceiling(&ceiling_db.url, callers, span).await;
+        ceiling_db.drop_it().await;
+        report("postgres", callers, app, ceiling);
+    }
+}
+
+fn report(backend: &str, callers: usize, app: f64, ceiling: f64) {
+    println!(
+        "{backend:<9} {callers:>7} {app:>12.0} {ceiling:>12.0} {:>7.2}",
+        app / ceiling
+    );
+}
+
+fn config(url: &str, callers: usize) -> DatabaseConfig {
+    DatabaseConfig {
+        url: DatabaseUrl::parse(url).expect("url"),
+        pool_size: callers.min(32),
+        connect_timeout: Duration::from_secs(5),
+        auto_migrate: true,
+    }
+}
+
+/// Runs `callers` tasks opening tickets through TicketService for `span`.
+async fn app_rate(url: &str, callers: usize, span: Duration) -> f64 {
+    let config = config(url, callers);
+    migrate::run_pending(&config).await.expect("migrate");
+    let service = TicketService::new(
+        Db::pool_only(&config).await.expect("pool"),
+        Arc::new(SystemClock),
+        Tz::UTC,
+    );
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + span;
+    let tasks: Vec<_> = (0..callers as i64)
+        .map(|caller| {
+            let (service, done) = (service.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut i = 0i64;
+                while Instant::now() < deadline {
+                    let user = caller * 1_000_000_000 + i;
+                    i += 1;
+                    service
+                        .open_or_append(&profile(user), &draft(user))
+                        .await
+                        .expect("open ticket");
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("caller");
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// One connection, the same statements as the app's transaction, back to back.
+async fn sqlite_ceiling(url: &str, span: Duration) -> f64 {
+    let config = config(url, 1);
+    migrate::run_pending(&config).await.expect("migrate");
+    let DatabaseUrl::Sqlite { path } = config.url else {
+        unreachable!()
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .unwrap();
+        let started = Instant::now();
+        let mut n = 0i64;
+        while started.elapsed() < span {
+            n += 1;
+            conn.immediate_transaction(|c| {
+                diesel::sql_query(
+                    "INSERT INTO users (id, username, first_name, last_name, language_code, created_at, updated_at) \
+                     VALUES (?, 'bench', 'Bench', NULL, 'en', '2026-11-21 12:00:00', '2026-11-21 12:00:00') \
+                     ON CONFLICT (id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, \
+                     last_name = excluded.last_name, language_code = excluded.language_code, updated_at = excluded.updated_at \
+                     RETURNING id",
+                )
+                .bind::<BigInt, _>(n)
+                .execute(c)?;
+                diesel::sql_query("SELECT id FROM tickets WHERE user_id = ? AND status = 'open' LIMIT 1")
+                    .bind::<BigInt, _>(n)
+                    .execute(c)?;
+                diesel::sql_query(
+                    "INSERT INTO daily_ticket_counters (day, last_value) VALUES ('2026-11-21', 1) \
+                     ON CONFLICT (day) DO UPDATE SET last_value = daily_ticket_counters.last_value + 1",
+                )
+                .execute(c)?;
+                diesel::sql_query(
+                    "INSERT INTO tickets (day, number, user_id, status, opened_at) VALUES ('2026-11-21', ?, ?, 'open', '2026-11-21 12:00:00')",
+                )
+                .bind::<Integer, _>(n as i32)
+                .bind::<BigInt, _>(n)
+                .execute(c)?;
+                diesel::sql_query(
+                    "INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, user_message_id, kind, text, created_at) \
+                     VALUES (last_insert_rowid(), 'from_user', ?, ?, 1, 'text', 'help', '2026-11-21 12:00:00')",
+                )
+                .bind::<BigInt, _>(n)
+                .bind::<BigInt, _>(n)
+                .execute(c)?;
+                diesel::QueryResult::Ok(())
+            })
+            .expect("ceiling transaction");
+        }
+        n as f64 / started.elapsed().as_secs_f64()
+    })
+    .await
+    .expect("ceiling thread")
+}
+
+async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
+    migrate::run_pending(&config(url, callers))
+        .await
+        .expect("migrate");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/open_ticket.pgbench");
+    let out = Command::new("pgbench")
+        .args(["-n", "-M", "prepared", "-f", script])
+        .args([
+            "-c",
+            &callers.to_string(),
+            "-j",
+            &callers.min(2).to_string(),
+        ])
+        .args(["-T", &span.as_secs().to_string()])
+        .arg(url)
+        .output()
+        .expect("pgbench must be installed (Debian: postgresql-client)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pgbench failed: {}{}",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("pgbench printed tps")
+}
+
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(admin: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let name = format!("ticketbot_bench_{}_{nanos}", std::process::id());
+        let mut conn = AsyncPgConnection::establish(admin)
+            .await
+            .expect("PostgreSQL reachable");
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create database");
+        let mut url = url::Url::parse(admin).expect("admin url");
+        url.set_path(&name);
+        Self {
+            admin: admin.into(),
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    async fn drop_it(self) {
+        let mut conn = AsyncPgConnection::establish(&self.admin)
+            .await
+            .expect("PostgreSQL reachable");
+        conn.batch_execute(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
+            .await
+            .expect("drop database");
+    }
+}
+
+fn profile(id: i64) -> UserProfile {
+    UserProfile {
+        id,
+        username: Some("bench".into()),
+        first_name: "Bench".into(),
+        last_name: None,
+        language_code: Some("en".into()),
+    }
+}
+
+fn draft(user: i64) -> MessageDraft {
+    MessageDraft {
+        direction: Direction::FromUser,
+        sender_id: user,
+        user_chat_id: user,
+        user_message_id: Some(1),
+        support_chat_id: None,
+        support_message_id: None,
+        kind: ContentKind::Text,
+        text: Some("help".into()),
+    }
+}

@@ -1,0 +1,126 @@
+//! Command line: `run` (default), `migrate status|up|down`, `doctor`.
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, StartError};
+use crate::config::Config;
+use crate::db::{doctor, migrate};
+
+#[derive(Debug, Parser)]
+#[command(name = "ticketbot", version, about = "Telegram support-ticket bot")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot (the default).
+    Run,
+    /// Show, apply or revert database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Check the database: reachable, migrated, expected tables, columns and
+    /// indexes, consistent ticket counters. Exits 1 if anything is wrong.
+    Doctor,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// List applied and pending migrations.
+    Status,
+    /// Apply every pending migration.
+    Up,
+    /// Revert the newest applied migration.
+    Down,
+}
+
+/// Runs a command; the result is the process exit code.
+pub async fn execute(command: Command, config: Config) -> u8 {
+    match command {
+        Command::Run => match run(config).await {
+            Ok(()) => 0,
+            Err(e) => {
+                // Reported once, as the one line an operator reads.
+                eprintln!("ticketbot: {e}");
+                e.exit_code()
+            }
+        },
+        Command::Migrate { action } => migrate_command(action, config).await,
+        Command::Doctor => doctor_command(config).await,
+    }
+}
+
+async fn run(config: Config) -> Result<(), StartError> {
+    App::build(config).await?.run_until_stopped().await
+}
+
+async fn migrate_command(action: MigrateAction, config: Config) -> u8 {
+    let db = &config.database;
+    let result = match action {
+        MigrateAction::Status => migrate::status(db).await,
+        MigrateAction::Up => migrate::run_pending(db).await,
+        MigrateAction::Down => migrate::revert_last(db).await,
+    };
+    let status = match result {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("ticketbot: {e}");
+            return 1;
+        }
+    };
+    println!("database: {}", db.url);
+    match action {
+        MigrateAction::Up if status.changed.is_empty() => println!("nothing to apply"),
+        MigrateAction::Up => status.changed.iter().for_each(|m| println!("applied {m}")),
+        MigrateAction::Down if status.changed.is_empty() => println!("nothing to revert"),
+        MigrateAction::Down => status.changed.iter().for_each(|m| println!("reverted {m}")),
+        MigrateAction::Status => {}
+    }
+    for m in &status.applied {
+        println!("[x] {m}");
+    }
+    for m in &status.pending {
+        println!("[ ] {m}");
+    }
+    for v in &status.unknown {
+        println!("[?] {v} (not in this binary: applied by a newer ticketbot)");
+    }
+    println!(
+        "{} applied, {} pending",
+        status.applied.len(),
+        status.pending.len()
+    );
+    0
+}
+
+async fn doctor_command(config: Config) -> u8 {
+    match doctor::examine(&config.database).await {
+        Err(e) => {
+            println!("FAIL {e}");
+            1
+        }
+        Ok(report) => {
+            println!("database: {}", report.target);
+            println!(
+                "schema version: {}",
+                report.schema_version.as_deref().unwrap_or("(none)")
+            );
+            for line in &report.passed {
+                println!("ok   {line}");
+            }
+            for line in &report.problems {
+                println!("FAIL {line}");
+            }
+            if report.is_healthy() {
+                println!("healthy");
+                0
+            } else {
+                println!("{} problem(s)", report.problems.len());
+                1
+            }
+        }
+    }
+}

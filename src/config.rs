@@ -1,0 +1,342 @@
+//! Configuration, read once at start-up from the environment (and `.env`).
+//!
+//! Variables:
+//! - `TELOXIDE_TOKEN`      bot token from @BotFather; required by `run`.
+//! - `TELOXIDE_API_URL`    Bot API base URL (default: Telegram's).
+//! - `SUPPORT_CHAT_ID`     the staff group's chat id; required by `run`.
+//! - `DATABASE_URL`        `sqlite://PATH` or `postgres://…` (default `sqlite://data/ticketbot.db`).
+//! - `DATABASE_POOL_SIZE`  connections in the pool (default 10).
+//! - `DATABASE_CONNECT_TIMEOUT` seconds to keep retrying an unreachable database at start-up (default 30).
+//! - `AUTO_MIGRATE`        run pending migrations before starting (default `true`).
+//! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
+//! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
+//! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use crate::db::url::DatabaseUrl;
+use crate::secret::Secret;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
+
+/// A configuration problem: one line naming the variable, never its value
+/// when the value may be secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is not set: {hint}")]
+    Missing {
+        var: &'static str,
+        hint: &'static str,
+    },
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub pool_size: usize,
+    pub connect_timeout: Duration,
+    pub auto_migrate: bool,
+}
+
+/// What the Telegram side needs; only `run` requires it.
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    pub token: Secret,
+    pub api_url: Option<url::Url>,
+    pub support_chat_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub ticket_timezone: Tz,
+    pub http_addr: SocketAddr,
+    pub admin_ids: Vec<i64>,
+    token: Option<Secret>,
+    api_url: Option<url::Url>,
+    support_chat_id: Option<i64>,
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is the operator's error.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError::Invalid {
+                    var: ".env",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from any variable source, so tests need no
+    /// process-global environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let raw_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let url = DatabaseUrl::parse(&raw_url).map_err(|e| ConfigError::Invalid {
+            var: "DATABASE_URL",
+            reason: e.to_string(),
+        })?;
+
+        let pool_size = parse_or("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 10usize)?;
+        if pool_size == 0 || pool_size > 1000 {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_POOL_SIZE",
+                reason: format!("{pool_size} is outside 1..=1000"),
+            });
+        }
+        let connect_secs = parse_or(
+            "DATABASE_CONNECT_TIMEOUT",
+            get("DATABASE_CONNECT_TIMEOUT"),
+            30u64,
+        )?;
+        let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
+
+        let ticket_timezone = match get("TICKET_TIMEZONE") {
+            None => Tz::UTC,
+            Some(name) => name.parse::<Tz>().map_err(|_| ConfigError::Invalid {
+                var: "TICKET_TIMEZONE",
+                reason: format!("{name:?} is not an IANA time zone name (e.g. Europe/Berlin)"),
+            })?,
+        };
+        let http_addr = parse_or(
+            "HTTP_ADDR",
+            get("HTTP_ADDR"),
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+        )?;
+        let admin_ids = match get("ADMIN_IDS") {
+            None => Vec::new(),
+            Some(list) => {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                            ConfigError::Invalid {
+                                var: "ADMIN_IDS",
+                                reason: format!("{s:?} is not a Telegram user id"),
+                            }
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+        };
+
+        let token = get("TELOXIDE_TOKEN").map(Secret::new);
+        if let Some(token) = &token {
+            validate_token(token)?;
+        }
+        let api_url = match get("TELOXIDE_API_URL") {
+            None => None,
+            Some(raw) => Some(
+                url::Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| ConfigError::Invalid {
+                        var: "TELOXIDE_API_URL",
+                        reason: "expected an http(s) URL such as https://api.telegram.org".into(),
+                    })?,
+            ),
+        };
+        let support_chat_id =
+            match get("SUPPORT_CHAT_ID") {
+                None => None,
+                Some(raw) => Some(raw.parse::<i64>().ok().filter(|id| *id != 0).ok_or_else(
+                    || ConfigError::Invalid {
+                        var: "SUPPORT_CHAT_ID",
+                        reason: format!(
+                            "{raw:?} is not a chat id (a group's id looks like -1001234567890)"
+                        ),
+                    },
+                )?),
+            };
+
+        Ok(Self {
+            database: DatabaseConfig {
+                url,
+                pool_size,
+                connect_timeout: Duration::from_secs(connect_secs),
+                auto_migrate,
+            },
+            ticket_timezone,
+            http_addr,
+            admin_ids,
+            token,
+            api_url,
+            support_chat_id,
+        })
+    }
+
+    /// The Telegram settings `run` cannot start without.
+    pub fn bot(&self) -> Result<BotConfig, ConfigError> {
+        let token = self.token.clone().ok_or(ConfigError::Missing {
+            var: "TELOXIDE_TOKEN",
+            hint: "set it to the token @BotFather gave you",
+        })?;
+        let support_chat_id = self.support_chat_id.ok_or(ConfigError::Missing {
+            var: "SUPPORT_CHAT_ID",
+            hint: "set it to the id of the staff group (see README: finding SUPPORT_CHAT_ID)",
+        })?;
+        Ok(BotConfig {
+            token,
+            api_url: self.api_url.clone(),
+            support_chat_id,
+        })
+    }
+}
+
+/// A token looks like `123456789:AA…`; checking the shape catches a pasted
+/// URL or a stray quote early. The message never includes the value.
+fn validate_token(token: &Secret) -> Result<(), ConfigError> {
+    let ok = token.expose().split_once(':').is_some_and(|(id, key)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && key.len() >= 20
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            var: "TELOXIDE_TOKEN",
+            reason: "not a bot token (expected the form 123456789:AA… from @BotFather)".into(),
+        })
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    var: &'static str,
+    raw: Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+            var,
+            reason: format!("{raw:?} is not a valid value"),
+        }),
+    }
+}
+
+fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            var,
+            reason: format!("{other:?} is not true or false"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    fn var_of(err: ConfigError) -> &'static str {
+        match err {
+            ConfigError::Missing { var, .. } | ConfigError::Invalid { var, .. } => var,
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = load(&[]).unwrap();
+        assert_eq!(
+            c.database.url,
+            DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap()
+        );
+        assert_eq!(c.database.pool_size, 10);
+        assert!(c.database.auto_migrate);
+        assert_eq!(c.ticket_timezone, Tz::UTC);
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
+        assert!(c.admin_ids.is_empty());
+    }
+
+    #[test]
+    fn run_needs_token_then_chat() {
+        assert_eq!(
+            var_of(load(&[]).unwrap().bot().unwrap_err()),
+            "TELOXIDE_TOKEN"
+        );
+        let c = load(&[("TELOXIDE_TOKEN", TOKEN)]).unwrap();
+        assert_eq!(var_of(c.bot().unwrap_err()), "SUPPORT_CHAT_ID");
+        let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1001")]).unwrap();
+        assert_eq!(c.bot().unwrap().support_chat_id, -1001);
+    }
+
+    #[test]
+    fn each_bad_variable_is_named() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x/y"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "many"),
+            ("DATABASE_CONNECT_TIMEOUT", "-1"),
+            ("AUTO_MIGRATE", "maybe"),
+            ("TICKET_TIMEZONE", "Mars/Olympus"),
+            ("HTTP_ADDR", "localhost"),
+            ("ADMIN_IDS", "1,two"),
+            ("TELOXIDE_TOKEN", "not-a-token"),
+            ("TELOXIDE_API_URL", "ftp://x"),
+            ("SUPPORT_CHAT_ID", "general"),
+        ];
+        for (var, value) in cases {
+            let err = load(&[(var, value)]).unwrap_err();
+            assert_eq!(var_of(err.clone()), var, "{var}={value} gave {err}");
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn token_never_printed() {
+        let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1")]).unwrap();
+        let shown = format!("{c:?} {:?}", c.bot().unwrap());
+        assert!(!shown.contains("AAHdqTcv"), "{shown}");
+        let bad = format!(
+            "{}",
+            load(&[("TELOXIDE_TOKEN", "123:short-secret")]).unwrap_err()
+        );
+        assert!(!bad.contains("short-secret"), "{bad}");
+    }
+
+    #[test]
+    fn admin_ids_and_zone() {
+        let c = load(&[
+            ("ADMIN_IDS", " 1, 22 ,333"),
+            ("TICKET_TIMEZONE", "Asia/Tokyo"),
+        ])
+        .unwrap();
+        assert_eq!(c.admin_ids, vec![1, 22, 333]);
+        assert_eq!(c.ticket_timezone, chrono_tz::Asia::Tokyo);
+    }
+}

@@ -1,0 +1,105 @@
+//! Database start-up: open or wait for the database, migrate it on a
+//! dedicated connection, then build the application pool.
+
+pub mod doctor;
+pub mod migrate;
+mod pool;
+mod reach;
+mod sqlite_file;
+pub mod url;
+
+use std::sync::Arc;
+
+use crate::config::DatabaseConfig;
+pub use pool::{PgPool, SqliteConn, SqlitePool};
+pub use url::{Backend, DatabaseUrl};
+
+/// The application's database: a pool for one of the two backends.
+#[derive(Clone)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite {
+        pool: SqlitePool,
+        /// SQLite has one writer at a time. Queueing this process's writers
+        /// here (FIFO) keeps them out of SQLite's sleep-and-retry busy
+        /// handler, which is only needed against other processes.
+        write_lock: Arc<tokio::sync::Mutex<()>>,
+    },
+}
+
+/// Start-up and pool failures. Every message names the database by
+/// [`DatabaseUrl`]'s `Display`: host and port or file, never the password.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot reach {target} (gave up after {waited_secs} s): {reason}")]
+    Unreachable {
+        target: String,
+        waited_secs: u64,
+        reason: String,
+    },
+    #[error("cannot open {target}: {reason}")]
+    Open { target: String, reason: String },
+    #[error("migrating {target} failed: {reason}")]
+    Migration { target: String, reason: String },
+    #[error(
+        "{count} migration(s) pending on {target} and AUTO_MIGRATE is off: run `ticketbot migrate up` first"
+    )]
+    PendingMigrations { target: String, count: usize },
+    #[error("database pool: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl Db {
+    /// The start-up sequence `run` uses: reach the database (retrying for
+    /// `connect_timeout`), migrate or check migrations, then build the pool.
+    pub async fn start(config: &DatabaseConfig) -> Result<Self, DbError> {
+        let status = if config.auto_migrate {
+            migrate::run_pending(config).await?
+        } else {
+            migrate::status(config).await?
+        };
+        if !status.pending.is_empty() {
+            return Err(DbError::PendingMigrations {
+                target: config.url.to_string(),
+                count: status.pending.len(),
+            });
+        }
+        Self::pool_only(config).await
+    }
+
+    /// Builds the pool without touching migrations (tools and tests that
+    /// migrated already).
+    pub async fn pool_only(config: &DatabaseConfig) -> Result<Self, DbError> {
+        match &config.url {
+            DatabaseUrl::Postgres { .. } => Ok(Self::Postgres(pool::postgres(config).await?)),
+            DatabaseUrl::Sqlite { path } => Ok(Self::Sqlite {
+                pool: pool::sqlite(path, config).await?,
+                write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            }),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite { .. } => Backend::Sqlite,
+        }
+    }
+}
+
+/// Removes the password from a driver's error text, in case a driver ever
+/// echoes its connection string.
+pub(crate) fn scrub(text: String, url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Postgres { url, .. } => match ::url::Url::parse(url.expose()) {
+            Ok(parsed) => match parsed.password().filter(|p| !p.is_empty()) {
+                Some(pw) => text.replace(pw, "***"),
+                None => text,
+            },
+            Err(_) => text,
+        },
+        DatabaseUrl::Sqlite { .. } => text,
+    }
+}

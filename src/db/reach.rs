@@ -1,0 +1,51 @@
+//! Reaching PostgreSQL at start-up: a database that is still booting (as in
+//! docker-compose) is waited for, with backoff, for a bounded time.
+
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::{DatabaseUrl, DbError, scrub};
+
+/// Connects, retrying with exponential backoff (0.1 s doubling to 2 s) until
+/// `timeout` has passed; then fails naming the host, never the password.
+pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
+    let DatabaseUrl::Postgres { url: raw, .. } = url else {
+        return Err(DbError::Open {
+            target: url.to_string(),
+            reason: "not a postgres URL".into(),
+        });
+    };
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match AsyncPgConnection::establish(raw.expose()).await {
+            Ok(conn) => return Ok(conn),
+            Err(e) => {
+                let reason = scrub(e.to_string(), url);
+                if started.elapsed() + delay > timeout || is_permanent(&reason) {
+                    return Err(DbError::Unreachable {
+                        target: url.to_string(),
+                        waited_secs: started.elapsed().as_secs(),
+                        reason,
+                    });
+                }
+                tracing::warn!(database = %url, %reason, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// Errors that waiting will not cure: report them at once.
+fn is_permanent(reason: &str) -> bool {
+    [
+        "password authentication failed",
+        "does not exist",
+        "invalid connection string",
+        "no pg_hba.conf entry",
+    ]
+    .iter()
+    .any(|s| reason.contains(s))
+}

@@ -1,0 +1,150 @@
+//! Rows as diesel reads and writes them. Timestamps are UTC.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::domain::{ContentKind, Direction, TicketRef, TicketStatus};
+use crate::schema::{staff, ticket_messages, tickets, users};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: Option<String>,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub language_code: Option<String>,
+    pub banned_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Who a Telegram user says they are; refreshed on every message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    pub id: i64,
+    pub username: Option<String>,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub language_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = staff, primary_key(user_id))]
+pub struct Staff {
+    pub user_id: i64,
+    pub username: Option<String>,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub number: i32,
+    pub user_id: i64,
+    pub status: TicketStatus,
+    pub opened_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    pub assignee_id: Option<i64>,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub support_message_id: Option<i32>,
+    pub support_thread_id: Option<i32>,
+}
+
+impl Ticket {
+    pub fn reference(&self) -> TicketRef {
+        TicketRef {
+            day: self.day,
+            number: self.number,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status == TicketStatus::Open
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct NewTicket {
+    pub day: NaiveDate,
+    pub number: i32,
+    pub user_id: i64,
+    pub status: TicketStatus,
+    pub opened_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = ticket_messages)]
+pub struct TicketMessage {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub direction: Direction,
+    pub sender_id: i64,
+    pub user_chat_id: i64,
+    pub user_message_id: Option<i32>,
+    pub support_chat_id: Option<i64>,
+    pub support_message_id: Option<i32>,
+    pub kind: ContentKind,
+    pub text: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+}
+
+/// A message to file on a ticket. The ticket and time are filled in by the
+/// service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageDraft {
+    pub direction: Direction,
+    pub sender_id: i64,
+    pub user_chat_id: i64,
+    pub user_message_id: Option<i32>,
+    pub support_chat_id: Option<i64>,
+    pub support_message_id: Option<i32>,
+    pub kind: ContentKind,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ticket_messages)]
+pub struct NewTicketMessage<'a> {
+    pub ticket_id: i64,
+    pub direction: Direction,
+    pub sender_id: i64,
+    pub user_chat_id: i64,
+    pub user_message_id: Option<i32>,
+    pub support_chat_id: Option<i64>,
+    pub support_message_id: Option<i32>,
+    pub kind: ContentKind,
+    pub text: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+impl<'a> NewTicketMessage<'a> {
+    pub fn from_draft(ticket_id: i64, draft: &'a MessageDraft, at: NaiveDateTime) -> Self {
+        Self {
+            ticket_id,
+            direction: draft.direction,
+            sender_id: draft.sender_id,
+            user_chat_id: draft.user_chat_id,
+            user_message_id: draft.user_message_id,
+            support_chat_id: draft.support_chat_id,
+            support_message_id: draft.support_message_id,
+            kind: draft.kind,
+            text: draft.text.as_deref(),
+            created_at: at,
+        }
+    }
+}
+
+/// One line of the open-tickets list: the ticket and who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenTicketRow {
+    pub ticket: Ticket,
+    pub user: User,
+    pub assignee: Option<Staff>,
+}

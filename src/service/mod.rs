@@ -1,0 +1,10 @@
+//! Business operations over the data layer. The service owns the clock and
+//! the ticket time zone, picks the backend, and turns storage outcomes into
+//! results callers act on.
+
+mod dispatch;
+mod error;
+mod tickets;
+
+pub use error::ServiceError;
+pub use tickets::{OpenTicketsPage, TicketService};

@@ -1,0 +1,10 @@
+//! One integration-test binary (one link step). Every test gets its own
+//! database: a fresh SQLite file, or a fresh PostgreSQL database that is
+//! dropped afterwards. Telegram is never reached.
+
+mod support;
+
+mod cli;
+mod migrations;
+mod numbering;
+mod tickets;

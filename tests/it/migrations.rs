@@ -1,0 +1,172 @@
+//! `ticketbot migrate` and `ticketbot doctor`, run as the operator runs them.
+
+use std::process::{Command, Output};
+
+use crate::support::{Kind, TestDb, on_both_backends};
+
+on_both_backends!(
+    migrate_status_up_down,
+    doctor_healthy_then_dropped_column,
+    doctor_low_counter
+);
+
+pub fn ticketbot(db_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ticketbot"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .env("DATABASE_CONNECT_TIMEOUT", "5")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run ticketbot")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn migrate_status_up_down(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    let status = ticketbot(&db.url, &["migrate", "status"]);
+    assert!(status.status.success(), "{status:?}");
+    assert!(
+        stdout(&status).contains("[ ] 2026-11-21-000001_initial"),
+        "{}",
+        stdout(&status)
+    );
+    assert!(stdout(&status).contains("0 applied, 1 pending"));
+
+    let up = ticketbot(&db.url, &["migrate", "up"]);
+    assert!(up.status.success(), "{up:?}");
+    assert!(
+        stdout(&up).contains("applied 2026-11-21-000001_initial"),
+        "{}",
+        stdout(&up)
+    );
+    let again = ticketbot(&db.url, &["migrate", "up"]);
+    assert!(stdout(&again).contains("nothing to apply"));
+
+    let down = ticketbot(&db.url, &["migrate", "down"]);
+    assert!(down.status.success(), "{down:?}");
+    assert!(
+        stdout(&down).contains("reverted 2026-11-21-000001_initial"),
+        "{}",
+        stdout(&down)
+    );
+    assert!(stdout(&down).contains("0 applied, 1 pending"));
+    // Reverted means gone: doctor now finds the tables missing.
+    let doctor = ticketbot(&db.url, &["doctor"]);
+    assert_eq!(doctor.status.code(), Some(1));
+    assert!(
+        stdout(&doctor).contains("table tickets is missing"),
+        "{}",
+        stdout(&doctor)
+    );
+}
+
+async fn doctor_healthy_then_dropped_column(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    assert!(ticketbot(&db.url, &["migrate", "up"]).status.success());
+    let healthy = ticketbot(&db.url, &["doctor"]);
+    assert!(healthy.status.success(), "{}", stdout(&healthy));
+    assert!(stdout(&healthy).contains("healthy"));
+    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000001_initial"));
+
+    db.execute("ALTER TABLE tickets DROP COLUMN first_response_at")
+        .await;
+    let sick = ticketbot(&db.url, &["doctor"]);
+    assert_eq!(sick.status.code(), Some(1), "{}", stdout(&sick));
+    assert!(
+        stdout(&sick).contains("FAIL column tickets.first_response_at is missing"),
+        "{}",
+        stdout(&sick)
+    );
+
+    db.execute("DROP INDEX tickets_status_opened").await;
+    let sicker = ticketbot(&db.url, &["doctor"]);
+    assert!(
+        stdout(&sicker).contains("FAIL index tickets_status_opened is missing"),
+        "{}",
+        stdout(&sicker)
+    );
+}
+
+async fn doctor_low_counter(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    assert!(ticketbot(&db.url, &["migrate", "up"]).status.success());
+    db.execute(
+        "INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'a', '2026-11-21 10:00:00', '2026-11-21 10:00:00');
+         INSERT INTO tickets (day, number, user_id, status, opened_at) VALUES ('2026-11-21', 3, 1, 'closed', '2026-11-21 10:00:00');
+         INSERT INTO daily_ticket_counters (day, last_value) VALUES ('2026-11-21', 2);",
+    )
+    .await;
+    let out = ticketbot(&db.url, &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("counter for 2026-11-21 is 2 but tickets up to #3 exist"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_migrators_on_one_empty_postgres_database() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let bin = env!("CARGO_BIN_EXE_ticketbot");
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(bin)
+                .args(["migrate", "up"])
+                .env_clear()
+                .env("DATABASE_URL", &db.url)
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect();
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "a migrator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let applied = outputs
+        .iter()
+        .filter(|o| stdout(o).contains("applied 2026-11-21-000001_initial"))
+        .count();
+    assert_eq!(applied, 1, "exactly one process applies the migration");
+    let doctor = ticketbot(&db.url, &["doctor"]);
+    assert!(doctor.status.success(), "{}", stdout(&doctor));
+}
+
+#[test]
+fn sqlite_file_is_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::sqlite();
+    let path = db.sqlite_path().unwrap();
+    assert!(
+        !path.parent().unwrap().exists(),
+        "folder made by ticketbot, not the test"
+    );
+    let out = ticketbot(&db.url, &["migrate", "up"]);
+    assert!(out.status.success(), "{out:?}");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "database file readable by its owner only");
+}
