@@ -7,7 +7,7 @@
 //!
 //! Run: `cargo bench --bench numbering` (PostgreSQL from TEST_DATABASE_URL,
 //! default postgres://postgres@127.0.0.1:5432/postgres; BENCH_SECONDS per
-//! point, default 5).
+//! measurement, default 5; BENCH_ROUNDS, default 3; BENCH_ONLY=sqlite, postgres or postgres:16 for a subset).
 
 use std::process::Command;
 use std::sync::Arc;
@@ -35,40 +35,79 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let span = Duration::from_secs(seconds);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    println!("tickets opened per second, {seconds} s per point");
+    println!(
+        "tickets opened per second: median of {rounds} rounds of {seconds} s, ticketbot then ceiling in each round"
+    );
     println!(
         "{:<9} {:>7} {:>12} {:>12} {:>7}",
         "backend", "callers", "ticketbot/s", "ceiling/s", "ratio"
     );
 
-    for callers in CALLERS {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("bench.db");
-        let app = app_rate(&format!("sqlite://{}", path.display()), callers, span).await;
-        let ceiling_path = dir.path().join("ceiling.db");
-        let ceiling = sqlite_ceiling(&format!("sqlite://{}", ceiling_path.display()), span).await;
-        report("sqlite", callers, app, ceiling);
+    // BENCH_ONLY=postgres:16 (or sqlite, or postgres) runs a subset.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wanted = |backend: &str, callers: usize| {
+        only.is_empty() || only == backend || only == format!("{backend}:{callers}")
+    };
+    for callers in CALLERS.into_iter().filter(|c| wanted("sqlite", *c)) {
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let app = app_rate(
+                &format!("sqlite://{}", dir.path().join("app.db").display()),
+                callers,
+                span,
+            )
+            .await;
+            let ceiling = sqlite_ceiling(
+                &format!("sqlite://{}", dir.path().join("ceiling.db").display()),
+                span,
+            )
+            .await;
+            samples.push((app, ceiling));
+        }
+        report("sqlite", callers, &samples);
     }
-    for callers in CALLERS {
-        let app_db = PgDatabase::create(&admin).await;
-        let app = app_rate(&app_db.url, callers, span).await;
-        app_db.drop_it().await;
-        let ceiling_db = PgDatabase::create(&admin).await;
-        let ceiling = pgbench_ceiling(&ceiling_db.url, callers, span).await;
-        ceiling_db.drop_it().await;
-        report("postgres", callers, app, ceiling);
+    for callers in CALLERS.into_iter().filter(|c| wanted("postgres", *c)) {
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            let app_db = PgDatabase::create(&admin).await;
+            let app = app_rate(&app_db.url, callers, span).await;
+            app_db.drop_it().await;
+            let ceiling_db = PgDatabase::create(&admin).await;
+            let ceiling = pgbench_ceiling(&ceiling_db.url, callers, span).await;
+            ceiling_db.drop_it().await;
+            samples.push((app, ceiling));
+        }
+        report("postgres", callers, &samples);
     }
 }
 
-fn report(backend: &str, callers: usize, app: f64, ceiling: f64) {
+/// Prints the medians of the rounds; app and ceiling alternate within each
+/// round, so both see the same machine load.
+fn report(backend: &str, callers: usize, samples: &[(f64, f64)]) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let app = median(samples.iter().map(|s| s.0).collect());
+    let ceiling = median(samples.iter().map(|s| s.1).collect());
+    let ratios: Vec<String> = samples
+        .iter()
+        .map(|(a, c)| format!("{:.2}", a / c))
+        .collect();
     println!(
-        "{backend:<9} {callers:>7} {app:>12.0} {ceiling:>12.0} {:>7.2}",
-        app / ceiling
+        "{backend:<9} {callers:>7} {app:>12.0} {ceiling:>12.0} {:>7.2}   rounds: {}",
+        app / ceiling,
+        ratios.join(" ")
     );
 }
-
 fn config(url: &str, callers: usize) -> DatabaseConfig {
     DatabaseConfig {
         url: DatabaseUrl::parse(url).expect("url"),
@@ -183,6 +222,8 @@ async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
             &callers.min(2).to_string(),
         ])
         .args(["-T", &span.as_secs().to_string()])
+        // ticketbot talks to PostgreSQL without TLS here; so must the ceiling.
+        .env("PGSSLMODE", "disable")
         .arg(url)
         .output()
         .expect("pgbench must be installed (Debian: postgresql-client)");

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::domain::{ContentKind, Direction, TicketRef, TicketStatus};
 use crate::schema::{staff, ticket_messages, tickets, users};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
@@ -29,8 +29,11 @@ pub struct UserProfile {
     pub language_code: Option<String>,
 }
 
+// `treat_none_as_default_value = false` on every insertable: a `None` then
+// binds NULL instead of writing `DEFAULT` into the SQL, so the statement text
+// never varies and diesel can cache its prepared statement.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = staff, primary_key(user_id))]
+#[diesel(table_name = staff, primary_key(user_id), treat_none_as_default_value = false)]
 pub struct Staff {
     pub user_id: i64,
     pub username: Option<String>,
@@ -39,7 +42,7 @@ pub struct Staff {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = tickets)]
 pub struct Ticket {
     pub id: i64,
@@ -110,7 +113,7 @@ pub struct MessageDraft {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ticket_messages)]
+#[diesel(table_name = ticket_messages, treat_none_as_default_value = false)]
 pub struct NewTicketMessage<'a> {
     pub ticket_id: i64,
     pub direction: Direction,

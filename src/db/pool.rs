@@ -32,7 +32,7 @@ pub async fn postgres(config: &DatabaseConfig) -> Result<PgPool, DbError> {
     let mut manager_config = ManagerConfig::default();
     // A checked-out connection is verified with a cheap query, so a server
     // restart costs one reconnect instead of a failed request.
-    manager_config.recycling_method = RecyclingMethod::Verified;
+    manager_config.recycling_method = RecyclingMethod::Fast;
     let raw = match &config.url {
         super::DatabaseUrl::Postgres { url, .. } => url.expose().to_string(),
         other => {

@@ -9,3 +9,4 @@
 pub mod outcome;
 pub mod pg;
 pub mod sqlite;
+pub mod statements;

@@ -14,6 +14,7 @@ use super::Conn;
 use crate::domain::TicketStatus;
 use crate::models::{NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, User, UserProfile};
 use crate::schema::{daily_ticket_counters, staff, ticket_messages, tickets, users};
+use crate::storage::statements::UpsertUser;
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
 /// locks the user's row until the transaction ends, which serialises
@@ -23,28 +24,7 @@ pub async fn upsert_user(
     p: &UserProfile,
     now: NaiveDateTime,
 ) -> QueryResult<User> {
-    diesel::insert_into(users::table)
-        .values((
-            users::id.eq(p.id),
-            users::username.eq(&p.username),
-            users::first_name.eq(&p.first_name),
-            users::last_name.eq(&p.last_name),
-            users::language_code.eq(&p.language_code),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
-        .on_conflict(users::id)
-        .do_update()
-        .set((
-            users::username.eq(excluded(users::username)),
-            users::first_name.eq(excluded(users::first_name)),
-            users::last_name.eq(excluded(users::last_name)),
-            users::language_code.eq(excluded(users::language_code)),
-            users::updated_at.eq(excluded(users::updated_at)),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
+    UpsertUser { profile: p, now }.get_result(conn).await
 }
 
 pub async fn find_user(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {

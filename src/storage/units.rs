@@ -7,10 +7,8 @@ use diesel::QueryResult;
 
 use super::Conn;
 use super::queries;
-use crate::domain::{Direction, TicketStatus};
-use crate::models::{
-    MessageDraft, NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile,
-};
+use crate::domain::Direction;
+use crate::models::{MessageDraft, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile};
 use crate::storage::outcome::{StatusChange, UserMessageOutcome};
 
 /// Files a user's message on their open ticket, opening one (with the day's
@@ -32,28 +30,24 @@ pub async fn file_user_message(
             if user.banned_at.is_some() {
                 return Ok(UserMessageOutcome::Banned { user });
             }
-            let (ticket, new_ticket) = match queries::open_ticket_of(conn, user.id).await? {
-                Some(ticket) => (ticket, false),
-                None => {
-                    let number = queries::next_daily_number(conn, day).await?;
-                    let new = NewTicket {
-                        day,
-                        number,
-                        user_id: user.id,
-                        status: TicketStatus::Open,
-                        opened_at: now,
-                    };
-                    (queries::insert_ticket(conn, &new).await?, true)
-                }
-            };
-            let message =
-                queries::insert_message(conn, &NewTicketMessage::from_draft(ticket.id, draft, now))
-                    .await?;
+            if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
+                let new = NewTicketMessage::from_draft(ticket.id, draft, now);
+                let message = queries::insert_message(conn, &new).await?;
+                return Ok(UserMessageOutcome::Filed {
+                    user,
+                    ticket,
+                    message,
+                    new_ticket: false,
+                });
+            }
+            // The number is taken last, as late in the transaction as it can
+            // be: every ticket of the day waits on the counter row after it.
+            let (ticket, message) = super::open_ticket(conn, day, user.id, draft, now).await?;
             Ok(UserMessageOutcome::Filed {
                 user,
                 ticket,
                 message,
-                new_ticket,
+                new_ticket: true,
             })
         }
     )
