@@ -170,3 +170,55 @@ fn sqlite_file_is_created_private() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "database file readable by its owner only");
 }
+
+/// Every pooled SQLite connection runs with WAL, a busy timeout and foreign
+/// keys on (each is off by default in SQLite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_pool_connections_have_their_pragmas() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::RunQueryDsl;
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    #[derive(QueryableByName)]
+    struct Timeout {
+        #[diesel(sql_type = BigInt)]
+        timeout: i64,
+    }
+    #[derive(QueryableByName)]
+    struct ForeignKeys {
+        #[diesel(sql_type = BigInt)]
+        foreign_keys: i64,
+    }
+
+    let db = TestDb::sqlite();
+    let ticketbot::db::Db::Sqlite { pool, .. } = db.start().await else {
+        unreachable!()
+    };
+    // Check out several at once so more than one connection is examined.
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(pool.get().await.unwrap());
+    }
+    for conn in &mut conns {
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(&mut **conn)
+            .await
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let t: Timeout = diesel::sql_query("PRAGMA busy_timeout")
+            .get_result(&mut **conn)
+            .await
+            .unwrap();
+        assert!(t.timeout >= 1000, "busy_timeout {}", t.timeout);
+        let fk: ForeignKeys = diesel::sql_query("PRAGMA foreign_keys")
+            .get_result(&mut **conn)
+            .await
+            .unwrap();
+        assert_eq!(fk.foreign_keys, 1);
+    }
+}
