@@ -66,6 +66,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbox_updates (update_id) {
+        update_id -> BigInt,
+        chat_id -> Nullable<BigInt>,
+        payload -> Text,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> BigInt,
+        chat_id -> BigInt,
+        payload -> Text,
+        ticket_id -> Nullable<BigInt>,
+        ticket_message_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        not_before -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        sent_message_id -> Nullable<Integer>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));

@@ -72,6 +72,34 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "edited_at",
         ],
     ),
+    (
+        "inbox_updates",
+        &[
+            "update_id",
+            "chat_id",
+            "payload",
+            "received_at",
+            "processed_at",
+            "error",
+        ],
+    ),
+    (
+        "outbox_messages",
+        &[
+            "id",
+            "chat_id",
+            "payload",
+            "ticket_id",
+            "ticket_message_id",
+            "created_at",
+            "not_before",
+            "attempts",
+            "sent_at",
+            "sent_message_id",
+            "failed_at",
+            "last_error",
+        ],
+    ),
 ];
 
 /// Named indexes the queries rely on for correctness or speed.
@@ -84,6 +112,8 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "ticket_messages_ticket",
     "ticket_messages_user_side",
     "ticket_messages_support_side",
+    "inbox_updates_pending",
+    "outbox_messages_pending",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

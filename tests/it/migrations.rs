@@ -31,41 +31,44 @@ async fn migrate_status_up_down(kind: Kind) {
     let Some(db) = TestDb::new(kind).await else {
         return;
     };
-    let status = ticketbot(&db.url, &["migrate", "status"]);
-    assert!(status.status.success(), "{status:?}");
+    let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
+    let status = out(&["migrate", "status"]);
+    assert!(status.contains("[ ] 2026-11-21-000001_initial"), "{status}");
     assert!(
-        stdout(&status).contains("[ ] 2026-11-21-000001_initial"),
-        "{}",
-        stdout(&status)
+        status.contains("[ ] 2026-11-21-000002_inbox_outbox"),
+        "{status}"
     );
-    assert!(stdout(&status).contains("0 applied, 1 pending"));
+    assert!(status.contains("0 applied, 2 pending"), "{status}");
 
-    let up = ticketbot(&db.url, &["migrate", "up"]);
-    assert!(up.status.success(), "{up:?}");
+    let up = out(&["migrate", "up"]);
+    assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(
-        stdout(&up).contains("applied 2026-11-21-000001_initial"),
-        "{}",
-        stdout(&up)
+        up.contains("applied 2026-11-21-000002_inbox_outbox"),
+        "{up}"
     );
-    let again = ticketbot(&db.url, &["migrate", "up"]);
-    assert!(stdout(&again).contains("nothing to apply"));
+    assert!(up.contains("2 applied, 0 pending"), "{up}");
+    assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
-    let down = ticketbot(&db.url, &["migrate", "down"]);
-    assert!(down.status.success(), "{down:?}");
+    let down = out(&["migrate", "down"]);
     assert!(
-        stdout(&down).contains("reverted 2026-11-21-000001_initial"),
-        "{}",
-        stdout(&down)
+        down.contains("reverted 2026-11-21-000002_inbox_outbox"),
+        "{down}"
     );
-    assert!(stdout(&down).contains("0 applied, 1 pending"));
-    // Reverted means gone: doctor now finds the tables missing.
+    assert!(down.contains("1 applied, 1 pending"), "{down}");
+    // Reverted means gone: doctor reports the pending migration and the
+    // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
+    let report = stdout(&doctor);
+    assert!(report.contains("FAIL 1 migration(s) pending"), "{report}");
     assert!(
-        stdout(&doctor).contains("table tickets is missing"),
-        "{}",
-        stdout(&doctor)
+        report.contains("FAIL table outbox_messages is missing"),
+        "{report}"
     );
+
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
+    assert!(out(&["doctor"]).contains("FAIL table tickets is missing"));
+    assert!(out(&["migrate", "down"]).contains("nothing to revert"));
 }
 
 async fn doctor_healthy_then_dropped_column(kind: Kind) {
@@ -76,7 +79,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000001_initial"));
+    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000002_inbox_outbox"));
 
     db.execute("ALTER TABLE tickets DROP COLUMN first_response_at")
         .await;
