@@ -89,8 +89,8 @@ async fn main() {
     }
 }
 
-/// Prints the medians of the rounds; app and ceiling alternate within each
-/// round, so both see the same machine load.
+/// Prints the medians of the rounds and the median of the per-round ratios;
+/// app and ceiling alternate within each round, so both see the same load.
 fn report(backend: &str, callers: usize, samples: &[(f64, f64)]) {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -111,7 +111,7 @@ fn report(backend: &str, callers: usize, samples: &[(f64, f64)]) {
 fn config(url: &str, callers: usize) -> DatabaseConfig {
     DatabaseConfig {
         url: DatabaseUrl::parse(url).expect("url"),
-        pool_size: callers.min(32),
+        pool_size: callers,
         connect_timeout: Duration::from_secs(5),
         auto_migrate: true,
     }

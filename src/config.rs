@@ -22,6 +22,20 @@ use crate::secret::Secret;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
 
+/// Every variable this module reads.
+const KNOWN_VARS: &[&str] = &[
+    "TELOXIDE_TOKEN",
+    "TELOXIDE_API_URL",
+    "SUPPORT_CHAT_ID",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_CONNECT_TIMEOUT",
+    "AUTO_MIGRATE",
+    "TICKET_TIMEZONE",
+    "HTTP_ADDR",
+    "ADMIN_IDS",
+];
+
 /// A configuration problem: one line naming the variable, never its value
 /// when the value may be secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,11 +83,33 @@ impl Config {
         match dotenvy::dotenv() {
             Ok(_) => {}
             Err(e) if e.not_found() => {}
+            // dotenvy's message quotes the whole offending line, which may
+            // hold the token or a password: report only where it is.
+            Err(dotenvy::Error::LineParse(_, index)) => {
+                return Err(ConfigError::Invalid {
+                    var: ".env",
+                    reason: format!(
+                        "a line cannot be parsed (at character {index}); quote values with spaces"
+                    ),
+                });
+            }
             Err(e) => {
                 return Err(ConfigError::Invalid {
                     var: ".env",
                     reason: e.to_string(),
                 });
+            }
+        }
+        // A variable that is set but not UTF-8 must not read as unset (a
+        // garbled DATABASE_URL would silently fall back to SQLite).
+        for (key, value) in std::env::vars_os() {
+            if let (Some(key), None) = (key.to_str(), value.to_str()) {
+                if let Some(var) = KNOWN_VARS.iter().find(|v| **v == key) {
+                    return Err(ConfigError::Invalid {
+                        var,
+                        reason: "the value is not valid UTF-8".into(),
+                    });
+                }
             }
         }
         Self::from_lookup(|k| std::env::var(k).ok())

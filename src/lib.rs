@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod fake_telegram;
 pub mod models;
 pub mod schema;
 pub mod secret;

@@ -1,7 +1,7 @@
 //! Diesel's view of the tables in `migrations/`. Written by hand, once for
 //! both backends: every column uses a SQL type both PostgreSQL and SQLite map
 //! to the same Rust type. `ticketbot doctor` checks a live database against
-//! `crate::db::doctor::EXPECTED_SCHEMA`, which must agree with this file.
+//! `crate::db::doctor::EXPECTED_COLUMNS`, which must agree with this file.
 
 diesel::table! {
     users (id) {

@@ -102,6 +102,13 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
+/// one-open-ticket index partial), or the rule silently goes.
+pub const EXPECTED_UNIQUE: &[(&str, bool)] = &[
+    ("tickets_day_number", false),
+    ("tickets_one_open_per_user", true),
+];
+
 /// Named indexes the queries rely on for correctness or speed.
 pub const EXPECTED_INDEXES: &[&str] = &[
     "tickets_day_number",
@@ -140,6 +147,16 @@ pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
         passed: Vec::new(),
         problems: Vec::new(),
     };
+    // Examining a file must not create it: a mistyped path is reported as
+    // missing, not turned into an empty database.
+    if let super::DatabaseUrl::Sqlite { path } = &config.url {
+        if !path.exists() {
+            return Err(DbError::Open {
+                target: config.url.to_string(),
+                reason: "the file does not exist".into(),
+            });
+        }
+    }
     let status = migrate::status(config).await?;
     report.passed.push("database reachable".into());
     report.schema_version = status.schema_version().map(str::to_string);
@@ -184,6 +201,8 @@ struct ColumnRow {
 struct IndexRow {
     #[diesel(sql_type = Text)]
     name: String,
+    #[diesel(sql_type = Text)]
+    definition: String,
 }
 
 #[derive(QueryableByName)]
@@ -201,12 +220,13 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
         Db::Postgres(_) => (
             "SELECT table_name::text AS table_name, column_name::text AS column_name \
              FROM information_schema.columns WHERE table_schema = current_schema()",
-            "SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = current_schema()",
+            "SELECT indexname::text AS name, indexdef::text AS definition \
+             FROM pg_indexes WHERE schemaname = current_schema()",
         ),
         Db::Sqlite { .. } => (
             "SELECT m.name AS table_name, p.name AS column_name \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
-            "SELECT name FROM sqlite_master WHERE type = 'index'",
+            "SELECT name, COALESCE(sql, '') AS definition FROM sqlite_master WHERE type = 'index'",
         ),
     };
     let columns = match load::<ColumnRow>(db, columns_sql).await {
@@ -239,10 +259,29 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
     }
     match load::<IndexRow>(db, indexes_sql).await {
         Ok(rows) => {
-            let have: BTreeSet<String> = rows.into_iter().map(|r| r.name).collect();
-            for index in EXPECTED_INDEXES.iter().filter(|i| !have.contains(**i)) {
+            let have: BTreeMap<String, String> = rows
+                .into_iter()
+                .map(|r| (r.name, r.definition.to_ascii_uppercase()))
+                .collect();
+            for index in EXPECTED_INDEXES.iter().filter(|i| !have.contains_key(**i)) {
                 schema_ok = false;
                 report.problems.push(format!("index {index} is missing"));
+            }
+            for (index, partial) in EXPECTED_UNIQUE {
+                let Some(definition) = have.get(*index) else {
+                    continue;
+                };
+                if !definition.contains("UNIQUE") || (*partial && !definition.contains("WHERE")) {
+                    schema_ok = false;
+                    let shape = if *partial {
+                        "a partial unique index"
+                    } else {
+                        "a unique index"
+                    };
+                    report.problems.push(format!(
+                        "index {index} is not {shape}: the rule it enforces is gone"
+                    ));
+                }
             }
         }
         Err(e) => {

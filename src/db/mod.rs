@@ -95,11 +95,41 @@ pub(crate) fn scrub(text: String, url: &DatabaseUrl) -> String {
     match url {
         DatabaseUrl::Postgres { url, .. } => match ::url::Url::parse(url.expose()) {
             Ok(parsed) => match parsed.password().filter(|p| !p.is_empty()) {
-                Some(pw) => text.replace(pw, "***"),
+                // The URL holds the password percent-encoded; a driver may
+                // print either form.
+                Some(pw) => {
+                    let decoded = ::url::form_urlencoded::parse(format!("x={pw}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default();
+                    let text = text.replace(pw, "***");
+                    if decoded.is_empty() {
+                        text
+                    } else {
+                        text.replace(&decoded, "***")
+                    }
+                }
                 None => text,
             },
             Err(_) => text,
         },
         DatabaseUrl::Sqlite { .. } => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_both_spellings_of_the_password() {
+        let url = DatabaseUrl::parse("postgres://bot:p%40ss%20word@db:5432/t").unwrap();
+        let text = "auth failed for p%40ss%20word / p@ss word at db:5432".to_string();
+        let clean = scrub(text, &url);
+        assert!(
+            !clean.contains("p%40ss") && !clean.contains("p@ss"),
+            "{clean}"
+        );
+        assert!(clean.contains("db:5432"));
     }
 }

@@ -19,10 +19,20 @@ pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgCon
     let started = Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {
-        match AsyncPgConnection::establish(raw.expose()).await {
-            Ok(conn) => return Ok(conn),
-            Err(e) => {
-                let reason = scrub(e.to_string(), url);
+        // Each attempt is bounded too: a host that drops packets would
+        // otherwise hold one attempt for the kernel's SYN timeout (minutes),
+        // and a server that accepts but never answers, forever.
+        let left = timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(100));
+        let attempt = tokio::time::timeout(left, AsyncPgConnection::establish(raw.expose())).await;
+        match attempt {
+            Ok(Ok(conn)) => return Ok(conn),
+            Ok(Err(_)) | Err(_) => {
+                let reason = match attempt {
+                    Ok(Err(e)) => scrub(e.to_string(), url),
+                    _ => format!("no answer within {} ms", left.as_millis()),
+                };
                 if started.elapsed() + delay > timeout || is_permanent(&reason) {
                     return Err(DbError::Unreachable {
                         target: url.to_string(),

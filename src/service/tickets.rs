@@ -41,7 +41,14 @@ impl TicketService {
     /// belongs to. Computed here, not by the database: PostgreSQL's
     /// `CURRENT_DATE` follows the session zone and SQLite's is UTC.
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().with_timezone(&self.zone).date_naive()
+        self.day_and_now().0
+    }
+
+    /// The ticket day and the UTC timestamp of one reading of the clock, so
+    /// a ticket opened at midnight gets a day and a time that agree.
+    fn day_and_now(&self) -> (NaiveDate, NaiveDateTime) {
+        let now = self.clock.now();
+        (now.with_timezone(&self.zone).date_naive(), now.naive_utc())
     }
 
     fn now(&self) -> NaiveDateTime {
@@ -55,7 +62,7 @@ impl TicketService {
         profile: &UserProfile,
         draft: &MessageDraft,
     ) -> Result<UserMessageOutcome, ServiceError> {
-        let (day, now) = (self.today(), self.now());
+        let (day, now) = self.day_and_now();
         on_db!(&self.db, write, |conn, layer| {
             Ok(layer::units::file_user_message(conn, profile, draft, day, now).await?)
         })

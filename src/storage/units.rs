@@ -60,12 +60,16 @@ pub async fn close(
     now: NaiveDateTime,
 ) -> QueryResult<StatusChange> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<StatusChange> {
+        let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
+            return Ok(StatusChange::NotFound);
+        };
+        // Take the user's lock, as file_user_message does: a message being
+        // filed on this ticket right now either lands before the close or
+        // waits and then opens a new ticket, never on the closed one.
+        queries::lock_user(conn, ticket.user_id).await?;
         Ok(match queries::close_ticket(conn, ticket_id, now).await? {
-            Some(ticket) => StatusChange::Changed(ticket),
-            None => match queries::find_ticket(conn, ticket_id).await? {
-                Some(ticket) => StatusChange::Unchanged(ticket),
-                None => StatusChange::NotFound,
-            },
+            Some(closed) => StatusChange::Changed(closed),
+            None => StatusChange::Unchanged(ticket),
         })
     })
     .await
@@ -76,12 +80,16 @@ pub async fn reopen(conn: &mut Conn, ticket_id: i64) -> QueryResult<StatusChange
         let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
             return Ok(StatusChange::NotFound);
         };
+        // Lock the user as file_user_message does, then read again: the
+        // user may have opened a new ticket, or someone else reopened this
+        // one, while we waited for the lock.
+        queries::lock_user(conn, ticket.user_id).await?;
+        let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
+            return Ok(StatusChange::NotFound);
+        };
         if ticket.is_open() {
             return Ok(StatusChange::Unchanged(ticket));
         }
-        // Lock the user as file_user_message does, then check: the user may
-        // have opened a new ticket since this one was closed.
-        queries::lock_user(conn, ticket.user_id).await?;
         if let Some(other) = queries::open_ticket_of(conn, ticket.user_id).await? {
             return Ok(StatusChange::UserHasOpenTicket(other));
         }

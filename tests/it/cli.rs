@@ -162,3 +162,23 @@ fn run_starts_on_the_sqlite_default_and_stops_on_sigterm() {
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains("AAHdqTcv"), "token leaked: {log}");
 }
+
+#[test]
+fn malformed_env_file_is_named_without_its_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=\"postgres://bot:s3cr3t-pw@db/t\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ticketbot"))
+        .args(["doctor"])
+        .env_clear()
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.starts_with("ticketbot: .env is invalid"), "{err}");
+    assert!(!err.contains("s3cr3t-pw"), "password leaked: {err}");
+}

@@ -91,6 +91,16 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
         stdout(&sick)
     );
 
+    db.execute(
+        "DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)",
+    )
+    .await;
+    let weak = stdout(&ticketbot(&db.url, &["doctor"]));
+    assert!(
+        weak.contains("FAIL index tickets_one_open_per_user is not a partial unique index"),
+        "{weak}"
+    );
+
     db.execute("DROP INDEX tickets_status_opened").await;
     let sicker = ticketbot(&db.url, &["doctor"]);
     assert!(
@@ -122,9 +132,16 @@ async fn doctor_low_counter(kind: Kind) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_migrators_on_one_empty_postgres_database() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
     let Some(db) = TestDb::postgres().await else {
         return;
     };
+    // Hold the migrators' advisory lock so both processes are surely
+    // running, connected and waiting at once before either may migrate.
+    let mut gate = AsyncPgConnection::establish(&db.url).await.unwrap();
+    gate.batch_execute("SELECT pg_advisory_lock(8388345093869036143)")
+        .await
+        .unwrap();
     let bin = env!("CARGO_BIN_EXE_ticketbot");
     let children: Vec<_> = (0..2)
         .map(|_| {
@@ -139,6 +156,32 @@ async fn two_migrators_on_one_empty_postgres_database() {
                 .expect("spawn")
         })
         .collect();
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .get_result(&mut gate)
+        .await
+        .unwrap();
+        if waiting.n == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both migrators should wait on the lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    gate.batch_execute("SELECT pg_advisory_unlock(8388345093869036143)")
+        .await
+        .unwrap();
     let outputs: Vec<Output> = children
         .into_iter()
         .map(|c| c.wait_with_output().expect("wait"))
@@ -154,9 +197,28 @@ async fn two_migrators_on_one_empty_postgres_database() {
         .iter()
         .filter(|o| stdout(o).contains("applied 2026-11-21-000001_initial"))
         .count();
-    assert_eq!(applied, 1, "exactly one process applies the migration");
+    assert_eq!(applied, 1, "exactly one process applies the migrations");
+    let idle = outputs
+        .iter()
+        .filter(|o| stdout(o).contains("nothing to apply"))
+        .count();
+    assert_eq!(idle, 1, "the other one finds nothing to do");
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert!(doctor.status.success(), "{}", stdout(&doctor));
+}
+
+#[test]
+fn doctor_does_not_create_a_missing_sqlite_file() {
+    let db = TestDb::sqlite();
+    let path = db.sqlite_path().unwrap();
+    let out = ticketbot(&db.url, &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("the file does not exist"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!path.exists(), "doctor created the file");
 }
 
 #[test]

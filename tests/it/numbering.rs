@@ -17,6 +17,7 @@ on_both_backends!(
     numbers_restart_at_local_midnight,
     simultaneous_first_messages_open_one_ticket,
     rolled_back_ticket_leaves_no_gap,
+    two_processes_share_one_counter,
 );
 
 const TASKS: i64 = 64;
@@ -155,13 +156,19 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
     };
     let pool = db.start().await;
     let day = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-    // Take a number inside a transaction that then fails.
+    // Open a ticket (number, ticket, first message) inside a transaction
+    // that then fails, through the very statement production uses.
+    let first = user_text(7, 1, "x");
+    let now = at("2026-11-21T12:00:00Z").naive_utc();
+    let user = profile(7);
     let taken = match &pool {
         Db::Postgres(pool) => {
             let mut conn = pool.get().await.unwrap();
             conn.transaction(async |c| -> Result<i32, DieselError> {
-                let n = ticketbot::storage::pg::queries::next_daily_number(c, day).await?;
-                assert_eq!(n, 1);
+                use ticketbot::storage::pg as layer;
+                layer::queries::upsert_user(c, &user, now).await?;
+                let (ticket, _) = layer::open_ticket(c, day, 7, &first, now).await?;
+                assert_eq!(ticket.number, 1);
                 Err(DieselError::RollbackTransaction)
             })
             .await
@@ -169,8 +176,10 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
         Db::Sqlite { pool, .. } => {
             let mut conn = pool.get().await.unwrap();
             conn.immediate_transaction(async |c| -> Result<i32, DieselError> {
-                let n = ticketbot::storage::sqlite::queries::next_daily_number(c, day).await?;
-                assert_eq!(n, 1);
+                use ticketbot::storage::sqlite as layer;
+                layer::queries::upsert_user(c, &user, now).await?;
+                let (ticket, _) = layer::open_ticket(c, day, 7, &first, now).await?;
+                assert_eq!(ticket.number, 1);
                 Err(DieselError::RollbackTransaction)
             })
             .await
@@ -190,8 +199,9 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
     }
 }
 
-/// Runs in a child process (see `two_processes_share_one_counter`): opens
-/// tickets for users `base..base+count` on `CHILD_DATABASE_URL`.
+/// Runs in a child process (see `two_processes_share_one_counter`): waits
+/// for `CHILD_START_FILE` to exist, then opens tickets for users
+/// `base..base+800` on `CHILD_DATABASE_URL`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "helper: run by two_processes_share_one_counter in child processes"]
 async fn child_opens_tickets() {
@@ -200,12 +210,17 @@ async fn child_opens_tickets() {
         .expect("CHILD_USER_BASE")
         .parse()
         .unwrap();
+    let start =
+        std::path::PathBuf::from(std::env::var("CHILD_START_FILE").expect("CHILD_START_FILE"));
     let config = crate::support::config_for(&url);
     let db = Db::pool_only(&config).await.expect("pool");
     let clock = std::sync::Arc::new(ticketbot::clock::ManualClock::new(at(
         "2026-11-21T12:00:00Z",
     )));
     let service = ticketbot::service::TicketService::new(db, clock, Tz::UTC);
+    while !start.exists() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let mut tasks = Vec::new();
     for t in 0..8 {
         let service = service.clone();
@@ -224,12 +239,16 @@ async fn child_opens_tickets() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_share_one_counter() {
-    let Some(db) = TestDb::postgres().await else {
+/// Two OS processes open 800 tickets each on one database, started at the
+/// same instant: SQLite's file lock (BEGIN IMMEDIATE, busy_timeout) or
+/// PostgreSQL's row lock must keep the numbers exact.
+async fn two_processes_share_one_counter(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T12:00:00Z")).await;
+    let gate = tempfile::tempdir().unwrap();
+    let start = gate.path().join("go");
     let exe = std::env::current_exe().expect("test binary");
     let children: Vec<_> = [10_000_000i64, 20_000_000]
         .into_iter()
@@ -244,12 +263,16 @@ async fn two_processes_share_one_counter() {
                 ])
                 .env("CHILD_DATABASE_URL", &db.url)
                 .env("CHILD_USER_BASE", base.to_string())
+                .env("CHILD_START_FILE", &start)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("spawn child")
         })
         .collect();
+    // Both children connect first; then they start together.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    std::fs::write(&start, b"go").unwrap();
     for child in children {
         let out = child.wait_with_output().expect("child");
         assert!(
@@ -260,11 +283,11 @@ async fn two_processes_share_one_counter() {
         );
     }
     let day = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-    let mut numbers = BTreeSet::new();
     for number in 1..=1600 {
-        let ticket = service.find_by_number(day, number).await.unwrap();
-        assert!(ticket.is_some(), "number {number} missing");
-        numbers.insert(number);
+        assert!(
+            service.find_by_number(day, number).await.unwrap().is_some(),
+            "number {number} missing"
+        );
     }
     assert!(
         service.find_by_number(day, 1601).await.unwrap().is_none(),

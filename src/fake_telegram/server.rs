@@ -1,0 +1,571 @@
+//! The fake's HTTP side and its state.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use super::html::{telegram_len, visible_text};
+use super::limits::{FloodLimits, Windows};
+
+/// A Telegram user as the fake presents them in updates.
+#[derive(Debug, Clone)]
+pub struct TgUser {
+    pub id: i64,
+    pub first_name: String,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+}
+
+impl TgUser {
+    pub fn new(id: i64, first_name: &str) -> Self {
+        Self {
+            id,
+            first_name: first_name.into(),
+            username: None,
+            language_code: Some("en".into()),
+        }
+    }
+
+    fn json(&self) -> Value {
+        let mut v = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
+        if let Some(u) = &self.username {
+            v["username"] = json!(u);
+        }
+        if let Some(l) = &self.language_code {
+            v["language_code"] = json!(l);
+        }
+        v
+    }
+}
+
+/// One HTTP call the bot made.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub params: Value,
+    pub status: u16,
+}
+
+/// A message the bot got delivered (sent, copied).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub chat_id: i64,
+    pub message_id: i32,
+    pub method: String,
+    /// The text as the recipient sees it (HTML parsed), or the copied text.
+    pub text: Option<String>,
+    pub reply_to: Option<i32>,
+    pub thread_id: Option<i32>,
+    /// For copies: the source chat and message.
+    pub copied_from: Option<(i64, i32)>,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_update_id: i64,
+    /// Updates Telegram still holds: not yet confirmed by an offset.
+    pending: VecDeque<Value>,
+    next_message_id: HashMap<i64, i32>,
+    /// Every message in every chat, by (chat, id): for reply_to_message and copies.
+    messages: HashMap<(i64, i32), Value>,
+    calls: Vec<Call>,
+    sent: Vec<Sent>,
+    windows: Windows,
+    limits: Option<FloodLimits>,
+    /// Until then, every call answers 502.
+    down_until: Option<Instant>,
+    blocked_by: HashSet<i64>,
+    /// Chats the bot can reach: users who wrote to it, and groups.
+    chats: HashMap<i64, Value>,
+    too_many_requests: u64,
+}
+
+struct Shared {
+    token: String,
+    inner: Mutex<Inner>,
+    updates_arrived: Notify,
+}
+
+/// The running fake. Dropping it stops the server.
+pub struct FakeTelegram {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub const BOT_ID: i64 = 7_000_000_001;
+
+impl FakeTelegram {
+    /// Starts on 127.0.0.1 with an OS-chosen port and Telegram's flood
+    /// limits (`None` switches them off).
+    pub async fn start(token: &str, limits: Option<FloodLimits>) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            token: token.to_string(),
+            inner: Mutex::new(Inner {
+                next_update_id: 100,
+                limits,
+                ..Inner::default()
+            }),
+            updates_arrived: Notify::new(),
+        });
+        let app = Router::new()
+            .route("/{bot}/{method}", axum::routing::post(handle).get(handle))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            shared,
+            _stop: stop,
+        })
+    }
+
+    /// The base URL for `TELOXIDE_API_URL`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a group the bot is a member of (the support chat).
+    pub fn add_group(&self, chat_id: i64, title: &str, is_forum: bool) {
+        let chat =
+            json!({"id": chat_id, "type": "supergroup", "title": title, "is_forum": is_forum});
+        self.lock().chats.insert(chat_id, chat);
+    }
+
+    /// A user writes `text` to the bot in private; returns the message id.
+    pub fn user_sends(&self, user: &TgUser, text: &str) -> i32 {
+        let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
+        self.push_message(chat, user, json!({"text": text}), None)
+    }
+
+    /// A user sends a photo with an optional caption.
+    pub fn user_sends_photo(&self, user: &TgUser, caption: Option<&str>) -> i32 {
+        let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
+        let mut content = json!({"photo": [{"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}]});
+        if let Some(c) = caption {
+            content["caption"] = json!(c);
+        }
+        self.push_message(chat, user, content, None)
+    }
+
+    /// Someone writes in a group, optionally replying to a message there.
+    pub fn group_message(
+        &self,
+        chat_id: i64,
+        from: &TgUser,
+        text: &str,
+        reply_to: Option<i32>,
+    ) -> i32 {
+        let chat =
+            self.lock().chats.get(&chat_id).cloned().unwrap_or_else(
+                || json!({"id": chat_id, "type": "supergroup", "title": "some group"}),
+            );
+        self.push_message(chat, from, json!({"text": text}), reply_to)
+    }
+
+    fn push_message(
+        &self,
+        chat: Value,
+        from: &TgUser,
+        content: Value,
+        reply_to: Option<i32>,
+    ) -> i32 {
+        let mut inner = self.lock();
+        let chat_id = chat["id"].as_i64().unwrap_or_default();
+        inner.chats.entry(chat_id).or_insert_with(|| chat.clone());
+        let message_id = next_message_id(&mut inner, chat_id);
+        let mut message = json!({
+            "message_id": message_id,
+            "date": unix_now(),
+            "chat": chat,
+            "from": from.json(),
+        });
+        merge(&mut message, content);
+        if let Some(r) = reply_to {
+            if let Some(original) = inner.messages.get(&(chat_id, r)) {
+                message["reply_to_message"] = original.clone();
+            }
+        }
+        inner
+            .messages
+            .insert((chat_id, message_id), message.clone());
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        inner
+            .pending
+            .push_back(json!({"update_id": update_id, "message": message}));
+        drop(inner);
+        self.shared.updates_arrived.notify_waiters();
+        message_id
+    }
+
+    /// Pushes an arbitrary update (its `update_id` is assigned here).
+    pub fn push_update(&self, mut update: Value) -> i64 {
+        let mut inner = self.lock();
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        update["update_id"] = json!(update_id);
+        inner.pending.push_back(update);
+        drop(inner);
+        self.shared.updates_arrived.notify_waiters();
+        update_id
+    }
+
+    /// Telegram delivers an update it already delivered (it may).
+    pub fn redeliver(&self, update: Value) {
+        self.lock().pending.push_front(update);
+        self.shared.updates_arrived.notify_waiters();
+    }
+
+    /// Updates not yet confirmed by the bot.
+    pub fn unconfirmed(&self) -> Vec<Value> {
+        self.lock().pending.iter().cloned().collect()
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// Every message delivered to `chat_id`, in order.
+    pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
+        self.lock()
+            .sent
+            .iter()
+            .filter(|s| s.chat_id == chat_id)
+            .cloned()
+            .collect()
+    }
+
+    pub fn all_sent(&self) -> Vec<Sent> {
+        self.lock().sent.clone()
+    }
+
+    /// 429 answers given so far.
+    pub fn too_many_requests(&self) -> u64 {
+        self.lock().too_many_requests
+    }
+
+    /// Answers 502 to every call for `span`.
+    pub fn go_down_for(&self, span: Duration) {
+        self.lock().down_until = Some(Instant::now() + span);
+    }
+
+    /// The user blocks the bot: sends to them answer 403.
+    pub fn block_bot(&self, user_id: i64) {
+        self.lock().blocked_by.insert(user_id);
+    }
+
+    /// Waits until `pred` holds for the delivered messages, or panics after `timeout`.
+    pub async fn wait_for(&self, timeout: Duration, what: &str, pred: impl Fn(&[Sent]) -> bool) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if pred(&self.lock().sent) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let sent = self.all_sent();
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; delivered so far: {sent:#?}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn next_message_id(inner: &mut Inner, chat_id: i64) -> i32 {
+    let id = inner.next_message_id.entry(chat_id).or_insert(1);
+    let current = *id;
+    *id += 1;
+    current
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn merge(target: &mut Value, extra: Value) {
+    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
+        t.extend(e);
+    }
+}
+
+fn ok(result: Value) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"ok": true, "result": result})),
+    )
+        .into_response()
+}
+
+fn error(code: u16, description: &str) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        axum::Json(json!({"ok": false, "error_code": code, "description": description})),
+    )
+        .into_response()
+}
+
+fn bad_request(description: &str) -> Response {
+    error(400, &format!("Bad Request: {description}"))
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path((bot, method)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return error(401, "Unauthorized");
+    }
+    let params: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => return bad_request("the request body is not JSON"),
+        }
+    };
+    let method = method.to_ascii_lowercase();
+    if method == "getupdates" {
+        return get_updates(&shared, &params).await;
+    }
+    let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+    let response = if inner.down_until.is_some_and(|t| Instant::now() < t) {
+        error(502, "Bad Gateway")
+    } else {
+        call(&mut inner, &method, &params)
+    };
+    let status = response.status().as_u16();
+    if status == 429 {
+        inner.too_many_requests += 1;
+    }
+    inner.calls.push(Call {
+        method,
+        params,
+        status,
+    });
+    response
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params["offset"].as_i64();
+    let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0).min(50));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let arrived = shared.updates_arrived.notified();
+        {
+            let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.down_until.is_some_and(|t| Instant::now() < t) {
+                inner.calls.push(Call {
+                    method: "getupdates".into(),
+                    params: params.clone(),
+                    status: 502,
+                });
+                return error(502, "Bad Gateway");
+            }
+            // Telegram forgets what the offset confirms, and only that.
+            if let Some(offset) = offset {
+                inner
+                    .pending
+                    .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            }
+            let batch: Vec<Value> = inner.pending.iter().take(limit).cloned().collect();
+            if !batch.is_empty() || Instant::now() >= deadline {
+                inner.calls.push(Call {
+                    method: "getupdates".into(),
+                    params: params.clone(),
+                    status: 200,
+                });
+                return ok(Value::Array(batch));
+            }
+        }
+        let _ =
+            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), arrived).await;
+    }
+}
+
+fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
+    match method {
+        "getme" => ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Ticketbot", "username": "ticketbot_test_bot",
+            "can_join_groups": true, "can_read_all_group_messages": true, "supports_inline_queries": false,
+            "can_connect_to_business": false, "has_main_web_app": false
+        })),
+        "getwebhookinfo" => ok(
+            json!({"url": "", "has_custom_certificate": false, "pending_update_count": inner.pending.len()}),
+        ),
+        "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "sendmessage" => send_message(inner, p),
+        "copymessage" => copy_message(inner, p),
+        other => bad_request(&format!("method {other} is not implemented by the fake")),
+    }
+}
+
+/// Checks the destination and the flood limits, as Telegram does before
+/// accepting a message.
+fn admit(inner: &mut Inner, chat_id: i64) -> Result<(), Response> {
+    if !inner.chats.contains_key(&chat_id) {
+        return Err(bad_request("chat not found"));
+    }
+    if inner.blocked_by.contains(&chat_id) {
+        return Err(error(403, "Forbidden: bot was blocked by the user"));
+    }
+    if let Some(limits) = inner.limits {
+        if let Err(retry_after) = inner.windows.admit(&limits, chat_id, Instant::now()) {
+            let body = json!({
+                "ok": false, "error_code": 429,
+                "description": format!("Too Many Requests: retry after {retry_after}"),
+                "parameters": {"retry_after": retry_after}
+            });
+            return Err((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response());
+        }
+    }
+    Ok(())
+}
+
+fn check_text(
+    text: &str,
+    parse_mode: Option<&str>,
+    max: usize,
+    what: &str,
+) -> Result<String, Response> {
+    let visible = match parse_mode {
+        Some(m) if m.eq_ignore_ascii_case("html") => {
+            visible_text(text).map_err(|e| bad_request(&format!("can't parse entities: {e}")))?
+        }
+        _ => text.to_string(),
+    };
+    if telegram_len(&visible) > max {
+        return Err(bad_request(&format!("{what} is too long")));
+    }
+    Ok(visible)
+}
+
+fn deliver(
+    inner: &mut Inner,
+    method: &str,
+    chat_id: i64,
+    p: &Value,
+    text: Option<String>,
+    copied_from: Option<(i64, i32)>,
+) -> (i32, Value) {
+    let message_id = next_message_id(inner, chat_id);
+    let chat = inner
+        .chats
+        .get(&chat_id)
+        .cloned()
+        .unwrap_or(json!({"id": chat_id, "type": "private"}));
+    let reply_to = p["reply_parameters"]["message_id"]
+        .as_i64()
+        .or(p["reply_to_message_id"].as_i64())
+        .map(|v| v as i32);
+    let thread_id = p["message_thread_id"].as_i64().map(|v| v as i32);
+    let mut message = json!({
+        "message_id": message_id,
+        "date": unix_now(),
+        "chat": chat,
+        "from": {"id": BOT_ID, "is_bot": true, "first_name": "Ticketbot", "username": "ticketbot_test_bot"},
+    });
+    if let Some(t) = &text {
+        message["text"] = json!(t);
+    }
+    if let Some(t) = thread_id {
+        message["message_thread_id"] = json!(t);
+    }
+    inner
+        .messages
+        .insert((chat_id, message_id), message.clone());
+    inner.sent.push(Sent {
+        chat_id,
+        message_id,
+        method: method.to_string(),
+        text,
+        reply_to,
+        thread_id,
+        copied_from,
+        at: Instant::now(),
+    });
+    (message_id, message)
+}
+
+fn send_message(inner: &mut Inner, p: &Value) -> Response {
+    let Some(chat_id) = p["chat_id"].as_i64() else {
+        return bad_request("chat_id is required");
+    };
+    let text = p["text"].as_str().unwrap_or_default();
+    if text.trim().is_empty() {
+        return bad_request("message text is empty");
+    }
+    let visible = match check_text(text, p["parse_mode"].as_str(), 4096, "message") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(r) = admit(inner, chat_id) {
+        return r;
+    }
+    let (_, message) = deliver(inner, "sendmessage", chat_id, p, Some(visible), None);
+    ok(message)
+}
+
+fn copy_message(inner: &mut Inner, p: &Value) -> Response {
+    let (Some(chat_id), Some(from), Some(id)) = (
+        p["chat_id"].as_i64(),
+        p["from_chat_id"].as_i64(),
+        p["message_id"].as_i64(),
+    ) else {
+        return bad_request("chat_id, from_chat_id and message_id are required");
+    };
+    let Some(original) = inner.messages.get(&(from, id as i32)).cloned() else {
+        return bad_request("message to copy not found");
+    };
+    let mut text = original["text"]
+        .as_str()
+        .or(original["caption"].as_str())
+        .map(str::to_string);
+    if let Some(caption) = p["caption"].as_str() {
+        match check_text(caption, p["parse_mode"].as_str(), 1024, "message caption") {
+            Ok(v) => text = Some(v),
+            Err(r) => return r,
+        }
+    }
+    if let Err(r) = admit(inner, chat_id) {
+        return r;
+    }
+    let (message_id, _) = deliver(
+        inner,
+        "copymessage",
+        chat_id,
+        p,
+        text,
+        Some((from, id as i32)),
+    );
+    ok(json!({"message_id": message_id}))
+}
