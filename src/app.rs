@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BotConfig, Config, ConfigError};
 use crate::db::{Db, DbError};
-use crate::service::{ServiceError, TicketService};
+use crate::service::{Mailroom, ServiceError, TicketService};
 
 /// Why the application could not start; `exit_code` maps it for the CLI.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,7 @@ pub struct App {
     pub config: Config,
     pub bot: BotConfig,
     pub tickets: TicketService,
+    clock: Arc<dyn Clock>,
 }
 
 impl App {
@@ -49,7 +50,7 @@ impl App {
         // Configuration first: a missing token must not wait on a database.
         let bot = config.bot()?;
         let db = Db::start(&config.database).await?;
-        let tickets = TicketService::new(db, clock, config.ticket_timezone);
+        let tickets = TicketService::new(db, clock.clone(), config.ticket_timezone);
         let seeded = tickets.seed_admins(&config.admin_ids).await?;
         if seeded > 0 {
             tracing::info!(
@@ -67,6 +68,7 @@ impl App {
             config,
             bot,
             tickets,
+            clock,
         })
     }
 
@@ -74,9 +76,15 @@ impl App {
         self.tickets.db()
     }
 
-    /// Runs until SIGINT or SIGTERM.
+    /// Runs the bot until SIGINT or SIGTERM.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        shutdown_signal().await;
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Runs the bot until `shutdown` resolves (tests pass their own).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+        let mailroom = Mailroom::new(self.db().clone(), self.clock.clone());
+        crate::bot::run(&self.bot, self.tickets, mailroom, shutdown).await;
         tracing::info!("shutting down");
         Ok(())
     }

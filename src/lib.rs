@@ -2,6 +2,7 @@
 //! bot; staff answer from one support group. See README.md and DESIGN.md.
 
 pub mod app;
+pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,3 +14,4 @@ pub mod schema;
 pub mod secret;
 pub mod service;
 pub mod storage;
+pub mod telegram;

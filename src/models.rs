@@ -151,3 +151,45 @@ pub struct OpenTicketRow {
     pub user: User,
     pub assignee: Option<Staff>,
 }
+
+/// An update waiting in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::inbox_updates)]
+pub struct InboxUpdate {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::inbox_updates, treat_none_as_default_value = false)]
+pub struct NewInboxUpdate<'a> {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub payload: &'a str,
+    pub received_at: NaiveDateTime,
+}
+
+/// A message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::outbox_messages)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub chat_id: i64,
+    pub payload: String,
+    pub ticket_id: Option<i64>,
+    pub ticket_message_id: Option<i64>,
+    pub not_before: NaiveDateTime,
+    pub attempts: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::outbox_messages, treat_none_as_default_value = false)]
+pub struct NewOutboxRow {
+    pub chat_id: i64,
+    pub payload: String,
+    pub ticket_id: Option<i64>,
+    pub ticket_message_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub not_before: NaiveDateTime,
+}

@@ -12,5 +12,6 @@ mod html;
 mod limits;
 mod server;
 
+pub use html::visible_text;
 pub use limits::FloodLimits;
 pub use server::{Call, FakeTelegram, Sent, TgUser};

@@ -13,10 +13,25 @@ pub enum ServiceError {
     #[error("the user already has open ticket {0}")]
     UserHasOpenTicket(TicketRef),
 
+    /// The inbox update was already handled (by an earlier run or another
+    /// worker): nothing was changed this time.
+    #[error("update already handled")]
+    AlreadyHandled,
+
     #[error("database: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
     #[error("database pool: {0}")]
     Pool(String),
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            // Only `Effects` roll back on purpose (see storage/units.rs).
+            diesel::result::Error::RollbackTransaction => Self::AlreadyHandled,
+            e => Self::Database(e),
+        }
+    }
 }
 
 impl ServiceError {

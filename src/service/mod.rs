@@ -4,7 +4,9 @@
 
 mod dispatch;
 mod error;
+mod mailroom;
 mod tickets;
 
 pub use error::ServiceError;
+pub use mailroom::{FetchedUpdate, Mailroom};
 pub use tickets::{OpenTicketsPage, TicketService};

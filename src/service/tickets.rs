@@ -8,7 +8,7 @@ use super::dispatch::on_db;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::models::{MessageDraft, OpenTicketRow, Staff, Ticket, TicketMessage, User, UserProfile};
-use crate::storage::outcome::{StatusChange, UserMessageOutcome};
+use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
 
 /// One page of the open-tickets list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,19 +62,38 @@ impl TicketService {
         profile: &UserProfile,
         draft: &MessageDraft,
     ) -> Result<UserMessageOutcome, ServiceError> {
+        self.open_or_append_with(profile, draft, &Effects::none())
+            .await
+    }
+
+    /// `open_or_append`, also writing `effects` in the same transaction.
+    pub async fn open_or_append_with(
+        &self,
+        profile: &UserProfile,
+        draft: &MessageDraft,
+        effects: &Effects<'_, UserMessageOutcome>,
+    ) -> Result<UserMessageOutcome, ServiceError> {
         let (day, now) = self.day_and_now();
         on_db!(&self.db, write, |conn, layer| {
-            Ok(layer::units::file_user_message(conn, profile, draft, day, now).await?)
+            Ok(layer::units::file_user_message(conn, profile, draft, day, now, effects).await?)
         })
     }
 
-    pub async fn close(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
+    /// Closes a ticket and writes `effects`; the outcome says what happened.
+    pub async fn close_with(
+        &self,
+        ticket_id: i64,
+        effects: &Effects<'_, StatusChange>,
+    ) -> Result<StatusChange, ServiceError> {
         let now = self.now();
-        let change = on_db!(&self.db, write, |conn, layer| layer::units::close(
-            conn, ticket_id, now
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::close(
+            conn, ticket_id, now, effects
         )
-        .await?);
-        match change {
+        .await?))
+    }
+
+    pub async fn close(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
+        match self.close_with(ticket_id, &Effects::none()).await? {
             StatusChange::Changed(ticket) => Ok(ticket),
             StatusChange::Unchanged(ticket) => Err(ServiceError::AlreadyClosed(ticket.reference())),
             StatusChange::UserHasOpenTicket(_) | StatusChange::NotFound => {
@@ -83,12 +102,21 @@ impl TicketService {
         }
     }
 
-    pub async fn reopen(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
-        let change = on_db!(&self.db, write, |conn, layer| layer::units::reopen(
-            conn, ticket_id
+    /// Reopens a ticket and writes `effects`; the outcome says what happened.
+    pub async fn reopen_with(
+        &self,
+        ticket_id: i64,
+        effects: &Effects<'_, StatusChange>,
+    ) -> Result<StatusChange, ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::reopen(
+            conn, ticket_id, now, effects
         )
-        .await?);
-        match change {
+        .await?))
+    }
+
+    pub async fn reopen(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
+        match self.reopen_with(ticket_id, &Effects::none()).await? {
             StatusChange::Changed(ticket) => Ok(ticket),
             StatusChange::Unchanged(ticket) => Err(ServiceError::AlreadyOpen(ticket.reference())),
             StatusChange::UserHasOpenTicket(other) => {
@@ -114,15 +142,39 @@ impl TicketService {
         member: &Staff,
         draft: &MessageDraft,
     ) -> Result<TicketMessage, ServiceError> {
+        self.record_staff_message_with(ticket_id, member, draft, &Effects::none())
+            .await
+    }
+
+    /// `record_staff_message`, also writing `effects` in the same transaction.
+    pub async fn record_staff_message_with(
+        &self,
+        ticket_id: i64,
+        member: &Staff,
+        draft: &MessageDraft,
+        effects: &Effects<'_, TicketMessage>,
+    ) -> Result<TicketMessage, ServiceError> {
         let now = self.now();
         on_db!(&self.db, write, |conn, layer| {
             match layer::queries::find_ticket(conn, ticket_id).await? {
                 None => Err(ServiceError::TicketNotFound),
                 Some(_) => Ok(layer::units::file_staff_message(
-                    conn, ticket_id, member, draft, now,
+                    conn, ticket_id, member, draft, now, effects,
                 )
                 .await?),
             }
+        })
+    }
+
+    /// The ticket a support-chat message belongs to (its card, or a message
+    /// relayed or written there).
+    pub async fn ticket_of_support_message(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+    ) -> Result<Option<Ticket>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| {
+            Ok(layer::queries::ticket_of_support_message(conn, chat_id, message_id).await?)
         })
     }
 

@@ -2,6 +2,7 @@
 //! outcomes (a ticket that is already closed, a banned user, …).
 
 use crate::models::{Ticket, TicketMessage, User};
+use crate::telegram::outbound::OutboxDraft;
 
 // Returned once per message and never stored in bulk: boxing buys nothing.
 #[allow(clippy::large_enum_variant)]
@@ -26,4 +27,22 @@ pub enum StatusChange {
     /// Reopening would give the user two open tickets; this is the other one.
     UserHasOpenTicket(Ticket),
     NotFound,
+}
+
+/// What a unit of work does besides its own change, in the same
+/// transaction: marks the inbox update it handles as done, and writes the
+/// messages its outcome calls for to the outbox.
+pub struct Effects<'a, T> {
+    pub ack: Option<i64>,
+    pub plan: &'a (dyn Fn(&T) -> Vec<OutboxDraft> + Sync),
+}
+
+impl<T> Effects<'_, T> {
+    /// No inbox update, no messages: the plain service calls.
+    pub fn none() -> Effects<'static, T> {
+        Effects {
+            ack: None,
+            plan: &|_| Vec::new(),
+        }
+    }
 }

@@ -12,8 +12,13 @@ use diesel_async::RunQueryDsl;
 
 use super::Conn;
 use crate::domain::TicketStatus;
-use crate::models::{NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, User, UserProfile};
-use crate::schema::{daily_ticket_counters, staff, ticket_messages, tickets, users};
+use crate::models::{
+    InboxUpdate, NewInboxUpdate, NewOutboxRow, NewTicket, NewTicketMessage, OutboxRow, Staff,
+    Ticket, TicketMessage, User, UserProfile,
+};
+use crate::schema::{
+    daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users,
+};
 use crate::storage::statements::UpsertUser;
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
@@ -255,4 +260,194 @@ pub async fn lock_user(conn: &mut Conn, id: i64) -> QueryResult<usize> {
         .set(users::id.eq(users::id))
         .execute(conn)
         .await
+}
+
+/// Stores a fetched update; one Telegram delivers twice is dropped by its key.
+pub async fn insert_inbox(conn: &mut Conn, row: &NewInboxUpdate<'_>) -> QueryResult<usize> {
+    diesel::insert_into(inbox_updates::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+}
+
+/// The offset that confirms everything stored: one past the highest id.
+pub async fn inbox_max_update_id(conn: &mut Conn) -> QueryResult<Option<i64>> {
+    inbox_updates::table
+        .select(diesel::dsl::max(inbox_updates::update_id))
+        .first(conn)
+        .await
+}
+
+pub async fn inbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<InboxUpdate>> {
+    inbox_updates::table
+        .filter(inbox_updates::processed_at.is_null())
+        .order(inbox_updates::update_id.asc())
+        .limit(limit)
+        .select(InboxUpdate::as_select())
+        .load(conn)
+        .await
+}
+
+/// Marks an update handled (with why, if it could not be). Returns 0 when
+/// it was already marked: the caller's transaction must then roll back,
+/// because the same update's effects were applied before.
+pub async fn mark_inbox_done(
+    conn: &mut Conn,
+    update_id: i64,
+    at: NaiveDateTime,
+    error: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(inbox_updates::table.find(update_id))
+        .filter(inbox_updates::processed_at.is_null())
+        .set((
+            inbox_updates::processed_at.eq(at),
+            inbox_updates::error.eq(error),
+        ))
+        .execute(conn)
+        .await
+}
+
+pub async fn insert_outbox(conn: &mut Conn, row: &NewOutboxRow) -> QueryResult<usize> {
+    diesel::insert_into(outbox_messages::table)
+        .values(row)
+        .execute(conn)
+        .await
+}
+
+/// The oldest unsent rows (sent or failed ones are done), oldest first.
+pub async fn outbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox_messages::table
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .order(outbox_messages::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn outbox_mark_sent(
+    conn: &mut Conn,
+    id: i64,
+    message_id: i32,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table.find(id))
+        .set((
+            outbox_messages::sent_at.eq(at),
+            outbox_messages::sent_message_id.eq(message_id),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+        ))
+        .execute(conn)
+        .await
+}
+
+pub async fn outbox_mark_failed(
+    conn: &mut Conn,
+    id: i64,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table.find(id))
+        .set((
+            outbox_messages::failed_at.eq(at),
+            outbox_messages::last_error.eq(reason),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Puts a row back for later (a transient error); counts the attempt.
+pub async fn outbox_retry_later(
+    conn: &mut Conn,
+    id: i64,
+    not_before: NaiveDateTime,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table.find(id))
+        .set((
+            outbox_messages::not_before.eq(not_before),
+            outbox_messages::last_error.eq(reason),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Holds every unsent row of a chat until `not_before` (Telegram's
+/// retry_after applies to the chat, and order within it must hold).
+pub async fn outbox_hold_chat(
+    conn: &mut Conn,
+    chat_id: i64,
+    not_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table)
+        .filter(outbox_messages::chat_id.eq(chat_id))
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .filter(outbox_messages::not_before.lt(not_before))
+        .set(outbox_messages::not_before.eq(not_before))
+        .execute(conn)
+        .await
+}
+
+pub async fn set_ticket_card(
+    conn: &mut Conn,
+    ticket_id: i64,
+    message_id: i32,
+) -> QueryResult<usize> {
+    diesel::update(tickets::table.find(ticket_id))
+        .set(tickets::support_message_id.eq(message_id))
+        .execute(conn)
+        .await
+}
+
+pub async fn set_support_copy(
+    conn: &mut Conn,
+    id: i64,
+    chat_id: i64,
+    message_id: i32,
+) -> QueryResult<usize> {
+    diesel::update(ticket_messages::table.find(id))
+        .set((
+            ticket_messages::support_chat_id.eq(chat_id),
+            ticket_messages::support_message_id.eq(message_id),
+        ))
+        .execute(conn)
+        .await
+}
+
+pub async fn set_user_copy(conn: &mut Conn, id: i64, message_id: i32) -> QueryResult<usize> {
+    diesel::update(ticket_messages::table.find(id))
+        .set(ticket_messages::user_message_id.eq(message_id))
+        .execute(conn)
+        .await
+}
+
+/// The ticket a support-chat message belongs to: its card, or a message
+/// relayed or written there.
+pub async fn ticket_of_support_message(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i32,
+) -> QueryResult<Option<Ticket>> {
+    if let Some(ticket) = tickets::table
+        .filter(tickets::support_message_id.eq(message_id))
+        .select(Ticket::as_select())
+        .first(conn)
+        .await
+        .optional()?
+    {
+        return Ok(Some(ticket));
+    }
+    ticket_messages::table
+        .inner_join(tickets::table)
+        .filter(ticket_messages::support_chat_id.eq(chat_id))
+        .filter(ticket_messages::support_message_id.eq(message_id))
+        .select(Ticket::as_select())
+        .first(conn)
+        .await
+        .optional()
 }

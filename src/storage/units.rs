@@ -1,15 +1,60 @@
 // Units of work: each one transaction, built from `queries`. Compiled once
 // per backend (see storage/mod.rs); `write_transaction!` is that backend's
 // read-write transaction.
+//
+// Units that the bot drives take `Effects`: the inbox update they handle is
+// marked done, and the messages their outcome calls for are written to the
+// outbox, in the same transaction as the change itself. A crash either
+// leaves all of it or none of it.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
+use diesel::result::Error;
 
 use super::Conn;
 use super::queries;
 use crate::domain::Direction;
-use crate::models::{MessageDraft, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile};
-use crate::storage::outcome::{StatusChange, UserMessageOutcome};
+use crate::models::{
+    MessageDraft, NewOutboxRow, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile,
+};
+use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
+use crate::telegram::outbound::OutboxDraft;
+
+/// Writes a unit's effects. An update already marked done means its effects
+/// exist already (another worker or an earlier run got there first): the
+/// whole transaction rolls back, and the caller treats it as handled.
+async fn finish<T>(
+    conn: &mut Conn,
+    effects: &Effects<'_, T>,
+    outcome: &T,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let rows = (effects.plan)(outcome)
+        .into_iter()
+        .map(|draft| outbox_row(draft, now))
+        .collect::<QueryResult<Vec<_>>>()?;
+    for row in &rows {
+        queries::insert_outbox(conn, row).await?;
+    }
+    if let Some(update_id) = effects.ack {
+        if queries::mark_inbox_done(conn, update_id, now, None).await? == 0 {
+            return Err(Error::RollbackTransaction);
+        }
+    }
+    Ok(())
+}
+
+fn outbox_row(draft: OutboxDraft, now: NaiveDateTime) -> QueryResult<NewOutboxRow> {
+    Ok(NewOutboxRow {
+        chat_id: draft.chat_id,
+        payload: serde_json::to_string(&draft.envelope)
+            .map_err(|e| Error::SerializationError(Box::new(e)))?,
+        ticket_id: draft.ticket_id,
+        ticket_message_id: draft.ticket_message_id,
+        created_at: now,
+        not_before: now,
+    })
+}
 
 /// Files a user's message on their open ticket, opening one (with the day's
 /// next number) when there is none. One transaction: a failure anywhere
@@ -20,6 +65,7 @@ pub async fn file_user_message(
     draft: &MessageDraft,
     day: NaiveDate,
     now: NaiveDateTime,
+    effects: &Effects<'_, UserMessageOutcome>,
 ) -> QueryResult<UserMessageOutcome> {
     write_transaction!(
         conn,
@@ -27,28 +73,30 @@ pub async fn file_user_message(
             // First statement: on PostgreSQL it locks the user's row, so two
             // first messages of one user cannot both open a ticket.
             let user = queries::upsert_user(conn, profile, now).await?;
-            if user.banned_at.is_some() {
-                return Ok(UserMessageOutcome::Banned { user });
-            }
-            if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
+            let outcome = if user.banned_at.is_some() {
+                UserMessageOutcome::Banned { user }
+            } else if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
                 let new = NewTicketMessage::from_draft(ticket.id, draft, now);
                 let message = queries::insert_message(conn, &new).await?;
-                return Ok(UserMessageOutcome::Filed {
+                UserMessageOutcome::Filed {
                     user,
                     ticket,
                     message,
                     new_ticket: false,
-                });
-            }
-            // The number is taken last, as late in the transaction as it can
-            // be: every ticket of the day waits on the counter row after it.
-            let (ticket, message) = super::open_ticket(conn, day, user.id, draft, now).await?;
-            Ok(UserMessageOutcome::Filed {
-                user,
-                ticket,
-                message,
-                new_ticket: true,
-            })
+                }
+            } else {
+                // The number is taken last, as late in the transaction as it can
+                // be: every ticket of the day waits on the counter row after it.
+                let (ticket, message) = super::open_ticket(conn, day, user.id, draft, now).await?;
+                UserMessageOutcome::Filed {
+                    user,
+                    ticket,
+                    message,
+                    new_ticket: true,
+                }
+            };
+            finish(conn, effects, &outcome, now).await?;
+            Ok(outcome)
         }
     )
     .await
@@ -58,47 +106,64 @@ pub async fn close(
     conn: &mut Conn,
     ticket_id: i64,
     now: NaiveDateTime,
+    effects: &Effects<'_, StatusChange>,
 ) -> QueryResult<StatusChange> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<StatusChange> {
-        let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
-            return Ok(StatusChange::NotFound);
+        let outcome = match queries::find_ticket(conn, ticket_id).await? {
+            None => StatusChange::NotFound,
+            Some(ticket) => {
+                // Take the user's lock, as file_user_message does: a message
+                // being filed on this ticket right now either lands before
+                // the close or waits and then opens a new ticket, never on
+                // the closed one.
+                queries::lock_user(conn, ticket.user_id).await?;
+                match queries::close_ticket(conn, ticket_id, now).await? {
+                    Some(closed) => StatusChange::Changed(closed),
+                    None => StatusChange::Unchanged(ticket),
+                }
+            }
         };
-        // Take the user's lock, as file_user_message does: a message being
-        // filed on this ticket right now either lands before the close or
-        // waits and then opens a new ticket, never on the closed one.
-        queries::lock_user(conn, ticket.user_id).await?;
-        Ok(match queries::close_ticket(conn, ticket_id, now).await? {
-            Some(closed) => StatusChange::Changed(closed),
-            None => StatusChange::Unchanged(ticket),
-        })
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
     })
     .await
 }
 
-pub async fn reopen(conn: &mut Conn, ticket_id: i64) -> QueryResult<StatusChange> {
+pub async fn reopen(
+    conn: &mut Conn,
+    ticket_id: i64,
+    now: NaiveDateTime,
+    effects: &Effects<'_, StatusChange>,
+) -> QueryResult<StatusChange> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<StatusChange> {
-        let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
-            return Ok(StatusChange::NotFound);
-        };
-        // Lock the user as file_user_message does, then read again: the
-        // user may have opened a new ticket, or someone else reopened this
-        // one, while we waited for the lock.
-        queries::lock_user(conn, ticket.user_id).await?;
-        let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
-            return Ok(StatusChange::NotFound);
-        };
-        if ticket.is_open() {
-            return Ok(StatusChange::Unchanged(ticket));
-        }
-        if let Some(other) = queries::open_ticket_of(conn, ticket.user_id).await? {
-            return Ok(StatusChange::UserHasOpenTicket(other));
-        }
-        Ok(match queries::reopen_ticket(conn, ticket_id).await? {
-            Some(ticket) => StatusChange::Changed(ticket),
-            None => StatusChange::Unchanged(ticket),
-        })
+        let outcome = reopen_in(conn, ticket_id).await?;
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
     })
     .await
+}
+
+async fn reopen_in(conn: &mut Conn, ticket_id: i64) -> QueryResult<StatusChange> {
+    let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
+        return Ok(StatusChange::NotFound);
+    };
+    // Lock the user as file_user_message does, then read again: the user may
+    // have opened a new ticket, or someone else reopened this one, while we
+    // waited for the lock.
+    queries::lock_user(conn, ticket.user_id).await?;
+    let Some(ticket) = queries::find_ticket(conn, ticket_id).await? else {
+        return Ok(StatusChange::NotFound);
+    };
+    if ticket.is_open() {
+        return Ok(StatusChange::Unchanged(ticket));
+    }
+    if let Some(other) = queries::open_ticket_of(conn, ticket.user_id).await? {
+        return Ok(StatusChange::UserHasOpenTicket(other));
+    }
+    Ok(match queries::reopen_ticket(conn, ticket_id).await? {
+        Some(ticket) => StatusChange::Changed(ticket),
+        None => StatusChange::Unchanged(ticket),
+    })
 }
 
 /// Assigns the ticket to a staff member (recorded or refreshed in `staff`).
@@ -125,6 +190,7 @@ pub async fn file_staff_message(
     member: &Staff,
     draft: &MessageDraft,
     now: NaiveDateTime,
+    effects: &Effects<'_, TicketMessage>,
 ) -> QueryResult<TicketMessage> {
     write_transaction!(
         conn,
@@ -136,9 +202,38 @@ pub async fn file_staff_message(
             if draft.direction == Direction::ToUser {
                 queries::mark_first_response(conn, ticket_id, now).await?;
             }
+            finish(conn, effects, &message, now).await?;
             Ok(message)
         }
     )
+    .await
+}
+
+/// Handles an update that changes nothing but what the bot says (or that is
+/// ignored): writes the messages and marks the update done.
+pub async fn acknowledge(
+    conn: &mut Conn,
+    effects: &Effects<'_, ()>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> {
+        finish(conn, effects, &(), now).await
+    })
+    .await
+}
+
+/// Stores fetched updates in one transaction; redeliveries are dropped.
+pub async fn store_updates(
+    conn: &mut Conn,
+    rows: &[crate::models::NewInboxUpdate<'_>],
+) -> QueryResult<usize> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<usize> {
+        let mut stored = 0;
+        for row in rows {
+            stored += queries::insert_inbox(conn, row).await?;
+        }
+        Ok(stored)
+    })
     .await
 }
 
@@ -171,6 +266,35 @@ pub async fn set_banned(
 ) -> QueryResult<bool> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
         Ok(queries::set_banned(conn, user_id, at).await? == 1)
+    })
+    .await
+}
+
+/// Records Telegram's acceptance of an outbox row and what it means for the
+/// ticket (its card, or where a relayed message now lives).
+pub async fn outbox_sent(
+    conn: &mut Conn,
+    row: &crate::models::OutboxRow,
+    record: crate::telegram::outbound::Record,
+    message_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::telegram::outbound::Record;
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> {
+        queries::outbox_mark_sent(conn, row.id, message_id, now).await?;
+        match (record, row.ticket_id, row.ticket_message_id) {
+            (Record::TicketCard, Some(ticket), _) => {
+                queries::set_ticket_card(conn, ticket, message_id).await?;
+            }
+            (Record::SupportCopy, _, Some(message)) => {
+                queries::set_support_copy(conn, message, row.chat_id, message_id).await?;
+            }
+            (Record::UserCopy, _, Some(message)) => {
+                queries::set_user_copy(conn, message, message_id).await?;
+            }
+            _ => {}
+        }
+        Ok(())
     })
     .await
 }

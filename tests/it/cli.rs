@@ -123,6 +123,9 @@ fn run_starts_on_the_sqlite_default_and_stops_on_sigterm() {
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("SUPPORT_CHAT_ID", "-100123")
         .env("ADMIN_IDS", "42")
+        // Loopback with nothing listening: the poller fails and retries,
+        // and never reaches for the real Telegram.
+        .env("TELOXIDE_API_URL", "http://127.0.0.1:9")
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()

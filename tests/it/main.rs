@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bot;
 mod cli;
 mod migrations;
 mod numbering;

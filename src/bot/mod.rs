@@ -1,0 +1,75 @@
+//! The bot: updates come in through the inbox (`telegram::poller`), are
+//! handled here, and everything the bot says leaves through the outbox
+//! (`telegram::delivery`).
+
+pub mod handle;
+pub mod html;
+pub mod processor;
+pub mod text;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::Bot;
+use tokio::sync::{Notify, watch};
+
+use crate::config::BotConfig;
+use crate::service::{Mailroom, TicketService};
+use crate::telegram::delivery::DeliveryWorker;
+use crate::telegram::poller::Poller;
+use handle::Desk;
+use processor::Processor;
+
+/// How long shutdown waits for the tasks to finish what they hold.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// The teloxide client for the configured Bot API.
+pub fn client(config: &BotConfig) -> Bot {
+    let bot = Bot::new(config.token.expose());
+    match &config.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    }
+}
+
+/// Runs the poller, the processor and the delivery worker until `shutdown`
+/// resolves, then stops fetching, lets the in-hand update finish and gives
+/// the outbox up to 10 s to drain.
+pub async fn run(
+    config: &BotConfig,
+    tickets: TicketService,
+    mailroom: Mailroom,
+    shutdown: impl Future<Output = ()>,
+) {
+    let bot = client(config);
+    let stored = Arc::new(Notify::new());
+    let outbox = Arc::new(Notify::new());
+    let desk = Desk {
+        tickets,
+        mailroom: mailroom.clone(),
+        support_chat: config.support_chat_id,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (drain_tx, drain_rx) = watch::channel(false);
+
+    let poller = tokio::spawn(
+        Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()),
+    );
+    let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
+    let delivery = tokio::spawn(DeliveryWorker::new(bot, mailroom, outbox.clone()).run(drain_rx));
+
+    shutdown.await;
+    tracing::info!("stopping: no more fetching; finishing the update in hand");
+    let _ = stop_tx.send(true);
+    let _ = poller.await;
+    let _ = processor.await;
+    outbox.notify_one();
+    // The delivery worker keeps going until the outbox is empty or DRAIN
+    // has passed; what is left is sent after the next start.
+    let _ = tokio::time::timeout(DRAIN, async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    })
+    .await;
+    let _ = drain_tx.send(true);
+    let _ = delivery.await;
+}

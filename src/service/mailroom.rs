@@ -1,0 +1,163 @@
+//! The inbox and the outbox as the poller, the update processor and the
+//! delivery worker use them.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use super::ServiceError;
+use super::dispatch::on_db;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::models::{InboxUpdate, NewInboxUpdate, OutboxRow};
+use crate::storage::outcome::Effects;
+use crate::telegram::outbound::Record;
+
+#[derive(Clone)]
+pub struct Mailroom {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+/// An update as fetched: its id, chat and JSON.
+#[derive(Debug, Clone)]
+pub struct FetchedUpdate {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub payload: String,
+}
+
+impl Mailroom {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now().naive_utc()
+    }
+
+    /// Stores fetched updates (one transaction); redeliveries are dropped.
+    /// Only after this returns may the offset that confirms them be sent.
+    pub async fn store_updates(&self, updates: &[FetchedUpdate]) -> Result<usize, ServiceError> {
+        if updates.is_empty() {
+            return Ok(0);
+        }
+        let now = self.now();
+        let rows: Vec<NewInboxUpdate<'_>> = updates
+            .iter()
+            .map(|u| NewInboxUpdate {
+                update_id: u.update_id,
+                chat_id: u.chat_id,
+                payload: &u.payload,
+                received_at: now,
+            })
+            .collect();
+        on_db!(&self.db, write, |conn, layer| Ok(
+            layer::units::store_updates(conn, &rows).await?
+        ))
+    }
+
+    /// The `getUpdates` offset that confirms everything stored so far.
+    pub async fn next_offset(&self) -> Result<Option<i64>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(
+            layer::queries::inbox_max_update_id(conn)
+                .await?
+                .map(|m| m + 1)
+        ))
+    }
+
+    pub async fn pending_updates(&self, limit: i64) -> Result<Vec<InboxUpdate>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(
+            layer::queries::inbox_pending(conn, limit).await?
+        ))
+    }
+
+    /// Marks an update handled, writing the messages it calls for.
+    pub async fn acknowledge(&self, effects: &Effects<'_, ()>) -> Result<(), ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| Ok(
+            layer::units::acknowledge(conn, effects, now).await?
+        ))
+    }
+
+    /// Marks an update that cannot be handled (unparseable): kept with the
+    /// reason, never retried.
+    pub async fn reject_update(&self, update_id: i64, reason: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::mark_inbox_done(conn, update_id, now, Some(reason)).await?;
+            Ok(())
+        })
+    }
+
+    /// Outbox rows that may be sent now: the oldest unsent row of each chat
+    /// (order within a chat is kept), if its time has come.
+    pub async fn outbox_due(&self, limit: usize) -> Result<Vec<OutboxRow>, ServiceError> {
+        let now = self.now();
+        let pending = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::outbox_pending(conn, 1000).await?)
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(pending
+            .into_iter()
+            .filter(|row| seen.insert(row.chat_id))
+            .filter(|row| row.not_before <= now)
+            .take(limit)
+            .collect())
+    }
+
+    pub async fn outbox_sent(
+        &self,
+        row: &OutboxRow,
+        record: Record,
+        message_id: i32,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| Ok(
+            layer::units::outbox_sent(conn, row, record, message_id, now).await?
+        ))
+    }
+
+    pub async fn outbox_failed(&self, row: &OutboxRow, reason: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::outbox_mark_failed(conn, row.id, reason, now).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn outbox_retry(
+        &self,
+        row: &OutboxRow,
+        after: chrono::Duration,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        let when = self.now() + after;
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::outbox_retry_later(conn, row.id, when, reason).await?;
+            Ok(())
+        })
+    }
+
+    /// Telegram said to wait `after` before writing to this chat again.
+    pub async fn outbox_hold_chat(
+        &self,
+        chat_id: i64,
+        after: chrono::Duration,
+    ) -> Result<(), ServiceError> {
+        let when = self.now() + after;
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::outbox_hold_chat(conn, chat_id, when).await?;
+            Ok(())
+        })
+    }
+
+    /// The card message of a ticket, once it has been sent.
+    pub async fn ticket_card(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| {
+            Ok(layer::queries::find_ticket(conn, ticket_id)
+                .await?
+                .and_then(|t| t.support_message_id))
+        })
+    }
+}

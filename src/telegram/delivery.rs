@@ -1,0 +1,224 @@
+//! The delivery worker: sends what the outbox holds, oldest first within
+//! each chat, and records what Telegram answered.
+//!
+//! - 429: the chat waits `retry_after` (its later rows too, to keep order);
+//! - network errors and 5xx: the row is retried with exponential backoff
+//!   and jitter;
+//! - 400 (bad request) and 403 (blocked, not a member): the row fails with
+//!   Telegram's reason and is not retried.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
+use tokio::sync::Notify;
+
+use super::outbound::{Envelope, Outbound, Reply};
+use crate::models::OutboxRow;
+use crate::service::{Mailroom, ServiceError};
+
+/// What became of one attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Sent(i32),
+    /// Telegram's flood control: wait this long before writing to the chat.
+    Wait(Duration),
+    /// Worth trying again later (network, 5xx).
+    Transient(String),
+    /// Telegram refused it for good (400, 403); the reason says why.
+    Refused(String),
+}
+
+pub struct DeliveryWorker {
+    bot: Bot,
+    mailroom: Mailroom,
+    wake: Arc<Notify>,
+}
+
+impl DeliveryWorker {
+    pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>) -> Self {
+        Self {
+            bot,
+            mailroom,
+            wake,
+        }
+    }
+
+    /// Runs until `stop` resolves; a database error pauses it, never ends it.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let idle = match self.deliver_due().await {
+                Ok(sent) => sent == 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: cannot read or update the outbox; retrying");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Sends every row that is due now. Returns how many were attempted.
+    pub async fn deliver_due(&self) -> Result<usize, ServiceError> {
+        let rows = self.mailroom.outbox_due(64).await?;
+        for row in &rows {
+            self.deliver(row).await?;
+        }
+        Ok(rows.len())
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Result<(), ServiceError> {
+        let envelope: Envelope = match serde_json::from_str(&row.payload) {
+            Ok(e) => e,
+            Err(e) => {
+                return self
+                    .mailroom
+                    .outbox_failed(row, &format!("unreadable outbox payload: {e}"))
+                    .await;
+            }
+        };
+        let reply_to = match reply_target(&envelope.message) {
+            Some(Reply::Message(id)) => Some(id),
+            Some(Reply::TicketCard) => match row.ticket_id {
+                Some(ticket) => self.mailroom.ticket_card(ticket).await?,
+                None => None,
+            },
+            None => None,
+        };
+        match self.send(row.chat_id, &envelope.message, reply_to).await {
+            Verdict::Sent(message_id) => {
+                self.mailroom
+                    .outbox_sent(row, envelope.record, message_id)
+                    .await
+            }
+            Verdict::Wait(after) => {
+                tracing::warn!(
+                    chat = row.chat_id,
+                    retry_after_s = after.as_secs(),
+                    "outbox: Telegram flood control"
+                );
+                self.mailroom
+                    .outbox_hold_chat(row.chat_id, to_chrono(after))
+                    .await
+            }
+            Verdict::Transient(reason) => {
+                let after = backoff(row.attempts);
+                tracing::warn!(chat = row.chat_id, outbox_id = row.id, %reason, retry_in_ms = after.as_millis() as u64, "outbox: send failed, will retry");
+                self.mailroom
+                    .outbox_retry(row, to_chrono(after), &reason)
+                    .await
+            }
+            Verdict::Refused(reason) => {
+                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
+                self.mailroom.outbox_failed(row, &reason).await
+            }
+        }
+    }
+
+    async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>) -> Verdict {
+        let reply =
+            reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+        let result = match message {
+            Outbound::Text { html, .. } => {
+                let mut request = self
+                    .bot
+                    .send_message(ChatId(chat_id), html.clone())
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_previews());
+                if let Some(r) = reply {
+                    request = request.reply_parameters(r);
+                }
+                request.await.map(|m| m.id.0)
+            }
+            Outbound::Copy {
+                from_chat_id,
+                message_id,
+                ..
+            } => {
+                let mut request = self.bot.copy_message(
+                    ChatId(chat_id),
+                    ChatId(*from_chat_id),
+                    MessageId(*message_id),
+                );
+                if let Some(r) = reply {
+                    request = request.reply_parameters(r);
+                }
+                request.await.map(|m| m.0)
+            }
+        };
+        match result {
+            Ok(id) => Verdict::Sent(id),
+            Err(e) => classify(e),
+        }
+    }
+}
+
+fn reply_target(message: &Outbound) -> Option<Reply> {
+    match message {
+        Outbound::Text { reply, .. } | Outbound::Copy { reply, .. } => *reply,
+    }
+}
+
+fn no_previews() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+fn classify(error: RequestError) -> Verdict {
+    match error {
+        RequestError::RetryAfter(seconds) => Verdict::Wait(seconds.duration()),
+        RequestError::Api(api) => {
+            let description = match &api {
+                teloxide::ApiError::Unknown(text) => text.clone(),
+                other => other.to_string(),
+            };
+            // Telegram's descriptions start with the HTTP reason; teloxide
+            // keeps no status code. Bad Request and Forbidden are final;
+            // anything else (Internal Server Error, Bad Gateway) is not.
+            if description.starts_with("Bad Request") || description.starts_with("Forbidden") {
+                Verdict::Refused(description)
+            } else {
+                Verdict::Transient(description)
+            }
+        }
+        RequestError::MigrateToChatId(chat) => {
+            Verdict::Refused(format!("the group moved to chat {}", chat.0))
+        }
+        // teloxide strips the URL (which holds the token) from these.
+        RequestError::Network(e) => Verdict::Transient(format!("network: {e}")),
+        // A proxy's HTML error page (502 from a load balancer) lands here.
+        RequestError::InvalidJson { .. } => {
+            Verdict::Transient("unreadable answer from the Bot API".into())
+        }
+        RequestError::Io(e) => Verdict::Transient(format!("io: {e}")),
+    }
+}
+
+/// 1 s, 2 s, 4 s … capped at 5 minutes, with ±25 % jitter so that many rows
+/// failing together do not retry together.
+fn backoff(attempts: i32) -> Duration {
+    let base = Duration::from_secs(1u64 << attempts.clamp(0, 8)).min(Duration::from_secs(300));
+    let jitter = rand::rng().random_range(0.75..1.25);
+    base.mul_f64(jitter)
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}

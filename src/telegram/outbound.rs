@@ -1,0 +1,95 @@
+//! What the outbox holds: a message to send, decided inside the transaction
+//! that caused it, and what to record once Telegram has accepted it.
+
+use serde::{Deserialize, Serialize};
+
+/// A message for one chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outbound {
+    /// A text the bot writes, in Telegram HTML (every user-supplied part
+    /// already escaped).
+    Text {
+        html: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Reply>,
+    },
+    /// A copy of a message from another chat: any content (text, media,
+    /// albums' members), without a "forwarded from" header.
+    Copy {
+        from_chat_id: i64,
+        message_id: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Reply>,
+    },
+}
+
+/// Which message to reply to, resolved when the message is sent: the card
+/// of a ticket may itself still be in the outbox when this is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Message(i32),
+    /// The card of the outbox row's ticket in the support chat.
+    TicketCard,
+}
+
+/// What the delivery worker records once Telegram accepted the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    #[default]
+    Nothing,
+    /// The sent message is the ticket's card (`tickets.support_message_id`).
+    TicketCard,
+    /// The sent message is the support-chat copy of the row's ticket message.
+    SupportCopy,
+    /// The sent message is the user-chat copy of the row's ticket message.
+    UserCopy,
+}
+
+/// The outbox payload: the message and its bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub message: Outbound,
+    #[serde(default)]
+    pub record: Record,
+}
+
+/// A row to add to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxDraft {
+    pub chat_id: i64,
+    pub envelope: Envelope,
+    pub ticket_id: Option<i64>,
+    pub ticket_message_id: Option<i64>,
+}
+
+impl OutboxDraft {
+    pub fn text(chat_id: i64, html: String) -> Self {
+        Self::new(
+            chat_id,
+            Outbound::Text { html, reply: None },
+            Record::Nothing,
+        )
+    }
+
+    pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {
+        Self {
+            chat_id,
+            envelope: Envelope { message, record },
+            ticket_id: None,
+            ticket_message_id: None,
+        }
+    }
+
+    pub fn for_ticket(mut self, ticket_id: i64) -> Self {
+        self.ticket_id = Some(ticket_id);
+        self
+    }
+
+    pub fn for_message(mut self, ticket_message_id: i64) -> Self {
+        self.ticket_message_id = Some(ticket_message_id);
+        self
+    }
+}
