@@ -56,20 +56,24 @@ pub async fn run(
         Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()),
     );
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
-    let delivery = tokio::spawn(DeliveryWorker::new(bot, mailroom, outbox.clone()).run(drain_rx));
+    let delivery = tokio::spawn(DeliveryWorker::new(bot, mailroom.clone(), outbox.clone()).run(drain_rx));
 
     shutdown.await;
     tracing::info!("stopping: no more fetching; finishing the update in hand");
     let _ = stop_tx.send(true);
     let _ = poller.await;
     let _ = processor.await;
-    outbox.notify_one();
-    // The delivery worker keeps going until the outbox is empty or DRAIN
-    // has passed; what is left is sent after the next start.
-    let _ = tokio::time::timeout(DRAIN, async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    })
-    .await;
+    // The delivery worker keeps going until nothing is due or DRAIN has
+    // passed; what is left (or held by Telegram's retry_after) is sent after
+    // the next start.
+    let deadline = tokio::time::Instant::now() + DRAIN;
+    while tokio::time::Instant::now() < deadline {
+        if mailroom.outbox_due(1).await.is_ok_and(|due| due.is_empty()) {
+            break;
+        }
+        outbox.notify_one();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _ = drain_tx.send(true);
     let _ = delivery.await;
 }
