@@ -30,46 +30,26 @@ const CALLERS: [usize; 3] = [1, 16, 64];
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let span = Duration::from_secs(seconds);
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3)
-        .max(1);
-    let admin = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
+    let admin =
+        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     println!(
         "tickets opened per second: median of {rounds} rounds of {seconds} s, ticketbot then ceiling in each round"
     );
-    println!(
-        "{:<9} {:>7} {:>12} {:>12} {:>7}",
-        "backend", "callers", "ticketbot/s", "ceiling/s", "ratio"
-    );
+    println!("{:<9} {:>7} {:>12} {:>12} {:>7}", "backend", "callers", "ticketbot/s", "ceiling/s", "ratio");
 
     // BENCH_ONLY=postgres:16 (or sqlite, or postgres) runs a subset.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    let wanted = |backend: &str, callers: usize| {
-        only.is_empty() || only == backend || only == format!("{backend}:{callers}")
-    };
+    let wanted =
+        |backend: &str, callers: usize| only.is_empty() || only == backend || only == format!("{backend}:{callers}");
     for callers in CALLERS.into_iter().filter(|c| wanted("sqlite", *c)) {
         let mut samples = Vec::new();
         for _ in 0..rounds {
             let dir = tempfile::tempdir().expect("tempdir");
-            let app = app_rate(
-                &format!("sqlite://{}", dir.path().join("app.db").display()),
-                callers,
-                span,
-            )
-            .await;
-            let ceiling = sqlite_ceiling(
-                &format!("sqlite://{}", dir.path().join("ceiling.db").display()),
-                span,
-            )
-            .await;
+            let app = app_rate(&format!("sqlite://{}", dir.path().join("app.db").display()), callers, span).await;
+            let ceiling = sqlite_ceiling(&format!("sqlite://{}", dir.path().join("ceiling.db").display()), span).await;
             samples.push((app, ceiling));
         }
         report("sqlite", callers, &samples);
@@ -98,16 +78,15 @@ fn report(backend: &str, callers: usize, samples: &[(f64, f64)]) {
     };
     let app = median(samples.iter().map(|s| s.0).collect());
     let ceiling = median(samples.iter().map(|s| s.1).collect());
-    let ratios: Vec<String> = samples
-        .iter()
-        .map(|(a, c)| format!("{:.2}", a / c))
-        .collect();
+    let ratios: Vec<f64> = samples.iter().map(|(a, c)| a / c).collect();
+    let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
     println!(
         "{backend:<9} {callers:>7} {app:>12.0} {ceiling:>12.0} {:>7.2}   rounds: {}",
-        app / ceiling,
-        ratios.join(" ")
+        median(ratios),
+        shown.join(" ")
     );
 }
+
 fn config(url: &str, callers: usize) -> DatabaseConfig {
     DatabaseConfig {
         url: DatabaseUrl::parse(url).expect("url"),
@@ -121,11 +100,7 @@ fn config(url: &str, callers: usize) -> DatabaseConfig {
 async fn app_rate(url: &str, callers: usize, span: Duration) -> f64 {
     let config = config(url, callers);
     migrate::run_pending(&config).await.expect("migrate");
-    let service = TicketService::new(
-        Db::pool_only(&config).await.expect("pool"),
-        Arc::new(SystemClock),
-        Tz::UTC,
-    );
+    let service = TicketService::new(Db::pool_only(&config).await.expect("pool"), Arc::new(SystemClock), Tz::UTC);
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + span;
@@ -137,10 +112,7 @@ async fn app_rate(url: &str, callers: usize, span: Duration) -> f64 {
                 while Instant::now() < deadline {
                     let user = caller * 1_000_000_000 + i;
                     i += 1;
-                    service
-                        .open_or_append(&profile(user), &draft(user))
-                        .await
-                        .expect("open ticket");
+                    service.open_or_append(&profile(user), &draft(user)).await.expect("open ticket");
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -156,9 +128,7 @@ async fn app_rate(url: &str, callers: usize, span: Duration) -> f64 {
 async fn sqlite_ceiling(url: &str, span: Duration) -> f64 {
     let config = config(url, 1);
     migrate::run_pending(&config).await.expect("migrate");
-    let DatabaseUrl::Sqlite { path } = config.url else {
-        unreachable!()
-    };
+    let DatabaseUrl::Sqlite { path } = config.url else { unreachable!() };
     tokio::task::spawn_blocking(move || {
         let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
         conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
@@ -209,18 +179,11 @@ async fn sqlite_ceiling(url: &str, span: Duration) -> f64 {
 }
 
 async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
-    migrate::run_pending(&config(url, callers))
-        .await
-        .expect("migrate");
+    migrate::run_pending(&config(url, callers)).await.expect("migrate");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/open_ticket.pgbench");
     let out = Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-f", script])
-        .args([
-            "-c",
-            &callers.to_string(),
-            "-j",
-            &callers.min(2).to_string(),
-        ])
+        .args(["-c", &callers.to_string(), "-j", &callers.min(2).to_string()])
         .args(["-T", &span.as_secs().to_string()])
         // ticketbot talks to PostgreSQL without TLS here; so must the ceiling.
         .env("PGSSLMODE", "disable")
@@ -228,12 +191,7 @@ async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
         .output()
         .expect("pgbench must be installed (Debian: postgresql-client)");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "pgbench failed: {}{}",
-        text,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "pgbench failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
     text.lines()
         .find(|l| l.starts_with("tps = "))
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
@@ -249,33 +207,18 @@ struct PgDatabase {
 
 impl PgDatabase {
     async fn create(admin: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
         let name = format!("ticketbot_bench_{}_{nanos}", std::process::id());
-        let mut conn = AsyncPgConnection::establish(admin)
-            .await
-            .expect("PostgreSQL reachable");
-        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create database");
+        let mut conn = AsyncPgConnection::establish(admin).await.expect("PostgreSQL reachable");
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
         let mut url = url::Url::parse(admin).expect("admin url");
         url.set_path(&name);
-        Self {
-            admin: admin.into(),
-            name,
-            url: url.to_string(),
-        }
+        Self { admin: admin.into(), name, url: url.to_string() }
     }
 
     async fn drop_it(self) {
-        let mut conn = AsyncPgConnection::establish(&self.admin)
-            .await
-            .expect("PostgreSQL reachable");
-        conn.batch_execute(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
-            .await
-            .expect("drop database");
+        let mut conn = AsyncPgConnection::establish(&self.admin).await.expect("PostgreSQL reachable");
+        conn.batch_execute(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name)).await.expect("drop database");
     }
 }
 

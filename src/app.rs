@@ -43,20 +43,14 @@ impl App {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartError> {
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         // Configuration first: a missing token must not wait on a database.
         let bot = config.bot()?;
         let db = Db::start(&config.database).await?;
         let tickets = TicketService::new(db, clock.clone(), config.ticket_timezone);
         let seeded = tickets.seed_admins(&config.admin_ids).await?;
         if seeded > 0 {
-            tracing::info!(
-                count = seeded,
-                "staff table was empty: ADMIN_IDS made admins"
-            );
+            tracing::info!(count = seeded, "staff table was empty: ADMIN_IDS made admins");
         }
         tracing::info!(
             database = %config.database.url,
@@ -64,12 +58,7 @@ impl App {
             support_chat = bot.support_chat_id,
             "ticketbot started"
         );
-        Ok(Self {
-            config,
-            bot,
-            tickets,
-            clock,
-        })
+        Ok(Self { config, bot, tickets, clock })
     }
 
     pub fn db(&self) -> &Db {

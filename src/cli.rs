@@ -88,11 +88,7 @@ async fn migrate_command(action: MigrateAction, config: Config) -> u8 {
     for v in &status.unknown {
         println!("[?] {v} (not in this binary: applied by a newer ticketbot)");
     }
-    println!(
-        "{} applied, {} pending",
-        status.applied.len(),
-        status.pending.len()
-    );
+    println!("{} applied, {} pending", status.applied.len(), status.pending.len());
     0
 }
 
@@ -104,10 +100,7 @@ async fn doctor_command(config: Config) -> u8 {
         }
         Ok(report) => {
             println!("database: {}", report.target);
-            println!(
-                "schema version: {}",
-                report.schema_version.as_deref().unwrap_or("(none)")
-            );
+            println!("schema version: {}", report.schema_version.as_deref().unwrap_or("(none)"));
             for line in &report.passed {
                 println!("ok   {line}");
             }

@@ -41,10 +41,7 @@ const KNOWN_VARS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var} is not set: {hint}")]
-    Missing {
-        var: &'static str,
-        hint: &'static str,
-    },
+    Missing { var: &'static str, hint: &'static str },
     #[error("{var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
 }
@@ -88,16 +85,11 @@ impl Config {
             Err(dotenvy::Error::LineParse(_, index)) => {
                 return Err(ConfigError::Invalid {
                     var: ".env",
-                    reason: format!(
-                        "a line cannot be parsed (at character {index}); quote values with spaces"
-                    ),
+                    reason: format!("a line cannot be parsed (at character {index}); quote values with spaces"),
                 });
             }
             Err(e) => {
-                return Err(ConfigError::Invalid {
-                    var: ".env",
-                    reason: e.to_string(),
-                });
+                return Err(ConfigError::Invalid { var: ".env", reason: e.to_string() });
             }
         }
         // A variable that is set but not UTF-8 must not read as unset (a
@@ -105,10 +97,7 @@ impl Config {
         for (key, value) in std::env::vars_os() {
             if let (Some(key), None) = (key.to_str(), value.to_str()) {
                 if let Some(var) = KNOWN_VARS.iter().find(|v| **v == key) {
-                    return Err(ConfigError::Invalid {
-                        var,
-                        reason: "the value is not valid UTF-8".into(),
-                    });
+                    return Err(ConfigError::Invalid { var, reason: "the value is not valid UTF-8".into() });
                 }
             }
         }
@@ -118,17 +107,11 @@ impl Config {
     /// Builds the configuration from any variable source, so tests need no
     /// process-global environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
         let raw_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let url = DatabaseUrl::parse(&raw_url).map_err(|e| ConfigError::Invalid {
-            var: "DATABASE_URL",
-            reason: e.to_string(),
-        })?;
+        let url = DatabaseUrl::parse(&raw_url)
+            .map_err(|e| ConfigError::Invalid { var: "DATABASE_URL", reason: e.to_string() })?;
 
         let pool_size = parse_or("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 10usize)?;
         if pool_size == 0 || pool_size > 1000 {
@@ -137,11 +120,7 @@ impl Config {
                 reason: format!("{pool_size} is outside 1..=1000"),
             });
         }
-        let connect_secs = parse_or(
-            "DATABASE_CONNECT_TIMEOUT",
-            get("DATABASE_CONNECT_TIMEOUT"),
-            30u64,
-        )?;
+        let connect_secs = parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), 30u64)?;
         let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
 
         let ticket_timezone = match get("TICKET_TIMEZONE") {
@@ -151,27 +130,20 @@ impl Config {
                 reason: format!("{name:?} is not an IANA time zone name (e.g. Europe/Berlin)"),
             })?,
         };
-        let http_addr = parse_or(
-            "HTTP_ADDR",
-            get("HTTP_ADDR"),
-            SocketAddr::from(([127, 0, 0, 1], 8080)),
-        )?;
+        let http_addr = parse_or("HTTP_ADDR", get("HTTP_ADDR"), SocketAddr::from(([127, 0, 0, 1], 8080)))?;
         let admin_ids = match get("ADMIN_IDS") {
             None => Vec::new(),
-            Some(list) => {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                            ConfigError::Invalid {
-                                var: "ADMIN_IDS",
-                                reason: format!("{s:?} is not a Telegram user id"),
-                            }
-                        })
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ConfigError::Invalid {
+                        var: "ADMIN_IDS",
+                        reason: format!("{s:?} is not a Telegram user id"),
                     })
-                    .collect::<Result<_, _>>()?
-            }
+                })
+                .collect::<Result<_, _>>()?,
         };
 
         let token = get("TELOXIDE_TOKEN").map(Secret::new);
@@ -180,28 +152,22 @@ impl Config {
         }
         let api_url = match get("TELOXIDE_API_URL") {
             None => None,
-            Some(raw) => Some(
-                url::Url::parse(&raw)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .ok_or_else(|| ConfigError::Invalid {
+            Some(raw) => {
+                Some(url::Url::parse(&raw).ok().filter(|u| matches!(u.scheme(), "http" | "https")).ok_or_else(
+                    || ConfigError::Invalid {
                         var: "TELOXIDE_API_URL",
                         reason: "expected an http(s) URL such as https://api.telegram.org".into(),
-                    })?,
-            ),
-        };
-        let support_chat_id =
-            match get("SUPPORT_CHAT_ID") {
-                None => None,
-                Some(raw) => Some(raw.parse::<i64>().ok().filter(|id| *id != 0).ok_or_else(
-                    || ConfigError::Invalid {
-                        var: "SUPPORT_CHAT_ID",
-                        reason: format!(
-                            "{raw:?} is not a chat id (a group's id looks like -1001234567890)"
-                        ),
                     },
-                )?),
-            };
+                )?)
+            }
+        };
+        let support_chat_id = match get("SUPPORT_CHAT_ID") {
+            None => None,
+            Some(raw) => Some(raw.parse::<i64>().ok().filter(|id| *id != 0).ok_or_else(|| ConfigError::Invalid {
+                var: "SUPPORT_CHAT_ID",
+                reason: format!("{raw:?} is not a chat id (a group's id looks like -1001234567890)"),
+            })?),
+        };
 
         Ok(Self {
             database: DatabaseConfig {
@@ -221,19 +187,15 @@ impl Config {
 
     /// The Telegram settings `run` cannot start without.
     pub fn bot(&self) -> Result<BotConfig, ConfigError> {
-        let token = self.token.clone().ok_or(ConfigError::Missing {
-            var: "TELOXIDE_TOKEN",
-            hint: "set it to the token @BotFather gave you",
-        })?;
+        let token = self
+            .token
+            .clone()
+            .ok_or(ConfigError::Missing { var: "TELOXIDE_TOKEN", hint: "set it to the token @BotFather gave you" })?;
         let support_chat_id = self.support_chat_id.ok_or(ConfigError::Missing {
             var: "SUPPORT_CHAT_ID",
             hint: "set it to the id of the staff group (see README: finding SUPPORT_CHAT_ID)",
         })?;
-        Ok(BotConfig {
-            token,
-            api_url: self.api_url.clone(),
-            support_chat_id,
-        })
+        Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id })
     }
 }
 
@@ -244,9 +206,7 @@ fn validate_token(token: &Secret) -> Result<(), ConfigError> {
         !id.is_empty()
             && id.bytes().all(|b| b.is_ascii_digit())
             && key.len() >= 20
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     });
     if ok {
         Ok(())
@@ -258,17 +218,12 @@ fn validate_token(token: &Secret) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_or<T: std::str::FromStr>(
-    var: &'static str,
-    raw: Option<String>,
-    default: T,
-) -> Result<T, ConfigError> {
+fn parse_or<T: std::str::FromStr>(var: &'static str, raw: Option<String>, default: T) -> Result<T, ConfigError> {
     match raw {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
-            var,
-            reason: format!("{raw:?} is not a valid value"),
-        }),
+        Some(raw) => {
+            raw.parse().map_err(|_| ConfigError::Invalid { var, reason: format!("{raw:?} is not a valid value") })
+        }
     }
 }
 
@@ -277,10 +232,7 @@ fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<b
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(other) => Err(ConfigError::Invalid {
-            var,
-            reason: format!("{other:?} is not true or false"),
-        }),
+        Some(other) => Err(ConfigError::Invalid { var, reason: format!("{other:?} is not true or false") }),
     }
 }
 
@@ -292,10 +244,7 @@ mod tests {
     const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -308,10 +257,7 @@ mod tests {
     #[test]
     fn defaults() {
         let c = load(&[]).unwrap();
-        assert_eq!(
-            c.database.url,
-            DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap()
-        );
+        assert_eq!(c.database.url, DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap());
         assert_eq!(c.database.pool_size, 10);
         assert!(c.database.auto_migrate);
         assert_eq!(c.ticket_timezone, Tz::UTC);
@@ -321,10 +267,7 @@ mod tests {
 
     #[test]
     fn run_needs_token_then_chat() {
-        assert_eq!(
-            var_of(load(&[]).unwrap().bot().unwrap_err()),
-            "TELOXIDE_TOKEN"
-        );
+        assert_eq!(var_of(load(&[]).unwrap().bot().unwrap_err()), "TELOXIDE_TOKEN");
         let c = load(&[("TELOXIDE_TOKEN", TOKEN)]).unwrap();
         assert_eq!(var_of(c.bot().unwrap_err()), "SUPPORT_CHAT_ID");
         let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1001")]).unwrap();
@@ -358,20 +301,13 @@ mod tests {
         let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1")]).unwrap();
         let shown = format!("{c:?} {:?}", c.bot().unwrap());
         assert!(!shown.contains("AAHdqTcv"), "{shown}");
-        let bad = format!(
-            "{}",
-            load(&[("TELOXIDE_TOKEN", "123:short-secret")]).unwrap_err()
-        );
+        let bad = format!("{}", load(&[("TELOXIDE_TOKEN", "123:short-secret")]).unwrap_err());
         assert!(!bad.contains("short-secret"), "{bad}");
     }
 
     #[test]
     fn admin_ids_and_zone() {
-        let c = load(&[
-            ("ADMIN_IDS", " 1, 22 ,333"),
-            ("TICKET_TIMEZONE", "Asia/Tokyo"),
-        ])
-        .unwrap();
+        let c = load(&[("ADMIN_IDS", " 1, 22 ,333"), ("TICKET_TIMEZONE", "Asia/Tokyo")]).unwrap();
         assert_eq!(c.admin_ids, vec![1, 22, 333]);
         assert_eq!(c.ticket_timezone, chrono_tz::Asia::Tokyo);
     }

@@ -35,17 +35,10 @@ impl TicketRef {
         let input = input.trim();
         let (day, number) = match input.split_once('#') {
             Some(("", n)) => (today, n),
-            Some((d, n)) => (
-                NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| BadTicketRef)?,
-                n,
-            ),
+            Some((d, n)) => (NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| BadTicketRef)?, n),
             None => (today, input),
         };
-        let number = number
-            .parse::<i32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or(BadTicketRef)?;
+        let number = number.parse::<i32>().ok().filter(|n| *n > 0).ok_or(BadTicketRef)?;
         Ok(Self { day, number })
     }
 }
@@ -137,38 +130,13 @@ mod tests {
     #[test]
     fn ticket_refs() {
         let today = day("2026-11-21");
-        assert_eq!(
-            TicketRef::parse("#7", today),
-            Ok(TicketRef {
-                day: today,
-                number: 7
-            })
-        );
-        assert_eq!(
-            TicketRef::parse("12", today),
-            Ok(TicketRef {
-                day: today,
-                number: 12
-            })
-        );
-        assert_eq!(
-            TicketRef::parse("2026-11-20#3", today),
-            Ok(TicketRef {
-                day: day("2026-11-20"),
-                number: 3
-            })
-        );
+        assert_eq!(TicketRef::parse("#7", today), Ok(TicketRef { day: today, number: 7 }));
+        assert_eq!(TicketRef::parse("12", today), Ok(TicketRef { day: today, number: 12 }));
+        assert_eq!(TicketRef::parse("2026-11-20#3", today), Ok(TicketRef { day: day("2026-11-20"), number: 3 }));
         for bad in ["#0", "#-1", "#x", "2026-13-01#1", "", "#"] {
             assert_eq!(TicketRef::parse(bad, today), Err(BadTicketRef), "{bad}");
         }
-        assert_eq!(
-            TicketRef {
-                day: today,
-                number: 7
-            }
-            .to_string(),
-            "#7 · 2026-11-21"
-        );
+        assert_eq!(TicketRef { day: today, number: 7 }.to_string(), "#7 · 2026-11-21");
     }
 
     #[test]
@@ -177,9 +145,6 @@ mod tests {
             assert_eq!(s.as_str().parse::<TicketStatus>(), Ok(s));
         }
         assert!("pending".parse::<TicketStatus>().is_err());
-        assert_eq!(
-            "video_note".parse::<ContentKind>(),
-            Ok(ContentKind::VideoNote)
-        );
+        assert_eq!("video_note".parse::<ContentKind>(), Ok(ContentKind::VideoNote));
     }
 }

@@ -60,10 +60,7 @@ pub struct Ticket {
 
 impl Ticket {
     pub fn reference(&self) -> TicketRef {
-        TicketRef {
-            day: self.day,
-            number: self.number,
-        }
+        TicketRef { day: self.day, number: self.number }
     }
 
     pub fn is_open(&self) -> bool {

@@ -24,9 +24,7 @@ impl Desk {
         let ack = Some(update_id);
         match &update.kind {
             UpdateKind::Message(message) => match message.from.as_ref().filter(|u| !u.is_bot) {
-                Some(from) if message.chat.is_private() => {
-                    self.on_user_message(ack, message, from).await
-                }
+                Some(from) if message.chat.is_private() => self.on_user_message(ack, message, from).await,
                 Some(from) if message.chat.id.0 == self.support_chat => {
                     self.on_support_message(ack, message, from).await
                 }
@@ -38,27 +36,15 @@ impl Desk {
     }
 
     async fn ignore(&self, ack: Option<i64>) -> Result<(), ServiceError> {
-        self.mailroom
-            .acknowledge(&Effects {
-                ack,
-                plan: &|_| Vec::new(),
-            })
-            .await
+        self.mailroom.acknowledge(&Effects { ack, plan: &|_| Vec::new() }).await
     }
 
     async fn reply(&self, ack: Option<i64>, chat: i64, html: String) -> Result<(), ServiceError> {
         let plan = move |_: &()| vec![OutboxDraft::text(chat, html.clone())];
-        self.mailroom
-            .acknowledge(&Effects { ack, plan: &plan })
-            .await
+        self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
     }
 
-    async fn on_user_message(
-        &self,
-        ack: Option<i64>,
-        message: &Message,
-        from: &User,
-    ) -> Result<(), ServiceError> {
+    async fn on_user_message(&self, ack: Option<i64>, message: &Message, from: &User) -> Result<(), ServiceError> {
         let lang = Lang::from_code(from.language_code.as_deref());
         let chat = message.chat.id.0;
         match command(message).as_deref() {
@@ -92,71 +78,32 @@ impl Desk {
         let message_id = message.id.0;
         let plan = move |outcome: &UserMessageOutcome| match outcome {
             UserMessageOutcome::Banned { .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
-            UserMessageOutcome::Filed {
-                user,
-                ticket,
-                message: filed,
-                new_ticket,
-            } => {
+            UserMessageOutcome::Filed { user, ticket, message: filed, new_ticket } => {
                 let mut out = Vec::new();
                 if *new_ticket {
-                    let card = text::card(
-                        ticket.number,
-                        &day(ticket),
-                        user.id,
-                        &display_name(user),
-                        user.username.as_deref(),
-                    );
+                    let card =
+                        text::card(ticket.number, &day(ticket), user.id, &display_name(user), user.username.as_deref());
                     out.push(
-                        OutboxDraft::new(
-                            support,
-                            Outbound::Text {
-                                html: card,
-                                reply: None,
-                            },
-                            Record::TicketCard,
-                        )
-                        .for_ticket(ticket.id),
+                        OutboxDraft::new(support, Outbound::Text { html: card, reply: None }, Record::TicketCard)
+                            .for_ticket(ticket.id),
                     );
                 }
-                let copy = Outbound::Copy {
-                    from_chat_id: chat,
-                    message_id,
-                    reply: Some(Reply::TicketCard),
-                };
+                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: Some(Reply::TicketCard) };
                 out.push(
-                    OutboxDraft::new(support, copy, Record::SupportCopy)
-                        .for_ticket(ticket.id)
-                        .for_message(filed.id),
+                    OutboxDraft::new(support, copy, Record::SupportCopy).for_ticket(ticket.id).for_message(filed.id),
                 );
                 if *new_ticket {
-                    out.push(OutboxDraft::text(
-                        chat,
-                        text::ticket_opened(lang, ticket.number, &day(ticket)),
-                    ));
+                    out.push(OutboxDraft::text(chat, text::ticket_opened(lang, ticket.number, &day(ticket))));
                 }
                 out
             }
         };
-        self.tickets
-            .open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan })
-            .await
-            .map(drop)
+        self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await.map(drop)
     }
 
-    async fn user_closes(
-        &self,
-        ack: Option<i64>,
-        chat: i64,
-        lang: Lang,
-        then_new: bool,
-    ) -> Result<(), ServiceError> {
+    async fn user_closes(&self, ack: Option<i64>, chat: i64, lang: Lang, then_new: bool) -> Result<(), ServiceError> {
         let Some(ticket) = self.tickets.open_ticket_of(chat).await? else {
-            let html = if then_new {
-                text::new_ticket_prompt(lang)
-            } else {
-                text::no_open_ticket(lang)
-            };
+            let html = if then_new { text::new_ticket_prompt(lang) } else { text::no_open_ticket(lang) };
             return self.reply(ack, chat, html).await;
         };
         let support = self.support_chat;
@@ -173,36 +120,21 @@ impl Desk {
             }
             _ => vec![OutboxDraft::text(chat, text::no_open_ticket(lang))],
         };
-        self.tickets
-            .close_with(ticket.id, &Effects { ack, plan: &plan })
-            .await
-            .map(drop)
+        self.tickets.close_with(ticket.id, &Effects { ack, plan: &plan }).await.map(drop)
     }
 
-    async fn on_support_message(
-        &self,
-        ack: Option<i64>,
-        message: &Message,
-        from: &User,
-    ) -> Result<(), ServiceError> {
+    async fn on_support_message(&self, ack: Option<i64>, message: &Message, from: &User) -> Result<(), ServiceError> {
         let support = self.support_chat;
         let replied = message.reply_to_message();
         let ticket = match replied {
-            Some(r) => {
-                self.tickets
-                    .ticket_of_support_message(support, r.id.0)
-                    .await?
-            }
+            Some(r) => self.tickets.ticket_of_support_message(support, r.id.0).await?,
             None => None,
         };
         if let Some(cmd) = command(message) {
             return match (cmd.as_str(), ticket) {
                 ("close", Some(t)) => self.staff_sets_status(ack, &t, from, false).await,
                 ("reopen", Some(t)) => self.staff_sets_status(ack, &t, from, true).await,
-                (c @ ("close" | "reopen"), None) => {
-                    self.reply(ack, support, text::staff_command_needs_ticket(c))
-                        .await
-                }
+                (c @ ("close" | "reopen"), None) => self.reply(ack, support, text::staff_command_needs_ticket(c)).await,
                 _ => self.reply(ack, support, text::staff_help()).await,
             };
         }
@@ -221,11 +153,7 @@ impl Desk {
                 };
                 let (user_chat, message_id) = (ticket.user_id, message.id.0);
                 let plan = move |filed: &crate::models::TicketMessage| {
-                    let copy = Outbound::Copy {
-                        from_chat_id: support,
-                        message_id,
-                        reply: None,
-                    };
+                    let copy = Outbound::Copy { from_chat_id: support, message_id, reply: None };
                     vec![
                         OutboxDraft::new(user_chat, copy, Record::UserCopy)
                             .for_ticket(filed.ticket_id)
@@ -233,12 +161,7 @@ impl Desk {
                     ]
                 };
                 self.tickets
-                    .record_staff_message_with(
-                        ticket.id,
-                        &member,
-                        &draft,
-                        &Effects { ack, plan: &plan },
-                    )
+                    .record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan })
                     .await
                     .map(drop)
             }
@@ -249,16 +172,11 @@ impl Desk {
                 let plan = move |_: &()| {
                     vec![OutboxDraft::new(
                         support,
-                        Outbound::Text {
-                            html: html.clone(),
-                            reply: Some(Reply::Message(reply_to)),
-                        },
+                        Outbound::Text { html: html.clone(), reply: Some(Reply::Message(reply_to)) },
                         Record::Nothing,
                     )]
                 };
-                self.mailroom
-                    .acknowledge(&Effects { ack, plan: &plan })
-                    .await
+                self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
             }
             // Staff talking among themselves: not relayed.
             _ => self.ignore(ack).await,
@@ -276,13 +194,8 @@ impl Desk {
         let by = display_name_of(from);
         let user_chat = ticket.user_id;
         let number = ticket.number;
-        let lang = Lang::from_code(
-            self.tickets
-                .find_user(ticket.user_id)
-                .await?
-                .and_then(|u| u.language_code)
-                .as_deref(),
-        );
+        let lang =
+            Lang::from_code(self.tickets.find_user(ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let plan = move |change: &StatusChange| match change {
             StatusChange::Changed(t) if reopen => {
                 vec![card_reply(support, t, text::staff_reopened(t.number, &by))]
@@ -298,19 +211,13 @@ impl Desk {
                 vec![card_reply(support, t, text::already_closed(t.number))]
             }
             StatusChange::UserHasOpenTicket(other) => {
-                vec![OutboxDraft::text(
-                    support,
-                    text::user_has_other_ticket(number, other.number),
-                )]
+                vec![OutboxDraft::text(support, text::user_has_other_ticket(number, other.number))]
             }
             StatusChange::NotFound => vec![OutboxDraft::text(support, text::reply_to_no_ticket())],
         };
         let effects = Effects { ack, plan: &plan };
         if reopen {
-            self.tickets
-                .reopen_with(ticket.id, &effects)
-                .await
-                .map(drop)
+            self.tickets.reopen_with(ticket.id, &effects).await.map(drop)
         } else {
             self.tickets.close_with(ticket.id, &effects).await.map(drop)
         }
@@ -319,15 +226,8 @@ impl Desk {
 
 /// A message to the support chat, as a reply to the ticket's card.
 fn card_reply(support: i64, ticket: &Ticket, html: String) -> OutboxDraft {
-    OutboxDraft::new(
-        support,
-        Outbound::Text {
-            html,
-            reply: Some(Reply::TicketCard),
-        },
-        Record::Nothing,
-    )
-    .for_ticket(ticket.id)
+    OutboxDraft::new(support, Outbound::Text { html, reply: Some(Reply::TicketCard) }, Record::Nothing)
+        .for_ticket(ticket.id)
 }
 
 /// `/name` or `/name@bot` at the start of a text message.

@@ -30,13 +30,7 @@ mod tests {
 
     #[test]
     fn escaped_text_parses_back_to_itself() {
-        for s in [
-            "<3",
-            "a & b",
-            "<b>not bold</b>",
-            "\"quoted\"",
-            &"<&>".repeat(1365),
-        ] {
+        for s in ["<3", "a & b", "<b>not bold</b>", "\"quoted\"", &"<&>".repeat(1365)] {
             assert_eq!(visible_text(&escape(s)).unwrap(), s);
         }
     }

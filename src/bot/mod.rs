@@ -35,26 +35,15 @@ pub fn client(config: &BotConfig) -> Bot {
 /// Runs the poller, the processor and the delivery worker until `shutdown`
 /// resolves, then stops fetching, lets the in-hand update finish and gives
 /// the outbox up to 10 s to drain.
-pub async fn run(
-    config: &BotConfig,
-    tickets: TicketService,
-    mailroom: Mailroom,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom, shutdown: impl Future<Output = ()>) {
     let bot = client(config);
     let stored = Arc::new(Notify::new());
     let outbox = Arc::new(Notify::new());
-    let desk = Desk {
-        tickets,
-        mailroom: mailroom.clone(),
-        support_chat: config.support_chat_id,
-    };
+    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
-    let poller = tokio::spawn(
-        Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()),
-    );
+    let poller = tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()));
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let delivery = tokio::spawn(DeliveryWorker::new(bot, mailroom.clone(), outbox.clone()).run(drain_rx));
 

@@ -21,11 +21,7 @@ pub struct Processor {
 
 impl Processor {
     pub fn new(desk: Desk, stored: Arc<Notify>, outbox: Arc<Notify>) -> Self {
-        Self {
-            desk,
-            stored,
-            outbox,
-        }
+        Self { desk, stored, outbox }
     }
 
     /// Runs until `stop` is set; the update in hand is always finished.
@@ -54,10 +50,7 @@ impl Processor {
 
     /// Handles pending updates in order; stops at the first database error
     /// (that update and the ones after it stay pending).
-    pub async fn process_pending(
-        &self,
-        stop: &tokio::sync::watch::Receiver<bool>,
-    ) -> Result<usize, ServiceError> {
+    pub async fn process_pending(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, ServiceError> {
         let pending = self.desk.mailroom.pending_updates(64).await?;
         let mut handled = 0;
         for row in pending {
@@ -68,10 +61,7 @@ impl Processor {
                 Ok(u) => u,
                 Err(e) => {
                     tracing::error!(update_id = row.update_id, error = %e, "inbox: unreadable update kept and skipped");
-                    self.desk
-                        .mailroom
-                        .reject_update(row.update_id, &format!("unreadable: {e}"))
-                        .await?;
+                    self.desk.mailroom.reject_update(row.update_id, &format!("unreadable: {e}")).await?;
                     continue;
                 }
             };
@@ -83,10 +73,7 @@ impl Processor {
                 // a bug, but not one to retry forever.
                 Err(e) => {
                     tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update not handled");
-                    self.desk
-                        .mailroom
-                        .reject_update(row.update_id, &e.to_string())
-                        .await?;
+                    self.desk.mailroom.reject_update(row.update_id, &e.to_string()).await?;
                 }
             }
             tracing::debug!(

@@ -60,12 +60,8 @@ pub fn no_open_ticket(lang: Lang) -> String {
 
 pub fn closed_for_user(lang: Lang, number: i32, day: &str) -> String {
     match lang {
-        Lang::En => format!(
-            "Ticket <b>#{number}</b> of {day} is closed. Write again any time to open a new one."
-        ),
-        Lang::Ru => format!(
-            "Обращение <b>#{number}</b> от {day} закрыто. Напишите снова, чтобы открыть новое."
-        ),
+        Lang::En => format!("Ticket <b>#{number}</b> of {day} is closed. Write again any time to open a new one."),
+        Lang::Ru => format!("Обращение <b>#{number}</b> от {day} закрыто. Напишите снова, чтобы открыть новое."),
     }
 }
 
@@ -87,9 +83,7 @@ pub fn banned(lang: Lang) -> String {
 
 /// The ticket's card in the support chat. `name` and `username` are raw.
 pub fn card(number: i32, day: &str, user_id: i64, name: &str, username: Option<&str>) -> String {
-    let handle = username
-        .map(|u| format!(" @{}", super::html::escape(u)))
-        .unwrap_or_default();
+    let handle = username.map(|u| format!(" @{}", super::html::escape(u))).unwrap_or_default();
     format!(
         "🎫 <b>#{number}</b> · {day}\nFrom {}{handle} (id <code>{user_id}</code>)\n\
          Reply to this card or to any message of the ticket to answer.",
@@ -106,10 +100,7 @@ pub fn user_closed(number: i32) -> String {
 }
 
 pub fn staff_reopened(number: i32, by: &str) -> String {
-    format!(
-        "🔓 <b>#{number}</b> reopened by {}.",
-        super::html::escape(by)
-    )
+    format!("🔓 <b>#{number}</b> reopened by {}.", super::html::escape(by))
 }
 
 pub fn already_closed(number: i32) -> String {

@@ -15,29 +15,8 @@ use crate::config::DatabaseConfig;
 
 /// Every table and column the code reads or writes (see `crate::schema`).
 pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "users",
-        &[
-            "id",
-            "username",
-            "first_name",
-            "last_name",
-            "language_code",
-            "banned_at",
-            "created_at",
-            "updated_at",
-        ],
-    ),
-    (
-        "staff",
-        &[
-            "user_id",
-            "username",
-            "display_name",
-            "is_admin",
-            "created_at",
-        ],
-    ),
+    ("users", &["id", "username", "first_name", "last_name", "language_code", "banned_at", "created_at", "updated_at"]),
+    ("staff", &["user_id", "username", "display_name", "is_admin", "created_at"]),
     ("daily_ticket_counters", &["day", "last_value"]),
     (
         "tickets",
@@ -72,17 +51,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "edited_at",
         ],
     ),
-    (
-        "inbox_updates",
-        &[
-            "update_id",
-            "chat_id",
-            "payload",
-            "received_at",
-            "processed_at",
-            "error",
-        ],
-    ),
+    ("inbox_updates", &["update_id", "chat_id", "payload", "received_at", "processed_at", "error"]),
     (
         "outbox_messages",
         &[
@@ -104,10 +73,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
 
 /// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
 /// one-open-ticket index partial), or the rule silently goes.
-pub const EXPECTED_UNIQUE: &[(&str, bool)] = &[
-    ("tickets_day_number", false),
-    ("tickets_one_open_per_user", true),
-];
+pub const EXPECTED_UNIQUE: &[(&str, bool)] = &[("tickets_day_number", false), ("tickets_one_open_per_user", true)];
 
 /// Named indexes the queries rely on for correctness or speed.
 pub const EXPECTED_INDEXES: &[&str] = &[
@@ -141,30 +107,20 @@ impl DoctorReport {
 
 /// Runs every check. `Err` only when the database cannot be reached at all.
 pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
-    let mut report = DoctorReport {
-        target: config.url.to_string(),
-        schema_version: None,
-        passed: Vec::new(),
-        problems: Vec::new(),
-    };
+    let mut report =
+        DoctorReport { target: config.url.to_string(), schema_version: None, passed: Vec::new(), problems: Vec::new() };
     // Examining a file must not create it: a mistyped path is reported as
     // missing, not turned into an empty database.
     if let super::DatabaseUrl::Sqlite { path } = &config.url {
         if !path.exists() {
-            return Err(DbError::Open {
-                target: config.url.to_string(),
-                reason: "the file does not exist".into(),
-            });
+            return Err(DbError::Open { target: config.url.to_string(), reason: "the file does not exist".into() });
         }
     }
     let status = migrate::status(config).await?;
     report.passed.push("database reachable".into());
     report.schema_version = status.schema_version().map(str::to_string);
     if status.pending.is_empty() {
-        report.passed.push(format!(
-            "no pending migrations ({} applied)",
-            status.applied.len()
-        ));
+        report.passed.push(format!("no pending migrations ({} applied)", status.applied.len()));
     } else {
         report.problems.push(format!(
             "{} migration(s) pending: {} (run `ticketbot migrate up`)",
@@ -179,10 +135,7 @@ pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
         ));
     }
 
-    let small = DatabaseConfig {
-        pool_size: 1,
-        ..config.clone()
-    };
+    let small = DatabaseConfig { pool_size: 1, ..config.clone() };
     let db = Db::pool_only(&small).await?;
     check_schema(&db, &mut report).await;
     check_counters(&db, &mut report).await;
@@ -235,10 +188,7 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
     };
     let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for row in columns {
-        present
-            .entry(row.table_name)
-            .or_default()
-            .insert(row.column_name);
+        present.entry(row.table_name).or_default().insert(row.column_name);
     }
     let mut schema_ok = true;
     for (table, expected) in EXPECTED_COLUMNS {
@@ -250,19 +200,15 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
             Some(have) => {
                 for column in expected.iter().filter(|c| !have.contains(**c)) {
                     schema_ok = false;
-                    report
-                        .problems
-                        .push(format!("column {table}.{column} is missing"));
+                    report.problems.push(format!("column {table}.{column} is missing"));
                 }
             }
         }
     }
     match load::<IndexRow>(db, indexes_sql).await {
         Ok(rows) => {
-            let have: BTreeMap<String, String> = rows
-                .into_iter()
-                .map(|r| (r.name, r.definition.to_ascii_uppercase()))
-                .collect();
+            let have: BTreeMap<String, String> =
+                rows.into_iter().map(|r| (r.name, r.definition.to_ascii_uppercase())).collect();
             for index in EXPECTED_INDEXES.iter().filter(|i| !have.contains_key(**i)) {
                 schema_ok = false;
                 report.problems.push(format!("index {index} is missing"));
@@ -273,14 +219,8 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
                 };
                 if !definition.contains("UNIQUE") || (*partial && !definition.contains("WHERE")) {
                     schema_ok = false;
-                    let shape = if *partial {
-                        "a partial unique index"
-                    } else {
-                        "a unique index"
-                    };
-                    report.problems.push(format!(
-                        "index {index} is not {shape}: the rule it enforces is gone"
-                    ));
+                    let shape = if *partial { "a partial unique index" } else { "a unique index" };
+                    report.problems.push(format!("index {index} is not {shape}: the rule it enforces is gone"));
                 }
             }
         }
@@ -307,9 +247,7 @@ async fn check_counters(db: &Db, report: &mut DoctorReport) {
         HAVING c.last_value IS NULL OR c.last_value < MAX(t.number) \
         ORDER BY t.day";
     match load::<CounterRow>(db, SQL).await {
-        Ok(rows) if rows.is_empty() => report
-            .passed
-            .push("every daily counter covers its tickets".into()),
+        Ok(rows) if rows.is_empty() => report.passed.push("every daily counter covers its tickets".into()),
         Ok(rows) => {
             for row in rows {
                 report.problems.push(match row.last_value {
@@ -321,9 +259,7 @@ async fn check_counters(db: &Db, report: &mut DoctorReport) {
                 });
             }
         }
-        Err(e) => report
-            .problems
-            .push(format!("cannot check ticket counters: {e}")),
+        Err(e) => report.problems.push(format!("cannot check ticket counters: {e}")),
     }
 }
 
@@ -334,17 +270,11 @@ where
     match db {
         Db::Postgres(pool) => {
             let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            sql_query(sql)
-                .load(&mut *conn)
-                .await
-                .map_err(|e| e.to_string())
+            sql_query(sql).load(&mut *conn).await.map_err(|e| e.to_string())
         }
         Db::Sqlite { pool, .. } => {
             let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            sql_query(sql)
-                .load(&mut *conn)
-                .await
-                .map_err(|e| e.to_string())
+            sql_query(sql).load(&mut *conn).await.map_err(|e| e.to_string())
         }
     }
 }

@@ -69,10 +69,7 @@ async fn execute(config: &DatabaseConfig, op: Op) -> Result<MigrationStatus, DbE
     let url = config.url.clone();
     let fail = {
         let url = url.clone();
-        move |reason: String| DbError::Migration {
-            target: url.to_string(),
-            reason: scrub(reason, &url),
-        }
+        move |reason: String| DbError::Migration { target: url.to_string(), reason: scrub(reason, &url) }
     };
     match &config.url {
         DatabaseUrl::Postgres { .. } => {
@@ -117,11 +114,7 @@ async fn execute(config: &DatabaseConfig, op: Op) -> Result<MigrationStatus, DbE
 
 /// `source` is a function because `EmbeddedMigrations` is neither `Copy`
 /// nor `Clone`, and the harness consumes one per call.
-fn apply<C, DB>(
-    conn: &mut C,
-    source: fn() -> EmbeddedMigrations,
-    op: Op,
-) -> Result<MigrationStatus, String>
+fn apply<C, DB>(conn: &mut C, source: fn() -> EmbeddedMigrations, op: Op) -> Result<MigrationStatus, String>
 where
     DB: DieselBackend,
     C: MigrationHarness<DB>,
@@ -133,12 +126,7 @@ where
         .map(|m| (m.name().version().to_string(), m.name().to_string()))
         .collect();
     // The harness reports versions; people read names.
-    let name_of = |version: String| {
-        known
-            .iter()
-            .find(|(v, _)| *v == version)
-            .map_or(version, |(_, name)| name.clone())
-    };
+    let name_of = |version: String| known.iter().find(|(v, _)| *v == version).map_or(version, |(_, name)| name.clone());
     let changed: Vec<String> = match op {
         Op::Status => Vec::new(),
         Op::Up => conn
@@ -148,35 +136,21 @@ where
             .map(|v| name_of(v.to_string()))
             .collect(),
         Op::DownOne => {
-            if conn
-                .applied_migrations()
-                .map_err(|e| e.to_string())?
-                .is_empty()
-            {
+            if conn.applied_migrations().map_err(|e| e.to_string())?.is_empty() {
                 Vec::new()
             } else {
-                let reverted = conn
-                    .revert_last_migration(source())
-                    .map_err(|e| e.to_string())?;
+                let reverted = conn.revert_last_migration(source()).map_err(|e| e.to_string())?;
                 vec![name_of(reverted.to_string())]
             }
         }
     };
-    let applied_versions: HashSet<String> = conn
-        .applied_migrations()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let applied_versions: HashSet<String> =
+        conn.applied_migrations().map_err(|e| e.to_string())?.iter().map(ToString::to_string).collect();
     let known_versions: HashSet<&str> = known.iter().map(|(v, _)| v.as_str()).collect();
     let mut status = MigrationStatus {
         applied: Vec::new(),
         pending: Vec::new(),
-        unknown: applied_versions
-            .iter()
-            .filter(|v| !known_versions.contains(v.as_str()))
-            .cloned()
-            .collect(),
+        unknown: applied_versions.iter().filter(|v| !known_versions.contains(v.as_str())).cloned().collect(),
         changed,
     };
     status.unknown.sort();

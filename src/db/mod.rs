@@ -32,18 +32,12 @@ pub enum Db {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot reach {target} (gave up after {waited_secs} s): {reason}")]
-    Unreachable {
-        target: String,
-        waited_secs: u64,
-        reason: String,
-    },
+    Unreachable { target: String, waited_secs: u64, reason: String },
     #[error("cannot open {target}: {reason}")]
     Open { target: String, reason: String },
     #[error("migrating {target} failed: {reason}")]
     Migration { target: String, reason: String },
-    #[error(
-        "{count} migration(s) pending on {target} and AUTO_MIGRATE is off: run `ticketbot migrate up` first"
-    )]
+    #[error("{count} migration(s) pending on {target} and AUTO_MIGRATE is off: run `ticketbot migrate up` first")]
     PendingMigrations { target: String, count: usize },
     #[error("database pool: {0}")]
     Pool(String),
@@ -55,16 +49,10 @@ impl Db {
     /// The start-up sequence `run` uses: reach the database (retrying for
     /// `connect_timeout`), migrate or check migrations, then build the pool.
     pub async fn start(config: &DatabaseConfig) -> Result<Self, DbError> {
-        let status = if config.auto_migrate {
-            migrate::run_pending(config).await?
-        } else {
-            migrate::status(config).await?
-        };
+        let status =
+            if config.auto_migrate { migrate::run_pending(config).await? } else { migrate::status(config).await? };
         if !status.pending.is_empty() {
-            return Err(DbError::PendingMigrations {
-                target: config.url.to_string(),
-                count: status.pending.len(),
-            });
+            return Err(DbError::PendingMigrations { target: config.url.to_string(), count: status.pending.len() });
         }
         Self::pool_only(config).await
     }
@@ -103,11 +91,7 @@ pub(crate) fn scrub(text: String, url: &DatabaseUrl) -> String {
                         .map(|(_, v)| v.into_owned())
                         .unwrap_or_default();
                     let text = text.replace(pw, "***");
-                    if decoded.is_empty() {
-                        text
-                    } else {
-                        text.replace(&decoded, "***")
-                    }
+                    if decoded.is_empty() { text } else { text.replace(&decoded, "***") }
                 }
                 None => text,
             },
@@ -126,10 +110,7 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://bot:p%40ss%20word@db:5432/t").unwrap();
         let text = "auth failed for p%40ss%20word / p@ss word at db:5432".to_string();
         let clean = scrub(text, &url);
-        assert!(
-            !clean.contains("p%40ss") && !clean.contains("p@ss"),
-            "{clean}"
-        );
+        assert!(!clean.contains("p%40ss") && !clean.contains("p@ss"), "{clean}");
         assert!(clean.contains("db:5432"));
     }
 }

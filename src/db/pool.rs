@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
@@ -36,14 +34,10 @@ pub async fn postgres(config: &DatabaseConfig) -> Result<PgPool, DbError> {
     let raw = match &config.url {
         super::DatabaseUrl::Postgres { url, .. } => url.expose().to_string(),
         other => {
-            return Err(DbError::Open {
-                target: other.to_string(),
-                reason: "not a postgres URL".into(),
-            });
+            return Err(DbError::Open { target: other.to_string(), reason: "not a postgres URL".into() });
         }
     };
-    let manager =
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(raw, manager_config);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(raw, manager_config);
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(WAIT_TIMEOUT))
@@ -75,12 +69,10 @@ pub async fn sqlite(path: &Path, config: &DatabaseConfig) -> Result<SqlitePool, 
         }
         .boxed()
     });
-    let path_str = path.to_str().ok_or_else(|| DbError::Open {
-        target: config.url.to_string(),
-        reason: "path is not valid UTF-8".into(),
-    })?;
-    let manager =
-        AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path_str, manager_config);
+    let path_str = path
+        .to_str()
+        .ok_or_else(|| DbError::Open { target: config.url.to_string(), reason: "path is not valid UTF-8".into() })?;
+    let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path_str, manager_config);
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(WAIT_TIMEOUT))

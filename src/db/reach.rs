@@ -11,10 +11,7 @@ use super::{DatabaseUrl, DbError, scrub};
 /// `timeout` has passed; then fails naming the host, never the password.
 pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
     let DatabaseUrl::Postgres { url: raw, .. } = url else {
-        return Err(DbError::Open {
-            target: url.to_string(),
-            reason: "not a postgres URL".into(),
-        });
+        return Err(DbError::Open { target: url.to_string(), reason: "not a postgres URL".into() });
     };
     let started = Instant::now();
     let mut delay = Duration::from_millis(100);
@@ -22,9 +19,7 @@ pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgCon
         // Each attempt is bounded too: a host that drops packets would
         // otherwise hold one attempt for the kernel's SYN timeout (minutes),
         // and a server that accepts but never answers, forever.
-        let left = timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_millis(100));
+        let left = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(100));
         let attempt = tokio::time::timeout(left, AsyncPgConnection::establish(raw.expose())).await;
         match attempt {
             Ok(Ok(conn)) => return Ok(conn),
@@ -50,12 +45,7 @@ pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgCon
 
 /// Errors that waiting will not cure: report them at once.
 fn is_permanent(reason: &str) -> bool {
-    [
-        "password authentication failed",
-        "does not exist",
-        "invalid connection string",
-        "no pg_hba.conf entry",
-    ]
-    .iter()
-    .any(|s| reason.contains(s))
+    ["password authentication failed", "does not exist", "invalid connection string", "no pg_hba.conf entry"]
+        .iter()
+        .any(|s| reason.contains(s))
 }

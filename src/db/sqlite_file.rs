@@ -14,13 +14,9 @@ pub const CONNECTION_PRAGMAS: &str =
 
 /// Creates the folder and the file (mode 0600: tickets are personal data).
 pub fn ensure_file(path: &Path) -> Result<(), DbError> {
-    let err = |reason: String| DbError::Open {
-        target: format!("sqlite file {}", path.display()),
-        reason,
-    };
+    let err = |reason: String| DbError::Open { target: format!("sqlite file {}", path.display()), reason };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| err(format!("creating folder {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| err(format!("creating folder {}: {e}", dir.display())))?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
@@ -29,15 +25,10 @@ pub fn ensure_file(path: &Path) -> Result<(), DbError> {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         options.mode(0o600);
         let file = options.open(path).map_err(|e| err(e.to_string()))?;
-        let mode = file
-            .metadata()
-            .map_err(|e| err(e.to_string()))?
-            .permissions()
-            .mode();
+        let mode = file.metadata().map_err(|e| err(e.to_string()))?.permissions().mode();
         if mode & 0o077 != 0 {
             tracing::warn!(path = %path.display(), "database file was readable by others; restricting it to its owner");
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| err(e.to_string()))?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| err(e.to_string()))?;
         }
     }
     #[cfg(not(unix))]
@@ -51,19 +42,11 @@ pub fn ensure_file(path: &Path) -> Result<(), DbError> {
 pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
     ensure_file(path)?;
     let target = || format!("sqlite file {}", path.display());
-    let path_str = path.to_str().ok_or_else(|| DbError::Open {
-        target: target(),
-        reason: "path is not valid UTF-8".into(),
-    })?;
-    let mut conn = SqliteConnection::establish(path_str).map_err(|e| DbError::Open {
-        target: target(),
-        reason: e.to_string(),
-    })?;
-    conn.batch_execute(CONNECTION_PRAGMAS)
-        .map_err(|e| DbError::Open {
-            target: target(),
-            reason: e.to_string(),
-        })?;
+    let path_str =
+        path.to_str().ok_or_else(|| DbError::Open { target: target(), reason: "path is not valid UTF-8".into() })?;
+    let mut conn =
+        SqliteConnection::establish(path_str).map_err(|e| DbError::Open { target: target(), reason: e.to_string() })?;
+    conn.batch_execute(CONNECTION_PRAGMAS).map_err(|e| DbError::Open { target: target(), reason: e.to_string() })?;
     let mut attempt = 0;
     loop {
         match conn.batch_execute("PRAGMA journal_mode = WAL;") {
@@ -73,10 +56,7 @@ pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
                 std::thread::sleep(Duration::from_millis(20));
             }
             Err(e) => {
-                return Err(DbError::Open {
-                    target: target(),
-                    reason: format!("enabling WAL: {e}"),
-                });
+                return Err(DbError::Open { target: target(), reason: format!("enabling WAL: {e}") });
             }
         }
     }

@@ -12,12 +12,7 @@ pub enum DatabaseUrl {
     /// `sqlite://relative/path.db` or `sqlite:///absolute/path.db`.
     Sqlite { path: PathBuf },
     /// `postgres://` or `postgresql://`, kept whole (it is handed to the driver).
-    Postgres {
-        url: Secret,
-        host: String,
-        port: u16,
-        database: String,
-    },
+    Postgres { url: Secret, host: String, port: u16, database: String },
 }
 
 /// Why a `DATABASE_URL` was refused. It never repeats the URL itself, which
@@ -34,9 +29,7 @@ impl DatabaseUrl {
             // `sqlite:a/b.db` is accepted as well.
             let path = rest.strip_prefix("//").unwrap_or(rest);
             if path.is_empty() {
-                return Err(UrlError(
-                    "sqlite URL has no file path (expected sqlite://PATH)".into(),
-                ));
+                return Err(UrlError("sqlite URL has no file path (expected sqlite://PATH)".into()));
             }
             if path.contains('?') {
                 return Err(UrlError(
@@ -44,23 +37,16 @@ impl DatabaseUrl {
                         .into(),
                 ));
             }
-            return Ok(Self::Sqlite {
-                path: PathBuf::from(path),
-            });
+            return Ok(Self::Sqlite { path: PathBuf::from(path) });
         }
         let scheme = raw.split("://").next().unwrap_or_default();
         if scheme != "postgres" && scheme != "postgresql" {
-            let shown = if raw.contains("://") {
-                scheme
-            } else {
-                "(none)"
-            };
+            let shown = if raw.contains("://") { scheme } else { "(none)" };
             return Err(UrlError(format!(
                 "unsupported scheme {shown:?}: expected sqlite://PATH or postgres://USER@HOST/DB"
             )));
         }
-        let parsed = url::Url::parse(raw)
-            .map_err(|e| UrlError(format!("not a valid postgres URL ({e})")))?;
+        let parsed = url::Url::parse(raw).map_err(|e| UrlError(format!("not a valid postgres URL ({e})")))?;
         let host = parsed
             .host_str()
             .filter(|h| !h.is_empty())
@@ -68,16 +54,9 @@ impl DatabaseUrl {
             .to_string();
         let database = parsed.path().trim_start_matches('/').to_string();
         if database.is_empty() {
-            return Err(UrlError(
-                "postgres URL names no database (postgres://USER@HOST/DB)".into(),
-            ));
+            return Err(UrlError("postgres URL names no database (postgres://USER@HOST/DB)".into()));
         }
-        Ok(Self::Postgres {
-            url: Secret::new(raw),
-            host,
-            port: parsed.port().unwrap_or(5432),
-            database,
-        })
+        Ok(Self::Postgres { url: Secret::new(raw), host, port: parsed.port().unwrap_or(5432), database })
     }
 
     pub fn backend(&self) -> Backend {
@@ -92,12 +71,7 @@ impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite { path } => write!(f, "sqlite file {}", path.display()),
-            Self::Postgres {
-                host,
-                port,
-                database,
-                ..
-            } => {
+            Self::Postgres { host, port, database, .. } => {
                 write!(f, "postgres database {database:?} at {host}:{port}")
             }
         }
@@ -134,15 +108,11 @@ mod tests {
     fn sqlite_relative_and_absolute() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/ticketbot.db").unwrap(),
-            DatabaseUrl::Sqlite {
-                path: "data/ticketbot.db".into()
-            }
+            DatabaseUrl::Sqlite { path: "data/ticketbot.db".into() }
         );
         assert_eq!(
             DatabaseUrl::parse("sqlite:///var/lib/t.db").unwrap(),
-            DatabaseUrl::Sqlite {
-                path: "/var/lib/t.db".into()
-            }
+            DatabaseUrl::Sqlite { path: "/var/lib/t.db".into() }
         );
     }
 
@@ -157,13 +127,9 @@ mod tests {
 
     #[test]
     fn refusals_never_echo_the_url() {
-        for raw in [
-            "mysql://u:hunter2@h/db",
-            "postgres://u:hunter2@/db",
-            "postgres://u:hunter2@h",
-            "hunter2",
-            "sqlite://",
-        ] {
+        for raw in
+            ["mysql://u:hunter2@h/db", "postgres://u:hunter2@/db", "postgres://u:hunter2@h", "hunter2", "sqlite://"]
+        {
             let err = DatabaseUrl::parse(raw).unwrap_err().to_string();
             assert!(!err.contains("hunter2"), "{raw} -> {err}");
         }

@@ -30,9 +30,7 @@ pub fn visible_text(html: &str) -> Result<String, String> {
     while let Some(c) = rest.chars().next() {
         match c {
             '<' => {
-                let end = rest
-                    .find('>')
-                    .ok_or_else(|| "unclosed start tag".to_string())?;
+                let end = rest.find('>').ok_or_else(|| "unclosed start tag".to_string())?;
                 let inner = &rest[1..end];
                 if let Some(name) = inner.strip_prefix('/') {
                     let name = name.trim();
@@ -51,10 +49,7 @@ pub fn visible_text(html: &str) -> Result<String, String> {
             }
             '>' => return Err("unexpected \">\"".into()),
             '&' => {
-                let end = rest
-                    .find(';')
-                    .filter(|e| *e <= 10)
-                    .ok_or_else(|| "unterminated entity".to_string())?;
+                let end = rest.find(';').filter(|e| *e <= 10).ok_or_else(|| "unterminated entity".to_string())?;
                 let entity = &rest[1..end];
                 let decoded = match entity {
                     "lt" => '<',
@@ -79,9 +74,7 @@ pub fn visible_text(html: &str) -> Result<String, String> {
         }
     }
     match open.pop() {
-        Some(tag) => Err(format!(
-            "can't find end tag corresponding to start tag \"{tag}\""
-        )),
+        Some(tag) => Err(format!("can't find end tag corresponding to start tag \"{tag}\"")),
         None => Ok(out),
     }
 }
@@ -97,28 +90,14 @@ mod tests {
 
     #[test]
     fn accepts_escaped_and_tagged() {
-        assert_eq!(
-            visible_text("<b>#7</b> &lt;3 &amp; co").unwrap(),
-            "#7 <3 & co"
-        );
-        assert_eq!(
-            visible_text("<a href=\"tg://user?id=1\">x</a>").unwrap(),
-            "x"
-        );
+        assert_eq!(visible_text("<b>#7</b> &lt;3 &amp; co").unwrap(), "#7 <3 & co");
+        assert_eq!(visible_text("<a href=\"tg://user?id=1\">x</a>").unwrap(), "x");
         assert_eq!(visible_text("&#128512;&#x41;").unwrap(), "\u{1F600}A");
     }
 
     #[test]
     fn refuses_what_telegram_refuses() {
-        for bad in [
-            "<3",
-            "a & b",
-            "<b>open",
-            "<i>x</b>",
-            "<script>x</script>",
-            "x > y",
-            "&nbsp;",
-        ] {
+        for bad in ["<3", "a & b", "<b>open", "<i>x</b>", "<script>x</script>", "x > y", "&nbsp;"] {
             assert!(visible_text(bad).is_err(), "{bad}");
         }
     }

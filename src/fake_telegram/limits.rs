@@ -31,25 +31,13 @@ pub(super) struct Windows {
 
 impl Windows {
     /// Records a message to `chat`, or says how many seconds to wait.
-    pub(super) fn admit(
-        &mut self,
-        limits: &FloodLimits,
-        chat: i64,
-        now: Instant,
-    ) -> Result<(), u64> {
-        let chat_limit = if chat > 0 {
-            limits.private_chat
-        } else {
-            limits.group
-        };
+    pub(super) fn admit(&mut self, limits: &FloodLimits, chat: i64, now: Instant) -> Result<(), u64> {
+        let chat_limit = if chat > 0 { limits.private_chat } else { limits.group };
         let chat_window = self.chats.entry(chat).or_default();
         let wait = [(&mut self.global, limits.global), (chat_window, chat_limit)]
             .into_iter()
             .filter_map(|(window, (max, span))| {
-                while window
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= span)
-                {
+                while window.front().is_some_and(|t| now.duration_since(*t) >= span) {
                     window.pop_front();
                 }
                 (window.len() >= max).then(|| span - now.duration_since(window[0]))

@@ -30,12 +30,7 @@ pub struct TgUser {
 
 impl TgUser {
     pub fn new(id: i64, first_name: &str) -> Self {
-        Self {
-            id,
-            first_name: first_name.into(),
-            username: None,
-            language_code: Some("en".into()),
-        }
+        Self { id, first_name: first_name.into(), username: None, language_code: Some("en".into()) }
     }
 
     fn json(&self) -> Value {
@@ -114,16 +109,11 @@ impl FakeTelegram {
     pub async fn start(token: &str, limits: Option<FloodLimits>) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             token: token.to_string(),
-            inner: Mutex::new(Inner {
-                next_update_id: 100,
-                limits,
-                ..Inner::default()
-            }),
+            inner: Mutex::new(Inner { next_update_id: 100, limits, ..Inner::default() }),
             updates_arrived: Notify::new(),
         });
-        let app = Router::new()
-            .route("/{bot}/{method}", axum::routing::post(handle).get(handle))
-            .with_state(shared.clone());
+        let app =
+            Router::new().route("/{bot}/{method}", axum::routing::post(handle).get(handle)).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -134,11 +124,7 @@ impl FakeTelegram {
                 })
                 .await;
         });
-        Ok(Self {
-            addr,
-            shared,
-            _stop: stop,
-        })
+        Ok(Self { addr, shared, _stop: stop })
     }
 
     /// The base URL for `TELOXIDE_API_URL`.
@@ -152,8 +138,7 @@ impl FakeTelegram {
 
     /// Registers a group the bot is a member of (the support chat).
     pub fn add_group(&self, chat_id: i64, title: &str, is_forum: bool) {
-        let chat =
-            json!({"id": chat_id, "type": "supergroup", "title": title, "is_forum": is_forum});
+        let chat = json!({"id": chat_id, "type": "supergroup", "title": title, "is_forum": is_forum});
         self.lock().chats.insert(chat_id, chat);
     }
 
@@ -166,7 +151,8 @@ impl FakeTelegram {
     /// A user sends a photo with an optional caption.
     pub fn user_sends_photo(&self, user: &TgUser, caption: Option<&str>) -> i32 {
         let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
-        let mut content = json!({"photo": [{"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}]});
+        let mut content =
+            json!({"photo": [{"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}]});
         if let Some(c) = caption {
             content["caption"] = json!(c);
         }
@@ -174,27 +160,17 @@ impl FakeTelegram {
     }
 
     /// Someone writes in a group, optionally replying to a message there.
-    pub fn group_message(
-        &self,
-        chat_id: i64,
-        from: &TgUser,
-        text: &str,
-        reply_to: Option<i32>,
-    ) -> i32 {
-        let chat =
-            self.lock().chats.get(&chat_id).cloned().unwrap_or_else(
-                || json!({"id": chat_id, "type": "supergroup", "title": "some group"}),
-            );
+    pub fn group_message(&self, chat_id: i64, from: &TgUser, text: &str, reply_to: Option<i32>) -> i32 {
+        let chat = self
+            .lock()
+            .chats
+            .get(&chat_id)
+            .cloned()
+            .unwrap_or_else(|| json!({"id": chat_id, "type": "supergroup", "title": "some group"}));
         self.push_message(chat, from, json!({"text": text}), reply_to)
     }
 
-    fn push_message(
-        &self,
-        chat: Value,
-        from: &TgUser,
-        content: Value,
-        reply_to: Option<i32>,
-    ) -> i32 {
+    fn push_message(&self, chat: Value, from: &TgUser, content: Value, reply_to: Option<i32>) -> i32 {
         let mut inner = self.lock();
         let chat_id = chat["id"].as_i64().unwrap_or_default();
         inner.chats.entry(chat_id).or_insert_with(|| chat.clone());
@@ -211,14 +187,10 @@ impl FakeTelegram {
                 message["reply_to_message"] = original.clone();
             }
         }
-        inner
-            .messages
-            .insert((chat_id, message_id), message.clone());
+        inner.messages.insert((chat_id, message_id), message.clone());
         let update_id = inner.next_update_id;
         inner.next_update_id += 1;
-        inner
-            .pending
-            .push_back(json!({"update_id": update_id, "message": message}));
+        inner.pending.push_back(json!({"update_id": update_id, "message": message}));
         drop(inner);
         self.shared.updates_arrived.notify_waiters();
         message_id
@@ -254,12 +226,7 @@ impl FakeTelegram {
 
     /// Every message delivered to `chat_id`, in order.
     pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
-        self.lock()
-            .sent
-            .iter()
-            .filter(|s| s.chat_id == chat_id)
-            .cloned()
-            .collect()
+        self.lock().sent.iter().filter(|s| s.chat_id == chat_id).cloned().collect()
     }
 
     pub fn all_sent(&self) -> Vec<Sent> {
@@ -290,9 +257,7 @@ impl FakeTelegram {
             }
             if Instant::now() >= deadline {
                 let sent = self.all_sent();
-                panic!(
-                    "timed out after {timeout:?} waiting for {what}; delivered so far: {sent:#?}"
-                );
+                panic!("timed out after {timeout:?} waiting for {what}; delivered so far: {sent:#?}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -307,10 +272,7 @@ fn next_message_id(inner: &mut Inner, chat_id: i64) -> i32 {
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn merge(target: &mut Value, extra: Value) {
@@ -320,20 +282,12 @@ fn merge(target: &mut Value, extra: Value) {
 }
 
 fn ok(result: Value) -> Response {
-    (
-        StatusCode::OK,
-        axum::Json(json!({"ok": true, "result": result})),
-    )
-        .into_response()
+    (StatusCode::OK, axum::Json(json!({"ok": true, "result": result}))).into_response()
 }
 
 fn error(code: u16, description: &str) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
-    (
-        status,
-        axum::Json(json!({"ok": false, "error_code": code, "description": description})),
-    )
-        .into_response()
+    (status, axum::Json(json!({"ok": false, "error_code": code, "description": description}))).into_response()
 }
 
 fn bad_request(description: &str) -> Response {
@@ -370,11 +324,7 @@ async fn handle(
     if status == 429 {
         inner.too_many_requests += 1;
     }
-    inner.calls.push(Call {
-        method,
-        params,
-        status,
-    });
+    inner.calls.push(Call { method, params, status });
     response
 }
 
@@ -388,31 +338,20 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
         {
             let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
             if inner.down_until.is_some_and(|t| Instant::now() < t) {
-                inner.calls.push(Call {
-                    method: "getupdates".into(),
-                    params: params.clone(),
-                    status: 502,
-                });
+                inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 502 });
                 return error(502, "Bad Gateway");
             }
             // Telegram forgets what the offset confirms, and only that.
             if let Some(offset) = offset {
-                inner
-                    .pending
-                    .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                inner.pending.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             }
             let batch: Vec<Value> = inner.pending.iter().take(limit).cloned().collect();
             if !batch.is_empty() || Instant::now() >= deadline {
-                inner.calls.push(Call {
-                    method: "getupdates".into(),
-                    params: params.clone(),
-                    status: 200,
-                });
+                inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 200 });
                 return ok(Value::Array(batch));
             }
         }
-        let _ =
-            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), arrived).await;
+        let _ = tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), arrived).await;
     }
 }
 
@@ -423,9 +362,9 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             "can_join_groups": true, "can_read_all_group_messages": true, "supports_inline_queries": false,
             "can_connect_to_business": false, "has_main_web_app": false
         })),
-        "getwebhookinfo" => ok(
-            json!({"url": "", "has_custom_certificate": false, "pending_update_count": inner.pending.len()}),
-        ),
+        "getwebhookinfo" => {
+            ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": inner.pending.len()}))
+        }
         "deletewebhook" | "setmycommands" => ok(json!(true)),
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
@@ -455,12 +394,7 @@ fn admit(inner: &mut Inner, chat_id: i64) -> Result<(), Response> {
     Ok(())
 }
 
-fn check_text(
-    text: &str,
-    parse_mode: Option<&str>,
-    max: usize,
-    what: &str,
-) -> Result<String, Response> {
+fn check_text(text: &str, parse_mode: Option<&str>, max: usize, what: &str) -> Result<String, Response> {
     let visible = match parse_mode {
         Some(m) if m.eq_ignore_ascii_case("html") => {
             visible_text(text).map_err(|e| bad_request(&format!("can't parse entities: {e}")))?
@@ -482,15 +416,8 @@ fn deliver(
     copied_from: Option<(i64, i32)>,
 ) -> (i32, Value) {
     let message_id = next_message_id(inner, chat_id);
-    let chat = inner
-        .chats
-        .get(&chat_id)
-        .cloned()
-        .unwrap_or(json!({"id": chat_id, "type": "private"}));
-    let reply_to = p["reply_parameters"]["message_id"]
-        .as_i64()
-        .or(p["reply_to_message_id"].as_i64())
-        .map(|v| v as i32);
+    let chat = inner.chats.get(&chat_id).cloned().unwrap_or(json!({"id": chat_id, "type": "private"}));
+    let reply_to = p["reply_parameters"]["message_id"].as_i64().or(p["reply_to_message_id"].as_i64()).map(|v| v as i32);
     let thread_id = p["message_thread_id"].as_i64().map(|v| v as i32);
     let mut message = json!({
         "message_id": message_id,
@@ -504,9 +431,7 @@ fn deliver(
     if let Some(t) = thread_id {
         message["message_thread_id"] = json!(t);
     }
-    inner
-        .messages
-        .insert((chat_id, message_id), message.clone());
+    inner.messages.insert((chat_id, message_id), message.clone());
     inner.sent.push(Sent {
         chat_id,
         message_id,
@@ -540,20 +465,15 @@ fn send_message(inner: &mut Inner, p: &Value) -> Response {
 }
 
 fn copy_message(inner: &mut Inner, p: &Value) -> Response {
-    let (Some(chat_id), Some(from), Some(id)) = (
-        p["chat_id"].as_i64(),
-        p["from_chat_id"].as_i64(),
-        p["message_id"].as_i64(),
-    ) else {
+    let (Some(chat_id), Some(from), Some(id)) =
+        (p["chat_id"].as_i64(), p["from_chat_id"].as_i64(), p["message_id"].as_i64())
+    else {
         return bad_request("chat_id, from_chat_id and message_id are required");
     };
     let Some(original) = inner.messages.get(&(from, id as i32)).cloned() else {
         return bad_request("message to copy not found");
     };
-    let mut text = original["text"]
-        .as_str()
-        .or(original["caption"].as_str())
-        .map(str::to_string);
+    let mut text = original["text"].as_str().or(original["caption"].as_str()).map(str::to_string);
     if let Some(caption) = p["caption"].as_str() {
         match check_text(caption, p["parse_mode"].as_str(), 1024, "message caption") {
             Ok(v) => text = Some(v),
@@ -563,13 +483,6 @@ fn copy_message(inner: &mut Inner, p: &Value) -> Response {
     if let Err(r) = admit(inner, chat_id) {
         return r;
     }
-    let (message_id, _) = deliver(
-        inner,
-        "copymessage",
-        chat_id,
-        p,
-        text,
-        Some((from, id as i32)),
-    );
+    let (message_id, _) = deliver(inner, "copymessage", chat_id, p, text, Some((from, id as i32)));
     ok(json!({"message_id": message_id}))
 }

@@ -9,19 +9,13 @@ macro_rules! on_db {
     ($db:expr, read, |$conn:ident, $layer:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Postgres(pool) => {
-                let mut checked_out = pool
-                    .get()
-                    .await
-                    .map_err($crate::service::ServiceError::pool)?;
+                let mut checked_out = pool.get().await.map_err($crate::service::ServiceError::pool)?;
                 let $conn = &mut *checked_out;
                 use $crate::storage::pg as $layer;
                 $body
             }
             $crate::db::Db::Sqlite { pool, .. } => {
-                let mut checked_out = pool
-                    .get()
-                    .await
-                    .map_err($crate::service::ServiceError::pool)?;
+                let mut checked_out = pool.get().await.map_err($crate::service::ServiceError::pool)?;
                 let $conn = &mut *checked_out;
                 use $crate::storage::sqlite as $layer;
                 $body
@@ -33,10 +27,7 @@ macro_rules! on_db {
             $crate::db::Db::Postgres(_) => on_db!($db, read, |$conn, $layer| $body),
             $crate::db::Db::Sqlite { pool, write_lock } => {
                 let _writer = write_lock.lock().await;
-                let mut checked_out = pool
-                    .get()
-                    .await
-                    .map_err($crate::service::ServiceError::pool)?;
+                let mut checked_out = pool.get().await.map_err($crate::service::ServiceError::pool)?;
                 let $conn = &mut *checked_out;
                 use $crate::storage::sqlite as $layer;
                 $body

@@ -52,32 +52,22 @@ impl Mailroom {
                 received_at: now,
             })
             .collect();
-        on_db!(&self.db, write, |conn, layer| Ok(
-            layer::units::store_updates(conn, &rows).await?
-        ))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::store_updates(conn, &rows).await?))
     }
 
     /// The `getUpdates` offset that confirms everything stored so far.
     pub async fn next_offset(&self) -> Result<Option<i64>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::inbox_max_update_id(conn)
-                .await?
-                .map(|m| m + 1)
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::inbox_max_update_id(conn).await?.map(|m| m + 1)))
     }
 
     pub async fn pending_updates(&self, limit: i64) -> Result<Vec<InboxUpdate>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::inbox_pending(conn, limit).await?
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::inbox_pending(conn, limit).await?))
     }
 
     /// Marks an update handled, writing the messages it calls for.
     pub async fn acknowledge(&self, effects: &Effects<'_, ()>) -> Result<(), ServiceError> {
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(
-            layer::units::acknowledge(conn, effects, now).await?
-        ))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::acknowledge(conn, effects, now).await?))
     }
 
     /// Marks an update that cannot be handled (unparseable): kept with the
@@ -106,16 +96,9 @@ impl Mailroom {
             .collect())
     }
 
-    pub async fn outbox_sent(
-        &self,
-        row: &OutboxRow,
-        record: Record,
-        message_id: i32,
-    ) -> Result<(), ServiceError> {
+    pub async fn outbox_sent(&self, row: &OutboxRow, record: Record, message_id: i32) -> Result<(), ServiceError> {
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(
-            layer::units::outbox_sent(conn, row, record, message_id, now).await?
-        ))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::outbox_sent(conn, row, record, message_id, now).await?))
     }
 
     pub async fn outbox_failed(&self, row: &OutboxRow, reason: &str) -> Result<(), ServiceError> {
@@ -140,11 +123,7 @@ impl Mailroom {
     }
 
     /// Telegram said to wait `after` before writing to this chat again.
-    pub async fn outbox_hold_chat(
-        &self,
-        chat_id: i64,
-        after: chrono::Duration,
-    ) -> Result<(), ServiceError> {
+    pub async fn outbox_hold_chat(&self, chat_id: i64, after: chrono::Duration) -> Result<(), ServiceError> {
         let when = self.now() + after;
         on_db!(&self.db, write, |conn, layer| {
             layer::queries::outbox_hold_chat(conn, chat_id, when).await?;
@@ -155,9 +134,7 @@ impl Mailroom {
     /// The card message of a ticket, once it has been sent.
     pub async fn ticket_card(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
         on_db!(&self.db, read, |conn, layer| {
-            Ok(layer::queries::find_ticket(conn, ticket_id)
-                .await?
-                .and_then(|t| t.support_message_id))
+            Ok(layer::queries::find_ticket(conn, ticket_id).await?.and_then(|t| t.support_message_id))
         })
     }
 }

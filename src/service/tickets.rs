@@ -62,8 +62,7 @@ impl TicketService {
         profile: &UserProfile,
         draft: &MessageDraft,
     ) -> Result<UserMessageOutcome, ServiceError> {
-        self.open_or_append_with(profile, draft, &Effects::none())
-            .await
+        self.open_or_append_with(profile, draft, &Effects::none()).await
     }
 
     /// `open_or_append`, also writing `effects` in the same transaction.
@@ -86,19 +85,14 @@ impl TicketService {
         effects: &Effects<'_, StatusChange>,
     ) -> Result<StatusChange, ServiceError> {
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(layer::units::close(
-            conn, ticket_id, now, effects
-        )
-        .await?))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::close(conn, ticket_id, now, effects).await?))
     }
 
     pub async fn close(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
         match self.close_with(ticket_id, &Effects::none()).await? {
             StatusChange::Changed(ticket) => Ok(ticket),
             StatusChange::Unchanged(ticket) => Err(ServiceError::AlreadyClosed(ticket.reference())),
-            StatusChange::UserHasOpenTicket(_) | StatusChange::NotFound => {
-                Err(ServiceError::TicketNotFound)
-            }
+            StatusChange::UserHasOpenTicket(_) | StatusChange::NotFound => Err(ServiceError::TicketNotFound),
         }
     }
 
@@ -109,29 +103,21 @@ impl TicketService {
         effects: &Effects<'_, StatusChange>,
     ) -> Result<StatusChange, ServiceError> {
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(layer::units::reopen(
-            conn, ticket_id, now, effects
-        )
-        .await?))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::reopen(conn, ticket_id, now, effects).await?))
     }
 
     pub async fn reopen(&self, ticket_id: i64) -> Result<Ticket, ServiceError> {
         match self.reopen_with(ticket_id, &Effects::none()).await? {
             StatusChange::Changed(ticket) => Ok(ticket),
             StatusChange::Unchanged(ticket) => Err(ServiceError::AlreadyOpen(ticket.reference())),
-            StatusChange::UserHasOpenTicket(other) => {
-                Err(ServiceError::UserHasOpenTicket(other.reference()))
-            }
+            StatusChange::UserHasOpenTicket(other) => Err(ServiceError::UserHasOpenTicket(other.reference())),
             StatusChange::NotFound => Err(ServiceError::TicketNotFound),
         }
     }
 
     pub async fn assign(&self, ticket_id: i64, member: &Staff) -> Result<Ticket, ServiceError> {
-        on_db!(&self.db, write, |conn, layer| layer::units::assign(
-            conn, ticket_id, member
-        )
-        .await?)
-        .ok_or(ServiceError::TicketNotFound)
+        on_db!(&self.db, write, |conn, layer| layer::units::assign(conn, ticket_id, member).await?)
+            .ok_or(ServiceError::TicketNotFound)
     }
 
     /// Files a staff answer or note on a ticket; an answer stamps the
@@ -142,8 +128,7 @@ impl TicketService {
         member: &Staff,
         draft: &MessageDraft,
     ) -> Result<TicketMessage, ServiceError> {
-        self.record_staff_message_with(ticket_id, member, draft, &Effects::none())
-            .await
+        self.record_staff_message_with(ticket_id, member, draft, &Effects::none()).await
     }
 
     /// `record_staff_message`, also writing `effects` in the same transaction.
@@ -158,10 +143,7 @@ impl TicketService {
         on_db!(&self.db, write, |conn, layer| {
             match layer::queries::find_ticket(conn, ticket_id).await? {
                 None => Err(ServiceError::TicketNotFound),
-                Some(_) => Ok(layer::units::file_staff_message(
-                    conn, ticket_id, member, draft, now, effects,
-                )
-                .await?),
+                Some(_) => Ok(layer::units::file_staff_message(conn, ticket_id, member, draft, now, effects).await?),
             }
         })
     }
@@ -179,100 +161,57 @@ impl TicketService {
     }
 
     pub async fn find(&self, ticket_id: i64) -> Result<Option<Ticket>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::find_ticket(conn, ticket_id).await?
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_ticket(conn, ticket_id).await?))
     }
 
-    pub async fn find_by_number(
-        &self,
-        day: NaiveDate,
-        number: i32,
-    ) -> Result<Option<Ticket>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::find_ticket_by_number(conn, day, number).await?
-        ))
+    pub async fn find_by_number(&self, day: NaiveDate, number: i32) -> Result<Option<Ticket>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_ticket_by_number(conn, day, number).await?))
     }
 
     pub async fn open_ticket_of(&self, user_id: i64) -> Result<Option<Ticket>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::open_ticket_of(conn, user_id).await?
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::open_ticket_of(conn, user_id).await?))
     }
 
     pub async fn find_user(&self, user_id: i64) -> Result<Option<User>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_user(
-            conn, user_id
-        )
-        .await?))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_user(conn, user_id).await?))
     }
 
     /// Open tickets, oldest first, `per_page` at a time. A page past the end
     /// returns the last page.
-    pub async fn list_open(
-        &self,
-        page: u32,
-        per_page: u32,
-    ) -> Result<OpenTicketsPage, ServiceError> {
+    pub async fn list_open(&self, page: u32, per_page: u32) -> Result<OpenTicketsPage, ServiceError> {
         let per_page = per_page.max(1);
         on_db!(&self.db, read, |conn, layer| {
             let total = layer::queries::count_open(conn).await?;
-            let pages = u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page))
-                .unwrap_or(u32::MAX)
-                .max(1);
+            let pages =
+                u32::try_from((total + i64::from(per_page) - 1) / i64::from(per_page)).unwrap_or(u32::MAX).max(1);
             let page = page.min(pages - 1);
-            let rows = layer::queries::open_tickets_page(
-                conn,
-                i64::from(page) * i64::from(per_page),
-                i64::from(per_page),
-            )
-            .await?
-            .into_iter()
-            .map(|(ticket, user, assignee)| OpenTicketRow {
-                ticket,
-                user,
-                assignee,
-            })
-            .collect();
-            Ok(OpenTicketsPage {
-                rows,
-                page,
-                pages,
-                total,
-            })
+            let rows =
+                layer::queries::open_tickets_page(conn, i64::from(page) * i64::from(per_page), i64::from(per_page))
+                    .await?
+                    .into_iter()
+                    .map(|(ticket, user, assignee)| OpenTicketRow { ticket, user, assignee })
+                    .collect();
+            Ok(OpenTicketsPage { rows, page, pages, total })
         })
     }
 
     /// A user's tickets, newest first.
-    pub async fn user_history(
-        &self,
-        user_id: i64,
-        limit: u32,
-    ) -> Result<Vec<Ticket>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::user_tickets(conn, user_id, i64::from(limit)).await?
-        ))
+    pub async fn user_history(&self, user_id: i64, limit: u32) -> Result<Vec<Ticket>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::user_tickets(conn, user_id, i64::from(limit)).await?))
     }
 
     /// Every message filed on a ticket, oldest first.
     pub async fn messages(&self, ticket_id: i64) -> Result<Vec<TicketMessage>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::messages_of(conn, ticket_id).await?
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::messages_of(conn, ticket_id).await?))
     }
 
     pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool, ServiceError> {
         let at = banned.then(|| self.now());
-        on_db!(&self.db, write, |conn, layer| Ok(layer::units::set_banned(
-            conn, user_id, at
-        )
-        .await?))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::set_banned(conn, user_id, at).await?))
     }
 
     pub async fn find_staff(&self, user_id: i64) -> Result<Option<Staff>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(
-            layer::queries::find_staff(conn, user_id).await?
-        ))
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_staff(conn, user_id).await?))
     }
 
     /// `ADMIN_IDS` bootstrap: makes them admins if the staff table is empty.
@@ -282,8 +221,6 @@ impl TicketService {
             return Ok(0);
         }
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(
-            layer::units::seed_admins(conn, ids, now).await?
-        ))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::seed_admins(conn, ids, now).await?))
     }
 }

@@ -9,12 +9,7 @@ use crate::telegram::outbound::OutboxDraft;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserMessageOutcome {
     /// Filed on the user's open ticket, which `new_ticket` says was just opened.
-    Filed {
-        user: User,
-        ticket: Ticket,
-        message: TicketMessage,
-        new_ticket: bool,
-    },
+    Filed { user: User, ticket: Ticket, message: TicketMessage, new_ticket: bool },
     /// The user is banned; nothing was filed.
     Banned { user: User },
 }
@@ -40,9 +35,6 @@ pub struct Effects<'a, T> {
 impl<T> Effects<'_, T> {
     /// No inbox update, no messages: the plain service calls.
     pub fn none() -> Effects<'static, T> {
-        Effects {
-            ack: None,
-            plan: &|_| Vec::new(),
-        }
+        Effects { ack: None, plan: &|_| Vec::new() }
     }
 }

@@ -56,9 +56,7 @@ impl Query for OpenTicketQuery<'_> {
 impl QueryFragment<Pg> for OpenTicketQuery<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let f = self.first;
-        out.push_sql(
-            "WITH counter AS (INSERT INTO daily_ticket_counters (day, last_value) VALUES (",
-        );
+        out.push_sql("WITH counter AS (INSERT INTO daily_ticket_counters (day, last_value) VALUES (");
         out.push_bind_param::<Date, _>(&self.day)?;
         out.push_sql(
             ", 1) ON CONFLICT (day) DO UPDATE SET last_value = daily_ticket_counters.last_value + 1 \
@@ -117,14 +115,7 @@ pub async fn open_ticket(
     first: &MessageDraft,
     now: NaiveDateTime,
 ) -> QueryResult<(Ticket, TicketMessage)> {
-    let row: OpenedRow = OpenTicketQuery {
-        day,
-        user_id,
-        now,
-        first,
-    }
-    .get_result(conn)
-    .await?;
+    let row: OpenedRow = OpenTicketQuery { day, user_id, now, first }.get_result(conn).await?;
     let message = TicketMessage {
         id: row.message_id,
         ticket_id: row.ticket.id,

@@ -5,47 +5,32 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::upsert::excluded;
 use diesel::{
-    ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl,
-    QueryResult, SelectableHelper,
+    ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
 use crate::domain::TicketStatus;
 use crate::models::{
-    InboxUpdate, NewInboxUpdate, NewOutboxRow, NewTicket, NewTicketMessage, OutboxRow, Staff,
-    Ticket, TicketMessage, User, UserProfile,
+    InboxUpdate, NewInboxUpdate, NewOutboxRow, NewTicket, NewTicketMessage, OutboxRow, Staff, Ticket, TicketMessage,
+    User, UserProfile,
 };
-use crate::schema::{
-    daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users,
-};
+use crate::schema::{daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users};
 use crate::storage::statements::UpsertUser;
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
 /// locks the user's row until the transaction ends, which serialises
 /// concurrent messages of one user.
-pub async fn upsert_user(
-    conn: &mut Conn,
-    p: &UserProfile,
-    now: NaiveDateTime,
-) -> QueryResult<User> {
+pub async fn upsert_user(conn: &mut Conn, p: &UserProfile, now: NaiveDateTime) -> QueryResult<User> {
     UpsertUser { profile: p, now }.get_result(conn).await
 }
 
 pub async fn find_user(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
-    users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()
+    users::table.find(id).select(User::as_select()).first(conn).await.optional()
 }
 
 pub async fn set_banned(conn: &mut Conn, id: i64, at: Option<NaiveDateTime>) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set(users::banned_at.eq(at))
-        .execute(conn)
-        .await
+    diesel::update(users::table.find(id)).set(users::banned_at.eq(at)).execute(conn).await
 }
 
 pub async fn open_ticket_of(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Ticket>> {
@@ -63,10 +48,7 @@ pub async fn open_ticket_of(conn: &mut Conn, user_id: i64) -> QueryResult<Option
 /// so concurrent callers queue and a rollback takes the number back.
 pub async fn next_daily_number(conn: &mut Conn, day: NaiveDate) -> QueryResult<i32> {
     diesel::insert_into(daily_ticket_counters::table)
-        .values((
-            daily_ticket_counters::day.eq(day),
-            daily_ticket_counters::last_value.eq(1),
-        ))
+        .values((daily_ticket_counters::day.eq(day), daily_ticket_counters::last_value.eq(1)))
         .on_conflict(daily_ticket_counters::day)
         .do_update()
         .set(daily_ticket_counters::last_value.eq(daily_ticket_counters::last_value + 1))
@@ -76,17 +58,10 @@ pub async fn next_daily_number(conn: &mut Conn, day: NaiveDate) -> QueryResult<i
 }
 
 pub async fn insert_ticket(conn: &mut Conn, new: &NewTicket) -> QueryResult<Ticket> {
-    diesel::insert_into(tickets::table)
-        .values(new)
-        .returning(Ticket::as_returning())
-        .get_result(conn)
-        .await
+    diesel::insert_into(tickets::table).values(new).returning(Ticket::as_returning()).get_result(conn).await
 }
 
-pub async fn insert_message(
-    conn: &mut Conn,
-    new: &NewTicketMessage<'_>,
-) -> QueryResult<TicketMessage> {
+pub async fn insert_message(conn: &mut Conn, new: &NewTicketMessage<'_>) -> QueryResult<TicketMessage> {
     diesel::insert_into(ticket_messages::table)
         .values(new)
         .returning(TicketMessage::as_returning())
@@ -95,19 +70,10 @@ pub async fn insert_message(
 }
 
 pub async fn find_ticket(conn: &mut Conn, id: i64) -> QueryResult<Option<Ticket>> {
-    tickets::table
-        .find(id)
-        .select(Ticket::as_select())
-        .first(conn)
-        .await
-        .optional()
+    tickets::table.find(id).select(Ticket::as_select()).first(conn).await.optional()
 }
 
-pub async fn find_ticket_by_number(
-    conn: &mut Conn,
-    day: NaiveDate,
-    number: i32,
-) -> QueryResult<Option<Ticket>> {
+pub async fn find_ticket_by_number(conn: &mut Conn, day: NaiveDate, number: i32) -> QueryResult<Option<Ticket>> {
     tickets::table
         .filter(tickets::day.eq(day))
         .filter(tickets::number.eq(number))
@@ -118,17 +84,10 @@ pub async fn find_ticket_by_number(
 }
 
 /// Closes an open ticket; `None` when it is not open (or does not exist).
-pub async fn close_ticket(
-    conn: &mut Conn,
-    id: i64,
-    at: NaiveDateTime,
-) -> QueryResult<Option<Ticket>> {
+pub async fn close_ticket(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<Option<Ticket>> {
     diesel::update(tickets::table.find(id))
         .filter(tickets::status.eq(TicketStatus::Open))
-        .set((
-            tickets::status.eq(TicketStatus::Closed),
-            tickets::closed_at.eq(at),
-        ))
+        .set((tickets::status.eq(TicketStatus::Closed), tickets::closed_at.eq(at)))
         .returning(Ticket::as_returning())
         .get_result(conn)
         .await
@@ -140,21 +99,14 @@ pub async fn close_ticket(
 pub async fn reopen_ticket(conn: &mut Conn, id: i64) -> QueryResult<Option<Ticket>> {
     diesel::update(tickets::table.find(id))
         .filter(tickets::status.eq(TicketStatus::Closed))
-        .set((
-            tickets::status.eq(TicketStatus::Open),
-            tickets::closed_at.eq(None::<NaiveDateTime>),
-        ))
+        .set((tickets::status.eq(TicketStatus::Open), tickets::closed_at.eq(None::<NaiveDateTime>)))
         .returning(Ticket::as_returning())
         .get_result(conn)
         .await
         .optional()
 }
 
-pub async fn set_assignee(
-    conn: &mut Conn,
-    id: i64,
-    staff_id: Option<i64>,
-) -> QueryResult<Option<Ticket>> {
+pub async fn set_assignee(conn: &mut Conn, id: i64, staff_id: Option<i64>) -> QueryResult<Option<Ticket>> {
     diesel::update(tickets::table.find(id))
         .set(tickets::assignee_id.eq(staff_id))
         .returning(Ticket::as_returning())
@@ -164,11 +116,7 @@ pub async fn set_assignee(
 }
 
 /// Stamps the first staff response; later responses leave it alone.
-pub async fn mark_first_response(
-    conn: &mut Conn,
-    id: i64,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+pub async fn mark_first_response(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(tickets::table.find(id))
         .filter(tickets::first_response_at.is_null())
         .set(tickets::first_response_at.eq(at))
@@ -177,11 +125,7 @@ pub async fn mark_first_response(
 }
 
 pub async fn count_open(conn: &mut Conn) -> QueryResult<i64> {
-    tickets::table
-        .filter(tickets::status.eq(TicketStatus::Open))
-        .count()
-        .get_result(conn)
-        .await
+    tickets::table.filter(tickets::status.eq(TicketStatus::Open)).count().get_result(conn).await
 }
 
 /// Open tickets, oldest first, with their users and assignees.
@@ -197,11 +141,7 @@ pub async fn open_tickets_page(
         .order((tickets::opened_at.asc(), tickets::id.asc()))
         .offset(offset)
         .limit(limit)
-        .select((
-            Ticket::as_select(),
-            User::as_select(),
-            Option::<Staff>::as_select(),
-        ))
+        .select((Ticket::as_select(), User::as_select(), Option::<Staff>::as_select()))
         .load(conn)
         .await
 }
@@ -231,22 +171,14 @@ pub async fn upsert_staff(conn: &mut Conn, member: &Staff) -> QueryResult<Staff>
         .values(member)
         .on_conflict(staff::user_id)
         .do_update()
-        .set((
-            staff::username.eq(excluded(staff::username)),
-            staff::display_name.eq(excluded(staff::display_name)),
-        ))
+        .set((staff::username.eq(excluded(staff::username)), staff::display_name.eq(excluded(staff::display_name))))
         .returning(Staff::as_returning())
         .get_result(conn)
         .await
 }
 
 pub async fn find_staff(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Staff>> {
-    staff::table
-        .find(user_id)
-        .select(Staff::as_select())
-        .first(conn)
-        .await
-        .optional()
+    staff::table.find(user_id).select(Staff::as_select()).first(conn).await.optional()
 }
 
 pub async fn count_staff(conn: &mut Conn) -> QueryResult<i64> {
@@ -256,27 +188,17 @@ pub async fn count_staff(conn: &mut Conn) -> QueryResult<i64> {
 /// Takes the user's row lock (PostgreSQL) with a no-op update: portable to
 /// SQLite, which has no `FOR UPDATE` and needs none under `BEGIN IMMEDIATE`.
 pub async fn lock_user(conn: &mut Conn, id: i64) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set(users::id.eq(users::id))
-        .execute(conn)
-        .await
+    diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(conn).await
 }
 
 /// Stores a fetched update; one Telegram delivers twice is dropped by its key.
 pub async fn insert_inbox(conn: &mut Conn, row: &NewInboxUpdate<'_>) -> QueryResult<usize> {
-    diesel::insert_into(inbox_updates::table)
-        .values(row)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await
+    diesel::insert_into(inbox_updates::table).values(row).on_conflict_do_nothing().execute(conn).await
 }
 
 /// The offset that confirms everything stored: one past the highest id.
 pub async fn inbox_max_update_id(conn: &mut Conn) -> QueryResult<Option<i64>> {
-    inbox_updates::table
-        .select(diesel::dsl::max(inbox_updates::update_id))
-        .first(conn)
-        .await
+    inbox_updates::table.select(diesel::dsl::max(inbox_updates::update_id)).first(conn).await
 }
 
 pub async fn inbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<InboxUpdate>> {
@@ -300,19 +222,13 @@ pub async fn mark_inbox_done(
 ) -> QueryResult<usize> {
     diesel::update(inbox_updates::table.find(update_id))
         .filter(inbox_updates::processed_at.is_null())
-        .set((
-            inbox_updates::processed_at.eq(at),
-            inbox_updates::error.eq(error),
-        ))
+        .set((inbox_updates::processed_at.eq(at), inbox_updates::error.eq(error)))
         .execute(conn)
         .await
 }
 
 pub async fn insert_outbox(conn: &mut Conn, row: &NewOutboxRow) -> QueryResult<usize> {
-    diesel::insert_into(outbox_messages::table)
-        .values(row)
-        .execute(conn)
-        .await
+    diesel::insert_into(outbox_messages::table).values(row).execute(conn).await
 }
 
 /// The oldest unsent rows (sent or failed ones are done), oldest first.
@@ -327,12 +243,7 @@ pub async fn outbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Outb
         .await
 }
 
-pub async fn outbox_mark_sent(
-    conn: &mut Conn,
-    id: i64,
-    message_id: i32,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+pub async fn outbox_mark_sent(conn: &mut Conn, id: i64, message_id: i32, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.find(id))
         .set((
             outbox_messages::sent_at.eq(at),
@@ -343,12 +254,7 @@ pub async fn outbox_mark_sent(
         .await
 }
 
-pub async fn outbox_mark_failed(
-    conn: &mut Conn,
-    id: i64,
-    reason: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+pub async fn outbox_mark_failed(conn: &mut Conn, id: i64, reason: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.find(id))
         .set((
             outbox_messages::failed_at.eq(at),
@@ -378,11 +284,7 @@ pub async fn outbox_retry_later(
 
 /// Holds every unsent row of a chat until `not_before` (Telegram's
 /// retry_after applies to the chat, and order within it must hold).
-pub async fn outbox_hold_chat(
-    conn: &mut Conn,
-    chat_id: i64,
-    not_before: NaiveDateTime,
-) -> QueryResult<usize> {
+pub async fn outbox_hold_chat(conn: &mut Conn, chat_id: i64, not_before: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox_messages::table)
         .filter(outbox_messages::chat_id.eq(chat_id))
         .filter(outbox_messages::sent_at.is_null())
@@ -393,28 +295,13 @@ pub async fn outbox_hold_chat(
         .await
 }
 
-pub async fn set_ticket_card(
-    conn: &mut Conn,
-    ticket_id: i64,
-    message_id: i32,
-) -> QueryResult<usize> {
-    diesel::update(tickets::table.find(ticket_id))
-        .set(tickets::support_message_id.eq(message_id))
-        .execute(conn)
-        .await
+pub async fn set_ticket_card(conn: &mut Conn, ticket_id: i64, message_id: i32) -> QueryResult<usize> {
+    diesel::update(tickets::table.find(ticket_id)).set(tickets::support_message_id.eq(message_id)).execute(conn).await
 }
 
-pub async fn set_support_copy(
-    conn: &mut Conn,
-    id: i64,
-    chat_id: i64,
-    message_id: i32,
-) -> QueryResult<usize> {
+pub async fn set_support_copy(conn: &mut Conn, id: i64, chat_id: i64, message_id: i32) -> QueryResult<usize> {
     diesel::update(ticket_messages::table.find(id))
-        .set((
-            ticket_messages::support_chat_id.eq(chat_id),
-            ticket_messages::support_message_id.eq(message_id),
-        ))
+        .set((ticket_messages::support_chat_id.eq(chat_id), ticket_messages::support_message_id.eq(message_id)))
         .execute(conn)
         .await
 }
@@ -428,11 +315,7 @@ pub async fn set_user_copy(conn: &mut Conn, id: i64, message_id: i32) -> QueryRe
 
 /// The ticket a support-chat message belongs to: its card, or a message
 /// relayed or written there.
-pub async fn ticket_of_support_message(
-    conn: &mut Conn,
-    chat_id: i64,
-    message_id: i32,
-) -> QueryResult<Option<Ticket>> {
+pub async fn ticket_of_support_message(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<Ticket>> {
     if let Some(ticket) = tickets::table
         .filter(tickets::support_message_id.eq(message_id))
         .select(Ticket::as_select())

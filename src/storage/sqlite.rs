@@ -37,15 +37,8 @@ pub async fn open_ticket(
     now: NaiveDateTime,
 ) -> QueryResult<(Ticket, TicketMessage)> {
     let number = queries::next_daily_number(conn, day).await?;
-    let new = NewTicket {
-        day,
-        number,
-        user_id,
-        status: TicketStatus::Open,
-        opened_at: now,
-    };
+    let new = NewTicket { day, number, user_id, status: TicketStatus::Open, opened_at: now };
     let ticket = queries::insert_ticket(conn, &new).await?;
-    let message =
-        queries::insert_message(conn, &NewTicketMessage::from_draft(ticket.id, first, now)).await?;
+    let message = queries::insert_message(conn, &NewTicketMessage::from_draft(ticket.id, first, now)).await?;
     Ok((ticket, message))
 }

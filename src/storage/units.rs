@@ -14,25 +14,16 @@ use diesel::result::Error;
 use super::Conn;
 use super::queries;
 use crate::domain::Direction;
-use crate::models::{
-    MessageDraft, NewOutboxRow, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile,
-};
+use crate::models::{MessageDraft, NewOutboxRow, NewTicketMessage, Staff, Ticket, TicketMessage, UserProfile};
 use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
 use crate::telegram::outbound::OutboxDraft;
 
 /// Writes a unit's effects. An update already marked done means its effects
 /// exist already (another worker or an earlier run got there first): the
 /// whole transaction rolls back, and the caller treats it as handled.
-async fn finish<T>(
-    conn: &mut Conn,
-    effects: &Effects<'_, T>,
-    outcome: &T,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let rows = (effects.plan)(outcome)
-        .into_iter()
-        .map(|draft| outbox_row(draft, now))
-        .collect::<QueryResult<Vec<_>>>()?;
+async fn finish<T>(conn: &mut Conn, effects: &Effects<'_, T>, outcome: &T, now: NaiveDateTime) -> QueryResult<()> {
+    let rows =
+        (effects.plan)(outcome).into_iter().map(|draft| outbox_row(draft, now)).collect::<QueryResult<Vec<_>>>()?;
     for row in &rows {
         queries::insert_outbox(conn, row).await?;
     }
@@ -47,8 +38,7 @@ async fn finish<T>(
 fn outbox_row(draft: OutboxDraft, now: NaiveDateTime) -> QueryResult<NewOutboxRow> {
     Ok(NewOutboxRow {
         chat_id: draft.chat_id,
-        payload: serde_json::to_string(&draft.envelope)
-            .map_err(|e| Error::SerializationError(Box::new(e)))?,
+        payload: serde_json::to_string(&draft.envelope).map_err(|e| Error::SerializationError(Box::new(e)))?,
         ticket_id: draft.ticket_id,
         ticket_message_id: draft.ticket_message_id,
         created_at: now,
@@ -67,38 +57,25 @@ pub async fn file_user_message(
     now: NaiveDateTime,
     effects: &Effects<'_, UserMessageOutcome>,
 ) -> QueryResult<UserMessageOutcome> {
-    write_transaction!(
-        conn,
-        async |conn: &mut Conn| -> QueryResult<UserMessageOutcome> {
-            // First statement: on PostgreSQL it locks the user's row, so two
-            // first messages of one user cannot both open a ticket.
-            let user = queries::upsert_user(conn, profile, now).await?;
-            let outcome = if user.banned_at.is_some() {
-                UserMessageOutcome::Banned { user }
-            } else if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
-                let new = NewTicketMessage::from_draft(ticket.id, draft, now);
-                let message = queries::insert_message(conn, &new).await?;
-                UserMessageOutcome::Filed {
-                    user,
-                    ticket,
-                    message,
-                    new_ticket: false,
-                }
-            } else {
-                // The number is taken last, as late in the transaction as it can
-                // be: every ticket of the day waits on the counter row after it.
-                let (ticket, message) = super::open_ticket(conn, day, user.id, draft, now).await?;
-                UserMessageOutcome::Filed {
-                    user,
-                    ticket,
-                    message,
-                    new_ticket: true,
-                }
-            };
-            finish(conn, effects, &outcome, now).await?;
-            Ok(outcome)
-        }
-    )
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<UserMessageOutcome> {
+        // First statement: on PostgreSQL it locks the user's row, so two
+        // first messages of one user cannot both open a ticket.
+        let user = queries::upsert_user(conn, profile, now).await?;
+        let outcome = if user.banned_at.is_some() {
+            UserMessageOutcome::Banned { user }
+        } else if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
+            let new = NewTicketMessage::from_draft(ticket.id, draft, now);
+            let message = queries::insert_message(conn, &new).await?;
+            UserMessageOutcome::Filed { user, ticket, message, new_ticket: false }
+        } else {
+            // The number is taken last, as late in the transaction as it can
+            // be: every ticket of the day waits on the counter row after it.
+            let (ticket, message) = super::open_ticket(conn, day, user.id, draft, now).await?;
+            UserMessageOutcome::Filed { user, ticket, message, new_ticket: true }
+        };
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
+    })
     .await
 }
 
@@ -167,18 +144,11 @@ async fn reopen_in(conn: &mut Conn, ticket_id: i64) -> QueryResult<StatusChange>
 }
 
 /// Assigns the ticket to a staff member (recorded or refreshed in `staff`).
-pub async fn assign(
-    conn: &mut Conn,
-    ticket_id: i64,
-    member: &Staff,
-) -> QueryResult<Option<Ticket>> {
-    write_transaction!(
-        conn,
-        async |conn: &mut Conn| -> QueryResult<Option<Ticket>> {
-            let member = queries::upsert_staff(conn, member).await?;
-            queries::set_assignee(conn, ticket_id, Some(member.user_id)).await
-        }
-    )
+pub async fn assign(conn: &mut Conn, ticket_id: i64, member: &Staff) -> QueryResult<Option<Ticket>> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Option<Ticket>> {
+        let member = queries::upsert_staff(conn, member).await?;
+        queries::set_assignee(conn, ticket_id, Some(member.user_id)).await
+    })
     .await
 }
 
@@ -192,41 +162,26 @@ pub async fn file_staff_message(
     now: NaiveDateTime,
     effects: &Effects<'_, TicketMessage>,
 ) -> QueryResult<TicketMessage> {
-    write_transaction!(
-        conn,
-        async |conn: &mut Conn| -> QueryResult<TicketMessage> {
-            queries::upsert_staff(conn, member).await?;
-            let message =
-                queries::insert_message(conn, &NewTicketMessage::from_draft(ticket_id, draft, now))
-                    .await?;
-            if draft.direction == Direction::ToUser {
-                queries::mark_first_response(conn, ticket_id, now).await?;
-            }
-            finish(conn, effects, &message, now).await?;
-            Ok(message)
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<TicketMessage> {
+        queries::upsert_staff(conn, member).await?;
+        let message = queries::insert_message(conn, &NewTicketMessage::from_draft(ticket_id, draft, now)).await?;
+        if draft.direction == Direction::ToUser {
+            queries::mark_first_response(conn, ticket_id, now).await?;
         }
-    )
+        finish(conn, effects, &message, now).await?;
+        Ok(message)
+    })
     .await
 }
 
 /// Handles an update that changes nothing but what the bot says (or that is
 /// ignored): writes the messages and marks the update done.
-pub async fn acknowledge(
-    conn: &mut Conn,
-    effects: &Effects<'_, ()>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> {
-        finish(conn, effects, &(), now).await
-    })
-    .await
+pub async fn acknowledge(conn: &mut Conn, effects: &Effects<'_, ()>, now: NaiveDateTime) -> QueryResult<()> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> { finish(conn, effects, &(), now).await }).await
 }
 
 /// Stores fetched updates in one transaction; redeliveries are dropped.
-pub async fn store_updates(
-    conn: &mut Conn,
-    rows: &[crate::models::NewInboxUpdate<'_>],
-) -> QueryResult<usize> {
+pub async fn store_updates(conn: &mut Conn, rows: &[crate::models::NewInboxUpdate<'_>]) -> QueryResult<usize> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<usize> {
         let mut stored = 0;
         for row in rows {
@@ -259,11 +214,7 @@ pub async fn seed_admins(conn: &mut Conn, ids: &[i64], now: NaiveDateTime) -> Qu
     .await
 }
 
-pub async fn set_banned(
-    conn: &mut Conn,
-    user_id: i64,
-    at: Option<NaiveDateTime>,
-) -> QueryResult<bool> {
+pub async fn set_banned(conn: &mut Conn, user_id: i64, at: Option<NaiveDateTime>) -> QueryResult<bool> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
         Ok(queries::set_banned(conn, user_id, at).await? == 1)
     })

@@ -40,11 +40,7 @@ pub struct DeliveryWorker {
 
 impl DeliveryWorker {
     pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>) -> Self {
-        Self {
-            bot,
-            mailroom,
-            wake,
-        }
+        Self { bot, mailroom, wake }
     }
 
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
@@ -83,10 +79,7 @@ impl DeliveryWorker {
         let envelope: Envelope = match serde_json::from_str(&row.payload) {
             Ok(e) => e,
             Err(e) => {
-                return self
-                    .mailroom
-                    .outbox_failed(row, &format!("unreadable outbox payload: {e}"))
-                    .await;
+                return self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await;
             }
         };
         let reply_to = match reply_target(&envelope.message) {
@@ -98,27 +91,15 @@ impl DeliveryWorker {
             None => None,
         };
         match self.send(row.chat_id, &envelope.message, reply_to).await {
-            Verdict::Sent(message_id) => {
-                self.mailroom
-                    .outbox_sent(row, envelope.record, message_id)
-                    .await
-            }
+            Verdict::Sent(message_id) => self.mailroom.outbox_sent(row, envelope.record, message_id).await,
             Verdict::Wait(after) => {
-                tracing::warn!(
-                    chat = row.chat_id,
-                    retry_after_s = after.as_secs(),
-                    "outbox: Telegram flood control"
-                );
-                self.mailroom
-                    .outbox_hold_chat(row.chat_id, to_chrono(after))
-                    .await
+                tracing::warn!(chat = row.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
+                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
             }
             Verdict::Transient(reason) => {
                 let after = backoff(row.attempts);
                 tracing::warn!(chat = row.chat_id, outbox_id = row.id, %reason, retry_in_ms = after.as_millis() as u64, "outbox: send failed, will retry");
-                self.mailroom
-                    .outbox_retry(row, to_chrono(after), &reason)
-                    .await
+                self.mailroom.outbox_retry(row, to_chrono(after), &reason).await
             }
             Verdict::Refused(reason) => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
@@ -128,8 +109,7 @@ impl DeliveryWorker {
     }
 
     async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>) -> Verdict {
-        let reply =
-            reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+        let reply = reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
         let result = match message {
             Outbound::Text { html, .. } => {
                 let mut request = self
@@ -142,16 +122,8 @@ impl DeliveryWorker {
                 }
                 request.await.map(|m| m.id.0)
             }
-            Outbound::Copy {
-                from_chat_id,
-                message_id,
-                ..
-            } => {
-                let mut request = self.bot.copy_message(
-                    ChatId(chat_id),
-                    ChatId(*from_chat_id),
-                    MessageId(*message_id),
-                );
+            Outbound::Copy { from_chat_id, message_id, .. } => {
+                let mut request = self.bot.copy_message(ChatId(chat_id), ChatId(*from_chat_id), MessageId(*message_id));
                 if let Some(r) = reply {
                     request = request.reply_parameters(r);
                 }
@@ -198,15 +170,11 @@ fn classify(error: RequestError) -> Verdict {
                 Verdict::Transient(description)
             }
         }
-        RequestError::MigrateToChatId(chat) => {
-            Verdict::Refused(format!("the group moved to chat {}", chat.0))
-        }
+        RequestError::MigrateToChatId(chat) => Verdict::Refused(format!("the group moved to chat {}", chat.0)),
         // teloxide strips the URL (which holds the token) from these.
         RequestError::Network(e) => Verdict::Transient(format!("network: {e}")),
         // A proxy's HTML error page (502 from a load balancer) lands here.
-        RequestError::InvalidJson { .. } => {
-            Verdict::Transient("unreadable answer from the Bot API".into())
-        }
+        RequestError::InvalidJson { .. } => Verdict::Transient("unreadable answer from the Bot API".into()),
         RequestError::Io(e) => Verdict::Transient(format!("io: {e}")),
     }
 }

@@ -67,20 +67,11 @@ pub struct OutboxDraft {
 
 impl OutboxDraft {
     pub fn text(chat_id: i64, html: String) -> Self {
-        Self::new(
-            chat_id,
-            Outbound::Text { html, reply: None },
-            Record::Nothing,
-        )
+        Self::new(chat_id, Outbound::Text { html, reply: None }, Record::Nothing)
     }
 
     pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {
-        Self {
-            chat_id,
-            envelope: Envelope { message, record },
-            ticket_id: None,
-            ticket_message_id: None,
-        }
+        Self { chat_id, envelope: Envelope { message, record }, ticket_id: None, ticket_message_id: None }
     }
 
     pub fn for_ticket(mut self, ticket_id: i64) -> Self {

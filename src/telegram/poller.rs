@@ -25,11 +25,7 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(bot: Bot, mailroom: Mailroom, stored: Arc<Notify>) -> Self {
-        Self {
-            bot,
-            mailroom,
-            stored,
-        }
+        Self { bot, mailroom, stored }
     }
 
     /// Polls until `stop` is set; stops between calls, never mid-store.
@@ -50,16 +46,11 @@ impl Poller {
                     }
                 }
             }
-            let mut request = self
-                .bot
-                .get_updates()
-                .timeout(LONG_POLL_SECS)
-                .limit(100)
-                .allowed_updates(vec![
-                    AllowedUpdate::Message,
-                    AllowedUpdate::EditedMessage,
-                    AllowedUpdate::CallbackQuery,
-                ]);
+            let mut request = self.bot.get_updates().timeout(LONG_POLL_SECS).limit(100).allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::EditedMessage,
+                AllowedUpdate::CallbackQuery,
+            ]);
             if let Some(Some(next)) = offset {
                 request = request.offset(i32::try_from(next).unwrap_or(i32::MAX));
             }

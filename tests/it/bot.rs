@@ -33,9 +33,7 @@ struct Desk {
 impl Desk {
     async fn start(kind: Kind) -> Option<Self> {
         let db = TestDb::new(kind).await?;
-        let fake = FakeTelegram::start(TOKEN, Some(FloodLimits::default()))
-            .await
-            .unwrap();
+        let fake = FakeTelegram::start(TOKEN, Some(FloodLimits::default())).await.unwrap();
         fake.add_group(SUPPORT, "Support", false);
         let vars: HashMap<&str, String> = HashMap::from([
             ("TELOXIDE_TOKEN", TOKEN.to_string()),
@@ -54,13 +52,7 @@ impl Desk {
             .await
             .unwrap();
         });
-        Some(Self {
-            fake,
-            tickets,
-            stop: Some(stop),
-            task: Some(task),
-            _db: db,
-        })
+        Some(Self { fake, tickets, stop: Some(stop), task: Some(task), _db: db })
     }
 
     async fn stop(mut self) {
@@ -68,19 +60,12 @@ impl Desk {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("bot stops")
-                .unwrap();
+            tokio::time::timeout(Duration::from_secs(20), task).await.expect("bot stops").unwrap();
         }
     }
 
     async fn wait_sent(&self, chat: i64, count: usize, what: &str) -> Vec<Sent> {
-        self.fake
-            .wait_for(WAIT, what, |sent| {
-                sent.iter().filter(|s| s.chat_id == chat).count() >= count
-            })
-            .await;
+        self.fake.wait_for(WAIT, what, |sent| sent.iter().filter(|s| s.chat_id == chat).count() >= count).await;
         self.fake.sent_to(chat)
     }
 
@@ -88,10 +73,7 @@ impl Desk {
     async fn settle(&self) {
         let deadline = std::time::Instant::now() + WAIT;
         while !self.fake.unconfirmed().is_empty() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "updates never confirmed"
-            );
+            assert!(std::time::Instant::now() < deadline, "updates never confirmed");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // Confirmed means stored; give the processor and the outbox a moment.
@@ -120,27 +102,12 @@ async fn ticket_opens_and_staff_reply_reaches_user(kind: Kind) {
     let card = &support[0];
     let card_text = card.text.as_deref().unwrap();
     assert!(card_text.contains("#1"), "{card_text}");
-    assert!(
-        card_text.contains("<3 & co") && card_text.contains("@alice"),
-        "{card_text}"
-    );
-    assert_eq!(
-        support[1].copied_from,
-        Some((user.id, first)),
-        "the user's message itself"
-    );
-    assert_eq!(
-        support[1].reply_to,
-        Some(card.message_id),
-        "relayed under its card"
-    );
+    assert!(card_text.contains("<3 & co") && card_text.contains("@alice"), "{card_text}");
+    assert_eq!(support[1].copied_from, Some((user.id, first)), "the user's message itself");
+    assert_eq!(support[1].reply_to, Some(card.message_id), "relayed under its card");
 
     let to_user = desk.wait_sent(user.id, 1, "confirmation").await;
-    assert!(
-        to_user[0].text.as_deref().unwrap().contains("Ticket #1"),
-        "{:?}",
-        to_user[0].text
-    );
+    assert!(to_user[0].text.as_deref().unwrap().contains("Ticket #1"), "{:?}", to_user[0].text);
 
     // A follow-up joins the ticket: relayed under the card, not confirmed again.
     let second = desk.fake.user_sends(&user, "more details");
@@ -149,14 +116,10 @@ async fn ticket_opens_and_staff_reply_reaches_user(kind: Kind) {
     assert_eq!(support[2].reply_to, Some(card.message_id));
 
     // Staff answer by replying to the card, then to the relayed follow-up.
-    let answer = desk
-        .fake
-        .group_message(SUPPORT, &agent(), "We are on it", Some(card.message_id));
+    let answer = desk.fake.group_message(SUPPORT, &agent(), "We are on it", Some(card.message_id));
     let to_user = desk.wait_sent(user.id, 2, "staff answer").await;
     assert_eq!(to_user[1].copied_from, Some((SUPPORT, answer)));
-    let again = desk
-        .fake
-        .group_message(SUPPORT, &agent(), "Fixed?", Some(support[2].message_id));
+    let again = desk.fake.group_message(SUPPORT, &agent(), "Fixed?", Some(support[2].message_id));
     let to_user = desk.wait_sent(user.id, 3, "second staff answer").await;
     assert_eq!(to_user[2].copied_from, Some((SUPPORT, again)));
 
@@ -165,30 +128,13 @@ async fn ticket_opens_and_staff_reply_reaches_user(kind: Kind) {
     desk.settle().await;
     assert_eq!(desk.fake.sent_to(user.id).len(), 3);
 
-    let ticket = desk
-        .tickets
-        .open_ticket_of(user.id)
-        .await
-        .unwrap()
-        .expect("open ticket");
-    assert_eq!(
-        ticket.support_message_id,
-        Some(card.message_id),
-        "card recorded"
-    );
+    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().expect("open ticket");
+    assert_eq!(ticket.support_message_id, Some(card.message_id), "card recorded");
     assert!(ticket.first_response_at.is_some());
     let messages = desk.tickets.messages(ticket.id).await.unwrap();
     assert_eq!(messages.len(), 4);
-    assert_eq!(
-        messages[0].support_message_id,
-        Some(support[1].message_id),
-        "relay recorded for routing"
-    );
-    assert_eq!(
-        messages[2].user_message_id,
-        Some(to_user[1].message_id),
-        "answer's copy recorded"
-    );
+    assert_eq!(messages[0].support_message_id, Some(support[1].message_id), "relay recorded for routing");
+    assert_eq!(messages[2].user_message_id, Some(to_user[1].message_id), "answer's copy recorded");
     assert_eq!(desk.fake.too_many_requests(), 0);
     desk.stop().await;
 }
@@ -203,26 +149,15 @@ async fn user_closes_and_the_next_message_opens_a_new_ticket(kind: Kind) {
     desk.fake.user_sends(&user, "/close");
     let to_user = desk.wait_sent(user.id, 2, "closed notice").await;
     assert!(
-        to_user[1].text.as_deref().unwrap().contains("#1")
-            && to_user[1].text.as_deref().unwrap().contains("closed")
+        to_user[1].text.as_deref().unwrap().contains("#1") && to_user[1].text.as_deref().unwrap().contains("closed")
     );
     let support = desk.wait_sent(SUPPORT, 3, "closed by the user").await;
-    assert!(
-        support[2]
-            .text
-            .as_deref()
-            .unwrap()
-            .contains("closed by the user")
-    );
+    assert!(support[2].text.as_deref().unwrap().contains("closed by the user"));
     assert_eq!(support[2].reply_to, Some(support[0].message_id));
 
     desk.fake.user_sends(&user, "second problem");
     let support = desk.wait_sent(SUPPORT, 5, "second card").await;
-    assert!(
-        support[3].text.as_deref().unwrap().contains("#2"),
-        "{:?}",
-        support[3].text
-    );
+    assert!(support[3].text.as_deref().unwrap().contains("#2"), "{:?}", support[3].text);
     let to_user = desk.wait_sent(user.id, 3, "second confirmation").await;
     assert!(to_user[2].text.as_deref().unwrap().contains("Ticket #2"));
     desk.stop().await;
@@ -238,36 +173,16 @@ async fn staff_close_and_reopen(kind: Kind) {
     let support = desk.wait_sent(SUPPORT, 2, "card").await;
     let card = support[0].message_id;
 
-    desk.fake
-        .group_message(SUPPORT, &agent(), "/close", Some(card));
+    desk.fake.group_message(SUPPORT, &agent(), "/close", Some(card));
     let support = desk.wait_sent(SUPPORT, 3, "closed notice").await;
-    assert!(
-        support[2]
-            .text
-            .as_deref()
-            .unwrap()
-            .contains("closed by Agent Smith"),
-        "{:?}",
-        support[2].text
-    );
+    assert!(support[2].text.as_deref().unwrap().contains("closed by Agent Smith"), "{:?}", support[2].text);
     let to_user = desk.wait_sent(user.id, 2, "user told").await;
-    assert!(
-        to_user[1].text.as_deref().unwrap().contains("закрыто"),
-        "Russian: {:?}",
-        to_user[1].text
-    );
+    assert!(to_user[1].text.as_deref().unwrap().contains("закрыто"), "Russian: {:?}", to_user[1].text);
 
-    desk.fake
-        .group_message(SUPPORT, &agent(), "/reopen", Some(card));
+    desk.fake.group_message(SUPPORT, &agent(), "/reopen", Some(card));
     let support = desk.wait_sent(SUPPORT, 4, "reopened").await;
     assert!(support[3].text.as_deref().unwrap().contains("reopened"));
-    assert!(
-        desk.tickets
-            .open_ticket_of(user.id)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(desk.tickets.open_ticket_of(user.id).await.unwrap().is_some());
 
     // /close without a ticket to point at explains itself.
     desk.fake.group_message(SUPPORT, &agent(), "/close", None);
@@ -282,16 +197,10 @@ async fn strangers_and_redeliveries_change_nothing(kind: Kind) {
     };
     let stranger = TgUser::new(777, "Mallory");
     desk.fake.add_group(-100_999, "Other group", false);
-    desk.fake
-        .group_message(-100_999, &stranger, "hello bot", None);
-    desk.fake
-        .group_message(SUPPORT, &stranger, "not a reply", None);
+    desk.fake.group_message(-100_999, &stranger, "hello bot", None);
+    desk.fake.group_message(SUPPORT, &stranger, "not a reply", None);
     desk.settle().await;
-    assert!(
-        desk.fake.all_sent().is_empty(),
-        "nothing sent: {:?}",
-        desk.fake.all_sent()
-    );
+    assert!(desk.fake.all_sent().is_empty(), "nothing sent: {:?}", desk.fake.all_sent());
 
     let user = alice();
     desk.fake.user_sends(&user, "hi");
@@ -306,27 +215,10 @@ async fn strangers_and_redeliveries_change_nothing(kind: Kind) {
     let before = desk.fake.all_sent().len();
     desk.fake.redeliver(update);
     desk.settle().await;
-    assert_eq!(
-        desk.fake.all_sent().len(),
-        before,
-        "a redelivered update sent something"
-    );
-    assert_eq!(
-        desk.tickets.user_history(user.id, 10).await.unwrap().len(),
-        1
-    );
-    let messages = desk
-        .tickets
-        .messages(
-            desk.tickets
-                .open_ticket_of(user.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .id,
-        )
-        .await
-        .unwrap();
+    assert_eq!(desk.fake.all_sent().len(), before, "a redelivered update sent something");
+    assert_eq!(desk.tickets.user_history(user.id, 10).await.unwrap().len(), 1);
+    let messages =
+        desk.tickets.messages(desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap().id).await.unwrap();
     assert_eq!(messages.len(), 1, "filed once");
     desk.stop().await;
 }

@@ -9,10 +9,7 @@ const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 fn run_with(vars: &[(&str, &str)], args: &[&str]) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ticketbot"));
-    cmd.args(args)
-        .env_clear()
-        .current_dir(dir.path())
-        .env("RUST_LOG", "info");
+    cmd.args(args).env_clear().current_dir(dir.path()).env("RUST_LOG", "info");
     for (k, v) in vars {
         cmd.env(k, v);
     }
@@ -27,17 +24,8 @@ fn stderr(out: &Output) -> String {
 fn run_without_token_names_it() {
     let out = run_with(&[("SUPPORT_CHAT_ID", "-100123")], &["run"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(
-        stderr(&out).contains("TELOXIDE_TOKEN is not set"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        stderr(&out).lines().count(),
-        1,
-        "one line: {}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("TELOXIDE_TOKEN is not set"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "one line: {}", stderr(&out));
 }
 
 #[test]
@@ -51,11 +39,7 @@ fn run_is_the_default_command() {
 fn run_without_support_chat_names_it() {
     let out = run_with(&[("TELOXIDE_TOKEN", TOKEN)], &["run"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("SUPPORT_CHAT_ID is not set"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("SUPPORT_CHAT_ID is not set"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("AAHdqTcv"), "token leaked");
 }
 
@@ -75,17 +59,9 @@ fn every_bad_variable_exits_2_naming_it() {
     ];
     for (var, value) in cases {
         let out = run_with(&[(var, value)], &["doctor"]);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{var}={value}: {}",
-            stderr(&out)
-        );
+        assert_eq!(out.status.code(), Some(2), "{var}={value}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(
-            err.starts_with(&format!("ticketbot: {var} is invalid")),
-            "{var}: {err}"
-        );
+        assert!(err.starts_with(&format!("ticketbot: {var} is invalid")), "{var}: {err}");
         assert!(!err.contains("hunter2"), "secret echoed: {err}");
     }
 }
@@ -95,10 +71,7 @@ fn unreachable_database_names_host_not_password() {
     // Port 1 on loopback: nothing listens, the connection is refused.
     let out = run_with(
         &[
-            (
-                "DATABASE_URL",
-                "postgres://bot:s3cr3t-pw@127.0.0.1:1/tickets",
-            ),
+            ("DATABASE_URL", "postgres://bot:s3cr3t-pw@127.0.0.1:1/tickets"),
             ("DATABASE_CONNECT_TIMEOUT", "1"),
             ("TELOXIDE_TOKEN", TOKEN),
             ("SUPPORT_CHAT_ID", "-100123"),
@@ -143,19 +116,10 @@ fn run_starts_on_the_sqlite_default_and_stops_on_sigterm() {
     }
     assert!(log.contains("ticketbot started"), "{log}");
     assert!(log.contains("ADMIN_IDS made admins"), "{log}");
-    assert!(
-        dir.path().join("data/ticketbot.db").exists(),
-        "default database file created"
-    );
+    assert!(dir.path().join("data/ticketbot.db").exists(), "default database file created");
     // Stop it as docker would.
     let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
     for line in lines {
         log.push_str(&line.unwrap());
@@ -169,11 +133,7 @@ fn run_starts_on_the_sqlite_default_and_stops_on_sigterm() {
 #[test]
 fn malformed_env_file_is_named_without_its_contents() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(".env"),
-        "DATABASE_URL=\"postgres://bot:s3cr3t-pw@db/t\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(".env"), "DATABASE_URL=\"postgres://bot:s3cr3t-pw@db/t\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ticketbot"))
         .args(["doctor"])
         .env_clear()

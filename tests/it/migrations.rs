@@ -4,11 +4,7 @@ use std::process::{Command, Output};
 
 use crate::support::{Kind, TestDb, on_both_backends};
 
-on_both_backends!(
-    migrate_status_up_down,
-    doctor_healthy_then_dropped_column,
-    doctor_low_counter
-);
+on_both_backends!(migrate_status_up_down, doctor_healthy_then_dropped_column, doctor_low_counter);
 
 pub fn ticketbot(db_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ticketbot"))
@@ -34,26 +30,17 @@ async fn migrate_status_up_down(kind: Kind) {
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
     let status = out(&["migrate", "status"]);
     assert!(status.contains("[ ] 2026-11-21-000001_initial"), "{status}");
-    assert!(
-        status.contains("[ ] 2026-11-21-000002_inbox_outbox"),
-        "{status}"
-    );
+    assert!(status.contains("[ ] 2026-11-21-000002_inbox_outbox"), "{status}");
     assert!(status.contains("0 applied, 2 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
-    assert!(
-        up.contains("applied 2026-11-21-000002_inbox_outbox"),
-        "{up}"
-    );
+    assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
     assert!(up.contains("2 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
     let down = out(&["migrate", "down"]);
-    assert!(
-        down.contains("reverted 2026-11-21-000002_inbox_outbox"),
-        "{down}"
-    );
+    assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
     assert!(down.contains("1 applied, 1 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
@@ -61,10 +48,7 @@ async fn migrate_status_up_down(kind: Kind) {
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
     assert!(report.contains("FAIL 1 migration(s) pending"), "{report}");
-    assert!(
-        report.contains("FAIL table outbox_messages is missing"),
-        "{report}"
-    );
+    assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
     assert!(out(&["doctor"]).contains("FAIL table tickets is missing"));
@@ -81,33 +65,19 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     assert!(stdout(&healthy).contains("healthy"));
     assert!(stdout(&healthy).contains("schema version: 2026-11-21-000002_inbox_outbox"));
 
-    db.execute("ALTER TABLE tickets DROP COLUMN first_response_at")
-        .await;
+    db.execute("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
     assert_eq!(sick.status.code(), Some(1), "{}", stdout(&sick));
-    assert!(
-        stdout(&sick).contains("FAIL column tickets.first_response_at is missing"),
-        "{}",
-        stdout(&sick)
-    );
+    assert!(stdout(&sick).contains("FAIL column tickets.first_response_at is missing"), "{}", stdout(&sick));
 
-    db.execute(
-        "DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)",
-    )
-    .await;
+    db.execute("DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)")
+        .await;
     let weak = stdout(&ticketbot(&db.url, &["doctor"]));
-    assert!(
-        weak.contains("FAIL index tickets_one_open_per_user is not a partial unique index"),
-        "{weak}"
-    );
+    assert!(weak.contains("FAIL index tickets_one_open_per_user is not a partial unique index"), "{weak}");
 
     db.execute("DROP INDEX tickets_status_opened").await;
     let sicker = ticketbot(&db.url, &["doctor"]);
-    assert!(
-        stdout(&sicker).contains("FAIL index tickets_status_opened is missing"),
-        "{}",
-        stdout(&sicker)
-    );
+    assert!(stdout(&sicker).contains("FAIL index tickets_status_opened is missing"), "{}", stdout(&sicker));
 }
 
 async fn doctor_low_counter(kind: Kind) {
@@ -123,11 +93,7 @@ async fn doctor_low_counter(kind: Kind) {
     .await;
     let out = ticketbot(&db.url, &["doctor"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("counter for 2026-11-21 is 2 but tickets up to #3 exist"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("counter for 2026-11-21 is 2 but tickets up to #3 exist"), "{}", stdout(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,9 +105,7 @@ async fn two_migrators_on_one_empty_postgres_database() {
     // Hold the migrators' advisory lock so both processes are surely
     // running, connected and waiting at once before either may migrate.
     let mut gate = AsyncPgConnection::establish(&db.url).await.unwrap();
-    gate.batch_execute("SELECT pg_advisory_lock(8388345093869036143)")
-        .await
-        .unwrap();
+    gate.batch_execute("SELECT pg_advisory_lock(8388345093869036143)").await.unwrap();
     let bin = env!("CARGO_BIN_EXE_ticketbot");
     let children: Vec<_> = (0..2)
         .map(|_| {
@@ -173,35 +137,17 @@ async fn two_migrators_on_one_empty_postgres_database() {
         if waiting.n == 2 {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "both migrators should wait on the lock"
-        );
+        assert!(std::time::Instant::now() < deadline, "both migrators should wait on the lock");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    gate.batch_execute("SELECT pg_advisory_unlock(8388345093869036143)")
-        .await
-        .unwrap();
-    let outputs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
-        .collect();
+    gate.batch_execute("SELECT pg_advisory_unlock(8388345093869036143)").await.unwrap();
+    let outputs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().expect("wait")).collect();
     for out in &outputs {
-        assert!(
-            out.status.success(),
-            "a migrator failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "a migrator failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let applied = outputs
-        .iter()
-        .filter(|o| stdout(o).contains("applied 2026-11-21-000001_initial"))
-        .count();
+    let applied = outputs.iter().filter(|o| stdout(o).contains("applied 2026-11-21-000001_initial")).count();
     assert_eq!(applied, 1, "exactly one process applies the migrations");
-    let idle = outputs
-        .iter()
-        .filter(|o| stdout(o).contains("nothing to apply"))
-        .count();
+    let idle = outputs.iter().filter(|o| stdout(o).contains("nothing to apply")).count();
     assert_eq!(idle, 1, "the other one finds nothing to do");
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert!(doctor.status.success(), "{}", stdout(&doctor));
@@ -213,11 +159,7 @@ fn doctor_does_not_create_a_missing_sqlite_file() {
     let path = db.sqlite_path().unwrap();
     let out = ticketbot(&db.url, &["doctor"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("the file does not exist"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("the file does not exist"), "{}", stdout(&out));
     assert!(!path.exists(), "doctor created the file");
 }
 
@@ -226,10 +168,7 @@ fn sqlite_file_is_created_private() {
     use std::os::unix::fs::PermissionsExt;
     let db = TestDb::sqlite();
     let path = db.sqlite_path().unwrap();
-    assert!(
-        !path.parent().unwrap().exists(),
-        "folder made by ticketbot, not the test"
-    );
+    assert!(!path.parent().unwrap().exists(), "folder made by ticketbot, not the test");
     let out = ticketbot(&db.url, &["migrate", "up"]);
     assert!(out.status.success(), "{out:?}");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -261,29 +200,18 @@ async fn sqlite_pool_connections_have_their_pragmas() {
     }
 
     let db = TestDb::sqlite();
-    let ticketbot::db::Db::Sqlite { pool, .. } = db.start().await else {
-        unreachable!()
-    };
+    let ticketbot::db::Db::Sqlite { pool, .. } = db.start().await else { unreachable!() };
     // Check out several at once so more than one connection is examined.
     let mut conns = Vec::new();
     for _ in 0..3 {
         conns.push(pool.get().await.unwrap());
     }
     for conn in &mut conns {
-        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
-            .get_result(&mut **conn)
-            .await
-            .unwrap();
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(&mut **conn).await.unwrap();
         assert_eq!(mode.journal_mode, "wal");
-        let t: Timeout = diesel::sql_query("PRAGMA busy_timeout")
-            .get_result(&mut **conn)
-            .await
-            .unwrap();
+        let t: Timeout = diesel::sql_query("PRAGMA busy_timeout").get_result(&mut **conn).await.unwrap();
         assert!(t.timeout >= 1000, "busy_timeout {}", t.timeout);
-        let fk: ForeignKeys = diesel::sql_query("PRAGMA foreign_keys")
-            .get_result(&mut **conn)
-            .await
-            .unwrap();
+        let fk: ForeignKeys = diesel::sql_query("PRAGMA foreign_keys").get_result(&mut **conn).await.unwrap();
         assert_eq!(fk.foreign_keys, 1);
     }
 }

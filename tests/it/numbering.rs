@@ -35,16 +35,8 @@ async fn concurrent_tickets_get_every_number_once(kind: Kind) {
             let mut numbers = Vec::new();
             for i in 0..PER_TASK {
                 let user = 1_000_000 + task * PER_TASK + i;
-                match service
-                    .open_or_append(&profile(user), &user_text(user, 1, "help"))
-                    .await
-                    .expect("open")
-                {
-                    UserMessageOutcome::Filed {
-                        ticket,
-                        new_ticket: true,
-                        ..
-                    } => numbers.push(ticket.number),
+                match service.open_or_append(&profile(user), &user_text(user, 1, "help")).await.expect("open") {
+                    UserMessageOutcome::Filed { ticket, new_ticket: true, .. } => numbers.push(ticket.number),
                     other => panic!("expected a new ticket, got {other:?}"),
                 }
             }
@@ -59,11 +51,7 @@ async fn concurrent_tickets_get_every_number_once(kind: Kind) {
     assert_eq!(all.len(), total);
     let distinct: BTreeSet<i32> = all.iter().copied().collect();
     assert_eq!(distinct.len(), total, "a number was handed out twice");
-    assert_eq!(
-        distinct,
-        (1..=total as i32).collect(),
-        "numbers are not exactly 1..={total}"
-    );
+    assert_eq!(distinct, (1..=total as i32).collect(), "numbers are not exactly 1..={total}");
 }
 
 async fn numbers_restart_at_local_midnight(kind: Kind) {
@@ -72,17 +60,11 @@ async fn numbers_restart_at_local_midnight(kind: Kind) {
     };
     // 22:59 UTC is 23:59 in Berlin (UTC+1 in November); a minute later it
     // is the 22nd in Berlin while still the 21st in UTC.
-    let (service, clock) = db
-        .service(chrono_tz::Europe::Berlin, at("2026-11-21T22:59:00Z"))
-        .await;
+    let (service, clock) = db.service(chrono_tz::Europe::Berlin, at("2026-11-21T22:59:00Z")).await;
     let open = |user: i64| {
         let service = service.clone();
         async move {
-            match service
-                .open_or_append(&profile(user), &user_text(user, 1, "hi"))
-                .await
-                .expect("open")
-            {
+            match service.open_or_append(&profile(user), &user_text(user, 1, "hi")).await.expect("open") {
                 UserMessageOutcome::Filed { ticket, .. } => (ticket.day, ticket.number),
                 other => panic!("{other:?}"),
             }
@@ -94,18 +76,10 @@ async fn numbers_restart_at_local_midnight(kind: Kind) {
     assert_eq!(open(2).await, (nov21, 2));
     clock.set(at("2026-11-21T23:00:30Z"));
     assert_eq!(service.today(), nov22);
-    assert_eq!(
-        open(3).await,
-        (nov22, 1),
-        "first ticket after local midnight"
-    );
+    assert_eq!(open(3).await, (nov22, 1), "first ticket after local midnight");
     assert_eq!(open(4).await, (nov22, 2));
     // The old day's tickets keep their numbers and stay findable.
-    let old = service
-        .find_by_number(nov21, 2)
-        .await
-        .unwrap()
-        .expect("ticket #2 of the 21st");
+    let old = service.find_by_number(nov21, 2).await.unwrap().expect("ticket #2 of the 21st");
     assert_eq!(old.user_id, 2);
 }
 
@@ -119,19 +93,14 @@ async fn simultaneous_first_messages_open_one_ticket(kind: Kind) {
     for message_id in 1..=24 {
         let service = service.clone();
         tasks.push(tokio::spawn(async move {
-            service
-                .open_or_append(&profile(user), &user_text(user, message_id, "hello?"))
-                .await
-                .expect("file")
+            service.open_or_append(&profile(user), &user_text(user, message_id, "hello?")).await.expect("file")
         }));
     }
     let mut ticket_ids = BTreeSet::new();
     let mut opened = 0;
     for task in tasks {
         match task.await.expect("task") {
-            UserMessageOutcome::Filed {
-                ticket, new_ticket, ..
-            } => {
+            UserMessageOutcome::Filed { ticket, new_ticket, .. } => {
                 ticket_ids.insert(ticket.id);
                 opened += usize::from(new_ticket);
             }
@@ -141,11 +110,7 @@ async fn simultaneous_first_messages_open_one_ticket(kind: Kind) {
     assert_eq!(ticket_ids.len(), 1, "one user, one open ticket");
     assert_eq!(opened, 1, "exactly one message opened it");
     let ticket_id = *ticket_ids.first().unwrap();
-    assert_eq!(
-        service.messages(ticket_id).await.unwrap().len(),
-        24,
-        "every message filed"
-    );
+    assert_eq!(service.messages(ticket_id).await.unwrap().len(), 24, "every message filed");
     let ticket = service.find(ticket_id).await.unwrap().unwrap();
     assert_eq!(ticket.number, 1);
 }
@@ -187,11 +152,7 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
     };
     assert!(matches!(taken, Err(DieselError::RollbackTransaction)));
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T12:00:00Z")).await;
-    match service
-        .open_or_append(&profile(7), &user_text(7, 1, "x"))
-        .await
-        .unwrap()
-    {
+    match service.open_or_append(&profile(7), &user_text(7, 1, "x")).await.unwrap() {
         UserMessageOutcome::Filed { ticket, .. } => {
             assert_eq!(ticket.number, 1, "the rolled-back number is reused")
         }
@@ -206,17 +167,11 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
 #[ignore = "helper: run by two_processes_share_one_counter in child processes"]
 async fn child_opens_tickets() {
     let url = std::env::var("CHILD_DATABASE_URL").expect("CHILD_DATABASE_URL");
-    let base: i64 = std::env::var("CHILD_USER_BASE")
-        .expect("CHILD_USER_BASE")
-        .parse()
-        .unwrap();
-    let start =
-        std::path::PathBuf::from(std::env::var("CHILD_START_FILE").expect("CHILD_START_FILE"));
+    let base: i64 = std::env::var("CHILD_USER_BASE").expect("CHILD_USER_BASE").parse().unwrap();
+    let start = std::path::PathBuf::from(std::env::var("CHILD_START_FILE").expect("CHILD_START_FILE"));
     let config = crate::support::config_for(&url);
     let db = Db::pool_only(&config).await.expect("pool");
-    let clock = std::sync::Arc::new(ticketbot::clock::ManualClock::new(at(
-        "2026-11-21T12:00:00Z",
-    )));
+    let clock = std::sync::Arc::new(ticketbot::clock::ManualClock::new(at("2026-11-21T12:00:00Z")));
     let service = ticketbot::service::TicketService::new(db, clock, Tz::UTC);
     while !start.exists() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -227,10 +182,7 @@ async fn child_opens_tickets() {
         tasks.push(tokio::spawn(async move {
             for i in 0..100 {
                 let user = base + t * 100 + i;
-                service
-                    .open_or_append(&profile(user), &user_text(user, 1, "x"))
-                    .await
-                    .expect("open");
+                service.open_or_append(&profile(user), &user_text(user, 1, "x")).await.expect("open");
             }
         }));
     }
@@ -254,13 +206,7 @@ async fn two_processes_share_one_counter(kind: Kind) {
         .into_iter()
         .map(|base| {
             Command::new(&exe)
-                .args([
-                    "--exact",
-                    "numbering::child_opens_tickets",
-                    "--ignored",
-                    "--test-threads",
-                    "1",
-                ])
+                .args(["--exact", "numbering::child_opens_tickets", "--ignored", "--test-threads", "1"])
                 .env("CHILD_DATABASE_URL", &db.url)
                 .env("CHILD_USER_BASE", base.to_string())
                 .env("CHILD_START_FILE", &start)
@@ -284,14 +230,8 @@ async fn two_processes_share_one_counter(kind: Kind) {
     }
     let day = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
     for number in 1..=1600 {
-        assert!(
-            service.find_by_number(day, number).await.unwrap().is_some(),
-            "number {number} missing"
-        );
+        assert!(service.find_by_number(day, number).await.unwrap().is_some(), "number {number} missing");
     }
-    assert!(
-        service.find_by_number(day, 1601).await.unwrap().is_none(),
-        "more numbers than tickets"
-    );
+    assert!(service.find_by_number(day, 1601).await.unwrap().is_none(), "more numbers than tickets");
     assert_eq!(service.list_open(0, 1).await.unwrap().total, 1600);
 }

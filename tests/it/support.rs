@@ -22,14 +22,12 @@ use ticketbot::models::{MessageDraft, UserProfile};
 use ticketbot::service::TicketService;
 
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// `Some(reason)` when PostgreSQL tests may be skipped on this machine.
 fn may_skip_postgres() -> bool {
-    std::env::var("CI").as_deref() != Ok("true")
-        && std::env::var("SKIP_POSTGRES_TESTS").as_deref() == Ok("1")
+    std::env::var("CI").as_deref() != Ok("true") && std::env::var("SKIP_POSTGRES_TESTS").as_deref() == Ok("1")
 }
 
 pub enum Kind {
@@ -63,11 +61,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("nested").join("ticketbot.db");
         let url = format!("sqlite://{}", path.display());
-        Self {
-            config: config_for(&url),
-            url,
-            cleanup: Cleanup::Dir(dir),
-        }
+        Self { config: config_for(&url), url, cleanup: Cleanup::Dir(dir) }
     }
 
     pub async fn postgres() -> Option<Self> {
@@ -90,17 +84,11 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             rand_suffix()
         );
-        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create test database");
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
         let mut url = url::Url::parse(&admin).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         let url = url.to_string();
-        Some(Self {
-            config: config_for(&url),
-            url,
-            cleanup: Cleanup::PgDatabase(name),
-        })
+        Some(Self { config: config_for(&url), url, cleanup: Cleanup::PgDatabase(name) })
     }
 
     pub fn sqlite_path(&self) -> Option<PathBuf> {
@@ -127,16 +115,12 @@ impl TestDb {
     pub async fn execute(&self, sql: &str) {
         match &self.config.url {
             DatabaseUrl::Postgres { .. } => {
-                let mut conn = AsyncPgConnection::establish(&self.url)
-                    .await
-                    .expect("connect");
+                let mut conn = AsyncPgConnection::establish(&self.url).await.expect("connect");
                 conn.batch_execute(sql).await.expect("sql");
             }
             DatabaseUrl::Sqlite { .. } => {
                 let db = Db::pool_only(&self.config).await.expect("pool");
-                let Db::Sqlite { pool, .. } = db else {
-                    unreachable!()
-                };
+                let Db::Sqlite { pool, .. } = db else { unreachable!() };
                 let mut conn = pool.get().await.expect("conn");
                 conn.batch_execute(sql).await.expect("sql");
             }
@@ -150,17 +134,10 @@ impl Drop for TestDb {
             let name = name.clone();
             // Drop may run inside a runtime: use a thread with its own.
             let done = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url()).await {
-                        let _ = conn
-                            .batch_execute(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
+                        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                     }
                 });
             });
@@ -207,9 +184,7 @@ pub fn user_text(user_id: i64, message_id: i32, text: &str) -> MessageDraft {
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .expect("timestamp")
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339).expect("timestamp").with_timezone(&Utc)
 }
 
 /// Declares one test per backend from `async fn $name(kind: Kind)`.

@@ -31,9 +31,7 @@ fn staff(id: i64) -> Staff {
 
 fn filed(outcome: UserMessageOutcome) -> (ticketbot::models::Ticket, bool) {
     match outcome {
-        UserMessageOutcome::Filed {
-            ticket, new_ticket, ..
-        } => (ticket, new_ticket),
+        UserMessageOutcome::Filed { ticket, new_ticket, .. } => (ticket, new_ticket),
         other => panic!("expected Filed, got {other:?}"),
     }
 }
@@ -43,37 +41,17 @@ async fn follow_ups_join_the_open_ticket(kind: Kind) {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
-    let (first, new) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 1, "hello"))
-            .await
-            .unwrap(),
-    );
+    let (first, new) = filed(service.open_or_append(&profile(5), &user_text(5, 1, "hello")).await.unwrap());
     assert!(new);
     let mut renamed = profile(5);
     renamed.username = Some("renamed".into());
-    let (second, new) = filed(
-        service
-            .open_or_append(&renamed, &user_text(5, 2, "more"))
-            .await
-            .unwrap(),
-    );
+    let (second, new) = filed(service.open_or_append(&renamed, &user_text(5, 2, "more")).await.unwrap());
     assert!(!new);
     assert_eq!(first.id, second.id);
-    let texts: Vec<_> = service
-        .messages(first.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.text.unwrap())
-        .collect();
+    let texts: Vec<_> = service.messages(first.id).await.unwrap().into_iter().map(|m| m.text.unwrap()).collect();
     assert_eq!(texts, ["hello", "more"]);
     let user = service.find_user(5).await.unwrap().unwrap();
-    assert_eq!(
-        user.username.as_deref(),
-        Some("renamed"),
-        "profile refreshed"
-    );
+    assert_eq!(user.username.as_deref(), Some("renamed"), "profile refreshed");
 }
 
 async fn close_then_message_opens_a_new_ticket(kind: Kind) {
@@ -81,37 +59,18 @@ async fn close_then_message_opens_a_new_ticket(kind: Kind) {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
-    let (first, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 1, "a"))
-            .await
-            .unwrap(),
-    );
+    let (first, _) = filed(service.open_or_append(&profile(5), &user_text(5, 1, "a")).await.unwrap());
     let closed = service.close(first.id).await.unwrap();
     assert_eq!(closed.status, TicketStatus::Closed);
     assert!(closed.closed_at.is_some());
-    assert!(
-        matches!(service.close(first.id).await, Err(ServiceError::AlreadyClosed(r)) if r.number == 1)
-    );
+    assert!(matches!(service.close(first.id).await, Err(ServiceError::AlreadyClosed(r)) if r.number == 1));
     assert!(service.open_ticket_of(5).await.unwrap().is_none());
-    let (second, new) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 2, "b"))
-            .await
-            .unwrap(),
-    );
+    let (second, new) = filed(service.open_or_append(&profile(5), &user_text(5, 2, "b")).await.unwrap());
     assert!(new);
     assert_eq!(second.number, 2);
     let history = service.user_history(5, 10).await.unwrap();
-    assert_eq!(
-        history.iter().map(|t| t.number).collect::<Vec<_>>(),
-        [2, 1],
-        "newest first"
-    );
-    assert!(matches!(
-        service.close(999_999).await,
-        Err(ServiceError::TicketNotFound)
-    ));
+    assert_eq!(history.iter().map(|t| t.number).collect::<Vec<_>>(), [2, 1], "newest first");
+    assert!(matches!(service.close(999_999).await, Err(ServiceError::TicketNotFound)));
 }
 
 async fn reopen_rules(kind: Kind) {
@@ -119,35 +78,19 @@ async fn reopen_rules(kind: Kind) {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
-    let (first, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 1, "a"))
-            .await
-            .unwrap(),
-    );
-    assert!(matches!(
-        service.reopen(first.id).await,
-        Err(ServiceError::AlreadyOpen(_))
-    ));
+    let (first, _) = filed(service.open_or_append(&profile(5), &user_text(5, 1, "a")).await.unwrap());
+    assert!(matches!(service.reopen(first.id).await, Err(ServiceError::AlreadyOpen(_))));
     service.close(first.id).await.unwrap();
     let reopened = service.reopen(first.id).await.unwrap();
     assert!(reopened.is_open() && reopened.closed_at.is_none());
     // With a newer ticket open, the old one cannot be reopened.
     service.close(first.id).await.unwrap();
-    let (second, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 2, "b"))
-            .await
-            .unwrap(),
-    );
+    let (second, _) = filed(service.open_or_append(&profile(5), &user_text(5, 2, "b")).await.unwrap());
     match service.reopen(first.id).await {
         Err(ServiceError::UserHasOpenTicket(r)) => assert_eq!(r, second.reference()),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        service.reopen(424_242).await,
-        Err(ServiceError::TicketNotFound)
-    ));
+    assert!(matches!(service.reopen(424_242).await, Err(ServiceError::TicketNotFound)));
 }
 
 async fn assign_and_staff_response(kind: Kind) {
@@ -155,18 +98,10 @@ async fn assign_and_staff_response(kind: Kind) {
         return;
     };
     let (service, clock) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
-    let (ticket, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 1, "a"))
-            .await
-            .unwrap(),
-    );
+    let (ticket, _) = filed(service.open_or_append(&profile(5), &user_text(5, 1, "a")).await.unwrap());
     let assigned = service.assign(ticket.id, &staff(900)).await.unwrap();
     assert_eq!(assigned.assignee_id, Some(900));
-    assert_eq!(
-        service.find_staff(900).await.unwrap().unwrap().display_name,
-        "Agent 900"
-    );
+    assert_eq!(service.find_staff(900).await.unwrap().unwrap().display_name, "Agent 900");
 
     clock.set(at("2026-11-21T09:05:00Z"));
     let answer = MessageDraft {
@@ -179,36 +114,14 @@ async fn assign_and_staff_response(kind: Kind) {
         kind: ContentKind::Photo,
         text: Some("see screenshot".into()),
     };
-    service
-        .record_staff_message(ticket.id, &staff(900), &answer)
-        .await
-        .unwrap();
+    service.record_staff_message(ticket.id, &staff(900), &answer).await.unwrap();
     clock.set(at("2026-11-21T09:09:00Z"));
-    service
-        .record_staff_message(ticket.id, &staff(901), &answer)
-        .await
-        .unwrap();
-    let note = MessageDraft {
-        direction: Direction::Note,
-        ..answer.clone()
-    };
-    service
-        .record_staff_message(ticket.id, &staff(901), &note)
-        .await
-        .unwrap();
+    service.record_staff_message(ticket.id, &staff(901), &answer).await.unwrap();
+    let note = MessageDraft { direction: Direction::Note, ..answer.clone() };
+    service.record_staff_message(ticket.id, &staff(901), &note).await.unwrap();
     let ticket = service.find(ticket.id).await.unwrap().unwrap();
-    assert_eq!(
-        ticket.first_response_at,
-        Some(at("2026-11-21T09:05:00Z").naive_utc()),
-        "first response kept"
-    );
-    let kinds: Vec<_> = service
-        .messages(ticket.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.direction, m.kind))
-        .collect();
+    assert_eq!(ticket.first_response_at, Some(at("2026-11-21T09:05:00Z").naive_utc()), "first response kept");
+    let kinds: Vec<_> = service.messages(ticket.id).await.unwrap().into_iter().map(|m| (m.direction, m.kind)).collect();
     assert_eq!(
         kinds,
         [
@@ -218,14 +131,9 @@ async fn assign_and_staff_response(kind: Kind) {
             (Direction::Note, ContentKind::Photo)
         ]
     );
+    assert!(matches!(service.assign(31337, &staff(900)).await, Err(ServiceError::TicketNotFound)));
     assert!(matches!(
-        service.assign(31337, &staff(900)).await,
-        Err(ServiceError::TicketNotFound)
-    ));
-    assert!(matches!(
-        service
-            .record_staff_message(31337, &staff(900), &answer)
-            .await,
+        service.record_staff_message(31337, &staff(900), &answer).await,
         Err(ServiceError::TicketNotFound)
     ));
 }
@@ -238,16 +146,7 @@ async fn open_list_pages(kind: Kind) {
     let mut ids = Vec::new();
     for user in 1..=7 {
         clock.set(at(&format!("2026-11-21T09:0{user}:00Z")));
-        ids.push(
-            filed(
-                service
-                    .open_or_append(&profile(user), &user_text(user, 1, "q"))
-                    .await
-                    .unwrap(),
-            )
-            .0
-            .id,
-        );
+        ids.push(filed(service.open_or_append(&profile(user), &user_text(user, 1, "q")).await.unwrap()).0.id);
     }
     service.close(ids[2]).await.unwrap();
     service.assign(ids[0], &staff(900)).await.unwrap();
@@ -255,20 +154,10 @@ async fn open_list_pages(kind: Kind) {
     assert_eq!((first.total, first.pages, first.page), (6, 2, 0));
     let numbers: Vec<_> = first.rows.iter().map(|r| r.ticket.number).collect();
     assert_eq!(numbers, [1, 2, 4, 5], "oldest first, closed left out");
-    assert_eq!(
-        first.rows[0].assignee.as_ref().map(|s| s.user_id),
-        Some(900)
-    );
+    assert_eq!(first.rows[0].assignee.as_ref().map(|s| s.user_id), Some(900));
     assert_eq!(first.rows[1].user.first_name, "User 2");
     let second = service.list_open(1, 4).await.unwrap();
-    assert_eq!(
-        second
-            .rows
-            .iter()
-            .map(|r| r.ticket.number)
-            .collect::<Vec<_>>(),
-        [6, 7]
-    );
+    assert_eq!(second.rows.iter().map(|r| r.ticket.number).collect::<Vec<_>>(), [6, 7]);
     let past_end = service.list_open(9, 4).await.unwrap();
     assert_eq!(past_end.page, 1, "clamped to the last page");
 }
@@ -278,31 +167,15 @@ async fn banned_user_files_nothing(kind: Kind) {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
-    let (ticket, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 1, "a"))
-            .await
-            .unwrap(),
-    );
+    let (ticket, _) = filed(service.open_or_append(&profile(5), &user_text(5, 1, "a")).await.unwrap());
     assert!(service.set_banned(5, true).await.unwrap());
-    let outcome = service
-        .open_or_append(&profile(5), &user_text(5, 2, "spam"))
-        .await
-        .unwrap();
+    let outcome = service.open_or_append(&profile(5), &user_text(5, 2, "spam")).await.unwrap();
     assert!(matches!(outcome, UserMessageOutcome::Banned { .. }));
     assert_eq!(service.messages(ticket.id).await.unwrap().len(), 1);
     assert!(service.set_banned(5, false).await.unwrap());
-    let (again, _) = filed(
-        service
-            .open_or_append(&profile(5), &user_text(5, 3, "sorry"))
-            .await
-            .unwrap(),
-    );
+    let (again, _) = filed(service.open_or_append(&profile(5), &user_text(5, 3, "sorry")).await.unwrap());
     assert_eq!(again.id, ticket.id);
-    assert!(
-        !service.set_banned(777, true).await.unwrap(),
-        "unknown user"
-    );
+    assert!(!service.set_banned(777, true).await.unwrap(), "unknown user");
 }
 
 async fn admins_seeded_only_into_empty_staff(kind: Kind) {
@@ -312,11 +185,7 @@ async fn admins_seeded_only_into_empty_staff(kind: Kind) {
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T09:00:00Z")).await;
     assert_eq!(service.seed_admins(&[11, 12]).await.unwrap(), 2);
     assert!(service.find_staff(11).await.unwrap().unwrap().is_admin);
-    assert_eq!(
-        service.seed_admins(&[13]).await.unwrap(),
-        0,
-        "staff table no longer empty"
-    );
+    assert_eq!(service.seed_admins(&[13]).await.unwrap(), 0, "staff table no longer empty");
     assert!(service.find_staff(13).await.unwrap().is_none());
 }
 
@@ -328,16 +197,8 @@ async fn hostile_text_is_stored_verbatim(kind: Kind) {
     let hostile = "<&>".repeat(1365) + "'; DROP TABLE tickets; --\u{1F600}";
     let mut who = profile(5);
     who.first_name = "<3 \u{202E}evil".into();
-    let (ticket, _) = filed(
-        service
-            .open_or_append(&who, &user_text(5, 1, &hostile))
-            .await
-            .unwrap(),
-    );
+    let (ticket, _) = filed(service.open_or_append(&who, &user_text(5, 1, &hostile)).await.unwrap());
     let stored = service.messages(ticket.id).await.unwrap();
     assert_eq!(stored[0].text.as_deref(), Some(hostile.as_str()));
-    assert_eq!(
-        service.find_user(5).await.unwrap().unwrap().first_name,
-        "<3 \u{202E}evil"
-    );
+    assert_eq!(service.find_user(5).await.unwrap().unwrap().first_name, "<3 \u{202E}evil");
 }
