@@ -65,12 +65,8 @@ impl App {
         self.tickets.db()
     }
 
-    /// Runs the bot until SIGINT or SIGTERM.
-    pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        self.run_until(shutdown_signal()).await
-    }
-
-    /// Runs the bot until `shutdown` resolves (tests pass their own).
+    /// Runs the bot until `shutdown` resolves: `shutdown_signal()` in the
+    /// binary, a channel in tests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
         let mailroom = Mailroom::new(self.db().clone(), self.clock.clone());
         crate::bot::run(&self.bot, self.tickets, mailroom, shutdown).await;
@@ -79,30 +75,34 @@ impl App {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (docker stop).
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (docker stop). The
+/// handlers are installed when this is called, not when the future is first
+/// polled: a signal during start-up is then a graceful stop, not a kill.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+        async move {
+            match streams {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                (term, int) => {
+                    let e = term.err().or(int.err()).map(|e| e.to_string()).unwrap_or_default();
+                    tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }

@@ -54,7 +54,9 @@ pub async fn execute(command: Command, config: Config) -> u8 {
 }
 
 async fn run(config: Config) -> Result<(), StartError> {
-    App::build(config).await?.run_until_stopped().await
+    // Listen before starting: SIGTERM during start-up stops gracefully too.
+    let stop = crate::app::shutdown_signal();
+    App::build(config).await?.run_until(stop).await
 }
 
 async fn migrate_command(action: MigrateAction, config: Config) -> u8 {

@@ -4,11 +4,11 @@
 
 use teloxide::types::{Message, Update, UpdateKind, User};
 
-use super::text::{self, Lang};
-use crate::domain::{ContentKind, Direction};
-use crate::models::{MessageDraft, Staff, Ticket, UserProfile};
+use super::admins::AdminCache;
+use crate::domain::ContentKind;
+use crate::models::{Staff, Ticket, UserProfile};
 use crate::service::{Mailroom, ServiceError, TicketService};
-use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
+use crate::storage::outcome::Effects;
 use crate::telegram::outbound::{Outbound, OutboxDraft, Record, Reply};
 
 /// What the handlers need; cheap to clone.
@@ -17,6 +17,7 @@ pub struct Desk {
     pub tickets: TicketService,
     pub mailroom: Mailroom,
     pub support_chat: i64,
+    pub admins: AdminCache,
 }
 
 impl Desk {
@@ -35,213 +36,41 @@ impl Desk {
         }
     }
 
-    async fn ignore(&self, ack: Option<i64>) -> Result<(), ServiceError> {
+    pub(super) async fn ignore(&self, ack: Option<i64>) -> Result<(), ServiceError> {
         self.mailroom.acknowledge(&Effects { ack, plan: &|_| Vec::new() }).await
     }
 
-    async fn reply(&self, ack: Option<i64>, chat: i64, html: String) -> Result<(), ServiceError> {
-        let plan = move |_: &()| vec![OutboxDraft::text(chat, html.clone())];
+    /// Handles the update by sending these HTML texts to `chat`.
+    pub(super) async fn reply_all(&self, ack: Option<i64>, chat: i64, texts: Vec<String>) -> Result<(), ServiceError> {
+        let plan = move |_: &()| texts.iter().map(|t| OutboxDraft::text(chat, t.clone())).collect();
         self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
     }
 
-    async fn on_user_message(&self, ack: Option<i64>, message: &Message, from: &User) -> Result<(), ServiceError> {
-        let lang = Lang::from_code(from.language_code.as_deref());
-        let chat = message.chat.id.0;
-        match command(message).as_deref() {
-            Some("start") | Some("help") => {
-                return self.reply(ack, chat, text::greeting(lang)).await;
-            }
-            Some("status") => {
-                let html = match self.tickets.open_ticket_of(chat).await? {
-                    Some(t) => text::status_open(lang, t.number, &day(&t)),
-                    None => text::no_open_ticket(lang),
-                };
-                return self.reply(ack, chat, html).await;
-            }
-            Some(c @ ("close" | "new")) => {
-                return self.user_closes(ack, chat, lang, c == "new").await;
-            }
-            _ => {}
-        }
-        let profile = profile_of(from);
-        let draft = MessageDraft {
-            direction: Direction::FromUser,
-            sender_id: profile.id,
-            user_chat_id: chat,
-            user_message_id: Some(message.id.0),
-            support_chat_id: None,
-            support_message_id: None,
-            kind: content_kind(message),
-            text: message.text().or(message.caption()).map(str::to_string),
-        };
-        let support = self.support_chat;
-        let message_id = message.id.0;
-        let plan = move |outcome: &UserMessageOutcome| match outcome {
-            UserMessageOutcome::Banned { .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
-            UserMessageOutcome::Filed { user, ticket, message: filed, new_ticket } => {
-                let mut out = Vec::new();
-                if *new_ticket {
-                    let card =
-                        text::card(ticket.number, &day(ticket), user.id, &display_name(user), user.username.as_deref());
-                    out.push(
-                        OutboxDraft::new(support, Outbound::Text { html: card, reply: None }, Record::TicketCard)
-                            .for_ticket(ticket.id),
-                    );
-                }
-                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: Some(Reply::TicketCard) };
-                out.push(
-                    OutboxDraft::new(support, copy, Record::SupportCopy).for_ticket(ticket.id).for_message(filed.id),
-                );
-                if *new_ticket {
-                    out.push(OutboxDraft::text(chat, text::ticket_opened(lang, ticket.number, &day(ticket))));
-                }
-                out
-            }
-        };
-        self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await.map(drop)
-    }
-
-    async fn user_closes(&self, ack: Option<i64>, chat: i64, lang: Lang, then_new: bool) -> Result<(), ServiceError> {
-        let Some(ticket) = self.tickets.open_ticket_of(chat).await? else {
-            let html = if then_new { text::new_ticket_prompt(lang) } else { text::no_open_ticket(lang) };
-            return self.reply(ack, chat, html).await;
-        };
-        let support = self.support_chat;
-        let plan = move |change: &StatusChange| match change {
-            StatusChange::Changed(t) => {
-                let mut out = vec![
-                    OutboxDraft::text(chat, text::closed_for_user(lang, t.number, &day(t))),
-                    card_reply(support, t, text::user_closed(t.number)),
-                ];
-                if then_new {
-                    out.push(OutboxDraft::text(chat, text::new_ticket_prompt(lang)));
-                }
-                out
-            }
-            _ => vec![OutboxDraft::text(chat, text::no_open_ticket(lang))],
-        };
-        self.tickets.close_with(ticket.id, &Effects { ack, plan: &plan }).await.map(drop)
-    }
-
-    async fn on_support_message(&self, ack: Option<i64>, message: &Message, from: &User) -> Result<(), ServiceError> {
-        let support = self.support_chat;
-        let replied = message.reply_to_message();
-        let ticket = match replied {
-            Some(r) => self.tickets.ticket_of_support_message(support, r.id.0).await?,
-            None => None,
-        };
-        if let Some(cmd) = command(message) {
-            return match (cmd.as_str(), ticket) {
-                ("close", Some(t)) => self.staff_sets_status(ack, &t, from, false).await,
-                ("reopen", Some(t)) => self.staff_sets_status(ack, &t, from, true).await,
-                (c @ ("close" | "reopen"), None) => self.reply(ack, support, text::staff_command_needs_ticket(c)).await,
-                _ => self.reply(ack, support, text::staff_help()).await,
-            };
-        }
-        match (replied, ticket) {
-            (Some(_), Some(ticket)) => {
-                let member = staff_of(from);
-                let draft = MessageDraft {
-                    direction: Direction::ToUser,
-                    sender_id: member.user_id,
-                    user_chat_id: ticket.user_id,
-                    user_message_id: None,
-                    support_chat_id: Some(support),
-                    support_message_id: Some(message.id.0),
-                    kind: content_kind(message),
-                    text: message.text().or(message.caption()).map(str::to_string),
-                };
-                let (user_chat, message_id) = (ticket.user_id, message.id.0);
-                let plan = move |filed: &crate::models::TicketMessage| {
-                    let copy = Outbound::Copy { from_chat_id: support, message_id, reply: None };
-                    vec![
-                        OutboxDraft::new(user_chat, copy, Record::UserCopy)
-                            .for_ticket(filed.ticket_id)
-                            .for_message(filed.id),
-                    ]
-                };
-                self.tickets
-                    .record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan })
-                    .await
-                    .map(drop)
-            }
-            // A reply to one of the bot's own messages that is no ticket's.
-            (Some(r), None) if r.from.as_ref().is_some_and(|u| u.is_bot) => {
-                let html = text::reply_to_no_ticket();
-                let reply_to = message.id.0;
-                let plan = move |_: &()| {
-                    vec![OutboxDraft::new(
-                        support,
-                        Outbound::Text { html: html.clone(), reply: Some(Reply::Message(reply_to)) },
-                        Record::Nothing,
-                    )]
-                };
-                self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
-            }
-            // Staff talking among themselves: not relayed.
-            _ => self.ignore(ack).await,
-        }
-    }
-
-    async fn staff_sets_status(
-        &self,
-        ack: Option<i64>,
-        ticket: &Ticket,
-        from: &User,
-        reopen: bool,
-    ) -> Result<(), ServiceError> {
-        let support = self.support_chat;
-        let by = display_name_of(from);
-        let user_chat = ticket.user_id;
-        let number = ticket.number;
-        let lang =
-            Lang::from_code(self.tickets.find_user(ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
-        let plan = move |change: &StatusChange| match change {
-            StatusChange::Changed(t) if reopen => {
-                vec![card_reply(support, t, text::staff_reopened(t.number, &by))]
-            }
-            StatusChange::Changed(t) => vec![
-                card_reply(support, t, text::staff_closed(t.number, &by)),
-                OutboxDraft::text(user_chat, text::closed_for_user(lang, t.number, &day(t))),
-            ],
-            StatusChange::Unchanged(t) if reopen => {
-                vec![card_reply(support, t, text::already_open(t.number))]
-            }
-            StatusChange::Unchanged(t) => {
-                vec![card_reply(support, t, text::already_closed(t.number))]
-            }
-            StatusChange::UserHasOpenTicket(other) => {
-                vec![OutboxDraft::text(support, text::user_has_other_ticket(number, other.number))]
-            }
-            StatusChange::NotFound => vec![OutboxDraft::text(support, text::reply_to_no_ticket())],
-        };
-        let effects = Effects { ack, plan: &plan };
-        if reopen {
-            self.tickets.reopen_with(ticket.id, &effects).await.map(drop)
-        } else {
-            self.tickets.close_with(ticket.id, &effects).await.map(drop)
-        }
+    pub(super) async fn reply(&self, ack: Option<i64>, chat: i64, html: String) -> Result<(), ServiceError> {
+        self.reply_all(ack, chat, vec![html]).await
     }
 }
 
+/// A command and its arguments: `/name@bot a b` → ("name", ["a", "b"]).
+pub(super) fn command(message: &Message) -> Option<(String, Vec<String>)> {
+    let text = message.text()?;
+    let mut words = text.strip_prefix('/')?.split_whitespace();
+    let name = words.next()?;
+    let name = name.split('@').next().unwrap_or(name).to_ascii_lowercase();
+    Some((name, words.map(str::to_string).collect()))
+}
+
 /// A message to the support chat, as a reply to the ticket's card.
-fn card_reply(support: i64, ticket: &Ticket, html: String) -> OutboxDraft {
+pub(super) fn card_reply(support: i64, ticket: &Ticket, html: String) -> OutboxDraft {
     OutboxDraft::new(support, Outbound::Text { html, reply: Some(Reply::TicketCard) }, Record::Nothing)
         .for_ticket(ticket.id)
 }
 
-/// `/name` or `/name@bot` at the start of a text message.
-fn command(message: &Message) -> Option<String> {
-    let text = message.text()?;
-    let word = text.strip_prefix('/')?.split_whitespace().next()?;
-    Some(word.split('@').next().unwrap_or(word).to_ascii_lowercase())
-}
-
-fn day(ticket: &Ticket) -> String {
+pub(super) fn day(ticket: &Ticket) -> String {
     ticket.day.format("%Y-%m-%d").to_string()
 }
 
-fn profile_of(user: &User) -> UserProfile {
+pub(super) fn profile_of(user: &User) -> UserProfile {
     UserProfile {
         id: user.id.0 as i64,
         username: user.username.clone(),
@@ -251,31 +80,24 @@ fn profile_of(user: &User) -> UserProfile {
     }
 }
 
-fn staff_of(user: &User) -> Staff {
+pub(super) fn staff_of(user: &User) -> Staff {
     Staff {
         user_id: user.id.0 as i64,
         username: user.username.clone(),
-        display_name: display_name_of(user),
+        display_name: full_name(&user.first_name, user.last_name.as_deref()),
         is_admin: false,
         created_at: chrono::Utc::now().naive_utc(),
     }
 }
 
-fn display_name_of(user: &User) -> String {
-    match &user.last_name {
-        Some(last) => format!("{} {last}", user.first_name),
-        None => user.first_name.clone(),
+pub(super) fn full_name(first: &str, last: Option<&str>) -> String {
+    match last {
+        Some(last) => format!("{first} {last}"),
+        None => first.to_string(),
     }
 }
 
-fn display_name(user: &crate::models::User) -> String {
-    match &user.last_name {
-        Some(last) => format!("{} {last}", user.first_name),
-        None => user.first_name.clone(),
-    }
-}
-
-fn content_kind(message: &Message) -> ContentKind {
+pub(super) fn content_kind(message: &Message) -> ContentKind {
     if message.text().is_some() {
         ContentKind::Text
     } else if message.photo().is_some() {

@@ -23,6 +23,63 @@ pub fn user_link(user_id: i64, name: &str) -> String {
     format!("<a href=\"tg://user?id={user_id}\">{}</a>", escape(name))
 }
 
+/// Characters Telegram counts for an HTML text of ours: tags cost nothing,
+/// an entity costs one, and length is in UTF-16 code units.
+pub fn visible_len(html: &str) -> usize {
+    let mut len = 0;
+    let mut chars = html.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => {
+                for c in chars.by_ref() {
+                    if c == '>' {
+                        break;
+                    }
+                }
+            }
+            '&' => {
+                for c in chars.by_ref() {
+                    if c == ';' {
+                        break;
+                    }
+                }
+                len += 1;
+            }
+            c => len += c.len_utf16(),
+        }
+    }
+    len
+}
+
+/// Telegram's limit for a text message, counted after entity parsing.
+pub const MESSAGE_LIMIT: usize = 4096;
+
+/// Packs lines (each valid HTML on its own) into as few messages as fit the
+/// limit, so a long list or history is split, never cut or refused. A line
+/// longer than the limit on its own (which our texts never build) is cut.
+pub fn pack(lines: &[String], limit: usize) -> Vec<String> {
+    let mut messages = Vec::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    for line in lines {
+        let len = visible_len(line);
+        if !current.is_empty() && current_len + 1 + len > limit {
+            messages.push(std::mem::take(&mut current));
+            current_len = 0;
+        }
+        if !current.is_empty() {
+            current.push('\n');
+            current_len += 1;
+        }
+        current.push_str(line);
+        current_len += len;
+    }
+    if !current.is_empty() {
+        messages.push(current);
+    }
+    messages
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +90,26 @@ mod tests {
         for s in ["<3", "a & b", "<b>not bold</b>", "\"quoted\"", &"<&>".repeat(1365)] {
             assert_eq!(visible_text(&escape(s)).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn visible_len_matches_telegram() {
+        for html in ["<b>#7</b> &lt;3 &amp; co", "plain", "\u{1F600} emoji", &escape(&"<&>".repeat(100))] {
+            let visible = visible_text(html).unwrap();
+            assert_eq!(visible_len(html), visible.encode_utf16().count(), "{html}");
+        }
+    }
+
+    #[test]
+    fn pack_splits_without_cutting() {
+        let lines: Vec<String> = (0..500).map(|i| format!("<b>#{i}</b> {}", escape(&"<&>".repeat(10)))).collect();
+        let messages = pack(&lines, MESSAGE_LIMIT);
+        assert!(messages.len() > 1);
+        for m in &messages {
+            let visible = visible_text(m).expect("each message is valid HTML");
+            assert!(visible.encode_utf16().count() <= MESSAGE_LIMIT);
+        }
+        assert_eq!(messages.join("\n"), lines.join("\n"), "nothing lost or reordered");
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! handled here, and everything the bot says leaves through the outbox
 //! (`telegram::delivery`).
 
+mod admins;
 pub mod handle;
 pub mod html;
 pub mod processor;
+mod staff;
 pub mod text;
+mod user;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,14 +42,16 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let bot = client(config);
     let stored = Arc::new(Notify::new());
     let outbox = Arc::new(Notify::new());
-    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id };
+    let admins = admins::AdminCache::new(bot.clone(), config.support_chat_id);
+    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, admins };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
     let poller = tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()));
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
-    let delivery = tokio::spawn(DeliveryWorker::new(bot, mailroom.clone(), outbox.clone()).run(drain_rx));
+    let delivery = tokio::spawn(DeliveryWorker::new(bot.clone(), mailroom.clone(), outbox.clone()).run(drain_rx));
 
+    register_commands(&bot, config.support_chat_id).await;
     shutdown.await;
     tracing::info!("stopping: no more fetching; finishing the update in hand");
     let _ = stop_tx.send(true);
@@ -65,4 +70,23 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     }
     let _ = drain_tx.send(true);
     let _ = delivery.await;
+}
+
+/// Registers the command menus: one for private chats, one for the support
+/// group. A failure only costs the menu, so it is logged, not fatal.
+async fn register_commands(bot: &Bot, support_chat: i64) {
+    use teloxide::payloads::SetMyCommandsSetters;
+    use teloxide::prelude::Requester;
+    use teloxide::requests::Request;
+    use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
+    let menu = |list: &[(&str, &str)]| list.iter().map(|(c, d)| BotCommand::new(*c, *d)).collect::<Vec<_>>();
+    let private = bot.set_my_commands(menu(text::USER_COMMANDS)).scope(BotCommandScope::AllPrivateChats);
+    let staff = bot
+        .set_my_commands(menu(text::STAFF_COMMANDS))
+        .scope(BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(support_chat)) });
+    for (scope, result) in [("private chats", private.send().await), ("support chat", staff.send().await)] {
+        if let Err(e) = result {
+            tracing::warn!(scope, error = %e, "cannot register the command menu");
+        }
+    }
 }

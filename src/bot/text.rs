@@ -1,7 +1,10 @@
 //! Every user-facing string, in English and Russian. A user gets Russian
 //! when their Telegram `language_code` starts with `ru`; English otherwise.
 //! Staff always read English (the support chat is shared). Arguments that
-//! came from people must already be escaped (`bot::html::escape`).
+//! came from people are escaped here, or must already be where a
+//! function's doc says so.
+
+use super::html::escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -83,7 +86,7 @@ pub fn banned(lang: Lang) -> String {
 
 /// The ticket's card in the support chat. `name` and `username` are raw.
 pub fn card(number: i32, day: &str, user_id: i64, name: &str, username: Option<&str>) -> String {
-    let handle = username.map(|u| format!(" @{}", super::html::escape(u))).unwrap_or_default();
+    let handle = username.map(|u| format!(" @{}", escape(u))).unwrap_or_default();
     format!(
         "🎫 <b>#{number}</b> · {day}\nFrom {}{handle} (id <code>{user_id}</code>)\n\
          Reply to this card or to any message of the ticket to answer.",
@@ -92,7 +95,7 @@ pub fn card(number: i32, day: &str, user_id: i64, name: &str, username: Option<&
 }
 
 pub fn staff_closed(number: i32, by: &str) -> String {
-    format!("🔒 <b>#{number}</b> closed by {}.", super::html::escape(by))
+    format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
 }
 
 pub fn user_closed(number: i32) -> String {
@@ -100,7 +103,7 @@ pub fn user_closed(number: i32) -> String {
 }
 
 pub fn staff_reopened(number: i32, by: &str) -> String {
-    format!("🔓 <b>#{number}</b> reopened by {}.", super::html::escape(by))
+    format!("🔓 <b>#{number}</b> reopened by {}.", escape(by))
 }
 
 pub fn already_closed(number: i32) -> String {
@@ -126,11 +129,112 @@ pub fn staff_command_needs_ticket(command: &str) -> String {
 pub fn staff_help() -> String {
     "<b>ticketbot</b> — answering tickets\n\
      • Reply to a ticket's card or to any of its messages: your reply reaches the user (text, media, files).\n\
-     • /close — as a reply: close that ticket (the user is told).\n\
-     • /reopen — as a reply: reopen it.\n\
+     A ticket can also be named as <code>#N</code> (today) or <code>YYYY-MM-DD#N</code> instead of replying:\n\
+     • /close, /reopen — close (the user is told) or reopen a ticket.\n\
+     • /take — assign a ticket to yourself; /assign @name — to someone (admins).\n\
+     • /note text — keep a note on a ticket; never sent to the user.\n\
+     • /open [page] — open tickets with age and assignee.\n\
+     • /ticket #N — a ticket's history.\n\
+     • /ban, /unban — stop or allow a ticket's user (admins).\n\
      • /help — this text."
         .into()
 }
+
+pub fn assigned(number: i32, to: &str, by: &str) -> String {
+    format!("👤 <b>#{number}</b> assigned to {} by {}.", escape(to), escape(by))
+}
+
+pub fn note_saved(number: i32) -> String {
+    format!("📝 Note kept on <b>#{number}</b> (not sent to the user).")
+}
+
+pub fn user_banned(name: &str, number: i32) -> String {
+    format!("⛔ {} (ticket <b>#{number}</b>) is banned: their messages no longer reach staff.", escape(name))
+}
+
+pub fn user_unbanned(name: &str) -> String {
+    format!("✅ {} is no longer banned.", escape(name))
+}
+
+pub fn admins_only(command: &str) -> String {
+    format!("/{command} is for the group's admins.")
+}
+
+pub fn unknown_staff(username: &str) -> String {
+    format!("I don't know @{} yet: they need to answer a ticket once first.", escape(username.trim_start_matches('@')))
+}
+
+pub fn assign_usage() -> String {
+    "Usage: /assign @username, as a reply to a ticket (or /assign @username #N).".into()
+}
+
+pub fn note_usage() -> String {
+    "Usage: /note text, as a reply to a ticket (or /note #N text).".into()
+}
+
+pub fn no_such_ticket(reference: &str) -> String {
+    format!("There is no ticket {}.", escape(reference))
+}
+
+pub fn no_open_tickets() -> String {
+    "No open tickets. 🎉".into()
+}
+
+pub fn open_header(page: u32, pages: u32, total: i64) -> String {
+    format!("📋 <b>Open tickets</b> — {total} in all, page {}/{pages}", page + 1)
+}
+
+pub fn open_line(number: i32, day: &str, age: &str, user: &str, assignee: Option<&str>) -> String {
+    let who = assignee.map(|a| format!(" → {}", escape(a))).unwrap_or_else(|| " → nobody".into());
+    format!("<b>#{number}</b> · {day} · {age} · {}{who}", escape(user))
+}
+
+pub fn open_more(next_page: u32) -> String {
+    format!("More: /open {}", next_page + 1)
+}
+
+pub fn history_header(number: i32, day: &str, status: &str, user: &str) -> String {
+    format!("🎫 <b>#{number}</b> · {day} · {status} · {}", escape(user))
+}
+
+/// One message of a ticket's history; `text` is raw and gets shortened.
+pub fn history_line(time: &str, who: &str, kind: &str, text: Option<&str>) -> String {
+    let body = match text {
+        Some(t) => escape(&shorten(t, 300)),
+        None => format!("[{kind}]"),
+    };
+    format!("<code>{time}</code> {who}: {body}")
+}
+
+fn shorten(text: &str, max_chars: usize) -> String {
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().nth(max_chars).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Command menus registered with Telegram: (command, description).
+pub const USER_COMMANDS: &[(&str, &str)] = &[
+    ("start", "How this works"),
+    ("status", "Your open ticket"),
+    ("close", "Close your ticket"),
+    ("new", "Close it and start a new one"),
+    ("help", "How this works"),
+];
+
+pub const STAFF_COMMANDS: &[(&str, &str)] = &[
+    ("close", "Close a ticket (reply or #N)"),
+    ("reopen", "Reopen a ticket (reply or #N)"),
+    ("take", "Assign a ticket to yourself"),
+    ("assign", "Assign a ticket: /assign @name"),
+    ("note", "Keep a note on a ticket"),
+    ("open", "Open tickets"),
+    ("ticket", "A ticket's history: /ticket #N"),
+    ("ban", "Ban a ticket's user (admins)"),
+    ("unban", "Unban a ticket's user (admins)"),
+    ("help", "How to answer tickets"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -159,6 +263,22 @@ mod tests {
             reply_to_no_ticket(),
             staff_command_needs_ticket("close"),
             staff_help(),
+            assigned(1, "<b>", "&"),
+            note_saved(1),
+            user_banned("<3", 1),
+            user_unbanned("<3"),
+            admins_only("ban"),
+            unknown_staff("@x<y"),
+            assign_usage(),
+            note_usage(),
+            no_such_ticket("#<1>"),
+            no_open_tickets(),
+            open_header(0, 2, 11),
+            open_line(1, "d", "2h 5m", "<3", Some("A&B")),
+            open_more(1),
+            history_header(1, "d", "open", "<3"),
+            history_line("10:00", "👤", "photo", Some(&"<&>".repeat(500))),
+            history_line("10:00", "👤", "photo", None),
         ];
         for t in texts {
             assert!(visible_text(&t).is_ok(), "{t}");

@@ -83,6 +83,10 @@ struct Inner {
     /// Until then, every call answers 502.
     down_until: Option<Instant>,
     blocked_by: HashSet<i64>,
+    /// (group, user) pairs with administrator rights.
+    admins: HashSet<(i64, i64)>,
+    /// Command lists registered with setMyCommands, by scope type.
+    commands: HashMap<String, Value>,
     /// Chats the bot can reach: users who wrote to it, and groups.
     chats: HashMap<i64, Value>,
     too_many_requests: u64,
@@ -243,6 +247,16 @@ impl FakeTelegram {
         self.lock().down_until = Some(Instant::now() + span);
     }
 
+    /// Gives `user` administrator rights in `chat` (getChatMember says so).
+    pub fn make_admin(&self, chat: i64, user: i64) {
+        self.lock().admins.insert((chat, user));
+    }
+
+    /// The command list registered for a scope ("all_private_chats", "chat", …).
+    pub fn commands(&self, scope: &str) -> Option<Value> {
+        self.lock().commands.get(scope).cloned()
+    }
+
     /// The user blocks the bot: sends to them answer 403.
     pub fn block_bot(&self, user_id: i64) {
         self.lock().blocked_by.insert(user_id);
@@ -365,7 +379,27 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
         "getwebhookinfo" => {
             ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": inner.pending.len()}))
         }
-        "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "deletewebhook" => ok(json!(true)),
+        "setmycommands" => {
+            let scope = p["scope"]["type"].as_str().unwrap_or("default").to_string();
+            inner.commands.insert(scope, p["commands"].clone());
+            ok(json!(true))
+        }
+        "getchatmember" => {
+            let (Some(chat), Some(user)) = (p["chat_id"].as_i64(), p["user_id"].as_i64()) else {
+                return bad_request("chat_id and user_id are required");
+            };
+            let user_json = json!({"id": user, "is_bot": false, "first_name": format!("user {user}")});
+            if inner.admins.contains(&(chat, user)) {
+                ok(json!({"status": "administrator", "user": user_json, "can_be_edited": false, "is_anonymous": false,
+                    "can_manage_chat": true, "can_delete_messages": true, "can_manage_video_chats": true,
+                    "can_restrict_members": true, "can_promote_members": false, "can_change_info": true,
+                    "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+                    "can_delete_stories": false, "can_pin_messages": true, "can_manage_topics": true}))
+            } else {
+                ok(json!({"status": "member", "user": user_json}))
+            }
+        }
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
         other => bad_request(&format!("method {other} is not implemented by the fake")),

@@ -51,6 +51,11 @@ impl TicketService {
         (now.with_timezone(&self.zone).date_naive(), now.naive_utc())
     }
 
+    /// Now, in UTC, by the service's clock.
+    pub fn now_utc(&self) -> NaiveDateTime {
+        self.now()
+    }
+
     fn now(&self) -> NaiveDateTime {
         self.clock.now().naive_utc()
     }
@@ -116,8 +121,22 @@ impl TicketService {
     }
 
     pub async fn assign(&self, ticket_id: i64, member: &Staff) -> Result<Ticket, ServiceError> {
-        on_db!(&self.db, write, |conn, layer| layer::units::assign(conn, ticket_id, member).await?)
-            .ok_or(ServiceError::TicketNotFound)
+        self.assign_with(ticket_id, member, &Effects::none()).await?.ok_or(ServiceError::TicketNotFound)
+    }
+
+    /// Assigns and writes `effects`; `None` when there is no such ticket.
+    pub async fn assign_with(
+        &self,
+        ticket_id: i64,
+        member: &Staff,
+        effects: &Effects<'_, Option<Ticket>>,
+    ) -> Result<Option<Ticket>, ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::assign(conn, ticket_id, member, now, effects).await?))
+    }
+
+    pub async fn find_staff_by_username(&self, username: &str) -> Result<Option<Staff>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_staff_by_username(conn, username).await?))
     }
 
     /// Files a staff answer or note on a ticket; an answer stamps the
@@ -206,8 +225,19 @@ impl TicketService {
     }
 
     pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool, ServiceError> {
-        let at = banned.then(|| self.now());
-        on_db!(&self.db, write, |conn, layer| Ok(layer::units::set_banned(conn, user_id, at).await?))
+        self.set_banned_with(user_id, banned, &Effects::none()).await
+    }
+
+    /// Bans or unbans and writes `effects`; `false` when the user is unknown.
+    pub async fn set_banned_with(
+        &self,
+        user_id: i64,
+        banned: bool,
+        effects: &Effects<'_, bool>,
+    ) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let at = banned.then_some(now);
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::set_banned(conn, user_id, at, now, effects).await?))
     }
 
     pub async fn find_staff(&self, user_id: i64) -> Result<Option<Staff>, ServiceError> {

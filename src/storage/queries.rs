@@ -181,6 +181,14 @@ pub async fn find_staff(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Sta
     staff::table.find(user_id).select(Staff::as_select()).first(conn).await.optional()
 }
 
+/// Staff by @username, case-insensitively (Telegram usernames are).
+pub async fn find_staff_by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Staff>> {
+    let wanted = username.trim_start_matches('@').to_lowercase();
+    let all: Vec<Staff> =
+        staff::table.filter(staff::username.is_not_null()).select(Staff::as_select()).load(conn).await?;
+    Ok(all.into_iter().find(|s| s.username.as_deref().is_some_and(|u| u.to_lowercase() == wanted)))
+}
+
 pub async fn count_staff(conn: &mut Conn) -> QueryResult<i64> {
     staff::table.count().get_result(conn).await
 }

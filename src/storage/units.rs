@@ -144,10 +144,18 @@ async fn reopen_in(conn: &mut Conn, ticket_id: i64) -> QueryResult<StatusChange>
 }
 
 /// Assigns the ticket to a staff member (recorded or refreshed in `staff`).
-pub async fn assign(conn: &mut Conn, ticket_id: i64, member: &Staff) -> QueryResult<Option<Ticket>> {
+pub async fn assign(
+    conn: &mut Conn,
+    ticket_id: i64,
+    member: &Staff,
+    now: NaiveDateTime,
+    effects: &Effects<'_, Option<Ticket>>,
+) -> QueryResult<Option<Ticket>> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Option<Ticket>> {
         let member = queries::upsert_staff(conn, member).await?;
-        queries::set_assignee(conn, ticket_id, Some(member.user_id)).await
+        let outcome = queries::set_assignee(conn, ticket_id, Some(member.user_id)).await?;
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
     })
     .await
 }
@@ -214,9 +222,18 @@ pub async fn seed_admins(conn: &mut Conn, ids: &[i64], now: NaiveDateTime) -> Qu
     .await
 }
 
-pub async fn set_banned(conn: &mut Conn, user_id: i64, at: Option<NaiveDateTime>) -> QueryResult<bool> {
+/// Bans (`at` set) or unbans a user. The outcome says whether the user exists.
+pub async fn set_banned(
+    conn: &mut Conn,
+    user_id: i64,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+    effects: &Effects<'_, bool>,
+) -> QueryResult<bool> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
-        Ok(queries::set_banned(conn, user_id, at).await? == 1)
+        let outcome = queries::set_banned(conn, user_id, at).await? == 1;
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
     })
     .await
 }

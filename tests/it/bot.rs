@@ -20,6 +20,8 @@ on_both_backends!(
     user_closes_and_the_next_message_opens_a_new_ticket,
     staff_close_and_reopen,
     strangers_and_redeliveries_change_nothing,
+    staff_commands,
+    ban_stops_a_user,
 );
 
 struct Desk {
@@ -220,5 +222,95 @@ async fn strangers_and_redeliveries_change_nothing(kind: Kind) {
     let messages =
         desk.tickets.messages(desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap().id).await.unwrap();
     assert_eq!(messages.len(), 1, "filed once");
+    desk.stop().await;
+}
+
+fn texts(sent: &[Sent]) -> Vec<String> {
+    sent.iter().map(|s| s.text.clone().unwrap_or_default()).collect()
+}
+
+async fn staff_commands(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let (alice, bob_user) = (alice(), TgUser::new(502, "Bob"));
+    desk.fake.user_sends(&alice, "printer on fire");
+    desk.fake.user_sends(&bob_user, "cannot log in");
+    let support = desk.wait_sent(SUPPORT, 4, "two cards").await;
+    let card1 = support.iter().find(|s| s.text.as_deref().is_some_and(|t| t.contains("#1"))).unwrap().message_id;
+
+    // The command menus were registered for both audiences.
+    assert!(desk.fake.commands("all_private_chats").is_some());
+    assert!(desk.fake.commands("chat").is_some_and(|c| c.to_string().contains("assign")));
+
+    let mut agent = agent();
+    agent.username = Some("smith".into());
+    desk.fake.group_message(SUPPORT, &agent, "/take", Some(card1));
+    let support = desk.wait_sent(SUPPORT, 5, "taken").await;
+    let taken = support[4].text.as_deref().unwrap();
+    assert!(taken.contains("#1 assigned to @smith by Agent Smith"), "{taken}");
+
+    // /assign is for admins, and only to staff the bot has seen.
+    let mut lead = TgUser::new(901, "Lead");
+    lead.username = Some("lead".into());
+    desk.fake.group_message(SUPPORT, &lead, "/assign @smith #2", None);
+    let support = desk.wait_sent(SUPPORT, 6, "admins only").await;
+    assert!(support[5].text.as_deref().unwrap().contains("for the group's admins"));
+    desk.fake.make_admin(SUPPORT, lead.id);
+    desk.fake.group_message(SUPPORT, &lead, "/assign @nobody #2", None);
+    let support = desk.wait_sent(SUPPORT, 7, "unknown staff").await;
+    assert!(support[6].text.as_deref().unwrap().contains("don't know @nobody"));
+    desk.fake.group_message(SUPPORT, &lead, "/assign @smith #2", None);
+    let support = desk.wait_sent(SUPPORT, 8, "assigned").await;
+    assert!(support[7].text.as_deref().unwrap().contains("#2 assigned to @smith by Lead"), "{:?}", support[7].text);
+
+    // Notes stay with staff.
+    desk.fake.group_message(SUPPORT, &agent, "/note customer is a VIP <3", Some(card1));
+    let support = desk.wait_sent(SUPPORT, 9, "note kept").await;
+    assert!(support[8].text.as_deref().unwrap().contains("Note kept on #1"));
+
+    desk.fake.group_message(SUPPORT, &agent, "/open", None);
+    let support = desk.wait_sent(SUPPORT, 10, "open list").await;
+    let list = support[9].text.clone().unwrap();
+    assert!(list.contains("2 in all") && list.contains("#1 ·") && list.contains("#2 ·"), "{list}");
+    assert!(list.contains("→ Agent Smith"), "{list}");
+
+    desk.fake.group_message(SUPPORT, &agent, "/ticket #1", None);
+    let support = desk.wait_sent(SUPPORT, 11, "history").await;
+    let history = support[10].text.clone().unwrap();
+    assert!(history.contains("printer on fire") && history.contains("customer is a VIP <3"), "{history}");
+
+    desk.fake.group_message(SUPPORT, &agent, "/close #2", None);
+    desk.wait_sent(bob_user.id, 2, "bob told").await;
+    desk.fake.group_message(SUPPORT, &agent, "/frobnicate", None);
+    let support = desk.wait_sent(SUPPORT, 13, "help for unknown").await;
+    assert!(texts(&support).last().unwrap().contains("answering tickets"));
+
+    // The note never reached Alice: she only has her confirmation.
+    assert_eq!(desk.fake.sent_to(alice.id).len(), 1);
+    desk.stop().await;
+}
+
+async fn ban_stops_a_user(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    desk.fake.user_sends(&user, "spam");
+    let support = desk.wait_sent(SUPPORT, 2, "card").await;
+    let card = support[0].message_id;
+    let admin = TgUser::new(903, "Admin");
+    desk.fake.make_admin(SUPPORT, admin.id);
+    desk.fake.group_message(SUPPORT, &admin, "/ban", Some(card));
+    let support = desk.wait_sent(SUPPORT, 3, "banned").await;
+    assert!(support[2].text.as_deref().unwrap().contains("is banned"));
+
+    desk.fake.user_sends(&user, "more spam");
+    let to_user = desk.wait_sent(user.id, 2, "banned notice").await;
+    assert!(to_user[1].text.as_deref().unwrap().contains("not available"));
+    desk.settle().await;
+    assert_eq!(desk.fake.sent_to(SUPPORT).len(), 3, "nothing reached staff");
+
+    desk.fake.group_message(SUPPORT, &admin, "/unban", Some(card));
+    desk.wait_sent(SUPPORT, 4, "unbanned").await;
+    desk.fake.user_sends(&user, "sorry");
+    let support = desk.wait_sent(SUPPORT, 5, "relayed again").await;
+    assert!(support[4].copied_from.is_some());
     desk.stop().await;
 }

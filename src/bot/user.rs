@@ -1,0 +1,94 @@
+//! Users, in their private chat with the bot.
+
+use teloxide::types::{Message, User};
+
+use super::handle::{Desk, card_reply, content_kind, day, full_name, profile_of};
+use super::text::{self, Lang};
+use crate::domain::Direction;
+use crate::models::MessageDraft;
+use crate::service::ServiceError;
+use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
+use crate::telegram::outbound::{Outbound, OutboxDraft, Record, Reply};
+
+impl Desk {
+    pub(super) async fn on_user_message(
+        &self,
+        ack: Option<i64>,
+        message: &Message,
+        from: &User,
+    ) -> Result<(), ServiceError> {
+        let lang = Lang::from_code(from.language_code.as_deref());
+        let chat = message.chat.id.0;
+        match super::handle::command(message).map(|(name, _)| name).as_deref() {
+            Some("start" | "help") => return self.reply(ack, chat, text::greeting(lang)).await,
+            Some("status") => {
+                let html = match self.tickets.open_ticket_of(chat).await? {
+                    Some(t) => text::status_open(lang, t.number, &day(&t)),
+                    None => text::no_open_ticket(lang),
+                };
+                return self.reply(ack, chat, html).await;
+            }
+            Some(c @ ("close" | "new")) => return self.user_closes(ack, chat, lang, c == "new").await,
+            // Anything else, unknown commands included, is for staff to read.
+            _ => {}
+        }
+        let profile = profile_of(from);
+        let draft = MessageDraft {
+            direction: Direction::FromUser,
+            sender_id: profile.id,
+            user_chat_id: chat,
+            user_message_id: Some(message.id.0),
+            support_chat_id: None,
+            support_message_id: None,
+            kind: content_kind(message),
+            text: message.text().or(message.caption()).map(str::to_string),
+        };
+        let support = self.support_chat;
+        let message_id = message.id.0;
+        let plan = move |outcome: &UserMessageOutcome| match outcome {
+            UserMessageOutcome::Banned { .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
+            UserMessageOutcome::Filed { user, ticket, message: filed, new_ticket } => {
+                let mut out = Vec::new();
+                if *new_ticket {
+                    let name = full_name(&user.first_name, user.last_name.as_deref());
+                    let card = text::card(ticket.number, &day(ticket), user.id, &name, user.username.as_deref());
+                    out.push(
+                        OutboxDraft::new(support, Outbound::Text { html: card, reply: None }, Record::TicketCard)
+                            .for_ticket(ticket.id),
+                    );
+                }
+                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: Some(Reply::TicketCard) };
+                out.push(
+                    OutboxDraft::new(support, copy, Record::SupportCopy).for_ticket(ticket.id).for_message(filed.id),
+                );
+                if *new_ticket {
+                    out.push(OutboxDraft::text(chat, text::ticket_opened(lang, ticket.number, &day(ticket))));
+                }
+                out
+            }
+        };
+        self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await.map(drop)
+    }
+
+    async fn user_closes(&self, ack: Option<i64>, chat: i64, lang: Lang, then_new: bool) -> Result<(), ServiceError> {
+        let Some(ticket) = self.tickets.open_ticket_of(chat).await? else {
+            let html = if then_new { text::new_ticket_prompt(lang) } else { text::no_open_ticket(lang) };
+            return self.reply(ack, chat, html).await;
+        };
+        let support = self.support_chat;
+        let plan = move |change: &StatusChange| match change {
+            StatusChange::Changed(t) => {
+                let mut out = vec![
+                    OutboxDraft::text(chat, text::closed_for_user(lang, t.number, &day(t))),
+                    card_reply(support, t, text::user_closed(t.number)),
+                ];
+                if then_new {
+                    out.push(OutboxDraft::text(chat, text::new_ticket_prompt(lang)));
+                }
+                out
+            }
+            _ => vec![OutboxDraft::text(chat, text::no_open_ticket(lang))],
+        };
+        self.tickets.close_with(ticket.id, &Effects { ack, plan: &plan }).await.map(drop)
+    }
+}
