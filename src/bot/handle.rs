@@ -17,6 +17,8 @@ pub struct Desk {
     pub tickets: TicketService,
     pub mailroom: Mailroom,
     pub support_chat: i64,
+    /// The support group is a forum: one topic per ticket.
+    pub forum: bool,
     pub admins: AdminCache,
 }
 
@@ -60,10 +62,17 @@ pub(super) fn command(message: &Message) -> Option<(String, Vec<String>)> {
     Some((name, words.map(str::to_string).collect()))
 }
 
-/// A message to the support chat, as a reply to the ticket's card.
-pub(super) fn card_reply(support: i64, ticket: &Ticket, html: String) -> OutboxDraft {
-    OutboxDraft::new(support, Outbound::Text { html, reply: Some(Reply::TicketCard) }, Record::Nothing)
-        .for_ticket(ticket.id)
+/// A message about a ticket for the support chat: in its topic in a forum,
+/// else as a reply to its card.
+pub(super) fn card_reply(support: i64, forum: bool, ticket: &Ticket, html: String) -> OutboxDraft {
+    let text = Outbound::Text { html, reply: (!forum).then_some(Reply::TicketCard), topic: forum };
+    OutboxDraft::new(support, text, Record::Nothing).for_ticket(ticket.id)
+}
+
+/// In a forum, the ticket's topic is closed or reopened with it.
+pub(super) fn topic_state(support: i64, forum: bool, ticket: &Ticket, open: bool) -> Option<OutboxDraft> {
+    let op = if open { Outbound::ReopenTopic } else { Outbound::CloseTopic };
+    forum.then(|| OutboxDraft::new(support, op, Record::Nothing).for_ticket(ticket.id))
 }
 
 pub(super) fn day(ticket: &Ticket) -> String {

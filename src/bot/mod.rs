@@ -43,7 +43,8 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let stored = Arc::new(Notify::new());
     let outbox = Arc::new(Notify::new());
     let admins = admins::AdminCache::new(bot.clone(), config.support_chat_id);
-    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, admins };
+    let forum = is_forum(&bot, config.support_chat_id).await;
+    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, forum, admins };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
@@ -87,6 +88,31 @@ async fn register_commands(bot: &Bot, support_chat: i64) {
     for (scope, result) in [("private chats", private.send().await), ("support chat", staff.send().await)] {
         if let Err(e) = result {
             tracing::warn!(scope, error = %e, "cannot register the command menu");
+        }
+    }
+}
+
+/// Whether the support group is a forum (one topic per ticket). Asked once
+/// at start; when Telegram cannot say, the plain-group mode is used, which
+/// works in a forum too (everything lands in its General topic).
+async fn is_forum(bot: &Bot, support_chat: i64) -> bool {
+    use teloxide::prelude::Requester;
+    use teloxide::types::ChatId;
+    match bot.get_chat(ChatId(support_chat)).await {
+        Ok(chat) => {
+            use teloxide::types::{ChatFullInfoKind, ChatFullInfoPublicKind};
+            let forum = match &chat.kind {
+                ChatFullInfoKind::Public(public) => {
+                    matches!(&public.kind, ChatFullInfoPublicKind::Supergroup(s) if s.is_forum)
+                }
+                ChatFullInfoKind::Private(_) => false,
+            };
+            tracing::info!(support_chat, forum, "support chat mode");
+            forum
+        }
+        Err(e) => {
+            tracing::warn!(support_chat, error = %e, "cannot read the support chat; using plain-group mode");
+            false
         }
     }
 }

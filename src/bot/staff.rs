@@ -2,7 +2,7 @@
 
 use teloxide::types::{Message, User};
 
-use super::handle::{Desk, card_reply, command, content_kind, day, full_name, staff_of};
+use super::handle::{Desk, card_reply, command, content_kind, day, full_name, staff_of, topic_state};
 use super::html::{MESSAGE_LIMIT, pack};
 use super::text::{self, Lang};
 use crate::domain::{Direction, TicketRef};
@@ -22,13 +22,22 @@ impl Desk {
         from: &User,
     ) -> Result<(), ServiceError> {
         let support = self.support_chat;
+        // In a forum, everything in a ticket's topic is about that ticket.
+        let topic = match message.thread_id.filter(|_| self.forum && message.is_topic_message) {
+            Some(thread) => self.tickets.ticket_of_topic(thread.0.0).await?,
+            None => None,
+        };
         let replied = message.reply_to_message();
         let replied_ticket = match replied {
             Some(r) => self.tickets.ticket_of_support_message(support, r.id.0).await?,
             None => None,
         };
+        let context = topic.clone().or(replied_ticket.clone());
         if let Some((name, args)) = command(message) {
-            return self.staff_command(ack, from, &name, &args, replied_ticket).await;
+            return self.staff_command(ack, from, &name, &args, context).await;
+        }
+        if let Some(ticket) = topic {
+            return self.answer(ack, message, from, &ticket).await;
         }
         match (replied, replied_ticket) {
             (Some(_), Some(ticket)) => self.answer(ack, message, from, &ticket).await,
@@ -37,7 +46,8 @@ impl Desk {
                 let html = text::reply_to_no_ticket();
                 let reply_to = message.id.0;
                 let plan = move |_: &()| {
-                    let text = Outbound::Text { html: html.clone(), reply: Some(Reply::Message(reply_to)) };
+                    let text =
+                        Outbound::Text { html: html.clone(), reply: Some(Reply::Message(reply_to)), topic: false };
                     vec![OutboxDraft::new(support, text, Record::Nothing)]
                 };
                 self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
@@ -70,7 +80,7 @@ impl Desk {
         };
         let (user_chat, message_id) = (ticket.user_id, message.id.0);
         let plan = move |filed: &TicketMessage| {
-            let copy = Outbound::Copy { from_chat_id: support, message_id, reply: None };
+            let copy = Outbound::Copy { from_chat_id: support, message_id, reply: None, topic: false };
             vec![OutboxDraft::new(user_chat, copy, Record::UserCopy).for_ticket(filed.ticket_id).for_message(filed.id)]
         };
         self.tickets
@@ -169,19 +179,27 @@ impl Desk {
         from: &User,
         reopen: bool,
     ) -> Result<(), ServiceError> {
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let by = full_name(&from.first_name, from.last_name.as_deref());
         let (user_chat, number) = (ticket.user_id, ticket.number);
         let lang =
             Lang::from_code(self.tickets.find_user(ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let plan = move |change: &StatusChange| match change {
-            StatusChange::Changed(t) if reopen => vec![card_reply(support, t, text::staff_reopened(t.number, &by))],
-            StatusChange::Changed(t) => vec![
-                card_reply(support, t, text::staff_closed(t.number, &by)),
-                OutboxDraft::text(user_chat, text::closed_for_user(lang, t.number, &day(t))),
-            ],
-            StatusChange::Unchanged(t) if reopen => vec![card_reply(support, t, text::already_open(t.number))],
-            StatusChange::Unchanged(t) => vec![card_reply(support, t, text::already_closed(t.number))],
+            StatusChange::Changed(t) if reopen => {
+                let mut out = vec![card_reply(support, forum, t, text::staff_reopened(t.number, &by))];
+                out.extend(topic_state(support, forum, t, true));
+                out
+            }
+            StatusChange::Changed(t) => {
+                let mut out = vec![
+                    card_reply(support, forum, t, text::staff_closed(t.number, &by)),
+                    OutboxDraft::text(user_chat, text::closed_for_user(lang, t.number, &day(t))),
+                ];
+                out.extend(topic_state(support, forum, t, false));
+                out
+            }
+            StatusChange::Unchanged(t) if reopen => vec![card_reply(support, forum, t, text::already_open(t.number))],
+            StatusChange::Unchanged(t) => vec![card_reply(support, forum, t, text::already_closed(t.number))],
             StatusChange::UserHasOpenTicket(other) => {
                 vec![OutboxDraft::text(support, text::user_has_other_ticket(number, other.number))]
             }
@@ -202,18 +220,18 @@ impl Desk {
         member: crate::models::Staff,
         from: &User,
     ) -> Result<(), ServiceError> {
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let by = full_name(&from.first_name, from.last_name.as_deref());
         let to = member.username.as_ref().map(|u| format!("@{u}")).unwrap_or_else(|| member.display_name.clone());
         let plan = move |outcome: &Option<Ticket>| match outcome {
-            Some(t) => vec![card_reply(support, t, text::assigned(t.number, &to, &by))],
+            Some(t) => vec![card_reply(support, forum, t, text::assigned(t.number, &to, &by))],
             None => vec![OutboxDraft::text(support, text::reply_to_no_ticket())],
         };
         self.tickets.assign_with(ticket.id, &member, &Effects { ack, plan: &plan }).await.map(drop)
     }
 
     async fn note(&self, ack: Option<i64>, ticket: &Ticket, from: &User, body: String) -> Result<(), ServiceError> {
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let member = staff_of(from);
         let draft = MessageDraft {
             direction: Direction::Note,
@@ -226,7 +244,7 @@ impl Desk {
             text: Some(body),
         };
         let t = ticket.clone();
-        let plan = move |_: &TicketMessage| vec![card_reply(support, &t, text::note_saved(t.number))];
+        let plan = move |_: &TicketMessage| vec![card_reply(support, forum, &t, text::note_saved(t.number))];
         self.tickets
             .record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan })
             .await
@@ -234,13 +252,13 @@ impl Desk {
     }
 
     async fn ban(&self, ack: Option<i64>, ticket: &Ticket, ban: bool) -> Result<(), ServiceError> {
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let user = self.tickets.find_user(ticket.user_id).await?;
         let name = user.map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
         let t = ticket.clone();
         let plan = move |_: &bool| {
             let html = if ban { text::user_banned(&name, t.number) } else { text::user_unbanned(&name) };
-            vec![card_reply(support, &t, html)]
+            vec![card_reply(support, forum, &t, html)]
         };
         self.tickets.set_banned_with(ticket.user_id, ban, &Effects { ack, plan: &plan }).await.map(drop)
     }

@@ -94,6 +94,11 @@ pub fn card(number: i32, day: &str, user_id: i64, name: &str, username: Option<&
     )
 }
 
+/// A ticket's forum topic name (plain text, at most 128 characters).
+pub fn topic_name(number: i32, user_name: &str) -> String {
+    format!("#{number} · {user_name}").chars().take(128).collect()
+}
+
 pub fn staff_closed(number: i32, by: &str) -> String {
     format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
 }

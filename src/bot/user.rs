@@ -2,7 +2,7 @@
 
 use teloxide::types::{Message, User};
 
-use super::handle::{Desk, card_reply, content_kind, day, full_name, profile_of};
+use super::handle::{Desk, card_reply, content_kind, day, full_name, profile_of, topic_state};
 use super::text::{self, Lang};
 use crate::domain::Direction;
 use crate::models::MessageDraft;
@@ -43,7 +43,7 @@ impl Desk {
             kind: content_kind(message),
             text: message.text().or(message.caption()).map(str::to_string),
         };
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let message_id = message.id.0;
         let plan = move |outcome: &UserMessageOutcome| match outcome {
             UserMessageOutcome::Banned { .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
@@ -51,13 +51,18 @@ impl Desk {
                 let mut out = Vec::new();
                 if *new_ticket {
                     let name = full_name(&user.first_name, user.last_name.as_deref());
+                    if forum {
+                        let topic = Outbound::CreateTopic { name: text::topic_name(ticket.number, &name) };
+                        out.push(OutboxDraft::new(support, topic, Record::TicketTopic).for_ticket(ticket.id));
+                    }
                     let card = text::card(ticket.number, &day(ticket), user.id, &name, user.username.as_deref());
-                    out.push(
-                        OutboxDraft::new(support, Outbound::Text { html: card, reply: None }, Record::TicketCard)
-                            .for_ticket(ticket.id),
-                    );
+                    let card = Outbound::Text { html: card, reply: None, topic: forum };
+                    out.push(OutboxDraft::new(support, card, Record::TicketCard).for_ticket(ticket.id));
                 }
-                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: Some(Reply::TicketCard) };
+                // In a forum the topic holds the ticket; in a plain group the
+                // replies to its card do.
+                let reply = (!forum).then_some(Reply::TicketCard);
+                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply, topic: forum };
                 out.push(
                     OutboxDraft::new(support, copy, Record::SupportCopy).for_ticket(ticket.id).for_message(filed.id),
                 );
@@ -75,13 +80,14 @@ impl Desk {
             let html = if then_new { text::new_ticket_prompt(lang) } else { text::no_open_ticket(lang) };
             return self.reply(ack, chat, html).await;
         };
-        let support = self.support_chat;
+        let (support, forum) = (self.support_chat, self.forum);
         let plan = move |change: &StatusChange| match change {
             StatusChange::Changed(t) => {
                 let mut out = vec![
                     OutboxDraft::text(chat, text::closed_for_user(lang, t.number, &day(t))),
-                    card_reply(support, t, text::user_closed(t.number)),
+                    card_reply(support, forum, t, text::user_closed(t.number)),
                 ];
+                out.extend(topic_state(support, forum, t, false));
                 if then_new {
                     out.push(OutboxDraft::text(chat, text::new_ticket_prompt(lang)));
                 }

@@ -85,6 +85,9 @@ struct Inner {
     blocked_by: HashSet<i64>,
     /// (group, user) pairs with administrator rights.
     admins: HashSet<(i64, i64)>,
+    /// Forum topics by (chat, thread id): name and whether closed. A topic
+    /// deleted by a test is simply absent.
+    topics: HashMap<(i64, i32), (String, bool)>,
     /// Command lists registered with setMyCommands, by scope type.
     commands: HashMap<String, Value>,
     /// Chats the bot can reach: users who wrote to it, and groups.
@@ -247,6 +250,31 @@ impl FakeTelegram {
         self.lock().down_until = Some(Instant::now() + span);
     }
 
+    /// Someone writes in a forum topic of a group.
+    pub fn topic_message(&self, chat_id: i64, thread: i32, from: &TgUser, text: &str) -> i32 {
+        let chat = self.lock().chats.get(&chat_id).cloned().unwrap_or(json!({"id": chat_id, "type": "supergroup"}));
+        let content = json!({"text": text, "message_thread_id": thread, "is_topic_message": true});
+        self.push_message(chat, from, content, Some(thread))
+    }
+
+    /// Topics of a forum group: (thread id, name, closed), by thread id.
+    pub fn topics(&self, chat_id: i64) -> Vec<(i32, String, bool)> {
+        let mut topics: Vec<_> = self
+            .lock()
+            .topics
+            .iter()
+            .filter(|((c, _), _)| *c == chat_id)
+            .map(|((_, t), (name, closed))| (*t, name.clone(), *closed))
+            .collect();
+        topics.sort();
+        topics
+    }
+
+    /// A staff member deletes a topic (and everything in it).
+    pub fn delete_topic(&self, chat_id: i64, thread: i32) {
+        self.lock().topics.remove(&(chat_id, thread));
+    }
+
     /// Gives `user` administrator rights in `chat` (getChatMember says so).
     pub fn make_admin(&self, chat: i64, user: i64) {
         self.lock().admins.insert((chat, user));
@@ -385,6 +413,56 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             inner.commands.insert(scope, p["commands"].clone());
             ok(json!(true))
         }
+        "getchat" => {
+            let Some(chat) = p["chat_id"].as_i64().and_then(|c| inner.chats.get(&c).cloned()) else {
+                return bad_request("chat not found");
+            };
+            let mut full = chat.clone();
+            full["accent_color_id"] = json!(0);
+            full["max_reaction_count"] = json!(11);
+            full["accepted_gift_types"] = json!({"unlimited_gifts": false, "limited_gifts": false,
+                "unique_gifts": false, "premium_subscription": false});
+            ok(full)
+        }
+        "createforumtopic" => {
+            let (Some(chat), Some(name)) = (p["chat_id"].as_i64(), p["name"].as_str()) else {
+                return bad_request("chat_id and name are required");
+            };
+            let is_forum = inner.chats.get(&chat).is_some_and(|c| c["is_forum"].as_bool() == Some(true));
+            if !is_forum {
+                return bad_request("the chat is not a forum");
+            }
+            if name.is_empty() || name.chars().count() > 128 {
+                return bad_request("TOPIC_NAME_INVALID");
+            }
+            if let Err(r) = admit(inner, chat) {
+                return r;
+            }
+            // A topic's id is the id of its creation message.
+            let thread = next_message_id(inner, chat);
+            let created = json!({"message_id": thread, "date": unix_now(), "chat": inner.chats[&chat].clone(),
+                "message_thread_id": thread, "is_topic_message": true,
+                "forum_topic_created": {"name": name, "icon_color": 7322096}});
+            inner.messages.insert((chat, thread), created);
+            inner.topics.insert((chat, thread), (name.to_string(), false));
+            ok(json!({"message_thread_id": thread, "name": name, "icon_color": 7322096}))
+        }
+        m @ ("closeforumtopic" | "reopenforumtopic") => {
+            let (Some(chat), Some(thread)) = (p["chat_id"].as_i64(), p["message_thread_id"].as_i64()) else {
+                return bad_request("chat_id and message_thread_id are required");
+            };
+            match inner.topics.get_mut(&(chat, thread as i32)) {
+                None => bad_request("message thread not found"),
+                Some((_, closed)) => {
+                    let close = m == "closeforumtopic";
+                    if *closed == close {
+                        return bad_request(if close { "TOPIC_CLOSED" } else { "TOPIC_NOT_MODIFIED" });
+                    }
+                    *closed = close;
+                    ok(json!(true))
+                }
+            }
+        }
         "getchatmember" => {
             let (Some(chat), Some(user)) = (p["chat_id"].as_i64(), p["user_id"].as_i64()) else {
                 return bad_request("chat_id and user_id are required");
@@ -426,6 +504,16 @@ fn admit(inner: &mut Inner, chat_id: i64) -> Result<(), Response> {
         }
     }
     Ok(())
+}
+
+/// A message for a topic that no longer exists is refused, as Telegram does.
+fn check_thread(inner: &Inner, chat_id: i64, p: &Value) -> Result<(), Response> {
+    match p["message_thread_id"].as_i64() {
+        Some(thread) if !inner.topics.contains_key(&(chat_id, thread as i32)) => {
+            Err(bad_request("message thread not found"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_text(text: &str, parse_mode: Option<&str>, max: usize, what: &str) -> Result<String, Response> {
@@ -491,6 +579,9 @@ fn send_message(inner: &mut Inner, p: &Value) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = check_thread(inner, chat_id, p) {
+        return r;
+    }
     if let Err(r) = admit(inner, chat_id) {
         return r;
     }
@@ -513,6 +604,9 @@ fn copy_message(inner: &mut Inner, p: &Value) -> Response {
             Ok(v) => text = Some(v),
             Err(r) => return r,
         }
+    }
+    if let Err(r) = check_thread(inner, chat_id, p) {
+        return r;
     }
     if let Err(r) = admit(inner, chat_id) {
         return r;

@@ -131,6 +131,31 @@ impl Mailroom {
         })
     }
 
+    /// The ticket's forum topic, once created.
+    pub async fn ticket_topic(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| {
+            Ok(layer::queries::find_ticket(conn, ticket_id).await?.and_then(|t| t.support_thread_id))
+        })
+    }
+
+    /// Records a (re)created forum topic as the ticket's.
+    pub async fn set_ticket_topic(&self, ticket_id: i64, thread_id: i32) -> Result<(), ServiceError> {
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::set_ticket_topic(conn, ticket_id, Some(thread_id)).await?;
+            Ok(())
+        })
+    }
+
+    /// The name a ticket's topic gets: `#N · user name`.
+    pub async fn topic_name(&self, ticket_id: i64) -> Result<Option<String>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| {
+            let Some(ticket) = layer::queries::find_ticket(conn, ticket_id).await? else { return Ok(None) };
+            let user = layer::queries::find_user(conn, ticket.user_id).await?;
+            let name = user.map(|u| u.first_name).unwrap_or_default();
+            Ok(Some(crate::bot::text::topic_name(ticket.number, &name)))
+        })
+    }
+
     /// The card message of a ticket, once it has been sent.
     pub async fn ticket_card(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
         on_db!(&self.db, read, |conn, layer| {

@@ -167,6 +167,11 @@ impl TicketService {
         })
     }
 
+    /// The ticket whose forum topic this is.
+    pub async fn ticket_of_topic(&self, thread_id: i32) -> Result<Option<Ticket>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::ticket_of_topic(conn, thread_id).await?))
+    }
+
     /// The ticket a support-chat message belongs to (its card, or a message
     /// relayed or written there).
     pub async fn ticket_of_support_message(

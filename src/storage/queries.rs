@@ -342,3 +342,18 @@ pub async fn ticket_of_support_message(conn: &mut Conn, chat_id: i64, message_id
         .await
         .optional()
 }
+
+pub async fn set_ticket_topic(conn: &mut Conn, ticket_id: i64, thread_id: Option<i32>) -> QueryResult<usize> {
+    diesel::update(tickets::table.find(ticket_id)).set(tickets::support_thread_id.eq(thread_id)).execute(conn).await
+}
+
+/// The ticket whose forum topic this is.
+pub async fn ticket_of_topic(conn: &mut Conn, thread_id: i32) -> QueryResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::support_thread_id.eq(thread_id))
+        .order(tickets::id.desc())
+        .select(Ticket::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

@@ -260,6 +260,9 @@ pub async fn outbox_sent(
             (Record::UserCopy, _, Some(message)) => {
                 queries::set_user_copy(conn, message, message_id).await?;
             }
+            (Record::TicketTopic, Some(ticket), _) => {
+                queries::set_ticket_topic(conn, ticket, Some(message_id)).await?;
+            }
             _ => {}
         }
         Ok(())

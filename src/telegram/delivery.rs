@@ -13,7 +13,7 @@ use std::time::Duration;
 use rand::Rng;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
+use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId};
 use tokio::sync::Notify;
 
 use super::outbound::{Envelope, Outbound, Reply};
@@ -78,9 +78,7 @@ impl DeliveryWorker {
     async fn deliver(&self, row: &OutboxRow) -> Result<(), ServiceError> {
         let envelope: Envelope = match serde_json::from_str(&row.payload) {
             Ok(e) => e,
-            Err(e) => {
-                return self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await;
-            }
+            Err(e) => return self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await,
         };
         let reply_to = match reply_target(&envelope.message) {
             Some(Reply::Message(id)) => Some(id),
@@ -90,7 +88,18 @@ impl DeliveryWorker {
             },
             None => None,
         };
-        match self.send(row.chat_id, &envelope.message, reply_to).await {
+        let thread = match (wants_topic(&envelope.message), row.ticket_id) {
+            (true, Some(ticket)) => self.mailroom.ticket_topic(ticket).await?,
+            _ => None,
+        };
+        let mut verdict = self.send(row.chat_id, &envelope.message, reply_to, thread).await;
+        // Staff deleted the ticket's topic: open a new one and go on there.
+        if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
+            if let Some(new_thread) = self.recreate_topic(row).await? {
+                verdict = self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await;
+            }
+        }
+        match verdict {
             Verdict::Sent(message_id) => self.mailroom.outbox_sent(row, envelope.record, message_id).await,
             Verdict::Wait(after) => {
                 tracing::warn!(chat = row.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
@@ -108,26 +117,74 @@ impl DeliveryWorker {
         }
     }
 
-    async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>) -> Verdict {
+    /// Creates a new topic for the row's ticket and records it.
+    async fn recreate_topic(&self, row: &OutboxRow) -> Result<Option<i32>, ServiceError> {
+        let Some(ticket) = row.ticket_id else { return Ok(None) };
+        let Some(name) = self.mailroom.topic_name(ticket).await? else { return Ok(None) };
+        match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
+            Ok(topic) => {
+                let thread = topic.thread_id.0.0;
+                tracing::warn!(ticket, thread, "the ticket's topic was deleted; opened a new one");
+                self.mailroom.set_ticket_topic(ticket, thread).await?;
+                Ok(Some(thread))
+            }
+            Err(e) => {
+                tracing::error!(ticket, error = %e, "cannot recreate the ticket's topic");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>, thread: Option<i32>) -> Verdict {
+        let chat = ChatId(chat_id);
         let reply = reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+        let thread = thread.map(|t| ThreadId(MessageId(t)));
         let result = match message {
             Outbound::Text { html, .. } => {
                 let mut request = self
                     .bot
-                    .send_message(ChatId(chat_id), html.clone())
+                    .send_message(chat, html.clone())
                     .parse_mode(ParseMode::Html)
                     .link_preview_options(no_previews());
                 if let Some(r) = reply {
                     request = request.reply_parameters(r);
                 }
+                if let Some(t) = thread {
+                    request = request.message_thread_id(t);
+                }
                 request.await.map(|m| m.id.0)
             }
             Outbound::Copy { from_chat_id, message_id, .. } => {
-                let mut request = self.bot.copy_message(ChatId(chat_id), ChatId(*from_chat_id), MessageId(*message_id));
+                let mut request = self.bot.copy_message(chat, ChatId(*from_chat_id), MessageId(*message_id));
                 if let Some(r) = reply {
                     request = request.reply_parameters(r);
                 }
+                if let Some(t) = thread {
+                    request = request.message_thread_id(t);
+                }
                 request.await.map(|m| m.0)
+            }
+            Outbound::CreateTopic { name } => {
+                self.bot.create_forum_topic(chat, name.clone()).await.map(|t| t.thread_id.0.0)
+            }
+            Outbound::CloseTopic | Outbound::ReopenTopic => {
+                // No topic (a plain group, or not created): nothing to do.
+                let Some(t) = thread else { return Verdict::Sent(0) };
+                let result = if matches!(message, Outbound::CloseTopic) {
+                    self.bot.close_forum_topic(chat, t).await
+                } else {
+                    self.bot.reopen_forum_topic(chat, t).await
+                };
+                match result {
+                    Ok(_) => Ok(0),
+                    // Already in the wanted state.
+                    Err(RequestError::Api(e))
+                        if e.to_string().contains("TOPIC_CLOSED") || e.to_string().contains("TOPIC_NOT_MODIFIED") =>
+                    {
+                        Ok(0)
+                    }
+                    Err(e) => Err(e),
+                }
             }
         };
         match result {
@@ -137,9 +194,18 @@ impl DeliveryWorker {
     }
 }
 
+fn wants_topic(message: &Outbound) -> bool {
+    match message {
+        Outbound::Text { topic, .. } | Outbound::Copy { topic, .. } => *topic,
+        Outbound::CloseTopic | Outbound::ReopenTopic => true,
+        Outbound::CreateTopic { .. } => false,
+    }
+}
+
 fn reply_target(message: &Outbound) -> Option<Reply> {
     match message {
         Outbound::Text { reply, .. } | Outbound::Copy { reply, .. } => *reply,
+        _ => None,
     }
 }
 

@@ -13,6 +13,9 @@ pub enum Outbound {
         html: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply: Option<Reply>,
+        /// Post in the ticket's forum topic (when it has one).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        topic: bool,
     },
     /// A copy of a message from another chat: any content (text, media,
     /// albums' members), without a "forwarded from" header.
@@ -21,7 +24,16 @@ pub enum Outbound {
         message_id: i32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply: Option<Reply>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        topic: bool,
     },
+    /// Opens the ticket's forum topic (record `TicketTopic`).
+    CreateTopic {
+        name: String,
+    },
+    /// Closes or reopens the ticket's forum topic.
+    CloseTopic,
+    ReopenTopic,
 }
 
 /// Which message to reply to, resolved when the message is sent: the card
@@ -46,6 +58,8 @@ pub enum Record {
     SupportCopy,
     /// The sent message is the user-chat copy of the row's ticket message.
     UserCopy,
+    /// The created topic is the ticket's (`tickets.support_thread_id`).
+    TicketTopic,
 }
 
 /// The outbox payload: the message and its bookkeeping.
@@ -67,7 +81,7 @@ pub struct OutboxDraft {
 
 impl OutboxDraft {
     pub fn text(chat_id: i64, html: String) -> Self {
-        Self::new(chat_id, Outbound::Text { html, reply: None }, Record::Nothing)
+        Self::new(chat_id, Outbound::Text { html, reply: None, topic: false }, Record::Nothing)
     }
 
     pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {

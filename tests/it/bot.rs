@@ -22,6 +22,7 @@ on_both_backends!(
     strangers_and_redeliveries_change_nothing,
     staff_commands,
     ban_stops_a_user,
+    forum_topic_per_ticket,
 );
 
 struct Desk {
@@ -34,9 +35,13 @@ struct Desk {
 
 impl Desk {
     async fn start(kind: Kind) -> Option<Self> {
+        Self::start_with(kind, false).await
+    }
+
+    async fn start_with(kind: Kind, forum: bool) -> Option<Self> {
         let db = TestDb::new(kind).await?;
         let fake = FakeTelegram::start(TOKEN, Some(FloodLimits::default())).await.unwrap();
-        fake.add_group(SUPPORT, "Support", false);
+        fake.add_group(SUPPORT, "Support", forum);
         let vars: HashMap<&str, String> = HashMap::from([
             ("TELOXIDE_TOKEN", TOKEN.to_string()),
             ("TELOXIDE_API_URL", fake.url()),
@@ -312,5 +317,50 @@ async fn ban_stops_a_user(kind: Kind) {
     desk.fake.user_sends(&user, "sorry");
     let support = desk.wait_sent(SUPPORT, 5, "relayed again").await;
     assert!(support[4].copied_from.is_some());
+    desk.stop().await;
+}
+
+async fn forum_topic_per_ticket(kind: Kind) {
+    let Some(desk) = Desk::start_with(kind, true).await else { return };
+    let user = alice();
+    desk.fake.user_sends(&user, "topic please");
+    let support = desk.wait_sent(SUPPORT, 2, "card and message in the topic").await;
+    let topics = desk.fake.topics(SUPPORT);
+    assert_eq!(topics.len(), 1, "one topic per ticket");
+    let (thread, name, closed) = topics[0].clone();
+    assert_eq!(name, "#1 · <3 & co");
+    assert!(!closed);
+    assert!(support.iter().all(|s| s.thread_id == Some(thread)), "{support:#?}");
+
+    // Anything staff post in the topic reaches the user, no reply needed.
+    let answer = desk.fake.topic_message(SUPPORT, thread, &agent(), "hello from the topic");
+    let to_user = desk.wait_sent(user.id, 2, "answer from the topic").await;
+    assert_eq!(to_user[1].copied_from, Some((SUPPORT, answer)));
+
+    desk.fake.topic_message(SUPPORT, thread, &agent(), "/close");
+    desk.wait_sent(user.id, 3, "user told of the close").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !desk.fake.topics(SUPPORT)[0].2 {
+        assert!(std::time::Instant::now() < deadline, "topic never closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    desk.fake.topic_message(SUPPORT, thread, &agent(), "/reopen");
+    while desk.fake.topics(SUPPORT)[0].2 {
+        assert!(std::time::Instant::now() < deadline, "topic never reopened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Staff delete the topic; the ticket goes on in a new one.
+    desk.fake.delete_topic(SUPPORT, thread);
+    let follow_up = desk.fake.user_sends(&user, "still there?");
+    desk.fake
+        .wait_for(WAIT, "message in a new topic", |sent| {
+            sent.iter().any(|s| s.copied_from == Some((user.id, follow_up)) && s.thread_id.is_some_and(|t| t != thread))
+        })
+        .await;
+    let topics = desk.fake.topics(SUPPORT);
+    assert_eq!(topics.len(), 1);
+    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
+    assert_eq!(ticket.support_thread_id, Some(topics[0].0), "new topic recorded");
     desk.stop().await;
 }
