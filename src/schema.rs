@@ -13,6 +13,7 @@ diesel::table! {
         banned_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ban_notified_at -> Nullable<Timestamp>,
     }
 }
 

@@ -46,7 +46,8 @@ impl Desk {
         let (support, forum) = (self.support_chat, self.forum);
         let message_id = message.id.0;
         let plan = move |outcome: &UserMessageOutcome| match outcome {
-            UserMessageOutcome::Banned { .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
+            UserMessageOutcome::Banned { notify: true, .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
+            UserMessageOutcome::Banned { notify: false, .. } => Vec::new(),
             UserMessageOutcome::Filed { user, ticket, message: filed, new_ticket } => {
                 let mut out = Vec::new();
                 if *new_ticket {

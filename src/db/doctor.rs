@@ -15,7 +15,20 @@ use crate::config::DatabaseConfig;
 
 /// Every table and column the code reads or writes (see `crate::schema`).
 pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
-    ("users", &["id", "username", "first_name", "last_name", "language_code", "banned_at", "created_at", "updated_at"]),
+    (
+        "users",
+        &[
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "language_code",
+            "banned_at",
+            "created_at",
+            "updated_at",
+            "ban_notified_at",
+        ],
+    ),
     ("staff", &["user_id", "username", "display_name", "is_admin", "created_at"]),
     ("daily_ticket_counters", &["day", "last_value"]),
     (

@@ -10,8 +10,9 @@ use crate::telegram::outbound::OutboxDraft;
 pub enum UserMessageOutcome {
     /// Filed on the user's open ticket, which `new_ticket` says was just opened.
     Filed { user: User, ticket: Ticket, message: TicketMessage, new_ticket: bool },
-    /// The user is banned; nothing was filed.
-    Banned { user: User },
+    /// The user is banned; nothing was filed. `notify`: this is their first
+    /// message since the ban, so they are to be told (once).
+    Banned { user: User, notify: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,8 +29,16 @@ pub async fn find_user(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).await.optional()
 }
 
+/// Bans or unbans; either way the ban notice is due again.
 pub async fn set_banned(conn: &mut Conn, id: i64, at: Option<NaiveDateTime>) -> QueryResult<usize> {
-    diesel::update(users::table.find(id)).set(users::banned_at.eq(at)).execute(conn).await
+    diesel::update(users::table.find(id))
+        .set((users::banned_at.eq(at), users::ban_notified_at.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+        .await
+}
+
+pub async fn set_ban_notified(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::ban_notified_at.eq(at)).execute(conn).await
 }
 
 pub async fn open_ticket_of(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Ticket>> {

@@ -59,7 +59,7 @@ where
             ") ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
              first_name = excluded.first_name, last_name = excluded.last_name, \
              language_code = excluded.language_code, updated_at = excluded.updated_at \
-             RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at",
+             RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, ban_notified_at",
         );
         Ok(())
     }

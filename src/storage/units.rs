@@ -62,7 +62,12 @@ pub async fn file_user_message(
         // first messages of one user cannot both open a ticket.
         let user = queries::upsert_user(conn, profile, now).await?;
         let outcome = if user.banned_at.is_some() {
-            UserMessageOutcome::Banned { user }
+            // Told once per ban: later messages are dropped silently.
+            let notify = user.ban_notified_at.is_none();
+            if notify {
+                queries::set_ban_notified(conn, user.id, now).await?;
+            }
+            UserMessageOutcome::Banned { user, notify }
         } else if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
             let new = NewTicketMessage::from_draft(ticket.id, draft, now);
             let message = queries::insert_message(conn, &new).await?;

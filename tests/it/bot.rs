@@ -309,8 +309,10 @@ async fn ban_stops_a_user(kind: Kind) {
     desk.fake.user_sends(&user, "more spam");
     let to_user = desk.wait_sent(user.id, 2, "banned notice").await;
     assert!(to_user[1].text.as_deref().unwrap().contains("not available"));
+    desk.fake.user_sends(&user, "even more spam");
     desk.settle().await;
     assert_eq!(desk.fake.sent_to(SUPPORT).len(), 3, "nothing reached staff");
+    assert_eq!(desk.fake.sent_to(user.id).len(), 2, "one notice per ban");
 
     desk.fake.group_message(SUPPORT, &admin, "/unban", Some(card));
     desk.wait_sent(SUPPORT, 4, "unbanned").await;

@@ -1,0 +1,1 @@
+ALTER TABLE users DROP COLUMN ban_notified_at;
