@@ -34,6 +34,11 @@ impl Desk {
                 // Other groups, channels, bots: not ours to answer.
                 _ => self.ignore(ack).await,
             },
+            UpdateKind::EditedMessage(message)
+                if message.chat.is_private() && message.from.as_ref().is_some_and(|u| !u.is_bot) =>
+            {
+                self.on_user_edit(ack, message).await
+            }
             _ => self.ignore(ack).await,
         }
     }

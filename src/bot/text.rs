@@ -99,6 +99,10 @@ pub fn topic_name(number: i32, user_name: &str) -> String {
     format!("#{number} · {user_name}").chars().take(128).collect()
 }
 
+pub fn user_edited(number: i32) -> String {
+    format!("✏️ The user edited this message of <b>#{number}</b>; now it reads:")
+}
+
 pub fn staff_closed(number: i32, by: &str) -> String {
     format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
 }
@@ -270,6 +274,7 @@ mod tests {
             staff_help(),
             assigned(1, "<b>", "&"),
             note_saved(1),
+            user_edited(1),
             user_banned("<3", 1),
             user_unbanned("<3"),
             admins_only("ban"),

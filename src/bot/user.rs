@@ -76,6 +76,30 @@ impl Desk {
         self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await.map(drop)
     }
 
+    /// An edit of a message staff already have: a marked follow-up (the
+    /// marker, then a copy of the message as it reads now), under the
+    /// relayed original.
+    pub(super) async fn on_user_edit(&self, ack: Option<i64>, message: &Message) -> Result<(), ServiceError> {
+        let (support, forum) = (self.support_chat, self.forum);
+        let (chat, message_id) = (message.chat.id.0, message.id.0);
+        let text = message.text().or(message.caption());
+        let plan = move |outcome: &Option<(crate::models::Ticket, crate::models::TicketMessage)>| {
+            let Some((ticket, filed)) = outcome else { return Vec::new() };
+            let reply = match (forum, filed.support_message_id) {
+                (false, Some(id)) => Some(Reply::Message(id)),
+                (false, None) => Some(Reply::TicketCard),
+                (true, _) => None,
+            };
+            let marker = Outbound::Text { html: text::user_edited(ticket.number), reply, topic: forum };
+            let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: None, topic: forum };
+            vec![
+                OutboxDraft::new(support, marker, Record::Nothing).for_ticket(ticket.id),
+                OutboxDraft::new(support, copy, Record::Nothing).for_ticket(ticket.id),
+            ]
+        };
+        self.tickets.record_user_edit_with(chat, message_id, text, &Effects { ack, plan: &plan }).await.map(drop)
+    }
+
     async fn user_closes(&self, ack: Option<i64>, chat: i64, lang: Lang, then_new: bool) -> Result<(), ServiceError> {
         let Some(ticket) = self.tickets.open_ticket_of(chat).await? else {
             let html = if then_new { text::new_ticket_prompt(lang) } else { text::no_open_ticket(lang) };

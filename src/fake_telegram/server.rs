@@ -250,6 +250,20 @@ impl FakeTelegram {
         self.lock().down_until = Some(Instant::now() + span);
     }
 
+    /// A user edits a message they sent to the bot.
+    pub fn user_edits(&self, user: &TgUser, message_id: i32, text: &str) {
+        let mut inner = self.lock();
+        let Some(message) = inner.messages.get_mut(&(user.id, message_id)) else { return };
+        message["text"] = json!(text);
+        message["edit_date"] = json!(unix_now());
+        let edited = message.clone();
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        inner.pending.push_back(json!({"update_id": update_id, "edited_message": edited}));
+        drop(inner);
+        self.shared.updates_arrived.notify_waiters();
+    }
+
     /// Someone writes in a forum topic of a group.
     pub fn topic_message(&self, chat_id: i64, thread: i32, from: &TgUser, text: &str) -> i32 {
         let chat = self.lock().chats.get(&chat_id).cloned().unwrap_or(json!({"id": chat_id, "type": "supergroup"}));

@@ -167,6 +167,20 @@ impl TicketService {
         })
     }
 
+    /// Records a user's edit of a filed message and writes `effects`.
+    pub async fn record_user_edit_with(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        text: Option<&str>,
+        effects: &Effects<'_, Option<(Ticket, TicketMessage)>>,
+    ) -> Result<Option<(Ticket, TicketMessage)>, ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| {
+            Ok(layer::units::file_user_edit(conn, chat_id, message_id, text, now, effects).await?)
+        })
+    }
+
     /// The ticket whose forum topic this is.
     pub async fn ticket_of_topic(&self, thread_id: i32) -> Result<Option<Ticket>, ServiceError> {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::ticket_of_topic(conn, thread_id).await?))

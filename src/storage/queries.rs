@@ -365,3 +365,22 @@ pub async fn ticket_of_topic(conn: &mut Conn, thread_id: i32) -> QueryResult<Opt
         .await
         .optional()
 }
+
+/// A message the user sent, by where it is in their chat.
+pub async fn find_user_message(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<TicketMessage>> {
+    ticket_messages::table
+        .filter(ticket_messages::user_chat_id.eq(chat_id))
+        .filter(ticket_messages::user_message_id.eq(message_id))
+        .filter(ticket_messages::direction.eq(crate::domain::Direction::FromUser))
+        .select(TicketMessage::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn set_message_edited(conn: &mut Conn, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(ticket_messages::table.find(id))
+        .set((ticket_messages::text.eq(text), ticket_messages::edited_at.eq(at)))
+        .execute(conn)
+        .await
+}

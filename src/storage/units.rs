@@ -187,6 +187,31 @@ pub async fn file_staff_message(
     .await
 }
 
+/// Records the user's edit of a message already filed. `None` when the
+/// message is not on any ticket (a command, say): nothing to mirror.
+pub async fn file_user_edit(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i32,
+    text: Option<&str>,
+    now: NaiveDateTime,
+    effects: &Effects<'_, Option<(Ticket, TicketMessage)>>,
+) -> QueryResult<Option<(Ticket, TicketMessage)>> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Option<(Ticket, TicketMessage)>> {
+        let outcome = match queries::find_user_message(conn, chat_id, message_id).await? {
+            None => None,
+            Some(message) => {
+                queries::set_message_edited(conn, message.id, text, now).await?;
+                let ticket = queries::find_ticket(conn, message.ticket_id).await?;
+                ticket.map(|t| (t, message))
+            }
+        };
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome)
+    })
+    .await
+}
+
 /// Handles an update that changes nothing but what the bot says (or that is
 /// ignored): writes the messages and marks the update done.
 pub async fn acknowledge(conn: &mut Conn, effects: &Effects<'_, ()>, now: NaiveDateTime) -> QueryResult<()> {

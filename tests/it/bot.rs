@@ -23,6 +23,7 @@ on_both_backends!(
     staff_commands,
     ban_stops_a_user,
     forum_topic_per_ticket,
+    user_edits_are_mirrored,
 );
 
 struct Desk {
@@ -364,5 +365,25 @@ async fn forum_topic_per_ticket(kind: Kind) {
     assert_eq!(topics.len(), 1);
     let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
     assert_eq!(ticket.support_thread_id, Some(topics[0].0), "new topic recorded");
+    desk.stop().await;
+}
+
+async fn user_edits_are_mirrored(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    let original = desk.fake.user_sends(&user, "my pasword is wrong");
+    let support = desk.wait_sent(SUPPORT, 2, "relayed").await;
+    let relayed = support[1].message_id;
+    desk.fake.user_edits(&user, original, "my password is wrong");
+    let support = desk.wait_sent(SUPPORT, 4, "edit mirrored").await;
+    assert!(support[2].text.as_deref().unwrap().contains("edited this message of #1"), "{:?}", support[2].text);
+    assert_eq!(support[2].reply_to, Some(relayed), "marker under the relayed original");
+    assert_eq!(support[3].copied_from, Some((user.id, original)));
+    assert_eq!(support[3].text.as_deref(), Some("my password is wrong"), "the message as it reads now");
+
+    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
+    let messages = desk.tickets.messages(ticket.id).await.unwrap();
+    assert_eq!(messages[0].text.as_deref(), Some("my password is wrong"));
+    assert!(messages[0].edited_at.is_some());
     desk.stop().await;
 }
