@@ -79,9 +79,16 @@ impl Desk {
             text: message.text().or(message.caption()).map(str::to_string),
         };
         let (user_chat, message_id) = (ticket.user_id, message.id.0);
+        let album = message.media_group_id().map(|g| g.0.clone());
         let plan = move |filed: &TicketMessage| {
-            let copy = Outbound::Copy { from_chat_id: support, message_id, reply: None, topic: false };
-            vec![OutboxDraft::new(user_chat, copy, Record::UserCopy).for_ticket(filed.ticket_id).for_message(filed.id)]
+            let copy =
+                Outbound::Copy { from_chat_id: support, message_id, album: album.clone(), reply: None, topic: false };
+            vec![
+                OutboxDraft::new(user_chat, copy, Record::UserCopy)
+                    .for_ticket(filed.ticket_id)
+                    .for_message(filed.id)
+                    .held_for_album(),
+            ]
         };
         self.tickets
             .record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan })

@@ -45,6 +45,7 @@ impl Desk {
         };
         let (support, forum) = (self.support_chat, self.forum);
         let message_id = message.id.0;
+        let album = message.media_group_id().map(|g| g.0.clone());
         let plan = move |outcome: &UserMessageOutcome| match outcome {
             UserMessageOutcome::Banned { notify: true, .. } => vec![OutboxDraft::text(chat, text::banned(lang))],
             UserMessageOutcome::Banned { notify: false, .. } => Vec::new(),
@@ -63,9 +64,12 @@ impl Desk {
                 // In a forum the topic holds the ticket; in a plain group the
                 // replies to its card do.
                 let reply = (!forum).then_some(Reply::TicketCard);
-                let copy = Outbound::Copy { from_chat_id: chat, message_id, reply, topic: forum };
+                let copy = Outbound::Copy { from_chat_id: chat, message_id, album: album.clone(), reply, topic: forum };
                 out.push(
-                    OutboxDraft::new(support, copy, Record::SupportCopy).for_ticket(ticket.id).for_message(filed.id),
+                    OutboxDraft::new(support, copy, Record::SupportCopy)
+                        .for_ticket(ticket.id)
+                        .for_message(filed.id)
+                        .held_for_album(),
                 );
                 if *new_ticket {
                     out.push(OutboxDraft::text(chat, text::ticket_opened(lang, ticket.number, &day(ticket))));
@@ -91,7 +95,7 @@ impl Desk {
                 (true, _) => None,
             };
             let marker = Outbound::Text { html: text::user_edited(ticket.number), reply, topic: forum };
-            let copy = Outbound::Copy { from_chat_id: chat, message_id, reply: None, topic: forum };
+            let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: forum };
             vec![
                 OutboxDraft::new(support, marker, Record::Nothing).for_ticket(ticket.id),
                 OutboxDraft::new(support, copy, Record::Nothing).for_ticket(ticket.id),

@@ -166,6 +166,25 @@ impl FakeTelegram {
         self.push_message(chat, user, content, None)
     }
 
+    /// A user sends an album of `count` photos (one update per member, as
+    /// Telegram does); returns the members' message ids.
+    pub fn user_sends_album(&self, user: &TgUser, count: usize, caption: &str) -> Vec<i32> {
+        let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
+        let group = format!("album-{}-{}", user.id, unix_now());
+        (0..count)
+            .map(|i| {
+                let mut content = json!({
+                    "media_group_id": group,
+                    "photo": [{"file_id": format!("photo-{i}"), "file_unique_id": format!("u{i}"), "width": 90, "height": 90}],
+                });
+                if i == 0 {
+                    content["caption"] = json!(caption);
+                }
+                self.push_message(chat.clone(), user, content, None)
+            })
+            .collect()
+    }
+
     /// Someone writes in a group, optionally replying to a message there.
     pub fn group_message(&self, chat_id: i64, from: &TgUser, text: &str, reply_to: Option<i32>) -> i32 {
         let chat = self
@@ -494,6 +513,7 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
         }
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
+        "copymessages" => copy_messages(inner, p),
         other => bad_request(&format!("method {other} is not implemented by the fake")),
     }
 }
@@ -627,4 +647,35 @@ fn copy_message(inner: &mut Inner, p: &Value) -> Response {
     }
     let (message_id, _) = deliver(inner, "copymessage", chat_id, p, text, Some((from, id as i32)));
     ok(json!({"message_id": message_id}))
+}
+
+fn copy_messages(inner: &mut Inner, p: &Value) -> Response {
+    let (Some(chat_id), Some(from), Some(ids)) =
+        (p["chat_id"].as_i64(), p["from_chat_id"].as_i64(), p["message_ids"].as_array())
+    else {
+        return bad_request("chat_id, from_chat_id and message_ids are required");
+    };
+    let ids: Vec<i64> = ids.iter().filter_map(Value::as_i64).collect();
+    if ids.is_empty() || ids.len() > 100 || ids.windows(2).any(|w| w[0] >= w[1]) {
+        return bad_request("message identifiers must be 1 to 100, in strictly increasing order");
+    }
+    if let Err(r) = check_thread(inner, chat_id, p) {
+        return r;
+    }
+    // One call, one flood-limit unit per message, as for separate sends.
+    for _ in &ids {
+        if let Err(r) = admit(inner, chat_id) {
+            return r;
+        }
+    }
+    let mut result = Vec::new();
+    for id in ids {
+        let Some(original) = inner.messages.get(&(from, id as i32)).cloned() else {
+            return bad_request("message to copy not found");
+        };
+        let text = original["text"].as_str().or(original["caption"].as_str()).map(str::to_string);
+        let (message_id, _) = deliver(inner, "copymessages", chat_id, p, text, Some((from, id as i32)));
+        result.push(json!({"message_id": message_id}));
+    }
+    ok(Value::Array(result))
 }

@@ -96,6 +96,23 @@ impl Mailroom {
             .collect())
     }
 
+    /// Unsent rows of `chat_id` that copy members of `album`, oldest first
+    /// (held or not: the album goes out together).
+    pub async fn album_rows(&self, chat_id: i64, album: &str) -> Result<Vec<OutboxRow>, ServiceError> {
+        use crate::telegram::outbound::{Envelope, Outbound};
+        let pending = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::outbox_pending(conn, 1000).await?)
+        })?;
+        Ok(pending
+            .into_iter()
+            .filter(|row| row.chat_id == chat_id)
+            .filter(|row| {
+                serde_json::from_str::<Envelope>(&row.payload)
+                    .is_ok_and(|e| matches!(e.message, Outbound::Copy { album: Some(a), .. } if a == album))
+            })
+            .collect())
+    }
+
     pub async fn outbox_sent(&self, row: &OutboxRow, record: Record, message_id: i32) -> Result<(), ServiceError> {
         let now = self.now();
         on_db!(&self.db, write, |conn, layer| Ok(layer::units::outbox_sent(conn, row, record, message_id, now).await?))

@@ -42,7 +42,7 @@ fn outbox_row(draft: OutboxDraft, now: NaiveDateTime) -> QueryResult<NewOutboxRo
         ticket_id: draft.ticket_id,
         ticket_message_id: draft.ticket_message_id,
         created_at: now,
-        not_before: now,
+        not_before: now + draft.hold.unwrap_or_default(),
     })
 }
 

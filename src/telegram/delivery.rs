@@ -80,6 +80,9 @@ impl DeliveryWorker {
             Ok(e) => e,
             Err(e) => return self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await,
         };
+        if let Outbound::Copy { from_chat_id, album: Some(album), topic, .. } = &envelope.message {
+            return self.deliver_album(row, *from_chat_id, album, *topic, envelope.record).await;
+        }
         let reply_to = match reply_target(&envelope.message) {
             Some(Reply::Message(id)) => Some(id),
             Some(Reply::TicketCard) => match row.ticket_id {
@@ -114,6 +117,68 @@ impl DeliveryWorker {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
                 self.mailroom.outbox_failed(row, &reason).await
             }
+        }
+    }
+
+    /// Copies every waiting member of an album in one `copyMessages` call, so
+    /// it arrives as an album. (copyMessages cannot reply; in a plain group
+    /// the album is found again through the recorded copies.)
+    async fn deliver_album(
+        &self,
+        row: &OutboxRow,
+        from_chat_id: i64,
+        album: &str,
+        topic: bool,
+        record: super::outbound::Record,
+    ) -> Result<(), ServiceError> {
+        let mut members = self.mailroom.album_rows(row.chat_id, album).await?;
+        if members.is_empty() {
+            members.push(row.clone());
+        }
+        let mut ids: Vec<(i32, OutboxRow)> = Vec::new();
+        for member in members {
+            if let Ok(Envelope { message: Outbound::Copy { message_id, .. }, .. }) =
+                serde_json::from_str(&member.payload)
+            {
+                ids.push((message_id, member));
+            }
+        }
+        // Telegram wants the ids in increasing order.
+        ids.sort_by_key(|(id, _)| *id);
+        let thread = match (topic, row.ticket_id) {
+            (true, Some(ticket)) => self.mailroom.ticket_topic(ticket).await?,
+            _ => None,
+        };
+        let mut request =
+            self.bot.copy_messages(ChatId(row.chat_id), ChatId(from_chat_id), ids.iter().map(|(id, _)| MessageId(*id)));
+        if let Some(t) = thread {
+            request = request.message_thread_id(ThreadId(MessageId(t)));
+        }
+        match request.await {
+            Ok(sent) => {
+                for ((_, member), copy) in ids.iter().zip(sent) {
+                    self.mailroom.outbox_sent(member, record, copy.0).await?;
+                }
+                Ok(())
+            }
+            Err(e) => match classify(e) {
+                Verdict::Wait(after) => self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await,
+                Verdict::Transient(reason) => {
+                    for (_, member) in &ids {
+                        self.mailroom.outbox_retry(member, to_chrono(backoff(member.attempts)), &reason).await?;
+                    }
+                    Ok(())
+                }
+                Verdict::Refused(reason) => {
+                    tracing::error!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: Telegram refused an album");
+                    for (_, member) in &ids {
+                        self.mailroom.outbox_failed(member, &reason).await?;
+                    }
+                    Ok(())
+                }
+                // classify() never says Sent.
+                Verdict::Sent(_) => Ok(()),
+            },
         }
     }
 

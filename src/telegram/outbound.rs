@@ -22,6 +22,11 @@ pub enum Outbound {
     Copy {
         from_chat_id: i64,
         message_id: i32,
+        /// The album (media group) it belongs to: album members waiting in
+        /// the same chat are copied together with `copyMessages`, so they
+        /// arrive as an album.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        album: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply: Option<Reply>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -70,6 +75,9 @@ pub struct Envelope {
     pub record: Record,
 }
 
+/// How long an album member waits for its siblings before it is sent.
+pub const ALBUM_WAIT_MS: i64 = 1500;
+
 /// A row to add to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxDraft {
@@ -77,6 +85,9 @@ pub struct OutboxDraft {
     pub envelope: Envelope,
     pub ticket_id: Option<i64>,
     pub ticket_message_id: Option<i64>,
+    /// Not sent before this much time has passed (album members wait for
+    /// their siblings, which arrive as separate updates).
+    pub hold: Option<chrono::Duration>,
 }
 
 impl OutboxDraft {
@@ -85,11 +96,19 @@ impl OutboxDraft {
     }
 
     pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {
-        Self { chat_id, envelope: Envelope { message, record }, ticket_id: None, ticket_message_id: None }
+        Self { chat_id, envelope: Envelope { message, record }, ticket_id: None, ticket_message_id: None, hold: None }
     }
 
     pub fn for_ticket(mut self, ticket_id: i64) -> Self {
         self.ticket_id = Some(ticket_id);
+        self
+    }
+
+    /// Album members wait a moment for the rest of their album.
+    pub fn held_for_album(mut self) -> Self {
+        if matches!(self.envelope.message, Outbound::Copy { album: Some(_), .. }) {
+            self.hold = Some(chrono::Duration::milliseconds(ALBUM_WAIT_MS));
+        }
         self
     }
 

@@ -24,6 +24,7 @@ on_both_backends!(
     ban_stops_a_user,
     forum_topic_per_ticket,
     user_edits_are_mirrored,
+    albums_arrive_as_albums,
 );
 
 struct Desk {
@@ -385,5 +386,31 @@ async fn user_edits_are_mirrored(kind: Kind) {
     let messages = desk.tickets.messages(ticket.id).await.unwrap();
     assert_eq!(messages[0].text.as_deref(), Some("my password is wrong"));
     assert!(messages[0].edited_at.is_some());
+    desk.stop().await;
+}
+
+async fn albums_arrive_as_albums(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    let members = desk.fake.user_sends_album(&user, 3, "three screenshots");
+    let support = desk.wait_sent(SUPPORT, 4, "card and album").await;
+    let album: Vec<&Sent> = support.iter().filter(|s| s.method == "copymessages").collect();
+    assert_eq!(album.len(), 3, "the album's members in one copyMessages call: {support:#?}");
+    let copied: Vec<i32> = album.iter().map(|s| s.copied_from.unwrap().1).collect();
+    assert_eq!(copied, members, "in order");
+    let to_user = desk.wait_sent(user.id, 1, "one confirmation").await;
+    assert_eq!(to_user.len(), 1);
+
+    // A staff reply to any member reaches the user.
+    let answer = desk.fake.group_message(SUPPORT, &agent(), "got them", Some(album[2].message_id));
+    let to_user = desk.wait_sent(user.id, 2, "answer").await;
+    assert_eq!(to_user[1].copied_from, Some((SUPPORT, answer)));
+    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
+    let messages = desk.tickets.messages(ticket.id).await.unwrap();
+    let relayed = messages
+        .iter()
+        .filter(|m| m.direction == ticketbot::domain::Direction::FromUser && m.support_message_id.is_some())
+        .count();
+    assert_eq!(relayed, 3, "every member's copy recorded");
     desk.stop().await;
 }
