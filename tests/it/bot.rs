@@ -25,6 +25,9 @@ on_both_backends!(
     forum_topic_per_ticket,
     user_edits_are_mirrored,
     albums_arrive_as_albums,
+    user_commands_and_odd_input,
+    long_history_is_split_not_cut,
+    forum_commands_in_topics,
 );
 
 struct Desk {
@@ -41,8 +44,12 @@ impl Desk {
     }
 
     async fn start_with(kind: Kind, forum: bool) -> Option<Self> {
+        Self::start_full(kind, forum, Some(FloodLimits::default())).await
+    }
+
+    async fn start_full(kind: Kind, forum: bool, limits: Option<FloodLimits>) -> Option<Self> {
         let db = TestDb::new(kind).await?;
-        let fake = FakeTelegram::start(TOKEN, Some(FloodLimits::default())).await.unwrap();
+        let fake = FakeTelegram::start(TOKEN, limits).await.unwrap();
         fake.add_group(SUPPORT, "Support", forum);
         let vars: HashMap<&str, String> = HashMap::from([
             ("TELOXIDE_TOKEN", TOKEN.to_string()),
@@ -412,5 +419,92 @@ async fn albums_arrive_as_albums(kind: Kind) {
         .filter(|m| m.direction == ticketbot::domain::Direction::FromUser && m.support_message_id.is_some())
         .count();
     assert_eq!(relayed, 3, "every member's copy recorded");
+    desk.stop().await;
+}
+
+async fn user_commands_and_odd_input(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    desk.fake.user_sends(&user, "/status");
+    let to_user = desk.wait_sent(user.id, 1, "status without ticket").await;
+    assert!(to_user[0].text.as_deref().unwrap().contains("no open ticket"));
+    desk.fake.user_sends(&user, "/start");
+    let to_user = desk.wait_sent(user.id, 2, "greeting").await;
+    assert!(to_user[1].text.as_deref().unwrap().contains("Write your question"));
+
+    // 4096 characters of <&>: relayed untouched, nothing refused or cut.
+    let hostile = "<&>".repeat(1365) + "<";
+    assert_eq!(hostile.chars().count(), 4096);
+    let sent = desk.fake.user_sends(&user, &hostile);
+    let support = desk.wait_sent(SUPPORT, 2, "hostile message relayed").await;
+    assert_eq!(support[1].copied_from, Some((user.id, sent)));
+    assert_eq!(support[1].text.as_deref(), Some(hostile.as_str()));
+    let to_user = desk.wait_sent(user.id, 3, "confirmation").await;
+    desk.fake.user_sends(&user, "/status");
+    let to_user_now = desk.wait_sent(user.id, 4, "status").await;
+    assert!(to_user_now[3].text.as_deref().unwrap().contains("#1"), "{:?}", to_user[2].text);
+
+    // /new closes and invites the next ticket.
+    desk.fake.user_sends(&user, "/new");
+    let to_user = desk.wait_sent(user.id, 6, "closed and prompted").await;
+    assert!(to_user[5].text.as_deref().unwrap().contains("new question"));
+    desk.fake.user_sends(&user, "next thing");
+    let to_user = desk.wait_sent(user.id, 7, "second ticket").await;
+    assert!(to_user[6].text.as_deref().unwrap().contains("Ticket #2"));
+
+    // Staff replying to a bot message that belongs to no ticket are told so.
+    let support = desk.wait_sent(SUPPORT, 5, "second card").await;
+    let notice = support.iter().find(|s| s.text.as_deref().is_some_and(|t| t.contains("closed by the user"))).unwrap();
+    let reply = desk.fake.group_message(SUPPORT, &agent(), "huh?", Some(notice.message_id));
+    let support = desk.wait_sent(SUPPORT, 6, "explanation").await;
+    assert!(support[5].text.as_deref().unwrap().contains("belongs to no ticket"));
+    assert_eq!(support[5].reply_to, Some(reply));
+    desk.stop().await;
+}
+
+async fn long_history_is_split_not_cut(kind: Kind) {
+    // Many relays at once: Telegram's group limit would only slow this down.
+    let Some(desk) = Desk::start_full(kind, false, None).await else { return };
+    let user = alice();
+    for i in 0..30 {
+        desk.fake.user_sends(&user, &format!("message {i:02} {}", "<&>".repeat(100)));
+    }
+    desk.wait_sent(SUPPORT, 31, "card and 30 relays").await;
+    desk.fake.group_message(SUPPORT, &agent(), "/ticket #1", None);
+    // 30 lines of ~300 visible characters: more than one message holds.
+    desk.wait_sent(SUPPORT, 33, "history in several messages").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let history: Vec<String> = desk.fake.sent_to(SUPPORT).into_iter().skip(31).filter_map(|s| s.text).collect();
+    assert!(history.len() >= 2, "split: {}", history.len());
+    assert!(history.iter().all(|t| t.encode_utf16().count() <= 4096));
+    let all = history.join("\n");
+    for i in 0..30 {
+        assert!(all.contains(&format!("message {i:02}")), "message {i} lost");
+    }
+    desk.stop().await;
+}
+
+async fn forum_commands_in_topics(kind: Kind) {
+    let Some(desk) = Desk::start_with(kind, true).await else { return };
+    let user = alice();
+    desk.fake.user_sends(&user, "help in a forum");
+    desk.wait_sent(SUPPORT, 2, "topic").await;
+    let thread = desk.fake.topics(SUPPORT)[0].0;
+    let mut agent = agent();
+    agent.username = Some("smith".into());
+    desk.fake.topic_message(SUPPORT, thread, &agent, "/take");
+    desk.fake.topic_message(SUPPORT, thread, &agent, "/note internal only");
+    let support = desk.wait_sent(SUPPORT, 4, "assigned and noted").await;
+    assert!(support[2].text.as_deref().unwrap().contains("#1 assigned to @smith"));
+    assert!(support[3].text.as_deref().unwrap().contains("Note kept on #1"));
+    assert!(support[2..].iter().all(|s| s.thread_id == Some(thread)), "answers stay in the topic");
+    // The user's /close closes the topic too.
+    desk.fake.user_sends(&user, "/close");
+    let deadline = std::time::Instant::now() + WAIT;
+    while !desk.fake.topics(SUPPORT)[0].2 {
+        assert!(std::time::Instant::now() < deadline, "topic never closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(desk.fake.sent_to(user.id).len(), 2, "confirmation and closed notice; the note stayed with staff");
     desk.stop().await;
 }

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod binary;
 mod bot;
 mod cli;
 mod migrations;
