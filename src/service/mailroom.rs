@@ -173,6 +173,11 @@ impl Mailroom {
         })
     }
 
+    /// How many outbox rows are still to send.
+    pub async fn outbox_backlog(&self) -> Result<i64, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog(conn).await?))
+    }
+
     /// The card message of a ticket, once it has been sent.
     pub async fn ticket_card(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
         on_db!(&self.db, read, |conn, layer| {

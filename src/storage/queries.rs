@@ -384,3 +384,13 @@ pub async fn set_message_edited(conn: &mut Conn, id: i64, text: Option<&str>, at
         .execute(conn)
         .await
 }
+
+/// Rows still to send (due or held).
+pub async fn outbox_backlog(conn: &mut Conn) -> QueryResult<i64> {
+    outbox_messages::table
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}

@@ -44,6 +44,13 @@ async fn binary_serves_tickets_and_survives_kill_9(kind: Kind) {
     let first = fake.user_sends(&user, "hello from outside");
     fake.wait_for(WAIT, "card, relay and confirmation", |sent| sent.len() >= 3).await;
     let card = fake.sent_to(SUPPORT)[0].message_id;
+    // The card is recorded a moment after Telegram accepts it.
+    let (tickets, _) = db.service(chrono_tz::Tz::UTC, chrono::Utc::now()).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while tickets.open_ticket_of(user.id).await.unwrap().and_then(|t| t.support_message_id).is_none() {
+        assert!(std::time::Instant::now() < deadline, "card never recorded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let answer = fake.group_message(SUPPORT, &TgUser::new(900, "Agent"), "hi!", Some(card));
     fake.wait_for(WAIT, "answer", |sent| sent.iter().any(|s| s.copied_from == Some((SUPPORT, answer)))).await;
 

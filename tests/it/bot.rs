@@ -80,8 +80,20 @@ impl Desk {
         }
     }
 
+    /// Waits until `chat` got `count` messages and the outbox is empty: the
+    /// fake logs a message when it answers, a moment before the bot records
+    /// what it sent (which a staff reply to it then relies on).
     async fn wait_sent(&self, chat: i64, count: usize, what: &str) -> Vec<Sent> {
         self.fake.wait_for(WAIT, what, |sent| sent.iter().filter(|s| s.chat_id == chat).count() >= count).await;
+        let mailroom = ticketbot::service::Mailroom::new(
+            self.tickets.db().clone(),
+            std::sync::Arc::new(ticketbot::clock::SystemClock),
+        );
+        let deadline = std::time::Instant::now() + WAIT;
+        while mailroom.outbox_backlog().await.unwrap() > 0 {
+            assert!(std::time::Instant::now() < deadline, "outbox never emptied while waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         self.fake.sent_to(chat)
     }
 
