@@ -17,6 +17,7 @@ use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
 use tokio::sync::Notify;
 
 use super::outbound::{Envelope, Outbound, Reply};
+use super::pacing::Pacer;
 use crate::models::OutboxRow;
 use crate::service::{Mailroom, ServiceError};
 
@@ -36,11 +37,22 @@ pub struct DeliveryWorker {
     bot: Bot,
     mailroom: Mailroom,
     wake: Arc<Notify>,
+    /// Only this task sends, so the limits are tracked here (issue #5's
+    /// replicas will need them shared).
+    pacer: std::sync::Mutex<Pacer>,
 }
 
 impl DeliveryWorker {
     pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>) -> Self {
-        Self { bot, mailroom, wake }
+        Self { bot, mailroom, wake, pacer: std::sync::Mutex::default() }
+    }
+
+    fn pace(&self, chat: i64, count: usize) -> Duration {
+        self.pacer.lock().unwrap_or_else(|p| p.into_inner()).wait(chat, count, std::time::Instant::now())
+    }
+
+    fn paced(&self, chat: i64, count: usize) {
+        self.pacer.lock().unwrap_or_else(|p| p.into_inner()).sent(chat, count, std::time::Instant::now());
     }
 
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
@@ -66,19 +78,32 @@ impl DeliveryWorker {
         }
     }
 
-    /// Sends every row that is due now. Returns how many were attempted.
+    /// Sends every row that is due now and that the flood limits allow (a
+    /// chat over its limit waits; the others go on). Returns how many were
+    /// attempted.
     pub async fn deliver_due(&self) -> Result<usize, ServiceError> {
         let rows = self.mailroom.outbox_due(64).await?;
+        let mut attempted = 0;
         for row in &rows {
-            self.deliver(row).await?;
+            if self.pace(row.chat_id, 1) > Duration::ZERO {
+                continue;
+            }
+            if self.deliver(row).await? {
+                attempted += 1;
+            }
         }
-        Ok(rows.len())
+        Ok(attempted)
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> Result<(), ServiceError> {
+    /// Sends one row (an album: all its waiting members). `false` when it
+    /// had to wait for the flood limits instead.
+    async fn deliver(&self, row: &OutboxRow) -> Result<bool, ServiceError> {
         let envelope: Envelope = match serde_json::from_str(&row.payload) {
             Ok(e) => e,
-            Err(e) => return self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await,
+            Err(e) => {
+                self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await?;
+                return Ok(true);
+            }
         };
         if let Outbound::Copy { from_chat_id, album: Some(album), topic, .. } = &envelope.message {
             return self.deliver_album(row, *from_chat_id, album, *topic, envelope.record).await;
@@ -102,8 +127,13 @@ impl DeliveryWorker {
                 verdict = self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await;
             }
         }
-        match verdict {
-            Verdict::Sent(message_id) => self.mailroom.outbox_sent(row, envelope.record, message_id).await,
+        let done = match verdict {
+            Verdict::Sent(message_id) => {
+                if !matches!(envelope.message, Outbound::CloseTopic | Outbound::ReopenTopic) {
+                    self.paced(row.chat_id, 1);
+                }
+                self.mailroom.outbox_sent(row, envelope.record, message_id).await
+            }
             Verdict::Wait(after) => {
                 tracing::warn!(chat = row.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
                 self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
@@ -117,7 +147,8 @@ impl DeliveryWorker {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
                 self.mailroom.outbox_failed(row, &reason).await
             }
-        }
+        };
+        done.map(|()| true)
     }
 
     /// Copies every waiting member of an album in one `copyMessages` call, so
@@ -130,7 +161,7 @@ impl DeliveryWorker {
         album: &str,
         topic: bool,
         record: super::outbound::Record,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<bool, ServiceError> {
         let mut members = self.mailroom.album_rows(row.chat_id, album).await?;
         if members.is_empty() {
             members.push(row.clone());
@@ -145,6 +176,10 @@ impl DeliveryWorker {
         }
         // Telegram wants the ids in increasing order.
         ids.sort_by_key(|(id, _)| *id);
+        // Each member counts against the chat's limit.
+        if self.pace(row.chat_id, ids.len()) > Duration::ZERO {
+            return Ok(false);
+        }
         let thread = match (topic, row.ticket_id) {
             (true, Some(ticket)) => self.mailroom.ticket_topic(ticket).await?,
             _ => None,
@@ -154,8 +189,9 @@ impl DeliveryWorker {
         if let Some(t) = thread {
             request = request.message_thread_id(ThreadId(MessageId(t)));
         }
-        match request.await {
+        let done = match request.await {
             Ok(sent) => {
+                self.paced(row.chat_id, ids.len());
                 for ((_, member), copy) in ids.iter().zip(sent) {
                     self.mailroom.outbox_sent(member, record, copy.0).await?;
                 }
@@ -179,7 +215,8 @@ impl DeliveryWorker {
                 // classify() never says Sent.
                 Verdict::Sent(_) => Ok(()),
             },
-        }
+        };
+        done.map(|()| true)
     }
 
     /// Creates a new topic for the row's ticket and records it.

@@ -3,4 +3,5 @@
 
 pub mod delivery;
 pub mod outbound;
+pub mod pacing;
 pub mod poller;

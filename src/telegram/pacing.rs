@@ -1,0 +1,87 @@
+//! Keeps the delivery worker inside Telegram's flood limits, so that 429s
+//! are the exception rather than the way limits are discovered. Limits are
+//! sliding windows, set a little under what Telegram documents: about 30
+//! messages a second per bot, about one a second per private chat (short
+//! bursts tolerated), 20 a minute per group (forum topics included).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// (messages, per window).
+const GLOBAL: (usize, Duration) = (28, Duration::from_secs(1));
+const PRIVATE_CHAT: (usize, Duration) = (3, Duration::from_secs(3));
+const GROUP: (usize, Duration) = (19, Duration::from_secs(60));
+
+#[derive(Debug, Default)]
+pub struct Pacer {
+    global: VecDeque<Instant>,
+    chats: HashMap<i64, VecDeque<Instant>>,
+}
+
+impl Pacer {
+    /// How long before `count` more messages may go to `chat`; zero if now.
+    pub fn wait(&mut self, chat: i64, count: usize, now: Instant) -> Duration {
+        let chat_limit = if chat > 0 { PRIVATE_CHAT } else { GROUP };
+        let chat_window = self.chats.entry(chat).or_default();
+        [(&mut self.global, GLOBAL), (chat_window, chat_limit)]
+            .into_iter()
+            .map(|(window, (max, span))| {
+                while window.front().is_some_and(|t| now.duration_since(*t) >= span) {
+                    window.pop_front();
+                }
+                // Room for `count` more once the oldest entries age out.
+                let excess = (window.len() + count).saturating_sub(max);
+                match excess {
+                    0 => Duration::ZERO,
+                    n => window.get(n - 1).map_or(span, |t| span.saturating_sub(now.duration_since(*t))),
+                }
+            })
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Records `count` messages sent to `chat` at `now`.
+    pub fn sent(&mut self, chat: i64, count: usize, now: Instant) {
+        for _ in 0..count {
+            self.global.push_back(now);
+            self.chats.entry(chat).or_default().push_back(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_chat_allows_a_burst_then_paces() {
+        let mut pacer = Pacer::default();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(pacer.wait(42, 1, t0), Duration::ZERO);
+            pacer.sent(42, 1, t0);
+        }
+        let wait = pacer.wait(42, 1, t0);
+        assert!(wait > Duration::from_millis(2900) && wait <= Duration::from_secs(3), "{wait:?}");
+        assert_eq!(pacer.wait(42, 1, t0 + Duration::from_secs(3)), Duration::ZERO);
+        // Another chat is not held up by this one.
+        assert_eq!(pacer.wait(43, 1, t0), Duration::ZERO);
+    }
+
+    #[test]
+    fn group_gets_19_a_minute() {
+        let mut pacer = Pacer::default();
+        let t0 = Instant::now();
+        for i in 0..19 {
+            let at = t0 + Duration::from_millis(100 * i);
+            assert_eq!(pacer.wait(-100, 1, at), Duration::ZERO, "message {i}");
+            pacer.sent(-100, 1, at);
+        }
+        assert!(pacer.wait(-100, 1, t0 + Duration::from_secs(2)) > Duration::from_secs(55));
+        // An album of 3 needs room for all 3.
+        let mut pacer = Pacer::default();
+        pacer.sent(-100, 17, t0);
+        assert!(pacer.wait(-100, 3, t0) > Duration::ZERO);
+        assert_eq!(pacer.wait(-100, 2, t0), Duration::ZERO);
+    }
+}
