@@ -39,6 +39,12 @@ impl Desk {
             {
                 self.on_user_edit(ack, message).await
             }
+            // Something teloxide could not read: kept with the reason, not
+            // silently dropped.
+            UpdateKind::Error(raw) => {
+                let reason = format!("unrecognised update: {}", raw.to_string().chars().take(200).collect::<String>());
+                self.mailroom.reject_update(update_id, &reason).await
+            }
             _ => self.ignore(ack).await,
         }
     }
@@ -56,6 +62,12 @@ impl Desk {
     pub(super) async fn reply(&self, ack: Option<i64>, chat: i64, html: String) -> Result<(), ServiceError> {
         self.reply_all(ack, chat, vec![html]).await
     }
+}
+
+/// The text or caption of a message as it is stored. PostgreSQL's TEXT
+/// cannot hold NUL, so it becomes U+FFFD; nothing else changes.
+pub(super) fn stored_text(message: &Message) -> Option<String> {
+    message.text().or(message.caption()).map(|t| t.replace('\0', "\u{FFFD}"))
 }
 
 /// A command and its arguments: `/name@bot a b` → ("name", ["a", "b"]).

@@ -58,12 +58,11 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let _ = stop_tx.send(true);
     let _ = poller.await;
     let _ = processor.await;
-    // The delivery worker keeps going until nothing is due or DRAIN has
-    // passed; what is left (or held by Telegram's retry_after) is sent after
-    // the next start.
+    // The delivery worker keeps going until the outbox is empty or DRAIN
+    // has passed; what is left is sent after the next start.
     let deadline = tokio::time::Instant::now() + DRAIN;
     while tokio::time::Instant::now() < deadline {
-        if mailroom.outbox_due(1).await.is_ok_and(|due| due.is_empty()) {
+        if mailroom.outbox_backlog().await.is_ok_and(|left| left == 0) {
             break;
         }
         outbox.notify_one();

@@ -11,8 +11,14 @@ use tokio::sync::Notify;
 use super::handle::Desk;
 use crate::service::ServiceError;
 
+/// Times a database error may stop the same update before it is set aside
+/// (kept in the inbox with the error) so the updates behind it can go on.
+const MAX_FAILURES: u32 = 5;
+
 pub struct Processor {
     desk: Desk,
+    /// The update that failed last and how often in a row.
+    failing: std::sync::Mutex<(i64, u32)>,
     /// Woken by the poller when updates were stored.
     stored: Arc<Notify>,
     /// Wakes the delivery worker when handling wrote to the outbox.
@@ -21,7 +27,7 @@ pub struct Processor {
 
 impl Processor {
     pub fn new(desk: Desk, stored: Arc<Notify>, outbox: Arc<Notify>) -> Self {
-        Self { desk, stored, outbox }
+        Self { desk, stored, outbox, failing: std::sync::Mutex::new((0, 0)) }
     }
 
     /// Runs until `stop` is set; the update in hand is always finished.
@@ -68,7 +74,25 @@ impl Processor {
             let started = Instant::now();
             match self.desk.handle(row.update_id, &update).await {
                 Ok(()) | Err(ServiceError::AlreadyHandled) => {}
-                Err(e) if !e.is_expected() => return Err(e),
+                Err(e) if !e.is_expected() => {
+                    // Most database errors pass (a restart, a lock timeout):
+                    // stop and retry. One that keeps failing on this update
+                    // is about the update: set it aside, keep the rest going.
+                    let failures = {
+                        let mut failing = self.failing.lock().unwrap_or_else(|p| p.into_inner());
+                        *failing = if failing.0 == row.update_id {
+                            (row.update_id, failing.1 + 1)
+                        } else {
+                            (row.update_id, 1)
+                        };
+                        failing.1
+                    };
+                    if failures < MAX_FAILURES {
+                        return Err(e);
+                    }
+                    tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update set aside after repeated failures");
+                    self.desk.mailroom.reject_update(row.update_id, &format!("failed {failures} times: {e}")).await?;
+                }
                 // An expected outcome that no handler turned into a reply:
                 // a bug, but not one to retry forever.
                 Err(e) => {

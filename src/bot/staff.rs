@@ -76,7 +76,7 @@ impl Desk {
             support_chat_id: Some(support),
             support_message_id: Some(message.id.0),
             kind: content_kind(message),
-            text: message.text().or(message.caption()).map(str::to_string),
+            text: super::handle::stored_text(message),
         };
         let (user_chat, message_id) = (ticket.user_id, message.id.0);
         let album = message.media_group_id().map(|g| g.0.clone());
@@ -108,10 +108,13 @@ impl Desk {
         // A ticket named in the arguments wins over the replied-to one. It
         // comes first (`/note #3 text`), except for /assign, which takes
         // `@name #3` in either order.
+        // A bare number names a ticket only for /ticket: `/open 2` is a page,
+        // `/note 3 apples` a note.
         let today = self.tickets.today();
+        let names_ticket = |a: &String| (name == "ticket" || a.contains('#')) && TicketRef::parse(a, today).is_ok();
         let position = match name {
-            "assign" => args.iter().position(|a| TicketRef::parse(a, today).is_ok()),
-            _ => args.first().filter(|a| TicketRef::parse(a, today).is_ok()).map(|_| 0),
+            "assign" => args.iter().position(names_ticket),
+            _ => args.first().filter(|a| names_ticket(a)).map(|_| 0),
         };
         let (named, rest): (Option<Ticket>, Vec<String>) = match position {
             Some(i) => {

@@ -41,7 +41,7 @@ impl Desk {
             support_chat_id: None,
             support_message_id: None,
             kind: content_kind(message),
-            text: message.text().or(message.caption()).map(str::to_string),
+            text: super::handle::stored_text(message),
         };
         let (support, forum) = (self.support_chat, self.forum);
         let message_id = message.id.0;
@@ -86,7 +86,7 @@ impl Desk {
     pub(super) async fn on_user_edit(&self, ack: Option<i64>, message: &Message) -> Result<(), ServiceError> {
         let (support, forum) = (self.support_chat, self.forum);
         let (chat, message_id) = (message.chat.id.0, message.id.0);
-        let text = message.text().or(message.caption());
+        let text = super::handle::stored_text(message);
         let plan = move |outcome: &Option<(crate::models::Ticket, crate::models::TicketMessage)>| {
             let Some((ticket, filed)) = outcome else { return Vec::new() };
             let reply = match (forum, filed.support_message_id) {
@@ -101,7 +101,10 @@ impl Desk {
                 OutboxDraft::new(support, copy, Record::Nothing).for_ticket(ticket.id),
             ]
         };
-        self.tickets.record_user_edit_with(chat, message_id, text, &Effects { ack, plan: &plan }).await.map(drop)
+        self.tickets
+            .record_user_edit_with(chat, message_id, text.as_deref(), &Effects { ack, plan: &plan })
+            .await
+            .map(drop)
     }
 
     async fn user_closes(&self, ack: Option<i64>, chat: i64, lang: Lang, then_new: bool) -> Result<(), ServiceError> {

@@ -55,11 +55,6 @@ impl Mailroom {
         on_db!(&self.db, write, |conn, layer| Ok(layer::units::store_updates(conn, &rows).await?))
     }
 
-    /// The `getUpdates` offset that confirms everything stored so far.
-    pub async fn next_offset(&self) -> Result<Option<i64>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::inbox_max_update_id(conn).await?.map(|m| m + 1)))
-    }
-
     pub async fn pending_updates(&self, limit: i64) -> Result<Vec<InboxUpdate>, ServiceError> {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::inbox_pending(conn, limit).await?))
     }
@@ -84,29 +79,22 @@ impl Mailroom {
     /// (order within a chat is kept), if its time has come.
     pub async fn outbox_due(&self, limit: usize) -> Result<Vec<OutboxRow>, ServiceError> {
         let now = self.now();
-        let pending = on_db!(&self.db, read, |conn, layer| {
-            Ok::<_, ServiceError>(layer::queries::outbox_pending(conn, 1000).await?)
-        })?;
-        let mut seen = std::collections::HashSet::new();
-        Ok(pending
-            .into_iter()
-            .filter(|row| seen.insert(row.chat_id))
-            .filter(|row| row.not_before <= now)
-            .take(limit)
-            .collect())
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_heads_due(conn, now, limit).await?))
     }
 
-    /// Unsent rows of `chat_id` that copy members of `album`, oldest first
-    /// (held or not: the album goes out together).
+    /// The unsent rows at the head of `chat_id`'s queue that copy members of
+    /// `album`, oldest first (held or not: the album goes out together).
     pub async fn album_rows(&self, chat_id: i64, album: &str) -> Result<Vec<OutboxRow>, ServiceError> {
         use crate::telegram::outbound::{Envelope, Outbound};
         let pending = on_db!(&self.db, read, |conn, layer| {
-            Ok::<_, ServiceError>(layer::queries::outbox_pending(conn, 1000).await?)
+            Ok::<_, ServiceError>(layer::queries::outbox_pending_in(conn, chat_id, 100).await?)
         })?;
+        // Only the members at the head of the chat's queue, so nothing queued
+        // between them is overtaken.
         Ok(pending
             .into_iter()
-            .filter(|row| row.chat_id == chat_id)
-            .filter(|row| {
+            .take_while(|row| {
                 serde_json::from_str::<Envelope>(&row.payload)
                     .is_ok_and(|e| matches!(e.message, Outbound::Copy { album: Some(a), .. } if a == album))
             })

@@ -212,11 +212,6 @@ pub async fn insert_inbox(conn: &mut Conn, row: &NewInboxUpdate<'_>) -> QueryRes
     diesel::insert_into(inbox_updates::table).values(row).on_conflict_do_nothing().execute(conn).await
 }
 
-/// The offset that confirms everything stored: one past the highest id.
-pub async fn inbox_max_update_id(conn: &mut Conn) -> QueryResult<Option<i64>> {
-    inbox_updates::table.select(diesel::dsl::max(inbox_updates::update_id)).first(conn).await
-}
-
 pub async fn inbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<InboxUpdate>> {
     inbox_updates::table
         .filter(inbox_updates::processed_at.is_null())
@@ -247,9 +242,30 @@ pub async fn insert_outbox(conn: &mut Conn, row: &NewOutboxRow) -> QueryResult<u
     diesel::insert_into(outbox_messages::table).values(row).execute(conn).await
 }
 
-/// The oldest unsent rows (sent or failed ones are done), oldest first.
-pub async fn outbox_pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+/// The oldest unsent row of each chat, if due by `now`, oldest first: what
+/// may be sent now without breaking any chat's order.
+pub async fn outbox_heads_due(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    // The subquery reads the same table: diesel needs it under another name.
+    let pending = diesel::alias!(outbox_messages as pending);
+    let heads = pending
+        .filter(pending.field(outbox_messages::sent_at).is_null())
+        .filter(pending.field(outbox_messages::failed_at).is_null())
+        .group_by(pending.field(outbox_messages::chat_id))
+        .select(diesel::dsl::min(pending.field(outbox_messages::id)));
     outbox_messages::table
+        .filter(outbox_messages::id.nullable().eq_any(heads))
+        .filter(outbox_messages::not_before.le(now))
+        .order(outbox_messages::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Unsent rows of one chat, oldest first.
+pub async fn outbox_pending_in(conn: &mut Conn, chat_id: i64, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox_messages::table
+        .filter(outbox_messages::chat_id.eq(chat_id))
         .filter(outbox_messages::sent_at.is_null())
         .filter(outbox_messages::failed_at.is_null())
         .order(outbox_messages::id.asc())

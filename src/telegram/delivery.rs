@@ -21,6 +21,10 @@ use super::pacing::Pacer;
 use crate::models::OutboxRow;
 use crate::service::{Mailroom, ServiceError};
 
+/// Attempts before a transient failure becomes final: with the backoff
+/// capped at 5 minutes, about a day and a half of retrying.
+const MAX_ATTEMPTS: i32 = 400;
+
 /// What became of one attempt.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
@@ -122,10 +126,12 @@ impl DeliveryWorker {
         };
         let mut verdict = self.send(row.chat_id, &envelope.message, reply_to, thread).await;
         // Staff deleted the ticket's topic: open a new one and go on there.
+        // If that fails, the row waits and tries again (never fails for it).
         if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
-            if let Some(new_thread) = self.recreate_topic(row).await? {
-                verdict = self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await;
-            }
+            verdict = match self.recreate_topic(row).await? {
+                Some(new_thread) => self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await,
+                None => Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into()),
+            };
         }
         let done = match verdict {
             Verdict::Sent(message_id) => {
@@ -137,6 +143,11 @@ impl DeliveryWorker {
             Verdict::Wait(after) => {
                 tracing::warn!(chat = row.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
                 self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
+            }
+            // Given up after a day or so of retries: kept with the reason.
+            Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: giving up after {MAX_ATTEMPTS} attempts");
+                self.mailroom.outbox_failed(row, &format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")).await
             }
             Verdict::Transient(reason) => {
                 let after = backoff(row.attempts);

@@ -29,8 +29,10 @@ impl Pacer {
                 while window.front().is_some_and(|t| now.duration_since(*t) >= span) {
                     window.pop_front();
                 }
-                // Room for `count` more once the oldest entries age out.
-                let excess = (window.len() + count).saturating_sub(max);
+                // Room for `count` more once the oldest entries age out; a
+                // batch bigger than the window (an album of 10 to one user)
+                // needs an empty window, not an impossible one.
+                let excess = (window.len() + count.min(max)).saturating_sub(max);
                 match excess {
                     0 => Duration::ZERO,
                     n => window.get(n - 1).map_or(span, |t| span.saturating_sub(now.duration_since(*t))),
@@ -83,5 +85,11 @@ mod tests {
         pacer.sent(-100, 17, t0);
         assert!(pacer.wait(-100, 3, t0) > Duration::ZERO);
         assert_eq!(pacer.wait(-100, 2, t0), Duration::ZERO);
+        // An album bigger than a private chat's window goes once it is empty.
+        let mut pacer = Pacer::default();
+        assert_eq!(pacer.wait(7, 10, t0), Duration::ZERO);
+        pacer.sent(7, 10, t0);
+        assert!(pacer.wait(7, 10, t0) > Duration::ZERO);
+        assert_eq!(pacer.wait(7, 10, t0 + Duration::from_secs(3)), Duration::ZERO);
     }
 }

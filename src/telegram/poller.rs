@@ -30,28 +30,22 @@ impl Poller {
 
     /// Polls until `stop` is set; stops between calls, never mid-store.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut offset = None;
+        // No offset at start: Telegram sends whatever it has not had
+        // confirmed, and the inbox's key drops what was stored already.
+        // (An offset from the inbox's highest id would misfire when Telegram
+        // restarts its ids, as it does after a week without updates.)
+        let mut offset: Option<i64> = None;
         let mut failures = 0u32;
         loop {
             if *stop.borrow() {
                 return;
-            }
-            if offset.is_none() {
-                match self.mailroom.next_offset().await {
-                    Ok(next) => offset = Some(next),
-                    Err(e) => {
-                        tracing::error!(error = %e, "poller: cannot read the inbox");
-                        pause(&mut stop, Duration::from_secs(1)).await;
-                        continue;
-                    }
-                }
             }
             let mut request = self.bot.get_updates().timeout(LONG_POLL_SECS).limit(100).allowed_updates(vec![
                 AllowedUpdate::Message,
                 AllowedUpdate::EditedMessage,
                 AllowedUpdate::CallbackQuery,
             ]);
-            if let Some(Some(next)) = offset {
+            if let Some(next) = offset {
                 request = request.offset(i32::try_from(next).unwrap_or(i32::MAX));
             }
             let updates = tokio::select! {
@@ -78,7 +72,7 @@ impl Poller {
                     let highest = updates.iter().map(|u| i64::from(u.id.0)).max();
                     match self.mailroom.store_updates(&fetched).await {
                         Ok(_) => {
-                            offset = Some(highest.map(|h| h + 1));
+                            offset = highest.map(|h| h + 1).or(offset);
                             self.stored.notify_one();
                         }
                         // Not stored, so not confirmed: the same updates
