@@ -18,6 +18,7 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub ban_notified_at: Option<NaiveDateTime>,
+    pub blocked_bot_at: Option<NaiveDateTime>,
 }
 
 /// Who a Telegram user says they are; refreshed on every message.

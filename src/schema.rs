@@ -14,6 +14,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         ban_notified_at -> Nullable<Timestamp>,
+        blocked_bot_at -> Nullable<Timestamp>,
     }
 }
 

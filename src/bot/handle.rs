@@ -81,7 +81,7 @@ pub(super) fn command(message: &Message) -> Option<(String, Vec<String>)> {
 
 /// A message about a ticket for the support chat: in its topic in a forum,
 /// else as a reply to its card.
-pub(super) fn card_reply(support: i64, forum: bool, ticket: &Ticket, html: String) -> OutboxDraft {
+pub(crate) fn card_reply(support: i64, forum: bool, ticket: &Ticket, html: String) -> OutboxDraft {
     let text = Outbound::Text { html, reply: (!forum).then_some(Reply::TicketCard), topic: forum };
     OutboxDraft::new(support, text, Record::Nothing).for_ticket(ticket.id)
 }
@@ -116,7 +116,7 @@ pub(super) fn staff_of(user: &User) -> Staff {
     }
 }
 
-pub(super) fn full_name(first: &str, last: Option<&str>) -> String {
+pub(crate) fn full_name(first: &str, last: Option<&str>) -> String {
     match last {
         Some(last) => format!("{first} {last}"),
         None => first.to_string(),

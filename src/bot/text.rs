@@ -103,6 +103,11 @@ pub fn user_edited(number: i32) -> String {
     format!("✏️ The user edited this message of <b>#{number}</b>; now it reads:")
 }
 
+pub fn user_blocked_bot(name: &str, number: Option<i32>) -> String {
+    let ticket = number.map(|n| format!(" (ticket <b>#{n}</b>)")).unwrap_or_default();
+    format!("⛔ {}{ticket} blocked the bot: nothing reaches them until they write again.", escape(name))
+}
+
 pub fn staff_closed(number: i32, by: &str) -> String {
     format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
 }
@@ -275,6 +280,8 @@ mod tests {
             assigned(1, "<b>", "&"),
             note_saved(1),
             user_edited(1),
+            user_blocked_bot("<3", Some(1)),
+            user_blocked_bot("<3", None),
             user_banned("<3", 1),
             user_unbanned("<3"),
             admins_only("ban"),

@@ -100,6 +100,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "ticket_messages_support_side",
     "inbox_updates_pending",
     "outbox_messages_pending",
+    "outbox_messages_sent",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

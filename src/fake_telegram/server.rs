@@ -323,6 +323,11 @@ impl FakeTelegram {
         self.lock().blocked_by.insert(user_id);
     }
 
+    /// The user unblocks the bot.
+    pub fn unblock_bot(&self, user_id: i64) {
+        self.lock().blocked_by.remove(&user_id);
+    }
+
     /// Waits until `pred` holds for the delivered messages, or panics after `timeout`.
     pub async fn wait_for(&self, timeout: Duration, what: &str, pred: impl Fn(&[Sent]) -> bool) {
         let deadline = Instant::now() + timeout;

@@ -106,6 +106,21 @@ impl Mailroom {
         on_db!(&self.db, write, |conn, layer| Ok(layer::units::outbox_sent(conn, row, record, message_id, now).await?))
     }
 
+    /// A 403 from a user: fails the row; tells staff once (see the unit).
+    pub async fn user_blocked_bot(
+        &self,
+        row: &OutboxRow,
+        reason: &str,
+        effects: &Effects<'_, Option<(crate::models::User, Option<crate::models::Ticket>)>>,
+    ) -> Result<bool, ServiceError> {
+        let now = self.now();
+        on_db!(
+            &self.db,
+            write,
+            |conn, layer| Ok(layer::units::user_blocked_bot(conn, row, reason, now, effects).await?)
+        )
+    }
+
     pub async fn outbox_failed(&self, row: &OutboxRow, reason: &str) -> Result<(), ServiceError> {
         let now = self.now();
         on_db!(&self.db, write, |conn, layer| {

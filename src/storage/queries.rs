@@ -345,8 +345,9 @@ pub async fn set_user_copy(conn: &mut Conn, id: i64, message_id: i32) -> QueryRe
         .await
 }
 
-/// The ticket a support-chat message belongs to: its card, or a message
-/// relayed or written there.
+/// The ticket a support-chat message belongs to: its card, a message
+/// relayed or written there, or anything else the bot posted about it
+/// (notices, edit markers), found through the outbox row that sent it.
 pub async fn ticket_of_support_message(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<Ticket>> {
     if let Some(ticket) = tickets::table
         .filter(tickets::support_message_id.eq(message_id))
@@ -357,14 +358,28 @@ pub async fn ticket_of_support_message(conn: &mut Conn, chat_id: i64, message_id
     {
         return Ok(Some(ticket));
     }
-    ticket_messages::table
+    if let Some(ticket) = ticket_messages::table
         .inner_join(tickets::table)
         .filter(ticket_messages::support_chat_id.eq(chat_id))
         .filter(ticket_messages::support_message_id.eq(message_id))
         .select(Ticket::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?
+    {
+        return Ok(Some(ticket));
+    }
+    let sent_about: Option<Option<i64>> = outbox_messages::table
+        .filter(outbox_messages::chat_id.eq(chat_id))
+        .filter(outbox_messages::sent_message_id.eq(message_id))
+        .select(outbox_messages::ticket_id)
+        .first(conn)
+        .await
+        .optional()?;
+    match sent_about.flatten() {
+        Some(ticket_id) => find_ticket(conn, ticket_id).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn set_ticket_topic(conn: &mut Conn, ticket_id: i64, thread_id: Option<i32>) -> QueryResult<usize> {
@@ -409,4 +424,8 @@ pub async fn outbox_backlog(conn: &mut Conn) -> QueryResult<i64> {
         .count()
         .get_result(conn)
         .await
+}
+
+pub async fn set_blocked_bot(conn: &mut Conn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::blocked_bot_at.eq(at)).execute(conn).await
 }

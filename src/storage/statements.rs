@@ -14,7 +14,8 @@ use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Timestamp, Untyped};
 use crate::models::UserProfile;
 
 /// `INSERT INTO users … ON CONFLICT (id) DO UPDATE … RETURNING *`: records
-/// a user or refreshes their profile. On PostgreSQL the conflict update
+/// a user or refreshes their profile. A user who writes can be written to
+/// again, so a "blocked the bot" mark is cleared. On PostgreSQL the conflict update
 /// locks the row until the transaction ends.
 pub struct UpsertUser<'a> {
     pub profile: &'a UserProfile,
@@ -58,8 +59,9 @@ where
         out.push_sql(
             ") ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
              first_name = excluded.first_name, last_name = excluded.last_name, \
-             language_code = excluded.language_code, updated_at = excluded.updated_at \
-             RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, ban_notified_at",
+             language_code = excluded.language_code, updated_at = excluded.updated_at, \
+             blocked_bot_at = NULL \
+             RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, ban_notified_at, blocked_bot_at",
         );
         Ok(())
     }

@@ -268,6 +268,36 @@ pub async fn set_banned(
     .await
 }
 
+/// A send to a user answered 403 (they blocked the bot): the row fails with
+/// the reason and, the first time since the user last wrote, the user is
+/// flagged and `effects` (staff's notice) are written. The outcome is the
+/// user and the row's ticket when staff are to be told.
+pub async fn user_blocked_bot(
+    conn: &mut Conn,
+    row: &crate::models::OutboxRow,
+    reason: &str,
+    now: NaiveDateTime,
+    effects: &Effects<'_, Option<(crate::models::User, Option<Ticket>)>>,
+) -> QueryResult<bool> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
+        queries::outbox_mark_failed(conn, row.id, reason, now).await?;
+        let outcome = match queries::find_user(conn, row.chat_id).await? {
+            Some(user) if user.blocked_bot_at.is_none() => {
+                queries::set_blocked_bot(conn, user.id, now).await?;
+                let ticket = match row.ticket_id {
+                    Some(id) => queries::find_ticket(conn, id).await?,
+                    None => None,
+                };
+                Some((user, ticket))
+            }
+            _ => None,
+        };
+        finish(conn, effects, &outcome, now).await?;
+        Ok(outcome.is_some())
+    })
+    .await
+}
+
 /// Records Telegram's acceptance of an outbox row and what it means for the
 /// ticket (its card, or where a relayed message now lives).
 pub async fn outbox_sent(

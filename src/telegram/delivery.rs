@@ -40,6 +40,8 @@ enum Verdict {
 pub struct DeliveryWorker {
     bot: Bot,
     mailroom: Mailroom,
+    /// Where staff are told that a user blocked the bot: (chat, is a forum).
+    support: (i64, bool),
     wake: Arc<Notify>,
     /// Only this task sends, so the limits are tracked here (issue #5's
     /// replicas will need them shared).
@@ -47,8 +49,8 @@ pub struct DeliveryWorker {
 }
 
 impl DeliveryWorker {
-    pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>) -> Self {
-        Self { bot, mailroom, wake, pacer: std::sync::Mutex::default() }
+    pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>, support: (i64, bool)) -> Self {
+        Self { bot, mailroom, support, wake, pacer: std::sync::Mutex::default() }
     }
 
     fn pace(&self, chat: i64, count: usize) -> Duration {
@@ -153,6 +155,24 @@ impl DeliveryWorker {
                 let after = backoff(row.attempts);
                 tracing::warn!(chat = row.chat_id, outbox_id = row.id, %reason, retry_in_ms = after.as_millis() as u64, "outbox: send failed, will retry");
                 self.mailroom.outbox_retry(row, to_chrono(after), &reason).await
+            }
+            // A user who blocked the bot (or deleted their account).
+            Verdict::Refused(reason) if row.chat_id > 0 && reason.starts_with("Forbidden") => {
+                tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: the user cannot be reached");
+                let (support, forum) = self.support;
+                let plan = move |outcome: &Option<(crate::models::User, Option<crate::models::Ticket>)>| match outcome {
+                    None => Vec::new(),
+                    Some((user, ticket)) => {
+                        let name = crate::bot::handle::full_name(&user.first_name, user.last_name.as_deref());
+                        let html = crate::bot::text::user_blocked_bot(&name, ticket.as_ref().map(|t| t.number));
+                        match ticket {
+                            Some(t) => vec![crate::bot::handle::card_reply(support, forum, t, html)],
+                            None => vec![super::outbound::OutboxDraft::text(support, html)],
+                        }
+                    }
+                };
+                let effects = crate::storage::outcome::Effects { ack: None, plan: &plan };
+                self.mailroom.user_blocked_bot(row, &reason, &effects).await.map(drop)
             }
             Verdict::Refused(reason) => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");

@@ -28,6 +28,7 @@ on_both_backends!(
     user_commands_and_odd_input,
     long_history_is_split_not_cut,
     forum_commands_in_topics,
+    a_user_who_blocked_the_bot,
 );
 
 struct Desk {
@@ -502,13 +503,20 @@ async fn user_commands_and_odd_input(kind: Kind) {
     let to_user = desk.wait_sent(user.id, 7, "second ticket").await;
     assert!(to_user[6].text.as_deref().unwrap().contains("Ticket #2"));
 
-    // Staff replying to a bot message that belongs to no ticket are told so.
+    // A reply to the bot's notice about ticket #1 belongs to #1 (closed, but
+    // the user still gets it); a reply to a bot message about no ticket
+    // (help) is explained.
     let support = desk.wait_sent(SUPPORT, 5, "second card").await;
     let notice = support.iter().find(|s| s.text.as_deref().is_some_and(|t| t.contains("closed by the user"))).unwrap();
-    let reply = desk.fake.group_message(SUPPORT, &agent(), "huh?", Some(notice.message_id));
-    let support = desk.wait_sent(SUPPORT, 6, "explanation").await;
-    assert!(support[5].text.as_deref().unwrap().contains("belongs to no ticket"));
-    assert_eq!(support[5].reply_to, Some(reply));
+    let late = desk.fake.group_message(SUPPORT, &agent(), "one more thing", Some(notice.message_id));
+    let to_user = desk.wait_sent(user.id, 8, "reply to the notice").await;
+    assert_eq!(to_user[7].copied_from, Some((SUPPORT, late)));
+    desk.fake.group_message(SUPPORT, &agent(), "/help", None);
+    let support = desk.wait_sent(SUPPORT, 6, "help").await;
+    let reply = desk.fake.group_message(SUPPORT, &agent(), "huh?", Some(support[5].message_id));
+    let support = desk.wait_sent(SUPPORT, 7, "explanation").await;
+    assert!(support[6].text.as_deref().unwrap().contains("belongs to no ticket"));
+    assert_eq!(support[6].reply_to, Some(reply));
     // Nine messages to one user within seconds: paced, never refused.
     assert_eq!(desk.fake.too_many_requests(), 0);
     desk.stop().await;
@@ -558,5 +566,30 @@ async fn forum_commands_in_topics(kind: Kind) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(desk.fake.sent_to(user.id).len(), 2, "confirmation and closed notice; the note stayed with staff");
+    desk.stop().await;
+}
+
+async fn a_user_who_blocked_the_bot(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    desk.fake.user_sends(&user, "hello");
+    let support = desk.wait_sent(SUPPORT, 2, "card").await;
+    let card = support[0].message_id;
+    desk.fake.block_bot(user.id);
+    desk.fake.group_message(SUPPORT, &agent(), "answer one", Some(card));
+    let support = desk.wait_sent(SUPPORT, 3, "blocked notice").await;
+    assert!(support[2].text.as_deref().unwrap().contains("#1) blocked the bot"), "{:?}", support[2].text);
+    assert_eq!(support[2].reply_to, Some(card));
+    desk.fake.group_message(SUPPORT, &agent(), "answer two", Some(card));
+    desk.settle().await;
+    assert_eq!(desk.fake.sent_to(SUPPORT).len(), 3, "staff are told once");
+
+    // The user comes back: the mark is cleared and answers reach them again.
+    desk.fake.unblock_bot(user.id);
+    desk.fake.user_sends(&user, "sorry, I'm back");
+    desk.wait_sent(SUPPORT, 4, "relay").await;
+    let answer = desk.fake.group_message(SUPPORT, &agent(), "welcome back", Some(card));
+    let to_user = desk.wait_sent(user.id, 2, "answer after unblock").await;
+    assert_eq!(to_user[1].copied_from, Some((SUPPORT, answer)));
     desk.stop().await;
 }

@@ -31,7 +31,7 @@ async fn migrate_status_up_down(kind: Kind) {
     let status = out(&["migrate", "status"]);
     assert!(status.contains("[ ] 2026-11-21-000001_initial"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000002_inbox_outbox"), "{status}");
-    assert!(status.contains("[ ] 2026-11-21-000003_ban_notice"), "{status}");
+    assert!(status.contains("[ ] 2026-11-21-000003_user_notices"), "{status}");
     assert!(status.contains("0 applied, 3 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
@@ -40,7 +40,7 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(up.contains("3 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
-    assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_ban_notice"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
     assert!(down.contains("1 applied, 2 pending"), "{down}");
@@ -65,7 +65,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000003_ban_notice"));
+    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000003_user_notices"));
 
     db.execute("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

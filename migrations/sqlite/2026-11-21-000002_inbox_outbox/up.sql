@@ -28,3 +28,6 @@ CREATE TABLE outbox_messages (
     last_error TEXT
 );
 CREATE INDEX outbox_messages_pending ON outbox_messages (chat_id, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+-- A staff reply to anything the bot posted about a ticket (card, notices,
+-- relayed copies) finds the ticket through the row that sent it.
+CREATE INDEX outbox_messages_sent ON outbox_messages (chat_id, sent_message_id) WHERE sent_message_id IS NOT NULL;
