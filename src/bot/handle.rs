@@ -19,6 +19,8 @@ pub struct Desk {
     pub support_chat: i64,
     /// The support group is a forum: one topic per ticket.
     pub forum: bool,
+    /// The bot's @username (from getMe): `/cmd@otherbot` is not ours.
+    pub username: Option<String>,
     pub admins: AdminCache,
 }
 
@@ -30,6 +32,16 @@ impl Desk {
                 Some(from) if message.chat.is_private() => self.on_user_message(ack, message, from).await,
                 Some(from) if message.chat.id.0 == self.support_chat => {
                     self.on_support_message(ack, message, from).await
+                }
+                // An anonymous admin: Telegram shows them as GroupAnonymousBot
+                // writing on behalf of the group itself.
+                None if message.chat.id.0 == self.support_chat
+                    && message.sender_chat.as_ref().is_some_and(|c| c.id.0 == self.support_chat) =>
+                {
+                    match message.from.as_ref() {
+                        Some(from) => self.on_support_message(ack, message, from).await,
+                        None => self.ignore(ack).await,
+                    }
                 }
                 // Other groups, channels, bots: not ours to answer.
                 _ => self.ignore(ack).await,
@@ -70,13 +82,29 @@ pub(super) fn stored_text(message: &Message) -> Option<String> {
     message.text().or(message.caption()).map(|t| t.replace('\0', "\u{FFFD}"))
 }
 
-/// A command and its arguments: `/name@bot a b` → ("name", ["a", "b"]).
-pub(super) fn command(message: &Message) -> Option<(String, Vec<String>)> {
-    let text = message.text()?;
-    let mut words = text.strip_prefix('/')?.split_whitespace();
-    let name = words.next()?;
-    let name = name.split('@').next().unwrap_or(name).to_ascii_lowercase();
-    Some((name, words.map(str::to_string).collect()))
+impl Desk {
+    /// A command and its arguments: `/name@bot a b` → ("name", ["a", "b"]).
+    /// `None` for text that is no command, or a command for another bot.
+    pub(super) fn command(&self, message: &Message) -> Option<(String, Vec<String>)> {
+        let text = message.text()?;
+        let mut words = text.strip_prefix('/')?.split_whitespace();
+        let word = words.next()?;
+        let (name, addressee) = match word.split_once('@') {
+            Some((name, to)) => (name, Some(to)),
+            None => (word, None),
+        };
+        if let (Some(to), Some(me)) = (addressee, self.username.as_deref()) {
+            if !to.eq_ignore_ascii_case(me) {
+                return None;
+            }
+        }
+        Some((name.to_ascii_lowercase(), words.map(str::to_string).collect()))
+    }
+
+    /// Whether this support-chat message comes from an anonymous admin.
+    pub(super) fn anonymous_admin(&self, message: &Message) -> bool {
+        message.sender_chat.as_ref().is_some_and(|c| c.id.0 == self.support_chat)
+    }
 }
 
 /// A message about a ticket for the support chat: in its topic in a forum,

@@ -44,7 +44,9 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let outbox = Arc::new(Notify::new());
     let admins = admins::AdminCache::new(bot.clone(), config.support_chat_id);
     let forum = is_forum(&bot, config.support_chat_id).await;
-    let desk = Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, forum, admins };
+    let username = bot_username(&bot).await;
+    let desk =
+        Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, forum, username, admins };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
@@ -114,6 +116,18 @@ async fn is_forum(bot: &Bot, support_chat: i64) -> bool {
         Err(e) => {
             tracing::warn!(support_chat, error = %e, "cannot read the support chat; using plain-group mode");
             false
+        }
+    }
+}
+
+/// The bot's @username, to tell its commands from other bots' in the group.
+async fn bot_username(bot: &Bot) -> Option<String> {
+    use teloxide::prelude::Requester;
+    match bot.get_me().await {
+        Ok(me) => me.user.username.clone(),
+        Err(e) => {
+            tracing::warn!(error = %e, "getMe failed; commands addressed to other bots will be answered");
+            None
         }
     }
 }

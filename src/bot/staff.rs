@@ -2,7 +2,7 @@
 
 use teloxide::types::{Message, User};
 
-use super::handle::{Desk, card_reply, command, content_kind, day, full_name, staff_of, topic_state};
+use super::handle::{Desk, card_reply, content_kind, day, full_name, staff_of, topic_state};
 use super::html::{MESSAGE_LIMIT, pack};
 use super::text::{self, Lang};
 use crate::domain::{Direction, TicketRef};
@@ -33,8 +33,13 @@ impl Desk {
             None => None,
         };
         let context = topic.clone().or(replied_ticket.clone());
-        if let Some((name, args)) = command(message) {
-            return self.staff_command(ack, from, &name, &args, context).await;
+        if let Some((name, args)) = self.command(message) {
+            let anonymous = self.anonymous_admin(message);
+            return self.staff_command(ack, from, anonymous, &name, &args, context).await;
+        }
+        if message.text().is_some_and(|t| t.starts_with('/')) {
+            // A command for another bot in the group.
+            return self.ignore(ack).await;
         }
         if let Some(ticket) = topic {
             return self.answer(ack, message, from, &ticket).await;
@@ -100,6 +105,7 @@ impl Desk {
         &self,
         ack: Option<i64>,
         from: &User,
+        anonymous: bool,
         name: &str,
         args: &[String],
         replied: Option<Ticket>,
@@ -143,7 +149,7 @@ impl Desk {
                 let (Some(t), Some(mention)) = (t, mention) else {
                     return self.reply(ack, support, text::assign_usage()).await;
                 };
-                if !self.may_administer(from).await? {
+                if !anonymous && !self.may_administer(from).await? {
                     return self.reply(ack, support, text::admins_only("assign")).await;
                 }
                 match self.tickets.find_staff_by_username(&mention).await? {
@@ -160,7 +166,8 @@ impl Desk {
             }
             ("ticket", Some(t)) => self.history(ack, &t).await,
             (c @ ("ban" | "unban"), Some(t)) => {
-                if !self.may_administer(from).await? {
+                // Only admins can post anonymously.
+                if !anonymous && !self.may_administer(from).await? {
                     return self.reply(ack, support, text::admins_only(c)).await;
                 }
                 self.ban(ack, &t, c == "ban").await

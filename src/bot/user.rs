@@ -19,7 +19,7 @@ impl Desk {
     ) -> Result<(), ServiceError> {
         let lang = Lang::from_code(from.language_code.as_deref());
         let chat = message.chat.id.0;
-        match super::handle::command(message).map(|(name, _)| name).as_deref() {
+        match self.command(message).map(|(name, _)| name).as_deref() {
             Some("start" | "help") => return self.reply(ack, chat, text::greeting(lang)).await,
             Some("status") => {
                 let html = match self.tickets.open_ticket_of(chat).await? {

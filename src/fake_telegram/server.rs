@@ -93,6 +93,9 @@ struct Inner {
     /// Chats the bot can reach: users who wrote to it, and groups.
     chats: HashMap<i64, Value>,
     too_many_requests: u64,
+    /// getUpdates calls being held open, and a counter that ends them.
+    polls_in_flight: usize,
+    poll_release: u64,
 }
 
 struct Shared {
@@ -166,6 +169,17 @@ impl FakeTelegram {
         self.push_message(chat, user, content, None)
     }
 
+    /// An admin writes anonymously (as the group): Telegram sends it from
+    /// GroupAnonymousBot with `sender_chat` set to the group.
+    pub fn anonymous_admin_message(&self, chat_id: i64, text: &str, reply_to: Option<i32>) -> i32 {
+        let chat = self.lock().chats.get(&chat_id).cloned().unwrap_or(json!({"id": chat_id, "type": "supergroup"}));
+        let mut bot = TgUser::new(1_087_968_824, "Group");
+        bot.username = Some("GroupAnonymousBot".into());
+        // `__anonymous` tells push_message to mark the sender as a bot.
+        let content = json!({"text": text, "sender_chat": chat.clone(), "__anonymous": true});
+        self.push_message(chat, &bot, content, reply_to)
+    }
+
     /// A user sends an album of `count` photos (one update per member, as
     /// Telegram does); returns the members' message ids.
     pub fn user_sends_album(&self, user: &TgUser, count: usize, caption: &str) -> Vec<i32> {
@@ -208,6 +222,10 @@ impl FakeTelegram {
             "from": from.json(),
         });
         merge(&mut message, content);
+        if message.get("__anonymous").is_some() {
+            message.as_object_mut().map(|m| m.remove("__anonymous"));
+            message["from"]["is_bot"] = json!(true);
+        }
         if let Some(r) = reply_to {
             if let Some(original) = inner.messages.get(&(chat_id, r)) {
                 message["reply_to_message"] = original.clone();
@@ -238,6 +256,17 @@ impl FakeTelegram {
     pub fn redeliver(&self, update: Value) {
         self.lock().pending.push_front(update);
         self.shared.updates_arrived.notify_waiters();
+    }
+
+    /// Ends every held-open getUpdates call now (empty), and waits until none
+    /// is left: a stopped bot's last long poll cannot then confirm anything
+    /// pushed afterwards.
+    pub async fn release_polls(&self) {
+        self.lock().poll_release += 1;
+        self.shared.updates_arrived.notify_waiters();
+        while self.lock().polls_in_flight > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Updates not yet confirmed by the bot.
@@ -413,6 +442,31 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
     let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0).min(50));
     let deadline = Instant::now() + timeout;
+    let release = {
+        let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.polls_in_flight += 1;
+        inner.poll_release
+    };
+    // Counted down on drop: the server drops this future when the client
+    // hangs up mid-poll.
+    struct InFlight<'a>(&'a Shared);
+    impl Drop for InFlight<'_> {
+        fn drop(&mut self) {
+            self.0.inner.lock().unwrap_or_else(|p| p.into_inner()).polls_in_flight -= 1;
+        }
+    }
+    let _in_flight = InFlight(shared);
+    hold_poll(shared, params, offset, limit, deadline, release).await
+}
+
+async fn hold_poll(
+    shared: &Shared,
+    params: &Value,
+    offset: Option<i64>,
+    limit: usize,
+    deadline: Instant,
+    release: u64,
+) -> Response {
     loop {
         let arrived = shared.updates_arrived.notified();
         {
@@ -426,7 +480,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
                 inner.pending.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             }
             let batch: Vec<Value> = inner.pending.iter().take(limit).cloned().collect();
-            if !batch.is_empty() || Instant::now() >= deadline {
+            if !batch.is_empty() || Instant::now() >= deadline || inner.poll_release != release {
                 inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 200 });
                 return ok(Value::Array(batch));
             }

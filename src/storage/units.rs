@@ -198,8 +198,10 @@ pub async fn file_user_edit(
     effects: &Effects<'_, Option<(Ticket, TicketMessage)>>,
 ) -> QueryResult<Option<(Ticket, TicketMessage)>> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Option<(Ticket, TicketMessage)>> {
+        let banned = queries::find_user(conn, chat_id).await?.is_some_and(|u| u.banned_at.is_some());
         let outcome = match queries::find_user_message(conn, chat_id, message_id).await? {
             None => None,
+            Some(_) if banned => None,
             Some(message) => {
                 queries::set_message_edited(conn, message.id, text, now).await?;
                 let ticket = queries::find_ticket(conn, message.ticket_id).await?;
