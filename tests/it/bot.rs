@@ -118,6 +118,15 @@ impl Desk {
         self.fake.sent_to(chat)
     }
 
+    /// Waits until the support forum's first topic is closed (or open).
+    async fn wait_topic_closed(&self, closed: bool) {
+        let deadline = std::time::Instant::now() + WAIT;
+        while self.fake.topics(SUPPORT)[0].2 != closed {
+            assert!(std::time::Instant::now() < deadline, "topic never became closed={closed}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until every update pushed so far is confirmed, handled, and
     /// everything it caused is sent.
     async fn settle(&self) {
@@ -404,16 +413,9 @@ async fn forum_topic_per_ticket(kind: Kind) {
 
     desk.fake.topic_message(SUPPORT, thread, &agent(), "/close");
     desk.wait_sent(user.id, 3, "user told of the close").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while !desk.fake.topics(SUPPORT)[0].2 {
-        assert!(std::time::Instant::now() < deadline, "topic never closed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    desk.wait_topic_closed(true).await;
     desk.fake.topic_message(SUPPORT, thread, &agent(), "/reopen");
-    while desk.fake.topics(SUPPORT)[0].2 {
-        assert!(std::time::Instant::now() < deadline, "topic never reopened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    desk.wait_topic_closed(false).await;
 
     // Staff delete the topic; the ticket goes on in a new one.
     desk.fake.delete_topic(SUPPORT, thread);
@@ -563,11 +565,7 @@ async fn forum_commands_in_topics(kind: Kind) {
     assert!(support[2..].iter().all(|s| s.thread_id == Some(thread)), "answers stay in the topic");
     // The user's /close closes the topic too.
     desk.fake.user_sends(&user, "/close");
-    let deadline = std::time::Instant::now() + WAIT;
-    while !desk.fake.topics(SUPPORT)[0].2 {
-        assert!(std::time::Instant::now() < deadline, "topic never closed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    desk.wait_topic_closed(true).await;
     assert_eq!(desk.fake.sent_to(user.id).len(), 2, "confirmation and closed notice; the note stayed with staff");
     desk.stop().await;
 }
