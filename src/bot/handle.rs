@@ -98,7 +98,12 @@ impl Desk {
                 return None;
             }
         }
-        Some((name.to_ascii_lowercase(), words.map(str::to_string).collect()))
+        let name = name.to_ascii_lowercase();
+        // A digest's `/ticket_7` link is `/ticket 7`.
+        if let Some(reference) = name.strip_prefix("ticket_").and_then(super::digest::reference) {
+            return Some(("ticket".into(), std::iter::once(reference).chain(words.map(str::to_string)).collect()));
+        }
+        Some((name, words.map(str::to_string).collect()))
     }
 
     /// Whether this support-chat message comes from an anonymous admin.
@@ -112,6 +117,12 @@ impl Desk {
 pub(crate) fn card_reply(support: i64, forum: bool, ticket: &Ticket, html: String) -> OutboxDraft {
     let text = Outbound::Text { html, reply: (!forum).then_some(Reply::TicketCard), topic: forum };
     OutboxDraft::new(support, text, Record::Nothing).for_ticket(ticket.id)
+}
+
+/// The ticket's card: who wrote, and how to answer.
+pub(crate) fn card_html(ticket: &Ticket, user: &crate::models::User) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    super::text::card(ticket.number, &day(ticket), user.id, &name, user.username.as_deref())
 }
 
 /// In a forum, the ticket's topic is closed or reopened with it.

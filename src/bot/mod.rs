@@ -3,6 +3,7 @@
 //! (`telegram::delivery`).
 
 mod admins;
+pub mod digest;
 pub mod handle;
 pub mod html;
 pub mod processor;
@@ -45,8 +46,14 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let admins = admins::AdminCache::new(bot.clone(), config.support_chat_id);
     let forum = is_forum(&bot, config.support_chat_id).await;
     let username = bot_username(&bot).await;
-    let desk =
-        Desk { tickets, mailroom: mailroom.clone(), support_chat: config.support_chat_id, forum, username, admins };
+    let desk = Desk {
+        tickets: tickets.clone(),
+        mailroom: mailroom.clone(),
+        support_chat: config.support_chat_id,
+        forum,
+        username,
+        admins,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
@@ -54,7 +61,7 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
     let delivery =
-        tokio::spawn(DeliveryWorker::new(bot.clone(), mailroom.clone(), outbox.clone(), support).run(drain_rx));
+        tokio::spawn(DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, outbox.clone(), support).run(drain_rx));
 
     register_commands(&bot, config.support_chat_id).await;
     shutdown.await;

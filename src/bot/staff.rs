@@ -48,7 +48,10 @@ impl Desk {
             (Some(_), Some(ticket)) => self.answer(ack, message, from, &ticket).await,
             // A reply to one of the bot's own messages that is no ticket's.
             (Some(r), None) if r.from.as_ref().is_some_and(|u| u.is_bot) => {
-                let html = text::reply_to_no_ticket();
+                let html = match self.mailroom.is_digest(support, r.id.0).await? {
+                    true => text::reply_to_digest(),
+                    false => text::reply_to_no_ticket(),
+                };
                 let reply_to = message.id.0;
                 let plan = move |_: &()| {
                     let text =
@@ -303,11 +306,18 @@ impl Desk {
         self.reply_all(ack, self.support_chat, pack(&lines, MESSAGE_LIMIT)).await
     }
 
+    /// The ticket's card and history. Every message of it is about the
+    /// ticket (a reply to it reaches the user); a ticket whose card went
+    /// into a digest gets this one as its card.
     async fn history(&self, ack: Option<i64>, ticket: &Ticket) -> Result<(), ServiceError> {
         let user = self.tickets.find_user(ticket.user_id).await?;
-        let name = user.map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
+        let name = user.as_ref().map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
         let status = if ticket.is_open() { "open" } else { "closed" };
-        let mut lines = vec![text::history_header(ticket.number, &day(ticket), status, &name)];
+        let mut lines = Vec::new();
+        if let Some(user) = &user {
+            lines.push(super::handle::card_html(ticket, user));
+        }
+        lines.push(text::history_header(ticket.number, &day(ticket), status, &name));
         for m in self.tickets.messages(ticket.id).await? {
             let who = match m.direction {
                 Direction::FromUser => "👤",
@@ -317,7 +327,26 @@ impl Desk {
             let time = m.created_at.format("%m-%d %H:%M").to_string();
             lines.push(text::history_line(&time, who, m.kind.as_str(), m.text.as_deref()));
         }
-        self.reply_all(ack, self.support_chat, pack(&lines, MESSAGE_LIMIT)).await
+        let (support, forum, ticket_id) = (self.support_chat, self.forum, ticket.id);
+        // In a forum the answer goes to the ticket's topic (opened first
+        // if a digest stood in for it).
+        let record = match ticket.support_message_id {
+            None if !forum => Record::TicketCard,
+            _ => Record::Nothing,
+        };
+        let messages = pack(&lines, MESSAGE_LIMIT);
+        let plan = move |_: &()| {
+            messages
+                .iter()
+                .enumerate()
+                .map(|(i, html)| {
+                    let text = Outbound::Text { html: html.clone(), reply: None, topic: forum };
+                    let record = if i == 0 { record } else { Record::Nothing };
+                    OutboxDraft::new(support, text, record).for_ticket(ticket_id)
+                })
+                .collect()
+        };
+        self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await
     }
 }
 

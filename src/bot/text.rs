@@ -220,6 +220,35 @@ pub fn history_line(time: &str, who: &str, kind: &str, text: Option<&str>) -> St
     format!("<code>{time}</code> {who}: {body}")
 }
 
+/// The first lines of a digest: what it is and how to reach a ticket.
+pub fn digest_header(tickets: usize, messages: usize) -> String {
+    format!(
+        "📥 <b>Busy: {messages} message(s) in {tickets} ticket(s)</b>, gathered here to stay within Telegram's \
+         limits.\nTap a ticket to see it and answer; a reply to this digest reaches no one."
+    )
+}
+
+/// One ticket in a digest. `command` opens it (`/ticket_7`); `name`,
+/// `username` and `preview` are raw.
+pub fn digest_line(
+    command: &str,
+    new: bool,
+    name: &str,
+    username: Option<&str>,
+    messages: usize,
+    preview: Option<&str>,
+) -> String {
+    let icon = if new { "🆕" } else { "💬" };
+    let handle = username.map(|u| format!(" @{}", escape(&shorten(u, 32)))).unwrap_or_default();
+    let count = if messages > 1 { format!(" ({messages} messages)") } else { String::new() };
+    let preview = preview.map(|p| format!(": {}", escape(&shorten(p, 80)))).unwrap_or_default();
+    format!("{icon} {command} · {}{handle}{count}{preview}", escape(&shorten(name, 40)))
+}
+
+pub fn reply_to_digest() -> String {
+    "That digest lists several tickets: open one with its /ticket_… link, then reply to its card.".into()
+}
+
 fn shorten(text: &str, max_chars: usize) -> String {
     let mut out: String = text.chars().take(max_chars).collect();
     if text.chars().nth(max_chars).is_some() {

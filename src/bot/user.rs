@@ -2,7 +2,7 @@
 
 use teloxide::types::{Message, User};
 
-use super::handle::{Desk, card_reply, content_kind, day, full_name, profile_of, topic_state};
+use super::handle::{Desk, card_html, card_reply, content_kind, day, full_name, profile_of, topic_state};
 use super::text::{self, Lang};
 use crate::domain::Direction;
 use crate::models::MessageDraft;
@@ -57,8 +57,7 @@ impl Desk {
                         let topic = Outbound::CreateTopic { name: text::topic_name(ticket.number, &name) };
                         out.push(OutboxDraft::new(support, topic, Record::TicketTopic).for_ticket(ticket.id));
                     }
-                    let card = text::card(ticket.number, &day(ticket), user.id, &name, user.username.as_deref());
-                    let card = Outbound::Text { html: card, reply: None, topic: forum };
+                    let card = Outbound::Text { html: card_html(ticket, user), reply: None, topic: forum };
                     out.push(OutboxDraft::new(support, card, Record::TicketCard).for_ticket(ticket.id));
                 }
                 // In a forum the topic holds the ticket; in a plain group the

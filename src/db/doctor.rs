@@ -80,6 +80,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "sent_message_id",
             "failed_at",
             "last_error",
+            "digest_message_id",
         ],
     ),
 ];
@@ -101,6 +102,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "inbox_updates_pending",
     "outbox_messages_pending",
     "outbox_messages_sent",
+    "outbox_messages_digests",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

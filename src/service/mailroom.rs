@@ -19,6 +19,17 @@ pub struct Mailroom {
     clock: Arc<dyn Clock>,
 }
 
+/// An outbox row about a ticket, read for a digest.
+#[derive(Debug, Clone)]
+pub struct DigestCandidate {
+    pub row: OutboxRow,
+    pub envelope: crate::telegram::outbound::Envelope,
+    pub ticket: crate::models::Ticket,
+    pub user: crate::models::User,
+    /// The ticket message the row relays (a user's message), if any.
+    pub message: Option<crate::models::TicketMessage>,
+}
+
 /// An update as fetched: its id, chat and JSON.
 #[derive(Debug, Clone)]
 pub struct FetchedUpdate {
@@ -179,6 +190,60 @@ impl Mailroom {
     /// How many outbox rows are still to send.
     pub async fn outbox_backlog(&self) -> Result<i64, ServiceError> {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog(conn).await?))
+    }
+
+    /// Unsent rows of `chat_id` (due or held): how far behind that chat is.
+    pub async fn backlog_in(&self, chat_id: i64) -> Result<i64, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog_in(conn, chat_id).await?))
+    }
+
+    /// Due rows of `chat_id` about tickets, oldest first, with what a digest
+    /// line needs: the ticket, its user and the message the row relays.
+    pub async fn digest_candidates(&self, chat_id: i64, limit: i64) -> Result<Vec<DigestCandidate>, ServiceError> {
+        let now = self.now();
+        let rows = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::outbox_ticket_rows_due(conn, chat_id, now, limit).await?)
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(row, ticket, user, message)| {
+                let envelope = serde_json::from_str(&row.payload).ok()?;
+                Some(DigestCandidate { row, envelope, ticket, user, message })
+            })
+            .collect())
+    }
+
+    /// Records rows as sent inside one digest message (one transaction).
+    pub async fn outbox_digested(&self, ids: &[i64], digest_message_id: i32) -> Result<(), ServiceError> {
+        let now = self.now();
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::outbox_mark_digested(conn, ids, digest_message_id, now).await?;
+            Ok(())
+        })
+    }
+
+    /// Whether a support-chat message is a digest (it names several tickets).
+    pub async fn is_digest(&self, chat_id: i64, message_id: i32) -> Result<bool, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::is_digest(conn, chat_id, message_id).await?))
+    }
+
+    /// A ticket and its user.
+    pub async fn ticket_with_user(
+        &self,
+        ticket_id: i64,
+    ) -> Result<Option<(crate::models::Ticket, crate::models::User)>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| {
+            let Some(ticket) = layer::queries::find_ticket(conn, ticket_id).await? else { return Ok(None) };
+            Ok(layer::queries::find_user(conn, ticket.user_id).await?.map(|user| (ticket, user)))
+        })
+    }
+
+    /// Records a card posted for a ticket outside the outbox's own rows.
+    pub async fn set_ticket_card(&self, ticket_id: i64, message_id: i32) -> Result<(), ServiceError> {
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::set_ticket_card(conn, ticket_id, message_id).await?;
+            Ok(())
+        })
     }
 
     /// The card message of a ticket, once it has been sent.

@@ -8,5 +8,5 @@ mod mailroom;
 mod tickets;
 
 pub use error::ServiceError;
-pub use mailroom::{FetchedUpdate, Mailroom};
+pub use mailroom::{DigestCandidate, FetchedUpdate, Mailroom};
 pub use tickets::{OpenTicketsPage, TicketService};

@@ -416,6 +416,74 @@ pub async fn set_message_edited(conn: &mut Conn, id: i64, text: Option<&str>, at
         .await
 }
 
+/// Due, unsent rows of a chat that concern a ticket, oldest first, with the
+/// ticket, its user and the ticket message the row carries (if any): what a
+/// digest may be made of.
+pub async fn outbox_ticket_rows_due(
+    conn: &mut Conn,
+    chat_id: i64,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<(OutboxRow, Ticket, User, Option<TicketMessage>)>> {
+    outbox_messages::table
+        .inner_join(tickets::table.on(outbox_messages::ticket_id.eq(tickets::id.nullable())))
+        .inner_join(users::table.on(users::id.eq(tickets::user_id)))
+        .left_join(ticket_messages::table.on(outbox_messages::ticket_message_id.eq(ticket_messages::id.nullable())))
+        .filter(outbox_messages::chat_id.eq(chat_id))
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .filter(outbox_messages::not_before.le(now))
+        .order(outbox_messages::id.asc())
+        .limit(limit)
+        .select((
+            OutboxRow::as_select(),
+            Ticket::as_select(),
+            User::as_select(),
+            Option::<TicketMessage>::as_select(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Marks rows as sent inside the digest message `digest_message_id`.
+pub async fn outbox_mark_digested(
+    conn: &mut Conn,
+    ids: &[i64],
+    digest_message_id: i32,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(ids)))
+        .set((
+            outbox_messages::sent_at.eq(at),
+            outbox_messages::digest_message_id.eq(digest_message_id),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Whether this support-chat message is a digest.
+pub async fn is_digest(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox_messages::table
+            .filter(outbox_messages::chat_id.eq(chat_id))
+            .filter(outbox_messages::digest_message_id.eq(message_id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Unsent rows of one chat (due or held).
+pub async fn outbox_backlog_in(conn: &mut Conn, chat_id: i64) -> QueryResult<i64> {
+    outbox_messages::table
+        .filter(outbox_messages::chat_id.eq(chat_id))
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Rows still to send (due or held).
 pub async fn outbox_backlog(conn: &mut Conn) -> QueryResult<i64> {
     outbox_messages::table

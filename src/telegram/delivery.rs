@@ -6,6 +6,12 @@
 //!   and jitter;
 //! - 400 (bad request) and 403 (blocked, not a member): the row fails with
 //!   Telegram's reason and is not retried.
+//!
+//! When the support chat falls behind (more waiting than its limit lets out
+//! within `DIGEST_HORIZON`), its waiting notifications go out as digests
+//! (`bot::digest`). A ticket whose card or topic went into a digest gets
+//! them when its next message is sent normally, so staff never see a bare
+//! message without its ticket.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +25,27 @@ use tokio::sync::Notify;
 use super::outbound::{Envelope, Outbound, Reply};
 use super::pacing::Pacer;
 use crate::models::OutboxRow;
-use crate::service::{Mailroom, ServiceError};
+use crate::service::{Mailroom, ServiceError, TicketService};
 
 /// Attempts before a transient failure becomes final: with the backoff
 /// capped at 5 minutes, about a day and a half of retrying.
 const MAX_ATTEMPTS: i32 = 400;
+
+/// The support chat goes to digests when more waits for it than its flood
+/// limit lets out within this long.
+const DIGEST_HORIZON: Duration = Duration::from_secs(10);
+
+/// Waiting rows read to build one digest: more than one digest's worth.
+const DIGEST_READ: i64 = 500;
+
+/// What a ticket needs in the support chat before a row about it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// Its forum topic (the row is for the topic).
+    Topic,
+    /// Its card (the row replies to the card, or opens the topic's talk).
+    Card,
+}
 
 /// What became of one attempt.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,6 +62,8 @@ enum Verdict {
 pub struct DeliveryWorker {
     bot: Bot,
     mailroom: Mailroom,
+    /// For the ticket day (digests name today's tickets by number alone).
+    tickets: TicketService,
     /// Where staff are told that a user blocked the bot: (chat, is a forum).
     support: (i64, bool),
     wake: Arc<Notify>,
@@ -49,8 +73,12 @@ pub struct DeliveryWorker {
 }
 
 impl DeliveryWorker {
-    pub fn new(bot: Bot, mailroom: Mailroom, wake: Arc<Notify>, support: (i64, bool)) -> Self {
-        Self { bot, mailroom, support, wake, pacer: std::sync::Mutex::default() }
+    pub fn new(bot: Bot, mailroom: Mailroom, tickets: TicketService, wake: Arc<Notify>, support: (i64, bool)) -> Self {
+        Self { bot, mailroom, tickets, support, wake, pacer: std::sync::Mutex::default() }
+    }
+
+    fn capacity(&self, chat: i64) -> usize {
+        self.pacer.lock().unwrap_or_else(|p| p.into_inner()).capacity(chat, DIGEST_HORIZON, std::time::Instant::now())
     }
 
     fn pace(&self, chat: i64, count: usize) -> Duration {
@@ -94,6 +122,10 @@ impl DeliveryWorker {
             if self.pace(row.chat_id, 1) > Duration::ZERO {
                 continue;
             }
+            if row.chat_id == self.support.0 && self.support_flooded().await? && self.deliver_digest(row).await? {
+                attempted += 1;
+                continue;
+            }
             if self.deliver(row).await? {
                 attempted += 1;
             }
@@ -111,6 +143,11 @@ impl DeliveryWorker {
                 return Ok(true);
             }
         };
+        if let Some(missing) = self.missing_context(row, &envelope).await? {
+            if self.provide(row, missing).await? {
+                return Ok(true);
+            }
+        }
         if let Outbound::Copy { from_chat_id, album: Some(album), topic, .. } = &envelope.message {
             return self.deliver_album(row, *from_chat_id, album, *topic, envelope.record).await;
         }
@@ -130,9 +167,9 @@ impl DeliveryWorker {
         // Staff deleted the ticket's topic: open a new one and go on there.
         // If that fails, the row waits and tries again (never fails for it).
         if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
-            verdict = match self.recreate_topic(row).await? {
-                Some(new_thread) => self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await,
-                None => Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into()),
+            verdict = match self.open_topic(row).await? {
+                Verdict::Sent(new_thread) => self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await,
+                _ => Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into()),
             };
         }
         let done = match verdict {
@@ -250,22 +287,121 @@ impl DeliveryWorker {
         done.map(|()| true)
     }
 
-    /// Creates a new topic for the row's ticket and records it.
-    async fn recreate_topic(&self, row: &OutboxRow) -> Result<Option<i32>, ServiceError> {
-        let Some(ticket) = row.ticket_id else { return Ok(None) };
-        let Some(name) = self.mailroom.topic_name(ticket).await? else { return Ok(None) };
-        match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
-            Ok(topic) => {
-                let thread = topic.thread_id.0.0;
-                tracing::warn!(ticket, thread, "the ticket's topic was deleted; opened a new one");
-                self.mailroom.set_ticket_topic(ticket, thread).await?;
-                Ok(Some(thread))
+    /// Creates a topic for the row's ticket (its first, or a new one when
+    /// staff deleted it) and records it; `Sent(thread)` on success.
+    async fn open_topic(&self, row: &OutboxRow) -> Result<Verdict, ServiceError> {
+        let Some(ticket) = row.ticket_id else { return Ok(Verdict::Refused("no ticket".into())) };
+        let Some(name) = self.mailroom.topic_name(ticket).await? else {
+            return Ok(Verdict::Refused("the ticket is gone".into()));
+        };
+        let verdict = match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
+            Ok(topic) => Verdict::Sent(topic.thread_id.0.0),
+            Err(e) => classify(e),
+        };
+        match &verdict {
+            Verdict::Sent(thread) => {
+                tracing::info!(ticket, thread, "opened a forum topic for the ticket");
+                self.paced(row.chat_id, 1);
+                self.mailroom.set_ticket_topic(ticket, *thread).await?;
             }
-            Err(e) => {
-                tracing::error!(ticket, error = %e, "cannot recreate the ticket's topic");
-                Ok(None)
+            other => tracing::error!(ticket, verdict = ?other, "cannot open the ticket's topic"),
+        }
+        Ok(verdict)
+    }
+
+    /// Whether more waits for the support chat than its limit lets out
+    /// within `DIGEST_HORIZON`.
+    async fn support_flooded(&self) -> Result<bool, ServiceError> {
+        let chat = self.support.0;
+        let waiting = self.mailroom.backlog_in(chat).await?;
+        Ok(waiting > i64::try_from(self.capacity(chat)).unwrap_or(i64::MAX))
+    }
+
+    /// Sends the support chat's waiting notifications as one digest.
+    /// `false` when nothing waiting can go into a digest (or Telegram
+    /// refused it): then `head` is sent as it is.
+    async fn deliver_digest(&self, head: &OutboxRow) -> Result<bool, ServiceError> {
+        let candidates = self.mailroom.digest_candidates(head.chat_id, DIGEST_READ).await?;
+        let Some(digest) = crate::bot::digest::compose(&candidates, self.tickets.today()) else { return Ok(false) };
+        let message = Outbound::Text { html: digest.html, reply: None, topic: false };
+        match self.send(head.chat_id, &message, None, None).await {
+            Verdict::Sent(message_id) => {
+                self.paced(head.chat_id, 1);
+                tracing::info!(chat = head.chat_id, tickets = digest.tickets, rows = digest.rows.len(), "outbox: sent a digest");
+                self.mailroom.outbox_digested(&digest.rows, message_id).await?;
+            }
+            Verdict::Wait(after) => self.mailroom.outbox_hold_chat(head.chat_id, to_chrono(after)).await?,
+            // The head row carries the backoff: the chat waits with it.
+            Verdict::Transient(reason) => {
+                self.mailroom.outbox_retry(head, to_chrono(backoff(head.attempts)), &reason).await?;
+            }
+            Verdict::Refused(reason) => {
+                tracing::error!(chat = head.chat_id, %reason, "outbox: Telegram refused a digest; sending one by one");
+                return Ok(false);
             }
         }
+        Ok(true)
+    }
+
+    /// A row about a ticket whose topic or card went into a digest (or
+    /// could not be made) gets them first.
+    async fn missing_context(&self, row: &OutboxRow, envelope: &Envelope) -> Result<Option<Missing>, ServiceError> {
+        let (support, forum) = self.support;
+        let Some(ticket) = row.ticket_id.filter(|_| row.chat_id == support) else { return Ok(None) };
+        if envelope.record == super::outbound::Record::TicketCard {
+            return Ok(None);
+        }
+        let needs = match &envelope.message {
+            Outbound::Text { reply, topic, .. } | Outbound::Copy { reply, topic, .. } => {
+                if forum { *topic } else { *reply == Some(Reply::TicketCard) }
+            }
+            _ => false,
+        };
+        if !needs {
+            return Ok(None);
+        }
+        let Some((ticket, _)) = self.mailroom.ticket_with_user(ticket).await? else { return Ok(None) };
+        Ok(if forum && ticket.support_thread_id.is_none() {
+            Some(Missing::Topic)
+        } else if ticket.support_message_id.is_none() {
+            Some(Missing::Card)
+        } else {
+            None
+        })
+    }
+
+    /// Opens the ticket's topic or posts its card; the row itself goes on
+    /// the next round. `false` when Telegram refused: the row goes without.
+    async fn provide(&self, row: &OutboxRow, missing: Missing) -> Result<bool, ServiceError> {
+        let verdict = match missing {
+            Missing::Topic => self.open_topic(row).await?,
+            Missing::Card => self.post_card(row).await?,
+        };
+        match verdict {
+            Verdict::Sent(_) => Ok(true),
+            Verdict::Wait(after) => self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await.map(|()| true),
+            Verdict::Transient(reason) => {
+                self.mailroom.outbox_retry(row, to_chrono(backoff(row.attempts)), &reason).await.map(|()| true)
+            }
+            // Without its card or topic, the row still goes (in the General
+            // topic, or as a plain message): a reply to it reaches the user.
+            Verdict::Refused(_) => Ok(false),
+        }
+    }
+
+    /// Posts the ticket's card (in its topic in a forum) and records it.
+    async fn post_card(&self, row: &OutboxRow) -> Result<Verdict, ServiceError> {
+        let Some((ticket, user)) = self.mailroom.ticket_with_user(row.ticket_id.unwrap_or_default()).await? else {
+            return Ok(Verdict::Refused("the ticket is gone".into()));
+        };
+        let html = crate::bot::handle::card_html(&ticket, &user);
+        let message = Outbound::Text { html, reply: None, topic: self.support.1 };
+        let verdict = self.send(row.chat_id, &message, None, ticket.support_thread_id).await;
+        if let Verdict::Sent(message_id) = verdict {
+            self.paced(row.chat_id, 1);
+            self.mailroom.set_ticket_card(ticket.id, message_id).await?;
+        }
+        Ok(verdict)
     }
 
     async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>, thread: Option<i32>) -> Verdict {

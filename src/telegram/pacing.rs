@@ -12,6 +12,10 @@ const GLOBAL: (usize, Duration) = (28, Duration::from_secs(1));
 const PRIVATE_CHAT: (usize, Duration) = (3, Duration::from_secs(3));
 const GROUP: (usize, Duration) = (19, Duration::from_secs(60));
 
+fn chat_limit(chat: i64) -> (usize, Duration) {
+    if chat > 0 { PRIVATE_CHAT } else { GROUP }
+}
+
 #[derive(Debug, Default)]
 pub struct Pacer {
     global: VecDeque<Instant>,
@@ -21,7 +25,7 @@ pub struct Pacer {
 impl Pacer {
     /// How long before `count` more messages may go to `chat`; zero if now.
     pub fn wait(&mut self, chat: i64, count: usize, now: Instant) -> Duration {
-        let chat_limit = if chat > 0 { PRIVATE_CHAT } else { GROUP };
+        let chat_limit = chat_limit(chat);
         let chat_window = self.chats.entry(chat).or_default();
         [(&mut self.global, GLOBAL), (chat_window, chat_limit)]
             .into_iter()
@@ -40,6 +44,18 @@ impl Pacer {
             })
             .max()
             .unwrap_or_default()
+    }
+
+    /// How many messages `chat` may still get between `now` and
+    /// `now + horizon`: what its window lets out, plus whole windows that
+    /// fit in the horizon.
+    pub fn capacity(&mut self, chat: i64, horizon: Duration, now: Instant) -> usize {
+        let (max, span) = chat_limit(chat);
+        let window = self.chats.entry(chat).or_default();
+        // Messages still inside the window when the horizon ends.
+        let staying = window.iter().filter(|t| **t + span > now + horizon).count();
+        let refills = (horizon.as_secs_f64() / span.as_secs_f64()).floor() as usize;
+        max.saturating_sub(staying) + max * refills
     }
 
     /// Records `count` messages sent to `chat` at `now`.
@@ -91,5 +107,20 @@ mod tests {
         pacer.sent(7, 10, t0);
         assert!(pacer.wait(7, 10, t0) > Duration::ZERO);
         assert_eq!(pacer.wait(7, 10, t0 + Duration::from_secs(3)), Duration::ZERO);
+    }
+
+    #[test]
+    fn capacity_counts_what_leaves_the_window_in_time() {
+        let mut pacer = Pacer::default();
+        let t0 = Instant::now();
+        let horizon = Duration::from_secs(10);
+        assert_eq!(pacer.capacity(-100, horizon, t0), 19);
+        pacer.sent(-100, 15, t0);
+        // 55 s later, all 15 leave the window within 10 s.
+        assert_eq!(pacer.capacity(-100, horizon, t0 + Duration::from_secs(55)), 19);
+        // 20 s later, none of them do.
+        assert_eq!(pacer.capacity(-100, horizon, t0 + Duration::from_secs(20)), 4);
+        // A private chat refills three times within 10 s.
+        assert_eq!(pacer.capacity(5, horizon, t0), 12);
     }
 }

@@ -1,0 +1,137 @@
+//! Digests: when more waits for the support chat than its flood limit lets
+//! out soon, the waiting notifications (new tickets' cards, relayed user
+//! messages, topic openings) go out merged, one line per ticket, instead of
+//! queueing one message each. Every line carries the command that opens
+//! the ticket (`/ticket_7`), so nothing in a digest is out of reach.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::handle::full_name;
+use super::html::{MESSAGE_LIMIT, visible_len};
+use super::text;
+use crate::models::{Ticket, TicketMessage};
+use crate::service::DigestCandidate;
+use crate::telegram::outbound::{Outbound, Record};
+
+/// A digest ready to send, and the outbox rows it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    pub html: String,
+    pub rows: Vec<i64>,
+    pub tickets: usize,
+}
+
+/// What a waiting row is, as a digest sees it.
+enum Part<'a> {
+    /// The ticket's card: the ticket is new.
+    Card,
+    /// A user's message relayed to staff.
+    Message(Option<&'a TicketMessage>),
+    /// The ticket's forum topic, still to open: it opens later, when the
+    /// next message for the topic is sent.
+    Topic,
+}
+
+fn part(candidate: &DigestCandidate) -> Option<Part<'_>> {
+    match (&candidate.envelope.message, candidate.envelope.record) {
+        (Outbound::Text { .. }, Record::TicketCard) => Some(Part::Card),
+        (Outbound::Copy { .. }, Record::SupportCopy) => Some(Part::Message(candidate.message.as_ref())),
+        (Outbound::CreateTopic { .. }, _) => Some(Part::Topic),
+        // Staff notices, command answers, edits: sent as they are.
+        _ => None,
+    }
+}
+
+/// One ticket's share of the waiting rows.
+struct Entry<'a> {
+    candidate: &'a DigestCandidate,
+    rows: Vec<i64>,
+    new: bool,
+    messages: Vec<Option<&'a TicketMessage>>,
+}
+
+/// Builds the first digest from the waiting rows (oldest first): one line
+/// per ticket, in the order the tickets first appear, as many as fit one
+/// message. `None` when no waiting row can go into a digest.
+pub fn compose(candidates: &[DigestCandidate], today: NaiveDate) -> Option<Digest> {
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut by_ticket: HashMap<i64, usize> = HashMap::new();
+    for candidate in candidates {
+        let Some(part) = part(candidate) else { continue };
+        let index = *by_ticket.entry(candidate.ticket.id).or_insert_with(|| {
+            entries.push(Entry { candidate, rows: Vec::new(), new: false, messages: Vec::new() });
+            entries.len() - 1
+        });
+        let entry = &mut entries[index];
+        entry.rows.push(candidate.row.id);
+        match part {
+            Part::Card => entry.new = true,
+            Part::Message(m) => entry.messages.push(m),
+            Part::Topic => {}
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    // Room for the header, whatever its counts.
+    let budget = MESSAGE_LIMIT - visible_len(&text::digest_header(99_999, 99_999)) - 1;
+    let (mut lines, mut used, mut rows, mut messages) = (Vec::new(), 0, Vec::new(), 0);
+    for entry in &entries {
+        let line = line(entry, today);
+        let cost = visible_len(&line) + 1;
+        if used + cost > budget {
+            break;
+        }
+        used += cost;
+        lines.push(line);
+        rows.extend(&entry.rows);
+        messages += entry.messages.len();
+    }
+    let tickets = lines.len();
+    let html = std::iter::once(text::digest_header(tickets, messages)).chain(lines).collect::<Vec<_>>().join("\n");
+    Some(Digest { html, rows, tickets })
+}
+
+fn line(entry: &Entry<'_>, today: NaiveDate) -> String {
+    let (ticket, user) = (&entry.candidate.ticket, &entry.candidate.user);
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    let first = entry.messages.iter().flatten().next();
+    let preview = first.map(|m| match m.text.as_deref().and_then(|t| t.lines().find(|l| !l.trim().is_empty())) {
+        Some(line) if m.kind == crate::domain::ContentKind::Text => line.to_string(),
+        Some(line) => format!("[{}] {line}", m.kind.as_str()),
+        None => format!("[{}]", m.kind.as_str()),
+    });
+    text::digest_line(
+        &command(ticket, today),
+        entry.new,
+        &name,
+        user.username.as_deref(),
+        entry.messages.len(),
+        preview.as_deref(),
+    )
+}
+
+/// The command that opens a ticket: `/ticket_7` today, `/ticket_20261120_7`
+/// for another day's (Telegram makes both tappable).
+pub fn command(ticket: &Ticket, today: NaiveDate) -> String {
+    if ticket.day == today {
+        format!("/ticket_{}", ticket.number)
+    } else {
+        format!("/ticket_{}_{}", ticket.day.format("%Y%m%d"), ticket.number)
+    }
+}
+
+/// Reads the argument of a `/ticket_…` command back as a ticket reference
+/// (`7` or `2026-11-20#7`); `None` if it is not one.
+pub fn reference(suffix: &str) -> Option<String> {
+    match suffix.split_once('_') {
+        None => suffix.parse::<u32>().ok().map(|n| n.to_string()),
+        Some((day, number)) => {
+            let day = NaiveDate::parse_from_str(day, "%Y%m%d").ok()?;
+            let number = number.parse::<u32>().ok()?;
+            Some(format!("{}#{number}", day.format("%Y-%m-%d")))
+        }
+    }
+}
