@@ -101,4 +101,11 @@ diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, staff, daily_ticket_counters, tickets, ticket_messages, outbox_messages);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    staff,
+    daily_ticket_counters,
+    tickets,
+    ticket_messages,
+    outbox_messages
+);

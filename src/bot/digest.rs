@@ -21,6 +21,8 @@ pub struct Digest {
     pub html: String,
     pub rows: Vec<i64>,
     pub tickets: usize,
+    /// Every waiting ticket made it in (else more than one digest waits).
+    pub complete: bool,
 }
 
 /// What a waiting row is, as a digest sees it.
@@ -90,8 +92,9 @@ pub fn compose(candidates: &[DigestCandidate], today: NaiveDate) -> Option<Diges
         messages += entry.messages.len();
     }
     let tickets = lines.len();
+    let complete = tickets == entries.len();
     let html = std::iter::once(text::digest_header(tickets, messages)).chain(lines).collect::<Vec<_>>().join("\n");
-    Some(Digest { html, rows, tickets })
+    Some(Digest { html, rows, tickets, complete })
 }
 
 fn line(entry: &Entry<'_>, today: NaiveDate) -> String {
@@ -133,5 +136,41 @@ pub fn reference(suffix: &str) -> Option<String> {
             let number = number.parse::<u32>().ok()?;
             Some(format!("{}#{number}", day.format("%Y-%m-%d")))
         }
+    }
+}
+
+/// Today's ticket numbers a support-chat text shows, as staff read it: a
+/// card's `#7`, a digest's `/ticket_7`. (Tests and the burst benchmark use
+/// it to tell when every ticket has reached staff.)
+pub fn numbers_named(text: &str) -> Vec<i32> {
+    let mut numbers = Vec::new();
+    for marker in ["#", "/ticket_"] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            // `/ticket_20261120_7` names another day's ticket.
+            if rest[digits.len()..].starts_with('_') {
+                continue;
+            }
+            if let Ok(n) = digits.parse() {
+                numbers.push(n);
+            }
+        }
+    }
+    numbers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip() {
+        assert_eq!(reference("7").as_deref(), Some("7"));
+        assert_eq!(reference("20261120_7").as_deref(), Some("2026-11-20#7"));
+        assert_eq!(reference("x"), None);
+        assert_eq!(reference("20261340_7"), None);
+        assert_eq!(numbers_named("🎫 #12 · 2026-11-21"), vec![12]);
+        assert_eq!(numbers_named("🆕 /ticket_3 · A\n💬 /ticket_20261120_4 · B\n🆕 /ticket_5 · C"), vec![3, 5]);
     }
 }

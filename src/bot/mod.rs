@@ -60,8 +60,9 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let poller = tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()));
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
-    let delivery =
-        tokio::spawn(DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, outbox.clone(), support).run(drain_rx));
+    let delivery = tokio::spawn(
+        DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, outbox.clone(), support).run(drain_rx),
+    );
 
     register_commands(&bot, config.support_chat_id).await;
     shutdown.await;

@@ -435,12 +435,7 @@ pub async fn outbox_ticket_rows_due(
         .filter(outbox_messages::not_before.le(now))
         .order(outbox_messages::id.asc())
         .limit(limit)
-        .select((
-            OutboxRow::as_select(),
-            Ticket::as_select(),
-            User::as_select(),
-            Option::<TicketMessage>::as_select(),
-        ))
+        .select((OutboxRow::as_select(), Ticket::as_select(), User::as_select(), Option::<TicketMessage>::as_select()))
         .load(conn)
         .await
 }

@@ -32,8 +32,18 @@ use crate::service::{Mailroom, ServiceError, TicketService};
 const MAX_ATTEMPTS: i32 = 400;
 
 /// The support chat goes to digests when more waits for it than its flood
-/// limit lets out within this long.
+/// limit lets out within this long, keeping `DIGEST_RESERVE` of it back.
 const DIGEST_HORIZON: Duration = Duration::from_secs(10);
+
+/// Group messages per window kept for digests: one-by-one messages stop
+/// while this many are left, so a rush always finds room to be shown
+/// (8 digests hold some 300 tickets).
+const DIGEST_RESERVE: usize = 8;
+
+/// Digests are spread out (about the group's sustained rate), so one rush
+/// does not spend the reserve on digests of a ticket or two; a digest that
+/// is full goes at once.
+const DIGEST_SPACING: Duration = Duration::from_secs(3);
 
 /// Waiting rows read to build one digest: more than one digest's worth.
 const DIGEST_READ: i64 = 500;
@@ -70,11 +80,30 @@ pub struct DeliveryWorker {
     /// Only this task sends, so the limits are tracked here (issue #5's
     /// replicas will need them shared).
     pacer: std::sync::Mutex<Pacer>,
+    last_digest: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+/// What became of a turn at a digest.
+enum DigestTurn {
+    /// Sent (or failed and rescheduled).
+    Done,
+    /// Not yet: the last digest is too recent and this one is not full.
+    Later,
+    /// Nothing waiting can go into a digest.
+    Nothing,
 }
 
 impl DeliveryWorker {
     pub fn new(bot: Bot, mailroom: Mailroom, tickets: TicketService, wake: Arc<Notify>, support: (i64, bool)) -> Self {
-        Self { bot, mailroom, tickets, support, wake, pacer: std::sync::Mutex::default() }
+        Self {
+            bot,
+            mailroom,
+            tickets,
+            support,
+            wake,
+            pacer: std::sync::Mutex::default(),
+            last_digest: std::sync::Mutex::default(),
+        }
     }
 
     fn capacity(&self, chat: i64) -> usize {
@@ -122,9 +151,15 @@ impl DeliveryWorker {
             if self.pace(row.chat_id, 1) > Duration::ZERO {
                 continue;
             }
-            if row.chat_id == self.support.0 && self.support_flooded().await? && self.deliver_digest(row).await? {
-                attempted += 1;
-                continue;
+            if row.chat_id == self.support.0 && self.support_flooded().await? {
+                match self.deliver_digest(row).await? {
+                    DigestTurn::Done => {
+                        attempted += 1;
+                        continue;
+                    }
+                    DigestTurn::Later => continue,
+                    DigestTurn::Nothing => {}
+                }
             }
             if self.deliver(row).await? {
                 attempted += 1;
@@ -314,20 +349,37 @@ impl DeliveryWorker {
     async fn support_flooded(&self) -> Result<bool, ServiceError> {
         let chat = self.support.0;
         let waiting = self.mailroom.backlog_in(chat).await?;
-        Ok(waiting > i64::try_from(self.capacity(chat)).unwrap_or(i64::MAX))
+        let room = self.capacity(chat).saturating_sub(DIGEST_RESERVE);
+        Ok(waiting > i64::try_from(room).unwrap_or(i64::MAX))
     }
 
-    /// Sends the support chat's waiting notifications as one digest.
-    /// `false` when nothing waiting can go into a digest (or Telegram
-    /// refused it): then `head` is sent as it is.
-    async fn deliver_digest(&self, head: &OutboxRow) -> Result<bool, ServiceError> {
+    /// Sends the support chat's waiting notifications as one digest, when
+    /// it is full or the last one is `DIGEST_SPACING` old. `Nothing` when
+    /// nothing waiting can go into a digest (or Telegram refused it): then
+    /// `head` is sent as it is.
+    async fn deliver_digest(&self, head: &OutboxRow) -> Result<DigestTurn, ServiceError> {
         let candidates = self.mailroom.digest_candidates(head.chat_id, DIGEST_READ).await?;
-        let Some(digest) = crate::bot::digest::compose(&candidates, self.tickets.today()) else { return Ok(false) };
+        // A digest of one row would save nothing.
+        let Some(digest) = crate::bot::digest::compose(&candidates, self.tickets.today()).filter(|d| d.rows.len() > 1)
+        else {
+            return Ok(DigestTurn::Nothing);
+        };
+        let recent =
+            self.last_digest.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|at| at.elapsed() < DIGEST_SPACING);
+        if recent && digest.complete {
+            return Ok(DigestTurn::Later);
+        }
         let message = Outbound::Text { html: digest.html, reply: None, topic: false };
         match self.send(head.chat_id, &message, None, None).await {
             Verdict::Sent(message_id) => {
                 self.paced(head.chat_id, 1);
-                tracing::info!(chat = head.chat_id, tickets = digest.tickets, rows = digest.rows.len(), "outbox: sent a digest");
+                *self.last_digest.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+                tracing::info!(
+                    chat = head.chat_id,
+                    tickets = digest.tickets,
+                    rows = digest.rows.len(),
+                    "outbox: sent a digest"
+                );
                 self.mailroom.outbox_digested(&digest.rows, message_id).await?;
             }
             Verdict::Wait(after) => self.mailroom.outbox_hold_chat(head.chat_id, to_chrono(after)).await?,
@@ -337,10 +389,10 @@ impl DeliveryWorker {
             }
             Verdict::Refused(reason) => {
                 tracing::error!(chat = head.chat_id, %reason, "outbox: Telegram refused a digest; sending one by one");
-                return Ok(false);
+                return Ok(DigestTurn::Nothing);
             }
         }
-        Ok(true)
+        Ok(DigestTurn::Done)
     }
 
     /// A row about a ticket whose topic or card went into a digest (or
@@ -353,7 +405,11 @@ impl DeliveryWorker {
         }
         let needs = match &envelope.message {
             Outbound::Text { reply, topic, .. } | Outbound::Copy { reply, topic, .. } => {
-                if forum { *topic } else { *reply == Some(Reply::TicketCard) }
+                if forum {
+                    *topic
+                } else {
+                    *reply == Some(Reply::TicketCard)
+                }
             }
             _ => false,
         };

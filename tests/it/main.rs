@@ -2,10 +2,12 @@
 //! database: a fresh SQLite file, or a fresh PostgreSQL database that is
 //! dropped afterwards. Telegram is never reached.
 
+mod desk;
 mod support;
 
 mod binary;
 mod bot;
+mod burst;
 mod cli;
 mod migrations;
 mod numbering;

@@ -1,0 +1,146 @@
+//! The harness for end-to-end tests: the real App, in this process, on a
+//! fresh database, against the fake Bot API on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ticketbot::app::App;
+use ticketbot::config::Config;
+use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, Sent, TgUser};
+use ticketbot::service::TicketService;
+
+use crate::support::{Kind, TestDb};
+
+pub const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+pub const SUPPORT: i64 = -1_001_234_567_890;
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub struct Desk {
+    pub fake: FakeTelegram,
+    pub tickets: TicketService,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    vars: HashMap<&'static str, String>,
+    _db: TestDb,
+}
+
+impl Desk {
+    pub async fn start(kind: Kind) -> Option<Self> {
+        Self::start_with(kind, false).await
+    }
+
+    pub async fn start_with(kind: Kind, forum: bool) -> Option<Self> {
+        Self::start_full(kind, forum, Some(FloodLimits::default())).await
+    }
+
+    pub async fn start_full(kind: Kind, forum: bool, limits: Option<FloodLimits>) -> Option<Self> {
+        let db = TestDb::new(kind).await?;
+        let fake = FakeTelegram::start(TOKEN, limits).await.unwrap();
+        fake.add_group(SUPPORT, "Support", forum);
+        let vars: HashMap<&'static str, String> = HashMap::from([
+            ("TELOXIDE_TOKEN", TOKEN.to_string()),
+            ("TELOXIDE_API_URL", fake.url()),
+            ("SUPPORT_CHAT_ID", SUPPORT.to_string()),
+            ("DATABASE_URL", db.url.clone()),
+        ]);
+        let (tickets, stop, task) = Self::launch(&vars).await;
+        Some(Self { fake, tickets, stop: Some(stop), task: Some(task), vars, _db: db })
+    }
+
+    async fn launch(
+        vars: &HashMap<&'static str, String>,
+    ) -> (TicketService, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        let app = App::build(config).await.unwrap();
+        let tickets = app.tickets.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        (tickets, stop, task)
+    }
+
+    pub async fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(20), task).await.expect("bot stops").unwrap();
+        }
+    }
+
+    /// Stops the bot and starts a new one on the same database and fake.
+    pub async fn restart(&mut self) {
+        self.halt().await;
+        let (tickets, stop, task) = Self::launch(&self.vars).await;
+        (self.tickets, self.stop, self.task) = (tickets, Some(stop), Some(task));
+    }
+
+    pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    /// Waits until `chat` got `count` messages and the outbox is empty: the
+    /// fake logs a message when it answers, a moment before the bot records
+    /// what it sent (which a staff reply to it then relies on).
+    pub async fn wait_sent(&self, chat: i64, count: usize, what: &str) -> Vec<Sent> {
+        self.fake.wait_for(WAIT, what, |sent| sent.iter().filter(|s| s.chat_id == chat).count() >= count).await;
+        let mailroom = ticketbot::service::Mailroom::new(
+            self.tickets.db().clone(),
+            std::sync::Arc::new(ticketbot::clock::SystemClock),
+        );
+        let deadline = std::time::Instant::now() + WAIT;
+        while mailroom.outbox_backlog().await.unwrap() > 0 {
+            assert!(std::time::Instant::now() < deadline, "outbox never emptied while waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.fake.sent_to(chat)
+    }
+
+    /// Waits until the support forum's first topic is closed (or open).
+    pub async fn wait_topic_closed(&self, closed: bool) {
+        let deadline = std::time::Instant::now() + WAIT;
+        while self.fake.topics(SUPPORT)[0].2 != closed {
+            assert!(std::time::Instant::now() < deadline, "topic never became closed={closed}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until every update pushed so far is confirmed, handled, and
+    /// everything it caused is sent.
+    pub async fn settle(&self) {
+        self.settle_within(WAIT).await
+    }
+
+    pub async fn settle_within(&self, timeout: Duration) {
+        let mailroom = ticketbot::service::Mailroom::new(
+            self.tickets.db().clone(),
+            std::sync::Arc::new(ticketbot::clock::SystemClock),
+        );
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let confirmed = self.fake.unconfirmed().is_empty();
+            let handled = mailroom.pending_updates(1).await.unwrap().is_empty();
+            let sent = mailroom.outbox_backlog().await.unwrap() == 0;
+            if confirmed && handled && sent {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "never settled: {confirmed} {handled} {sent}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn alice() -> TgUser {
+    let mut u = TgUser::new(501, "<3 & co");
+    u.username = Some("alice".into());
+    u
+}
+
+pub fn agent() -> TgUser {
+    TgUser::new(900, "Agent Smith")
+}
