@@ -1,6 +1,7 @@
 //! The built `ticketbot` binary, as operators run it, against the fake Bot
 //! API: it serves tickets, stops cleanly on SIGTERM, and after `kill -9`
-//! loses and repeats nothing.
+//! loses and repeats nothing (but the one send in flight, which Telegram
+//! may have taken before the process died: see README, "Delivery").
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -13,7 +14,7 @@ const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SUPPORT: i64 = -1_001_234_567_890;
 const WAIT: Duration = Duration::from_secs(20);
 
-on_both_backends!(binary_serves_tickets_and_survives_kill_9);
+on_both_backends!(binary_serves_tickets_and_survives_kill_9, kill_9_in_the_middle_of_a_burst);
 
 fn spawn(fake: &FakeTelegram, db: &TestDb) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ticketbot"))
@@ -71,6 +72,95 @@ async fn binary_serves_tickets_and_survives_kill_9(kind: Kind) {
     let confirmations =
         fake.sent_to(user.id).iter().filter(|s| s.text.as_deref().is_some_and(|t| t.contains("#1"))).count();
     assert_eq!(confirmations, 1, "one confirmation");
+
+    signal(&bot, "TERM");
+    let status = tokio::task::spawn_blocking(move || bot.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+}
+
+async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
+    const USERS: i64 = 40;
+    let Some(db) = TestDb::new(kind).await else { return };
+    let fake = FakeTelegram::start(TOKEN, Some(FloodLimits::default())).await.unwrap();
+    fake.add_group(SUPPORT, "Support", false);
+    let mut bot = spawn(&fake, &db);
+    let users: Vec<TgUser> = (0..USERS).map(|i| TgUser::new(20_000 + i, &format!("Rush {i}"))).collect();
+    let confirmations = |fake: &FakeTelegram, u: &TgUser| {
+        fake.sent_to(u.id).iter().filter(|s| s.text.as_deref().is_some_and(|t| t.contains("Ticket #"))).count()
+    };
+
+    // The burst; the bot dies without warning once about a third of the
+    // users have their number, and the rest write while it is down.
+    let mut messages = Vec::new();
+    let mut killed = false;
+    for u in &users {
+        messages.push((u.id, fake.user_sends(u, &format!("{} needs help", u.first_name))));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        if !killed && users.iter().filter(|u| confirmations(&fake, u) > 0).count() >= USERS as usize / 3 {
+            signal(&bot, "KILL");
+            bot.wait().unwrap();
+            killed = true;
+        }
+    }
+    assert!(killed, "the burst ended before the bot could be killed in it");
+    for u in users.iter().take(10) {
+        messages.push((u.id, fake.user_sends(u, "and another thing")));
+    }
+    bot = spawn(&fake, &db);
+
+    // Everything handled and sent after the restart.
+    let (tickets, _) = db.service(chrono_tz::Tz::UTC, chrono::Utc::now()).await;
+    let mailroom =
+        ticketbot::service::Mailroom::new(tickets.db().clone(), std::sync::Arc::new(ticketbot::clock::SystemClock));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let handled = fake.unconfirmed().is_empty() && mailroom.pending_updates(1).await.unwrap().is_empty();
+        if handled && mailroom.outbox_backlog().await.unwrap() == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never settled after the restart");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Exact accounting in the database: one ticket per user, numbered
+    // 1..=40 without gaps, every message filed once.
+    let mut numbers = Vec::new();
+    for u in &users {
+        let ticket = tickets.open_ticket_of(u.id).await.unwrap().expect("a ticket per user");
+        numbers.push(ticket.number);
+        let filed = tickets.messages(ticket.id).await.unwrap();
+        let sent_by_user = messages.iter().filter(|(id, _)| *id == u.id).count();
+        assert_eq!(filed.len(), sent_by_user, "messages of {} filed once each", u.first_name);
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=USERS as i32).collect::<Vec<_>>());
+
+    // What Telegram got: every user told once, every message shown to staff
+    // (relayed, or a line of a digest). Only the one send in flight at the
+    // kill may have gone twice.
+    let support = fake.sent_to(SUPPORT);
+    let digest_numbers: Vec<i32> = support
+        .iter()
+        .filter(|s| s.text.as_deref().is_some_and(|t| t.starts_with("📥")))
+        .flat_map(|s| ticketbot::bot::digest::numbers_named(s.text.as_deref().unwrap()))
+        .collect();
+    let mut repeats = 0;
+    for u in &users {
+        let told = confirmations(&fake, u);
+        assert!(told >= 1, "{} never told their number", u.first_name);
+        repeats += told - 1;
+    }
+    for (user_id, message_id) in &messages {
+        let copies = support.iter().filter(|s| s.copied_from == Some((*user_id, *message_id))).count();
+        let number = tickets.open_ticket_of(*user_id).await.unwrap().unwrap().number;
+        assert!(
+            copies >= 1 || digest_numbers.contains(&number),
+            "message {message_id} of {user_id} never reached staff"
+        );
+        repeats += copies.saturating_sub(1);
+    }
+    assert!(repeats <= 1, "{repeats} messages went twice");
+    assert_eq!(fake.too_many_requests(), 0);
 
     signal(&bot, "TERM");
     let status = tokio::task::spawn_blocking(move || bot.wait().unwrap()).await.unwrap();
