@@ -18,13 +18,16 @@ use chrono_tz::Tz;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Integer};
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use ticketbot::clock::SystemClock;
 use ticketbot::config::DatabaseConfig;
 use ticketbot::db::{DatabaseUrl, Db, migrate};
 use ticketbot::domain::{ContentKind, Direction};
 use ticketbot::models::{MessageDraft, UserProfile};
 use ticketbot::service::TicketService;
+
+#[path = "common/pg_database.rs"]
+mod pg_database;
+use pg_database::PgDatabase;
 
 const CALLERS: [usize; 3] = [1, 16, 64];
 
@@ -197,29 +200,6 @@ async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .expect("pgbench printed tps")
-}
-
-struct PgDatabase {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    async fn create(admin: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        let name = format!("ticketbot_bench_{}_{nanos}", std::process::id());
-        let mut conn = AsyncPgConnection::establish(admin).await.expect("PostgreSQL reachable");
-        conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
-        let mut url = url::Url::parse(admin).expect("admin url");
-        url.set_path(&name);
-        Self { admin: admin.into(), name, url: url.to_string() }
-    }
-
-    async fn drop_it(self) {
-        let mut conn = AsyncPgConnection::establish(&self.admin).await.expect("PostgreSQL reachable");
-        conn.batch_execute(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name)).await.expect("drop database");
-    }
 }
 
 fn profile(id: i64) -> UserProfile {
