@@ -3,13 +3,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use diesel::SqliteConnection;
+use diesel::{ConnectionError, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
+use super::connect::PgConnector;
 use super::{DbError, reach, sqlite_file};
 use crate::config::DatabaseConfig;
 
@@ -23,21 +24,23 @@ pub type SqlitePool = Pool<SqliteConn>;
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn postgres(config: &DatabaseConfig) -> Result<PgPool, DbError> {
+    let connector = PgConnector::new(config, "pool")?;
     // Reach the server once first: start-up waits for a booting database
     // here, with backoff, instead of failing on the first pool checkout.
-    drop(reach::postgres(&config.url, config.connect_timeout).await?);
+    drop(reach::postgres(&connector, config.connect_timeout).await?);
 
-    let mut manager_config = ManagerConfig::default();
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     // A checked-out connection is verified with a cheap query, so a server
     // restart costs one reconnect instead of a failed request.
     manager_config.recycling_method = RecyclingMethod::Fast;
-    let raw = match &config.url {
-        super::DatabaseUrl::Postgres { url, .. } => url.expose().to_string(),
-        other => {
-            return Err(DbError::Open { target: other.to_string(), reason: "not a postgres URL".into() });
-        }
-    };
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(raw, manager_config);
+    manager_config.custom_setup = Box::new(move |_url: &str| {
+        let connector = connector.clone();
+        async move { connector.connect().await.map_err(|e| ConnectionError::BadConnection(e.message)) }.boxed()
+    });
+    // The URL is not used (custom_setup connects); give the manager the
+    // redacted form so no copy of the password sits in it.
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.url.to_string(), manager_config);
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(WAIT_TIMEOUT))

@@ -148,10 +148,9 @@ impl Drop for TestDb {
 
 pub fn config_for(url: &str) -> DatabaseConfig {
     DatabaseConfig {
-        url: DatabaseUrl::parse(url).expect("test url"),
         pool_size: 16,
         connect_timeout: Duration::from_secs(5),
-        auto_migrate: true,
+        ..DatabaseConfig::new(DatabaseUrl::parse(url).expect("test url"))
     }
 }
 
