@@ -6,6 +6,8 @@
 //! - `SUPPORT_CHAT_ID`     the staff group's chat id; required by `run`.
 //! - `DATABASE_URL`        `sqlite://PATH` or `postgres://…` (default `sqlite://data/ticketbot.db`).
 //! - `DATABASE_POOL_SIZE`  connections in the pool (default 10).
+//! - `DATABASE_POOL_TIMEOUT` seconds a request waits for a pooled connection, or for a new one to open (default 10).
+//! - `DATABASE_MAX_LIFETIME` seconds after which a PostgreSQL connection is replaced (default 1800; 0 = never).
 //! - `DATABASE_CONNECT_TIMEOUT` seconds to keep retrying an unreachable database at start-up (default 30).
 //! - `PG_SSL_ROOT_CERT`    PEM file of the CA(s) that `sslmode=verify-ca|verify-full` trusts (default: public roots).
 //! - `PG_SSL_ALLOW_SELF_SIGNED` `true` = `sslmode=require`: encrypted, certificate not checked (default `false`).
@@ -28,6 +30,12 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
 /// Enough for the bot's handful of concurrent tasks, and far below the 100
 /// connections a small hosted PostgreSQL allows (replicas share them).
 pub const DEFAULT_POOL_SIZE: usize = 10;
+/// Long enough to ride out a burst, short enough that a stuck database shows
+/// up as errors instead of a silent hang.
+pub const DEFAULT_POOL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Below the idle cut-off of common proxies and load balancers (often 1 h),
+/// and short enough that connections follow a failover's DNS change.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every variable this module reads.
@@ -37,6 +45,8 @@ const KNOWN_VARS: &[&str] = &[
     "SUPPORT_CHAT_ID",
     "DATABASE_URL",
     "DATABASE_POOL_SIZE",
+    "DATABASE_POOL_TIMEOUT",
+    "DATABASE_MAX_LIFETIME",
     "DATABASE_CONNECT_TIMEOUT",
     "PG_SSL_ROOT_CERT",
     "PG_SSL_ALLOW_SELF_SIGNED",
@@ -60,6 +70,10 @@ pub enum ConfigError {
 pub struct DatabaseConfig {
     pub url: DatabaseUrl,
     pub pool_size: usize,
+    /// How long a request waits for a connection (pooled or newly opened).
+    pub pool_timeout: Duration,
+    /// PostgreSQL connections older than this are replaced; `None` = never.
+    pub max_lifetime: Option<Duration>,
     pub connect_timeout: Duration,
     pub auto_migrate: bool,
     /// PostgreSQL only; SQLite ignores it.
@@ -74,7 +88,15 @@ impl DatabaseConfig {
             DatabaseUrl::Postgres { sslmode: Some(mode), .. } => PgTls { mode: *mode, root_cert: None },
             _ => PgTls::default(),
         };
-        Self { url, pool_size: DEFAULT_POOL_SIZE, connect_timeout: DEFAULT_CONNECT_TIMEOUT, auto_migrate: true, tls }
+        Self {
+            url,
+            pool_size: DEFAULT_POOL_SIZE,
+            pool_timeout: DEFAULT_POOL_TIMEOUT,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            auto_migrate: true,
+            tls,
+        }
     }
 }
 
@@ -144,6 +166,16 @@ impl Config {
                 reason: format!("{pool_size} is outside 1..=1000"),
             });
         }
+        let pool_timeout =
+            parse_or("DATABASE_POOL_TIMEOUT", get("DATABASE_POOL_TIMEOUT"), DEFAULT_POOL_TIMEOUT.as_secs())?;
+        if pool_timeout == 0 || pool_timeout > 3600 {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_POOL_TIMEOUT",
+                reason: format!("{pool_timeout} is outside 1..=3600 seconds"),
+            });
+        }
+        let max_lifetime =
+            parse_or("DATABASE_MAX_LIFETIME", get("DATABASE_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME.as_secs())?;
         let connect_secs =
             parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), DEFAULT_CONNECT_TIMEOUT.as_secs())?;
         let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
@@ -213,6 +245,8 @@ impl Config {
             database: DatabaseConfig {
                 url,
                 pool_size,
+                pool_timeout: Duration::from_secs(pool_timeout),
+                max_lifetime: Some(Duration::from_secs(max_lifetime)).filter(|d| !d.is_zero()),
                 connect_timeout: Duration::from_secs(connect_secs),
                 auto_migrate,
                 tls,
@@ -300,6 +334,8 @@ mod tests {
         let c = load(&[]).unwrap();
         assert_eq!(c.database.url, DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap());
         assert_eq!(c.database.pool_size, 10);
+        assert_eq!(c.database.pool_timeout, Duration::from_secs(10));
+        assert_eq!(c.database.max_lifetime, Some(Duration::from_secs(1800)));
         assert_eq!(c.database.connect_timeout, Duration::from_secs(30));
         assert!(c.database.auto_migrate);
         assert_eq!(c.ticket_timezone, Tz::UTC);
@@ -323,6 +359,9 @@ mod tests {
             ("DATABASE_POOL_SIZE", "0"),
             ("DATABASE_POOL_SIZE", "many"),
             ("DATABASE_CONNECT_TIMEOUT", "-1"),
+            ("DATABASE_POOL_TIMEOUT", "0"),
+            ("DATABASE_POOL_TIMEOUT", "soon"),
+            ("DATABASE_MAX_LIFETIME", "-5"),
             ("PG_SSL_ALLOW_SELF_SIGNED", "sometimes"),
             ("AUTO_MIGRATE", "maybe"),
             ("TICKET_TIMEZONE", "Mars/Olympus"),
@@ -346,6 +385,14 @@ mod tests {
         assert!(!shown.contains("AAHdqTcv"), "{shown}");
         let bad = format!("{}", load(&[("TELOXIDE_TOKEN", "123:short-secret")]).unwrap_err());
         assert!(!bad.contains("short-secret"), "{bad}");
+    }
+
+    #[test]
+    fn pool_settings() {
+        let c = load(&[("DATABASE_POOL_TIMEOUT", "3"), ("DATABASE_MAX_LIFETIME", "600")]).unwrap();
+        assert_eq!(c.database.pool_timeout, Duration::from_secs(3));
+        assert_eq!(c.database.max_lifetime, Some(Duration::from_secs(600)));
+        assert_eq!(load(&[("DATABASE_MAX_LIFETIME", "0")]).unwrap().database.max_lifetime, None);
     }
 
     #[test]
