@@ -2,7 +2,9 @@
 //! database: a fresh SQLite file, or a fresh PostgreSQL database that is
 //! dropped afterwards. Telegram is never reached.
 
+mod pg_cluster;
 mod support;
+mod tcp_proxy;
 
 mod binary;
 mod bot;
@@ -10,3 +12,4 @@ mod cli;
 mod migrations;
 mod numbering;
 mod tickets;
+mod tls;

@@ -26,7 +26,7 @@ pub fn admin_url() -> String {
 }
 
 /// `Some(reason)` when PostgreSQL tests may be skipped on this machine.
-fn may_skip_postgres() -> bool {
+pub(crate) fn may_skip_postgres() -> bool {
     std::env::var("CI").as_deref() != Ok("true") && std::env::var("SKIP_POSTGRES_TESTS").as_deref() == Ok("1")
 }
 
