@@ -10,8 +10,11 @@ use std::process::{Command, Stdio};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
 
 /// A password in every URL the tests build, so they can check it never
-/// shows up in an error. The cluster trusts its clients and never asks.
+/// shows up in an error. The cluster trusts `postgres` without asking.
 pub const PASSWORD: &str = "pw-must-not-leak-42";
+
+/// A role that must authenticate with SCRAM (a test creates it).
+pub const SCRAM_USER: &str = "scram_user";
 
 pub struct TlsCluster {
     dir: tempfile::TempDir,
@@ -60,8 +63,13 @@ impl TlsCluster {
             .args(["-A", "trust", "-U", "postgres", "--no-sync", "--no-instructions", "-D"])
             .arg(&data));
         // Only TLS connections are let in, so `sslmode=disable` must fail.
-        std::fs::write(data.join("pg_hba.conf"), "hostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n")
-            .expect("write pg_hba.conf");
+        // `SCRAM_USER` (once a test creates it) must give its password, as
+        // on a hosted database; everyone else is trusted.
+        let hba = format!(
+            "hostssl all {SCRAM_USER} 127.0.0.1/32 scram-sha-256\nhostssl all {SCRAM_USER} ::1/128 scram-sha-256\n\
+             hostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n"
+        );
+        std::fs::write(data.join("pg_hba.conf"), hba).expect("write pg_hba.conf");
 
         let mut cluster = Self { dir, bin, port: 0, ca_file, other_ca_file };
         // A free port can be taken by someone else between probing and

@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use ticketbot::config::{Config, DatabaseConfig};
 use ticketbot::db::{Db, PgPool, SslMode, doctor, migrate};
 
-use crate::pg_cluster::{PASSWORD, TlsCluster};
+use crate::pg_cluster::{PASSWORD, SCRAM_USER, TlsCluster};
 use crate::support::{TestDb, config_for};
 use crate::tcp_proxy::BlackHoleProxy;
 
@@ -195,6 +195,34 @@ async fn disable_against_a_tls_only_server_fails_clearly() {
     let Some(cluster) = TlsCluster::start() else { return };
     let config = from_vars(&[("DATABASE_URL", &cluster.url("localhost", "sslmode=disable"))]);
     assert_refused(&config, &["accepts only TLS connections", "no pg_hba.conf entry"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_password_over_tls_and_a_wrong_one_refused_without_leaking() {
+    let Some(cluster) = TlsCluster::start() else { return };
+    let ca = cluster.ca_file.to_str().unwrap();
+    let admin =
+        from_vars(&[("DATABASE_URL", &cluster.url("localhost", "sslmode=verify-full")), ("PG_SSL_ROOT_CERT", ca)]);
+    let mut conn = pg_pool(Db::pool_only(&admin).await.expect("pool")).get().await.expect("conn");
+    diesel::sql_query(format!("CREATE ROLE {SCRAM_USER} LOGIN PASSWORD '{PASSWORD}'"))
+        .execute(&mut *conn)
+        .await
+        .expect("create role");
+
+    // As on a hosted database: SCRAM over verified TLS (no channel binding).
+    let url = cluster.url("localhost", "sslmode=verify-full").replace("//postgres:", &format!("//{SCRAM_USER}:"));
+    assert!(url.contains(&format!("//{SCRAM_USER}:{PASSWORD}@")), "{url}");
+    let config = from_vars(&[("DATABASE_URL", &url), ("PG_SSL_ROOT_CERT", ca)]);
+    let pool = pg_pool(Db::pool_only(&config).await.expect("SCRAM over TLS"));
+    assert!(session(&pool).await.ssl);
+
+    let wrong = url.replace(PASSWORD, "not-the-password-17");
+    let config = from_vars(&[("DATABASE_URL", &wrong), ("PG_SSL_ROOT_CERT", ca)]);
+    let started = Instant::now();
+    let err = Db::pool_only(&config).await.err().expect("wrong password must fail").to_string();
+    assert!(err.contains("password authentication failed"), "{err}");
+    assert!(!err.contains("not-the-password-17"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "retried a wrong password");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
