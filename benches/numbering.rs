@@ -92,10 +92,9 @@ fn report(backend: &str, callers: usize, samples: &[(f64, f64)]) {
 
 fn config(url: &str, callers: usize) -> DatabaseConfig {
     DatabaseConfig {
-        url: DatabaseUrl::parse(url).expect("url"),
         pool_size: callers,
         connect_timeout: Duration::from_secs(5),
-        auto_migrate: true,
+        ..DatabaseConfig::new(DatabaseUrl::parse(url).expect("url"))
     }
 }
 

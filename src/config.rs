@@ -6,21 +6,37 @@
 //! - `SUPPORT_CHAT_ID`     the staff group's chat id; required by `run`.
 //! - `DATABASE_URL`        `sqlite://PATH` or `postgres://…` (default `sqlite://data/ticketbot.db`).
 //! - `DATABASE_POOL_SIZE`  connections in the pool (default 10).
+//! - `DATABASE_POOL_TIMEOUT` seconds a request waits for a pooled connection, or for a new one to open (default 10).
+//! - `DATABASE_MAX_LIFETIME` seconds after which a PostgreSQL connection is replaced (default 1800; 0 = never).
 //! - `DATABASE_CONNECT_TIMEOUT` seconds to keep retrying an unreachable database at start-up (default 30).
+//! - `PG_SSL_ROOT_CERT`    PEM file of the CA(s) that `sslmode=verify-ca|verify-full` trusts (default: public roots).
+//! - `PG_SSL_ALLOW_SELF_SIGNED` `true` = `sslmode=require`: encrypted, certificate not checked (default `false`).
 //! - `AUTO_MIGRATE`        run pending migrations before starting (default `true`).
 //! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
 //! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::db::sslmode::PgTls;
 use crate::db::url::DatabaseUrl;
 use crate::secret::Secret;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
+/// Enough for the bot's handful of concurrent tasks, and far below the 100
+/// connections a small hosted PostgreSQL allows (replicas share them).
+pub const DEFAULT_POOL_SIZE: usize = 10;
+/// Long enough to ride out a burst, short enough that a stuck database shows
+/// up as errors instead of a silent hang.
+pub const DEFAULT_POOL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Below the idle cut-off of common proxies and load balancers (often 1 h),
+/// and short enough that connections follow a failover's DNS change.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every variable this module reads.
 const KNOWN_VARS: &[&str] = &[
@@ -29,7 +45,11 @@ const KNOWN_VARS: &[&str] = &[
     "SUPPORT_CHAT_ID",
     "DATABASE_URL",
     "DATABASE_POOL_SIZE",
+    "DATABASE_POOL_TIMEOUT",
+    "DATABASE_MAX_LIFETIME",
     "DATABASE_CONNECT_TIMEOUT",
+    "PG_SSL_ROOT_CERT",
+    "PG_SSL_ALLOW_SELF_SIGNED",
     "AUTO_MIGRATE",
     "TICKET_TIMEZONE",
     "HTTP_ADDR",
@@ -50,8 +70,34 @@ pub enum ConfigError {
 pub struct DatabaseConfig {
     pub url: DatabaseUrl,
     pub pool_size: usize,
+    /// How long a request waits for a connection (pooled or newly opened).
+    pub pool_timeout: Duration,
+    /// PostgreSQL connections older than this are replaced; `None` = never.
+    pub max_lifetime: Option<Duration>,
     pub connect_timeout: Duration,
     pub auto_migrate: bool,
+    /// PostgreSQL only; SQLite ignores it.
+    pub tls: PgTls,
+}
+
+impl DatabaseConfig {
+    /// The defaults for `url`, as if no other variable were set (tools,
+    /// tests and benches adjust the fields they care about).
+    pub fn new(url: DatabaseUrl) -> Self {
+        let tls = match &url {
+            DatabaseUrl::Postgres { sslmode: Some(mode), .. } => PgTls { mode: *mode, root_cert: None },
+            _ => PgTls::default(),
+        };
+        Self {
+            url,
+            pool_size: DEFAULT_POOL_SIZE,
+            pool_timeout: DEFAULT_POOL_TIMEOUT,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            auto_migrate: true,
+            tls,
+        }
+    }
 }
 
 /// What the Telegram side needs; only `run` requires it.
@@ -113,15 +159,41 @@ impl Config {
         let url = DatabaseUrl::parse(&raw_url)
             .map_err(|e| ConfigError::Invalid { var: "DATABASE_URL", reason: e.to_string() })?;
 
-        let pool_size = parse_or("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 10usize)?;
+        let pool_size = parse_or("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), DEFAULT_POOL_SIZE)?;
         if pool_size == 0 || pool_size > 1000 {
             return Err(ConfigError::Invalid {
                 var: "DATABASE_POOL_SIZE",
                 reason: format!("{pool_size} is outside 1..=1000"),
             });
         }
-        let connect_secs = parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), 30u64)?;
+        let pool_timeout =
+            parse_or("DATABASE_POOL_TIMEOUT", get("DATABASE_POOL_TIMEOUT"), DEFAULT_POOL_TIMEOUT.as_secs())?;
+        if pool_timeout == 0 || pool_timeout > 3600 {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_POOL_TIMEOUT",
+                reason: format!("{pool_timeout} is outside 1..=3600 seconds"),
+            });
+        }
+        let max_lifetime =
+            parse_or("DATABASE_MAX_LIFETIME", get("DATABASE_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME.as_secs())?;
+        let connect_secs =
+            parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), DEFAULT_CONNECT_TIMEOUT.as_secs())?;
         let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
+        let allow_self_signed = parse_bool("PG_SSL_ALLOW_SELF_SIGNED", get("PG_SSL_ALLOW_SELF_SIGNED"), false)?;
+        let tls = match &url {
+            DatabaseUrl::Postgres { sslmode, .. } => {
+                let tls = PgTls::resolve(*sslmode, get("PG_SSL_ROOT_CERT").map(PathBuf::from), allow_self_signed)?;
+                // Read the CA file now: a wrong path is a configuration
+                // error (exit 2), not a connection failure later.
+                if let Some(path) = &tls.root_cert {
+                    crate::db::tls::load_roots(path)
+                        .map_err(|reason| ConfigError::Invalid { var: "PG_SSL_ROOT_CERT", reason })?;
+                }
+                tls
+            }
+            // The PG_SSL_* variables mean nothing to a SQLite file.
+            DatabaseUrl::Sqlite { .. } => PgTls::default(),
+        };
 
         let ticket_timezone = match get("TICKET_TIMEZONE") {
             None => Tz::UTC,
@@ -173,8 +245,11 @@ impl Config {
             database: DatabaseConfig {
                 url,
                 pool_size,
+                pool_timeout: Duration::from_secs(pool_timeout),
+                max_lifetime: Some(Duration::from_secs(max_lifetime)).filter(|d| !d.is_zero()),
                 connect_timeout: Duration::from_secs(connect_secs),
                 auto_migrate,
+                tls,
             },
             ticket_timezone,
             http_addr,
@@ -259,6 +334,9 @@ mod tests {
         let c = load(&[]).unwrap();
         assert_eq!(c.database.url, DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap());
         assert_eq!(c.database.pool_size, 10);
+        assert_eq!(c.database.pool_timeout, Duration::from_secs(10));
+        assert_eq!(c.database.max_lifetime, Some(Duration::from_secs(1800)));
+        assert_eq!(c.database.connect_timeout, Duration::from_secs(30));
         assert!(c.database.auto_migrate);
         assert_eq!(c.ticket_timezone, Tz::UTC);
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
@@ -281,6 +359,10 @@ mod tests {
             ("DATABASE_POOL_SIZE", "0"),
             ("DATABASE_POOL_SIZE", "many"),
             ("DATABASE_CONNECT_TIMEOUT", "-1"),
+            ("DATABASE_POOL_TIMEOUT", "0"),
+            ("DATABASE_POOL_TIMEOUT", "soon"),
+            ("DATABASE_MAX_LIFETIME", "-5"),
+            ("PG_SSL_ALLOW_SELF_SIGNED", "sometimes"),
             ("AUTO_MIGRATE", "maybe"),
             ("TICKET_TIMEZONE", "Mars/Olympus"),
             ("HTTP_ADDR", "localhost"),
@@ -303,6 +385,57 @@ mod tests {
         assert!(!shown.contains("AAHdqTcv"), "{shown}");
         let bad = format!("{}", load(&[("TELOXIDE_TOKEN", "123:short-secret")]).unwrap_err());
         assert!(!bad.contains("short-secret"), "{bad}");
+    }
+
+    #[test]
+    fn pool_settings() {
+        let c = load(&[("DATABASE_POOL_TIMEOUT", "3"), ("DATABASE_MAX_LIFETIME", "600")]).unwrap();
+        assert_eq!(c.database.pool_timeout, Duration::from_secs(3));
+        assert_eq!(c.database.max_lifetime, Some(Duration::from_secs(600)));
+        assert_eq!(load(&[("DATABASE_MAX_LIFETIME", "0")]).unwrap().database.max_lifetime, None);
+    }
+
+    #[test]
+    fn postgres_tls_from_url_and_variables() {
+        use crate::db::sslmode::SslMode;
+        let pg = "postgres://bot:hunter2@db.example.com/t";
+        let mode = |vars: &[(&str, &str)]| load(vars).map(|c| c.database.tls.mode);
+        assert_eq!(mode(&[("DATABASE_URL", pg)]), Ok(SslMode::Prefer));
+        let url = format!("{pg}?sslmode=verify-ca");
+        assert_eq!(mode(&[("DATABASE_URL", &url)]), Ok(SslMode::VerifyCa));
+        assert_eq!(mode(&[("DATABASE_URL", pg), ("PG_SSL_ALLOW_SELF_SIGNED", "true")]), Ok(SslMode::Require));
+        assert_eq!(mode(&[("DATABASE_URL", pg), ("PG_SSL_ALLOW_SELF_SIGNED", "false")]), Ok(SslMode::Prefer));
+        // SQLite ignores the PostgreSQL settings.
+        assert_eq!(mode(&[("PG_SSL_ALLOW_SELF_SIGNED", "true")]), Ok(SslMode::Prefer));
+    }
+
+    #[test]
+    fn unknown_sslmode_is_a_config_error_naming_it() {
+        let err = load(&[("DATABASE_URL", "postgres://bot:hunter2@db/t?sslmode=verify_full")]).unwrap_err();
+        assert_eq!(var_of(err.clone()), "DATABASE_URL");
+        let shown = err.to_string();
+        assert!(shown.contains("\"verify_full\"") && !shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn root_cert_is_read_at_start_up() {
+        let pg = "postgres://bot@db.example.com/t?sslmode=verify-full";
+        let err = load(&[("DATABASE_URL", pg), ("PG_SSL_ROOT_CERT", "/nonexistent/ca.pem")]).unwrap_err();
+        assert_eq!(var_of(err.clone()), "PG_SSL_ROOT_CERT");
+        assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let err = load(&[("DATABASE_URL", pg), ("PG_SSL_ROOT_CERT", not_pem.to_str().unwrap())]).unwrap_err();
+        assert_eq!(var_of(err), "PG_SSL_ROOT_CERT");
+
+        let err = load(&[
+            ("DATABASE_URL", "postgres://bot@db/t?sslmode=require"),
+            ("PG_SSL_ROOT_CERT", not_pem.to_str().unwrap()),
+        ])
+        .unwrap_err();
+        assert_eq!(var_of(err), "PG_SSL_ROOT_CERT");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use super::connect::PgConnector;
 use super::{DatabaseUrl, DbError, reach, scrub, sqlite_file};
 use crate::config::DatabaseConfig;
 
@@ -73,7 +74,8 @@ async fn execute(config: &DatabaseConfig, op: Op) -> Result<MigrationStatus, DbE
     };
     match &config.url {
         DatabaseUrl::Postgres { .. } => {
-            let conn = reach::postgres(&url, config.connect_timeout).await?;
+            let connector = PgConnector::new(config, "migrations")?;
+            let conn = reach::postgres(&connector, config.connect_timeout).await?;
             // The harness is synchronous: run it on a blocking thread, where
             // the wrapper may block on the runtime (works on any flavour).
             tokio::task::spawn_blocking(move || {

@@ -1,17 +1,21 @@
 //! Database start-up: open or wait for the database, migrate it on a
 //! dedicated connection, then build the application pool.
 
+mod connect;
 pub mod doctor;
 pub mod migrate;
 mod pool;
 mod reach;
 mod sqlite_file;
+pub mod sslmode;
+pub(crate) mod tls;
 pub mod url;
 
 use std::sync::Arc;
 
 use crate::config::DatabaseConfig;
 pub use pool::{PgPool, SqliteConn, SqlitePool};
+pub use sslmode::{PgTls, SslMode};
 pub use url::{Backend, DatabaseUrl};
 
 /// The application's database: a pool for one of the two backends.

@@ -3,16 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 
-use super::{DatabaseUrl, DbError, scrub};
+use super::DbError;
+use super::connect::PgConnector;
 
 /// Connects, retrying with exponential backoff (0.1 s doubling to 2 s) until
 /// `timeout` has passed; then fails naming the host, never the password.
-pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
-    let DatabaseUrl::Postgres { url: raw, .. } = url else {
-        return Err(DbError::Open { target: url.to_string(), reason: "not a postgres URL".into() });
-    };
+/// Errors that waiting cannot cure (bad password, untrusted certificate…)
+/// fail at once.
+pub async fn postgres(connector: &PgConnector, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
+    let url = connector.url();
     let started = Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {
@@ -20,15 +21,15 @@ pub async fn postgres(url: &DatabaseUrl, timeout: Duration) -> Result<AsyncPgCon
         // otherwise hold one attempt for the kernel's SYN timeout (minutes),
         // and a server that accepts but never answers, forever.
         let left = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(100));
-        let attempt = tokio::time::timeout(left, AsyncPgConnection::establish(raw.expose())).await;
+        let attempt = tokio::time::timeout(left, connector.connect()).await;
         match attempt {
             Ok(Ok(conn)) => return Ok(conn),
             Ok(Err(_)) | Err(_) => {
-                let reason = match attempt {
-                    Ok(Err(e)) => scrub(e.to_string(), url),
-                    _ => format!("no answer within {} ms", left.as_millis()),
+                let (reason, permanent) = match attempt {
+                    Ok(Err(e)) => (e.message, e.permanent),
+                    _ => (format!("no answer within {} ms", left.as_millis()), false),
                 };
-                if started.elapsed() + delay > timeout || is_permanent(&reason) {
+                if started.elapsed() + delay > timeout || permanent || is_permanent(&reason) {
                     return Err(DbError::Unreachable {
                         target: url.to_string(),
                         waited_secs: started.elapsed().as_secs(),

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::sslmode::{self, SslMode};
 use crate::secret::Secret;
 
 /// A parsed `DATABASE_URL`. `Display` names the place (host, port, database or
@@ -11,8 +12,9 @@ use crate::secret::Secret;
 pub enum DatabaseUrl {
     /// `sqlite://relative/path.db` or `sqlite:///absolute/path.db`.
     Sqlite { path: PathBuf },
-    /// `postgres://` or `postgresql://`, kept whole (it is handed to the driver).
-    Postgres { url: Secret, host: String, port: u16, database: String },
+    /// `postgres://` or `postgresql://`, kept whole (it is handed to the
+    /// driver); `sslmode` is the one written in it, if any.
+    Postgres { url: Secret, host: String, port: u16, database: String, sslmode: Option<SslMode> },
 }
 
 /// Why a `DATABASE_URL` was refused. It never repeats the URL itself, which
@@ -56,7 +58,8 @@ impl DatabaseUrl {
         if database.is_empty() {
             return Err(UrlError("postgres URL names no database (postgres://USER@HOST/DB)".into()));
         }
-        Ok(Self::Postgres { url: Secret::new(raw), host, port: parsed.port().unwrap_or(5432), database })
+        let sslmode = sslmode::from_url_query(parsed.query()).map_err(UrlError)?;
+        Ok(Self::Postgres { url: Secret::new(raw), host, port: parsed.port().unwrap_or(5432), database, sslmode })
     }
 
     pub fn backend(&self) -> Backend {
@@ -123,6 +126,16 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("db.example:6543"), "{shown}");
         assert_eq!(url.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn postgres_sslmode_is_read_and_checked() {
+        let url = DatabaseUrl::parse("postgres://bot:hunter2@db/t?sslmode=verify-full").unwrap();
+        assert!(matches!(url, DatabaseUrl::Postgres { sslmode: Some(SslMode::VerifyFull), .. }));
+        let url = DatabaseUrl::parse("postgres://bot:hunter2@db/t").unwrap();
+        assert!(matches!(url, DatabaseUrl::Postgres { sslmode: None, .. }));
+        let err = DatabaseUrl::parse("postgres://bot:hunter2@db/t?sslmode=verify").unwrap_err().to_string();
+        assert!(err.contains("\"verify\"") && !err.contains("hunter2"), "{err}");
     }
 
     #[test]

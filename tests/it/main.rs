@@ -3,7 +3,9 @@
 //! dropped afterwards. Telegram is never reached.
 
 mod desk;
+mod pg_cluster;
 mod support;
+mod tcp_proxy;
 
 mod binary;
 mod bot;
@@ -12,3 +14,4 @@ mod cli;
 mod migrations;
 mod numbering;
 mod tickets;
+mod tls;

@@ -26,7 +26,7 @@ pub fn admin_url() -> String {
 }
 
 /// `Some(reason)` when PostgreSQL tests may be skipped on this machine.
-fn may_skip_postgres() -> bool {
+pub(crate) fn may_skip_postgres() -> bool {
     std::env::var("CI").as_deref() != Ok("true") && std::env::var("SKIP_POSTGRES_TESTS").as_deref() == Ok("1")
 }
 
@@ -148,10 +148,9 @@ impl Drop for TestDb {
 
 pub fn config_for(url: &str) -> DatabaseConfig {
     DatabaseConfig {
-        url: DatabaseUrl::parse(url).expect("test url"),
         pool_size: 16,
         connect_timeout: Duration::from_secs(5),
-        auto_migrate: true,
+        ..DatabaseConfig::new(DatabaseUrl::parse(url).expect("test url"))
     }
 }
 
