@@ -96,6 +96,7 @@ fn spawn(fake: &FakeTelegram, database_url: &str) -> Child {
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", fake.url())
         .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
+        .env("HTTP_ADDR", "127.0.0.1:0")
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())

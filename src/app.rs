@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BotConfig, Config, ConfigError};
 use crate::db::{Db, DbError};
+use crate::metrics::Metrics;
 use crate::service::{Mailroom, ServiceError, TicketService};
 
 /// Why the application could not start; `exit_code` maps it for the CLI.
@@ -17,6 +18,8 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error("cannot listen on HTTP_ADDR {addr}: {reason}")]
+    Http { addr: std::net::SocketAddr, reason: String },
 }
 
 impl StartError {
@@ -33,7 +36,10 @@ pub struct App {
     pub config: Config,
     pub bot: BotConfig,
     pub tickets: TicketService,
+    pub metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
+    /// Bound at build, so a taken port fails start-up.
+    http: tokio::net::TcpListener,
 }
 
 impl App {
@@ -46,6 +52,8 @@ impl App {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         // Configuration first: a missing token must not wait on a database.
         let bot = config.bot()?;
+        let addr = config.http_addr;
+        let http = crate::http::bind(addr).await.map_err(|e| StartError::Http { addr, reason: e.to_string() })?;
         let db = Db::start(&config.database).await?;
         let tickets = TicketService::new(db, clock.clone(), config.ticket_timezone);
         let seeded = tickets.seed_admins(&config.admin_ids).await?;
@@ -58,18 +66,32 @@ impl App {
             support_chat = bot.support_chat_id,
             "ticketbot started"
         );
-        Ok(Self { config, bot, tickets, clock })
+        Ok(Self { config, bot, tickets, metrics: Arc::default(), clock, http })
     }
 
     pub fn db(&self) -> &Db {
         self.tickets.db()
     }
 
+    /// Where the HTTP server listens (`HTTP_ADDR`, its port chosen by the
+    /// system when 0).
+    pub fn http_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.http.local_addr()
+    }
+
     /// Runs the bot until `shutdown` resolves: `shutdown_signal()` in the
     /// binary, a channel in tests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
         let mailroom = Mailroom::new(self.db().clone(), self.clock.clone());
-        crate::bot::run(&self.bot, self.tickets, mailroom, shutdown).await;
+        let state =
+            crate::http::HttpState { db: self.db().clone(), mailroom: mailroom.clone(), metrics: self.metrics.clone() };
+        let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+        let http = tokio::spawn(crate::http::serve(self.http, state, async {
+            let _ = http_stopped.await;
+        }));
+        crate::bot::run(&self.bot, self.tickets, mailroom, self.metrics, shutdown).await;
+        let _ = stop_http.send(());
+        let _ = http.await;
         tracing::info!("shutting down");
         Ok(())
     }

@@ -9,6 +9,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod fake_telegram;
+pub mod http;
+pub mod metrics;
 pub mod models;
 pub mod schema;
 pub mod secret;

@@ -22,6 +22,7 @@ pub struct Desk {
     /// The bot's @username (from getMe): `/cmd@otherbot` is not ours.
     pub username: Option<String>,
     pub admins: AdminCache,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl Desk {
@@ -58,6 +59,12 @@ impl Desk {
                 self.mailroom.reject_update(update_id, &reason).await
             }
             _ => self.ignore(ack).await,
+        }
+    }
+
+    pub(super) fn count_closed(&self, change: &crate::storage::outcome::StatusChange) {
+        if matches!(change, crate::storage::outcome::StatusChange::Changed(_)) {
+            crate::metrics::Metrics::inc(&self.metrics.tickets_closed);
         }
     }
 

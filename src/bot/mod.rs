@@ -18,6 +18,7 @@ use teloxide::Bot;
 use tokio::sync::{Notify, watch};
 
 use crate::config::BotConfig;
+use crate::metrics::Metrics;
 use crate::service::{Mailroom, TicketService};
 use crate::telegram::delivery::DeliveryWorker;
 use crate::telegram::poller::Poller;
@@ -39,7 +40,13 @@ pub fn client(config: &BotConfig) -> Bot {
 /// Runs the poller, the processor and the delivery worker until `shutdown`
 /// resolves, then stops fetching, lets the in-hand update finish and gives
 /// the outbox up to 10 s to drain.
-pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    config: &BotConfig,
+    tickets: TicketService,
+    mailroom: Mailroom,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) {
     let bot = client(config);
     let stored = Arc::new(Notify::new());
     let outbox = Arc::new(Notify::new());
@@ -53,6 +60,7 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
         forum,
         username,
         admins,
+        metrics: metrics.clone(),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
@@ -61,7 +69,7 @@ pub async fn run(config: &BotConfig, tickets: TicketService, mailroom: Mailroom,
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
     let delivery = tokio::spawn(
-        DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, outbox.clone(), support).run(drain_rx),
+        DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, metrics, outbox.clone(), support).run(drain_rx),
     );
 
     register_commands(&bot, config.support_chat_id).await;

@@ -100,6 +100,7 @@ impl Processor {
                     self.desk.mailroom.reject_update(row.update_id, &e.to_string()).await?;
                 }
             }
+            self.desk.metrics.observe_update(started.elapsed());
             tracing::debug!(
                 update_id = row.update_id,
                 elapsed_us = started.elapsed().as_micros() as u64,

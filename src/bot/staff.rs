@@ -98,10 +98,9 @@ impl Desk {
                     .held_for_album(),
             ]
         };
-        self.tickets
-            .record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan })
-            .await
-            .map(drop)
+        self.tickets.record_staff_message_with(ticket.id, &member, &draft, &Effects { ack, plan: &plan }).await?;
+        crate::metrics::Metrics::inc(&self.metrics.relayed_to_user);
+        Ok(())
     }
 
     async fn staff_command(
@@ -229,7 +228,9 @@ impl Desk {
         if reopen {
             self.tickets.reopen_with(ticket.id, &effects).await.map(drop)
         } else {
-            self.tickets.close_with(ticket.id, &effects).await.map(drop)
+            let change = self.tickets.close_with(ticket.id, &effects).await?;
+            self.count_closed(&change);
+            Ok(())
         }
     }
 

@@ -5,6 +5,7 @@ use teloxide::types::{Message, User};
 use super::handle::{Desk, card_html, card_reply, content_kind, day, full_name, profile_of, topic_state};
 use super::text::{self, Lang};
 use crate::domain::Direction;
+use crate::metrics::Metrics;
 use crate::models::MessageDraft;
 use crate::service::ServiceError;
 use crate::storage::outcome::{Effects, StatusChange, UserMessageOutcome};
@@ -76,7 +77,14 @@ impl Desk {
                 out
             }
         };
-        self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await.map(drop)
+        let outcome = self.tickets.open_or_append_with(&profile, &draft, &Effects { ack, plan: &plan }).await?;
+        if let UserMessageOutcome::Filed { new_ticket, .. } = outcome {
+            if new_ticket {
+                Metrics::inc(&self.metrics.tickets_opened);
+            }
+            Metrics::inc(&self.metrics.relayed_to_staff);
+        }
+        Ok(())
     }
 
     /// An edit of a message staff already have: a marked follow-up (the
@@ -126,6 +134,8 @@ impl Desk {
             }
             _ => vec![OutboxDraft::text(chat, text::no_open_ticket(lang))],
         };
-        self.tickets.close_with(ticket.id, &Effects { ack, plan: &plan }).await.map(drop)
+        let change = self.tickets.close_with(ticket.id, &Effects { ack, plan: &plan }).await?;
+        self.count_closed(&change);
+        Ok(())
     }
 }

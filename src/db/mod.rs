@@ -3,6 +3,7 @@
 
 mod connect;
 pub mod doctor;
+mod health;
 pub mod migrate;
 mod pool;
 mod reach;
@@ -14,6 +15,7 @@ pub mod url;
 use std::sync::Arc;
 
 use crate::config::DatabaseConfig;
+pub use health::Readiness;
 pub use pool::{PgPool, SqliteConn, SqlitePool};
 pub use sslmode::{PgTls, SslMode};
 pub use url::{Backend, DatabaseUrl};

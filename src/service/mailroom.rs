@@ -187,6 +187,14 @@ impl Mailroom {
         })
     }
 
+    /// How long the oldest row still to send has waited.
+    pub async fn outbox_oldest_age(&self) -> Result<std::time::Duration, ServiceError> {
+        let oldest = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::outbox_oldest(conn).await?)
+        })?;
+        Ok(oldest.and_then(|at| (self.now() - at).to_std().ok()).unwrap_or_default())
+    }
+
     /// How many outbox rows are still to send.
     pub async fn outbox_backlog(&self) -> Result<i64, ServiceError> {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog(conn).await?))

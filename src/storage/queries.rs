@@ -479,6 +479,16 @@ pub async fn outbox_backlog_in(conn: &mut Conn, chat_id: i64) -> QueryResult<i64
         .await
 }
 
+/// When the oldest row still to send was written.
+pub async fn outbox_oldest(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
+    outbox_messages::table
+        .filter(outbox_messages::sent_at.is_null())
+        .filter(outbox_messages::failed_at.is_null())
+        .select(diesel::dsl::min(outbox_messages::created_at))
+        .get_result(conn)
+        .await
+}
+
 /// Rows still to send (due or held).
 pub async fn outbox_backlog(conn: &mut Conn) -> QueryResult<i64> {
     outbox_messages::table

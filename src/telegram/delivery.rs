@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 
 use super::outbound::{Envelope, Outbound, Reply};
 use super::pacing::Pacer;
+use crate::metrics::Metrics;
 use crate::models::OutboxRow;
 use crate::service::{Mailroom, ServiceError, TicketService};
 
@@ -74,6 +75,7 @@ pub struct DeliveryWorker {
     mailroom: Mailroom,
     /// For the ticket day (digests name today's tickets by number alone).
     tickets: TicketService,
+    metrics: Arc<Metrics>,
     /// Where staff are told that a user blocked the bot: (chat, is a forum).
     support: (i64, bool),
     wake: Arc<Notify>,
@@ -94,11 +96,19 @@ enum DigestTurn {
 }
 
 impl DeliveryWorker {
-    pub fn new(bot: Bot, mailroom: Mailroom, tickets: TicketService, wake: Arc<Notify>, support: (i64, bool)) -> Self {
+    pub fn new(
+        bot: Bot,
+        mailroom: Mailroom,
+        tickets: TicketService,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+        support: (i64, bool),
+    ) -> Self {
         Self {
             bot,
             mailroom,
             tickets,
+            metrics,
             support,
             wake,
             pacer: std::sync::Mutex::default(),
@@ -294,13 +304,14 @@ impl DeliveryWorker {
         }
         let done = match request.await {
             Ok(sent) => {
+                self.counted(Verdict::Sent(0));
                 self.paced(row.chat_id, ids.len());
                 for ((_, member), copy) in ids.iter().zip(sent) {
                     self.mailroom.outbox_sent(member, record, copy.0).await?;
                 }
                 Ok(())
             }
-            Err(e) => match classify(e) {
+            Err(e) => match self.counted(classify(e)) {
                 Verdict::Wait(after) => self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await,
                 Verdict::Transient(reason) => {
                     for (_, member) in &ids {
@@ -329,10 +340,10 @@ impl DeliveryWorker {
         let Some(name) = self.mailroom.topic_name(ticket).await? else {
             return Ok(Verdict::Refused("the ticket is gone".into()));
         };
-        let verdict = match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
+        let verdict = self.counted(match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
             Ok(topic) => Verdict::Sent(topic.thread_id.0.0),
             Err(e) => classify(e),
-        };
+        });
         match &verdict {
             Verdict::Sent(thread) => {
                 tracing::info!(ticket, thread, "opened a forum topic for the ticket");
@@ -512,10 +523,22 @@ impl DeliveryWorker {
                 }
             }
         };
-        match result {
+        self.counted(match result {
             Ok(id) => Verdict::Sent(id),
             Err(e) => classify(e),
-        }
+        })
+    }
+
+    /// Counts an answer from Telegram by its result (for `/metrics`).
+    fn counted(&self, verdict: Verdict) -> Verdict {
+        let m = &self.metrics;
+        Metrics::inc(match &verdict {
+            Verdict::Sent(_) => &m.deliveries_sent,
+            Verdict::Wait(_) => &m.deliveries_rate_limited,
+            Verdict::Transient(_) => &m.deliveries_retried,
+            Verdict::Refused(_) => &m.deliveries_failed,
+        });
+        verdict
     }
 }
 

@@ -22,6 +22,7 @@ fn spawn(fake: &FakeTelegram, db: &TestDb) -> Child {
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", fake.url())
         .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
+        .env("HTTP_ADDR", "127.0.0.1:0")
         .env("DATABASE_URL", &db.url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

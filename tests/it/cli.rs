@@ -95,6 +95,7 @@ fn run_starts_on_the_sqlite_default_and_stops_on_sigterm() {
         .current_dir(dir.path())
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("SUPPORT_CHAT_ID", "-100123")
+        .env("HTTP_ADDR", "127.0.0.1:0")
         .env("ADMIN_IDS", "42")
         // Loopback with nothing listening: the poller fails and retries,
         // and never reaches for the real Telegram.

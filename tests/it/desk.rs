@@ -18,6 +18,8 @@ pub const WAIT: Duration = Duration::from_secs(15);
 pub struct Desk {
     pub fake: FakeTelegram,
     pub tickets: TicketService,
+    /// The HTTP server of the running bot.
+    pub http: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     vars: HashMap<&'static str, String>,
@@ -42,17 +44,19 @@ impl Desk {
             ("TELOXIDE_API_URL", fake.url()),
             ("SUPPORT_CHAT_ID", SUPPORT.to_string()),
             ("DATABASE_URL", db.url.clone()),
+            ("HTTP_ADDR", "127.0.0.1:0".to_string()),
         ]);
-        let (tickets, stop, task) = Self::launch(&vars).await;
-        Some(Self { fake, tickets, stop: Some(stop), task: Some(task), vars, _db: db })
+        let (tickets, http, stop, task) = Self::launch(&vars).await;
+        Some(Self { fake, tickets, http, stop: Some(stop), task: Some(task), vars, _db: db })
     }
 
     async fn launch(
         vars: &HashMap<&'static str, String>,
-    ) -> (TicketService, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    ) -> (TicketService, std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
         let app = App::build(config).await.unwrap();
         let tickets = app.tickets.clone();
+        let http = app.http_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.run_until(async {
@@ -61,7 +65,7 @@ impl Desk {
             .await
             .unwrap();
         });
-        (tickets, stop, task)
+        (tickets, http, stop, task)
     }
 
     pub async fn halt(&mut self) {
@@ -76,8 +80,12 @@ impl Desk {
     /// Stops the bot and starts a new one on the same database and fake.
     pub async fn restart(&mut self) {
         self.halt().await;
-        let (tickets, stop, task) = Self::launch(&self.vars).await;
-        (self.tickets, self.stop, self.task) = (tickets, Some(stop), Some(task));
+        let (tickets, http, stop, task) = Self::launch(&self.vars).await;
+        (self.tickets, self.http, self.stop, self.task) = (tickets, http, Some(stop), Some(task));
+    }
+
+    pub fn vars_database_url(&self) -> String {
+        self.vars["DATABASE_URL"].clone()
     }
 
     pub async fn stop(mut self) {
