@@ -83,13 +83,23 @@ impl App {
     /// binary, a channel in tests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
         let mailroom = Mailroom::new(self.db().clone(), self.clock.clone());
-        let state =
-            crate::http::HttpState { db: self.db().clone(), mailroom: mailroom.clone(), metrics: self.metrics.clone() };
+        let stored = Arc::new(tokio::sync::Notify::new());
+        let webhook = self.bot.webhook.as_ref().map(|w| crate::http::webhook::Intake {
+            path: w.url.path().to_string(),
+            secret: w.secret.clone(),
+            stored: stored.clone(),
+        });
+        let state = crate::http::HttpState {
+            db: self.db().clone(),
+            mailroom: mailroom.clone(),
+            metrics: self.metrics.clone(),
+            webhook,
+        };
         let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
         let http = tokio::spawn(crate::http::serve(self.http, state, async {
             let _ = http_stopped.await;
         }));
-        crate::bot::run(&self.bot, self.tickets, mailroom, self.metrics, shutdown).await;
+        crate::bot::run(&self.bot, self.tickets, mailroom, self.metrics, stored, shutdown).await;
         let _ = stop_http.send(());
         let _ = http.await;
         tracing::info!("shutting down");

@@ -15,6 +15,8 @@
 //! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
 //! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
+//! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
+//! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,6 +56,8 @@ const KNOWN_VARS: &[&str] = &[
     "TICKET_TIMEZONE",
     "HTTP_ADDR",
     "ADMIN_IDS",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
 ];
 
 /// A configuration problem: one line naming the variable, never its value
@@ -106,6 +110,15 @@ pub struct BotConfig {
     pub token: Secret,
     pub api_url: Option<url::Url>,
     pub support_chat_id: i64,
+    /// Webhook mode; long polling when `None`.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// Where Telegram posts updates, and the secret it sends with each.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub url: url::Url,
+    pub secret: Secret,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +130,8 @@ pub struct Config {
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
+    webhook_url: Option<url::Url>,
+    webhook_secret: Option<Secret>,
 }
 
 impl Config {
@@ -241,6 +256,31 @@ impl Config {
             })?),
         };
 
+        let webhook_url = match get("WEBHOOK_URL") {
+            None => None,
+            Some(raw) => Some(
+                url::Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| ConfigError::Invalid {
+                        var: "WEBHOOK_URL",
+                        reason: "expected the public URL Telegram posts to, such as https://bot.example.com/telegram"
+                            .into(),
+                    })?,
+            ),
+        };
+        let webhook_secret = get("WEBHOOK_SECRET").map(Secret::new);
+        if let Some(secret) = &webhook_secret {
+            // Telegram's rule for secret_token.
+            let s = secret.expose();
+            if s.len() > 256 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(ConfigError::Invalid {
+                    var: "WEBHOOK_SECRET",
+                    reason: "use 1 to 256 characters of A-Z, a-z, 0-9, _ and -".into(),
+                });
+            }
+        }
+
         Ok(Self {
             database: DatabaseConfig {
                 url,
@@ -257,6 +297,8 @@ impl Config {
             token,
             api_url,
             support_chat_id,
+            webhook_url,
+            webhook_secret,
         })
     }
 
@@ -270,7 +312,11 @@ impl Config {
             var: "SUPPORT_CHAT_ID",
             hint: "set it to the id of the staff group (see README: finding SUPPORT_CHAT_ID)",
         })?;
-        Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id })
+        let webhook = self.webhook_url.clone().map(|url| WebhookConfig {
+            url,
+            secret: self.webhook_secret.clone().unwrap_or_else(|| crate::telegram::webhook::derive_secret(&token)),
+        });
+        Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id, webhook })
     }
 }
 
@@ -350,6 +396,18 @@ mod tests {
         assert_eq!(var_of(c.bot().unwrap_err()), "SUPPORT_CHAT_ID");
         let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1001")]).unwrap();
         assert_eq!(c.bot().unwrap().support_chat_id, -1001);
+        assert!(c.bot().unwrap().webhook.is_none(), "polling by default");
+    }
+
+    #[test]
+    fn webhook_secret_is_given_or_derived() {
+        let base = [("TELOXIDE_TOKEN", TOKEN), ("SUPPORT_CHAT_ID", "-1001"), ("WEBHOOK_URL", "https://b.example/tg")];
+        let derived = load(&base).unwrap().bot().unwrap().webhook.unwrap();
+        assert_eq!(derived.url.as_str(), "https://b.example/tg");
+        assert_eq!(derived.secret.expose().len(), 64);
+        let mut vars = base.to_vec();
+        vars.push(("WEBHOOK_SECRET", "my_secret-1"));
+        assert_eq!(load(&vars).unwrap().bot().unwrap().webhook.unwrap().secret.expose(), "my_secret-1");
     }
 
     #[test]
@@ -370,6 +428,8 @@ mod tests {
             ("TELOXIDE_TOKEN", "not-a-token"),
             ("TELOXIDE_API_URL", "ftp://x"),
             ("SUPPORT_CHAT_ID", "general"),
+            ("WEBHOOK_URL", "bot.example.com/hook"),
+            ("WEBHOOK_SECRET", "has spaces"),
         ];
         for (var, value) in cases {
             let err = load(&[(var, value)]).unwrap_err();

@@ -45,10 +45,10 @@ pub async fn run(
     tickets: TicketService,
     mailroom: Mailroom,
     metrics: Arc<Metrics>,
+    stored: Arc<Notify>,
     shutdown: impl Future<Output = ()>,
 ) {
     let bot = client(config);
-    let stored = Arc::new(Notify::new());
     let outbox = Arc::new(Notify::new());
     let admins = admins::AdminCache::new(bot.clone(), config.support_chat_id);
     let forum = is_forum(&bot, config.support_chat_id).await;
@@ -65,7 +65,15 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
 
-    let poller = tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone()));
+    // Updates come by webhook (the HTTP server stores them) or by polling.
+    let poller = match &config.webhook {
+        // Registered in the background, retried until Telegram takes it.
+        Some(webhook) => Some(tokio::spawn(crate::telegram::webhook::register(bot.clone(), webhook.clone()))),
+        None => {
+            crate::telegram::webhook::remove(&bot).await;
+            Some(tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone())))
+        }
+    };
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
     let delivery = tokio::spawn(
@@ -76,7 +84,15 @@ pub async fn run(
     shutdown.await;
     tracing::info!("stopping: no more fetching; finishing the update in hand");
     let _ = stop_tx.send(true);
-    let _ = poller.await;
+    match (&config.webhook, poller) {
+        // Still retrying setWebhook: nothing to finish.
+        (Some(_), Some(registering)) => registering.abort(),
+        // The poller stops between calls, never mid-store.
+        (None, Some(poller)) => {
+            let _ = poller.await;
+        }
+        _ => {}
+    }
     let _ = processor.await;
     // The delivery worker keeps going until the outbox is empty or DRAIN
     // has passed; what is left is sent after the next start.

@@ -93,6 +93,8 @@ struct Inner {
     /// Chats the bot can reach: users who wrote to it, and groups.
     chats: HashMap<i64, Value>,
     too_many_requests: u64,
+    /// setWebhook's URL and secret token; getUpdates is refused while set.
+    webhook: Option<(String, Option<String>)>,
     /// getUpdates calls being held open, and a counter that ends them.
     polls_in_flight: usize,
     poll_release: u64,
@@ -352,6 +354,39 @@ impl FakeTelegram {
         self.lock().blocked_by.insert(user_id);
     }
 
+    /// The webhook set by the bot: (URL, secret token).
+    pub fn webhook(&self) -> Option<(String, Option<String>)> {
+        self.lock().webhook.clone()
+    }
+
+    /// Posts every waiting update to the webhook with the registered secret,
+    /// as Telegram does; an update answered 200 is delivered, any other
+    /// answer leaves it waiting. Returns the HTTP status of each post.
+    pub async fn post_to_webhook(&self) -> Vec<u16> {
+        let registered = self.lock().webhook.clone().and_then(|(_, secret)| secret);
+        self.post_to_webhook_with(registered.as_deref()).await
+    }
+
+    /// The same with this secret header (`None`: no header at all), as a
+    /// stranger who found the URL would.
+    pub async fn post_to_webhook_with(&self, secret: Option<&str>) -> Vec<u16> {
+        let (url, updates) = {
+            let inner = self.lock();
+            let Some((url, _)) = inner.webhook.clone() else { return Vec::new() };
+            (url, inner.pending.iter().cloned().collect::<Vec<_>>())
+        };
+        let mut statuses = Vec::new();
+        for update in updates {
+            let status = post_json(&url, secret, &update).await.unwrap_or(0);
+            if status == 200 {
+                let id = update["update_id"].as_i64();
+                self.lock().pending.retain(|u| u["update_id"].as_i64() != id);
+            }
+            statuses.push(status);
+        }
+        statuses
+    }
+
     /// The user unblocks the bot.
     pub fn unblock_bot(&self, user_id: i64) {
         self.lock().blocked_by.remove(&user_id);
@@ -371,6 +406,45 @@ impl FakeTelegram {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The text fields of a multipart/form-data body; a field that holds JSON
+/// (an array, an object, a boolean) is read as JSON.
+fn multipart_fields(body: &str, boundary: &str) -> Value {
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else { continue };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let parsed = match value.chars().next() {
+            Some('[' | '{') | Some('t' | 'f') if serde_json::from_str::<Value>(value).is_ok() => {
+                serde_json::from_str(value).unwrap_or(Value::Null)
+            }
+            _ => Value::String(value.to_string()),
+        };
+        fields.insert(name.to_string(), parsed);
+    }
+    Value::Object(fields)
+}
+
+/// A bare HTTP/1.1 POST of JSON to an http:// URL; the answer's status.
+async fn post_json(url: &str, secret: Option<&str>, body: &Value) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let parsed = url::Url::parse(url).map_err(std::io::Error::other)?;
+    let host = parsed.host_str().unwrap_or("127.0.0.1");
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
+    let body = body.to_string();
+    let header = secret.map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")).unwrap_or_default();
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{header}Connection: close\r\n\r\n{body}",
+        parsed.path(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    Ok(answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
 fn next_message_id(inner: &mut Inner, chat_id: i64) -> i32 {
@@ -406,13 +480,18 @@ fn bad_request(description: &str) -> Response {
 async fn handle(
     State(shared): State<Arc<Shared>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
         return error(401, "Unauthorized");
     }
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let params: Value = if body.is_empty() {
         json!({})
+    } else if let Some(boundary) = content_type.split("boundary=").nth(1) {
+        // Methods that may upload a file (setWebhook) come as multipart.
+        multipart_fields(&String::from_utf8_lossy(&body), boundary.trim_matches('"'))
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
@@ -475,6 +554,13 @@ async fn hold_poll(
                 inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 502 });
                 return error(502, "Bad Gateway");
             }
+            if inner.webhook.is_some() {
+                inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 409 });
+                return error(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                );
+            }
             // Telegram forgets what the offset confirms, and only that.
             if let Some(offset) = offset {
                 inner.pending.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
@@ -497,9 +583,24 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             "can_connect_to_business": false, "has_main_web_app": false
         })),
         "getwebhookinfo" => {
-            ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": inner.pending.len()}))
+            let url = inner.webhook.as_ref().map(|(u, _)| u.clone()).unwrap_or_default();
+            ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": inner.pending.len()}))
         }
-        "deletewebhook" => ok(json!(true)),
+        "deletewebhook" => {
+            inner.webhook = None;
+            ok(json!(true))
+        }
+        "setwebhook" => {
+            let url = p["url"].as_str().unwrap_or_default().to_string();
+            let secret = p["secret_token"].as_str().map(str::to_string);
+            if secret.as_deref().is_some_and(|s| {
+                s.is_empty() || s.len() > 256 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            }) {
+                return bad_request("secret token contains unallowed characters");
+            }
+            inner.webhook = (!url.is_empty()).then_some((url, secret));
+            ok(json!(true))
+        }
         "setmycommands" => {
             let scope = p["scope"]["type"].as_str().unwrap_or("default").to_string();
             inner.commands.insert(scope, p["commands"].clone());

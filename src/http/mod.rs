@@ -1,6 +1,9 @@
 //! The operators' HTTP server on `HTTP_ADDR`, started and stopped with the
 //! bot: `/health` (the process answers), `/ready` (the database answers and
-//! no migration is pending) and `/metrics` (Prometheus text).
+//! no migration is pending) and `/metrics` (Prometheus text); in webhook
+//! mode also Telegram's endpoint (`webhook.rs`).
+
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,14 +28,19 @@ pub struct HttpState {
     pub db: Db,
     pub mailroom: Mailroom,
     pub metrics: Arc<Metrics>,
+    /// Webhook mode's endpoint.
+    pub webhook: Option<webhook::Intake>,
 }
 
 pub fn router(state: HttpState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+        .route("/metrics", get(metrics));
+    if let Some(intake) = &state.webhook {
+        router = router.route(&intake.path, axum::routing::post(webhook::receive));
+    }
+    router.with_state(state)
 }
 
 /// Serves until `shutdown` resolves. A failing server is logged, not fatal:

@@ -5,3 +5,4 @@ pub mod delivery;
 pub mod outbound;
 pub mod pacing;
 pub mod poller;
+pub mod webhook;

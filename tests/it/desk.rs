@@ -36,16 +36,27 @@ impl Desk {
     }
 
     pub async fn start_full(kind: Kind, forum: bool, limits: Option<FloodLimits>) -> Option<Self> {
+        Self::start_with_vars(kind, forum, limits, &[]).await
+    }
+
+    /// With more variables (or others in place of the defaults).
+    pub async fn start_with_vars(
+        kind: Kind,
+        forum: bool,
+        limits: Option<FloodLimits>,
+        extra: &[(&'static str, String)],
+    ) -> Option<Self> {
         let db = TestDb::new(kind).await?;
         let fake = FakeTelegram::start(TOKEN, limits).await.unwrap();
         fake.add_group(SUPPORT, "Support", forum);
-        let vars: HashMap<&'static str, String> = HashMap::from([
+        let mut vars: HashMap<&'static str, String> = HashMap::from([
             ("TELOXIDE_TOKEN", TOKEN.to_string()),
             ("TELOXIDE_API_URL", fake.url()),
             ("SUPPORT_CHAT_ID", SUPPORT.to_string()),
             ("DATABASE_URL", db.url.clone()),
             ("HTTP_ADDR", "127.0.0.1:0".to_string()),
         ]);
+        vars.extend(extra.iter().cloned());
         let (tickets, http, stop, task) = Self::launch(&vars).await;
         Some(Self { fake, tickets, http, stop: Some(stop), task: Some(task), vars, _db: db })
     }

@@ -16,3 +16,4 @@ mod migrations;
 mod numbering;
 mod tickets;
 mod tls;
+mod webhook;

@@ -1,0 +1,54 @@
+//! The webhook endpoint: Telegram's POST of one update. Refused with 401,
+//! and nothing read, without the right secret header; acknowledged (200)
+//! only once the update is committed to the inbox, so a failure here makes
+//! Telegram send it again.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use teloxide::types::Update;
+use tokio::sync::Notify;
+
+use super::HttpState;
+use crate::secret::Secret;
+use crate::service::FetchedUpdate;
+use crate::telegram::webhook::{SECRET_HEADER, secret_matches};
+
+/// What the endpoint needs besides the inbox.
+#[derive(Clone)]
+pub struct Intake {
+    /// The path of `WEBHOOK_URL`, where Telegram posts.
+    pub path: String,
+    pub secret: Secret,
+    /// Wakes the update processor after a store.
+    pub stored: Arc<Notify>,
+}
+
+pub async fn receive(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let Some(intake) = &state.webhook else { return StatusCode::NOT_FOUND };
+    let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes());
+    if !given.is_some_and(|g| secret_matches(g, &intake.secret)) {
+        tracing::warn!(secret_header = given.is_some(), "webhook: request without the right secret refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let (update, payload) = match (serde_json::from_slice::<Update>(&body), String::from_utf8(body.to_vec())) {
+        (Ok(update), Ok(payload)) => (update, payload),
+        _ => {
+            tracing::warn!(bytes = body.len(), "webhook: body is not an update");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    let fetched = FetchedUpdate { update_id: i64::from(update.id.0), chat_id: update.chat().map(|c| c.id.0), payload };
+    match state.mailroom.store_updates(&[fetched]).await {
+        Ok(_) => {
+            intake.stored.notify_one();
+            StatusCode::OK
+        }
+        Err(e) => {
+            tracing::error!(update_id = update.id.0, error = %e, "webhook: cannot store the update; Telegram will retry");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}

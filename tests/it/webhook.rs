@@ -1,0 +1,56 @@
+//! Webhook mode: the bot registers its URL and secret with setWebhook and
+//! takes updates over HTTP; a wrong or missing secret is refused (401) and
+//! nothing is processed; an update is acknowledged once it is in the inbox.
+
+use std::time::Duration;
+
+use ticketbot::fake_telegram::FloodLimits;
+
+use crate::desk::{Desk, SUPPORT, TOKEN, alice};
+use crate::support::{Kind, on_both_backends};
+
+on_both_backends!(webhook_takes_updates_only_with_the_secret);
+
+async fn webhook_takes_updates_only_with_the_secret(kind: Kind) {
+    // The bot's own HTTP server is the webhook: a free port, known ahead.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/telegram/updates");
+    let extra = [("HTTP_ADDR", format!("127.0.0.1:{port}")), ("WEBHOOK_URL", url.clone())];
+    let Some(desk) = Desk::start_with_vars(kind, false, Some(FloodLimits::default()), &extra).await else { return };
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while desk.fake.webhook().is_none() {
+        assert!(std::time::Instant::now() < deadline, "setWebhook never called: {:?}", desk.fake.calls());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (registered, secret) = desk.fake.webhook().unwrap();
+    assert_eq!(registered, url);
+    let secret = secret.expect("a secret token is registered");
+    assert!(secret.len() >= 32 && !secret.contains(TOKEN.split(':').nth(1).unwrap()), "{secret}");
+
+    let user = alice();
+    desk.fake.user_sends(&user, "hello over the webhook");
+    // A stranger who found the URL: refused, nothing stored or answered.
+    assert_eq!(desk.fake.post_to_webhook_with(Some("wrong-secret")).await, vec![401]);
+    assert_eq!(desk.fake.post_to_webhook_with(None).await, vec![401]);
+    assert_eq!(desk.fake.post_to_webhook_with(Some(&secret[..secret.len() - 1])).await, vec![401]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(desk.fake.unconfirmed().len(), 1, "the update still waits at Telegram");
+    assert!(desk.tickets.open_ticket_of(user.id).await.unwrap().is_none(), "nothing processed");
+    assert!(desk.fake.all_sent().is_empty(), "nothing sent");
+
+    // Telegram itself, with the secret: stored, then handled.
+    let update = desk.fake.unconfirmed()[0].clone();
+    assert_eq!(desk.fake.post_to_webhook().await, vec![200]);
+    desk.wait_sent(SUPPORT, 2, "card and relay").await;
+    let told = desk.wait_sent(user.id, 1, "confirmation").await;
+    assert!(told[0].text.as_deref().unwrap().contains("Ticket #1"));
+    // Telegram sends it again (it may): acknowledged, nothing repeated.
+    desk.fake.redeliver(update);
+    assert_eq!(desk.fake.post_to_webhook().await, vec![200]);
+    desk.settle().await;
+    assert_eq!(desk.fake.sent_to(SUPPORT).len(), 2);
+    assert_eq!(desk.fake.sent_to(user.id).len(), 1);
+    assert!(desk.fake.calls().iter().all(|c| c.method != "getupdates"), "no polling in webhook mode");
+    desk.stop().await;
+}
