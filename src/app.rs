@@ -99,7 +99,8 @@ impl App {
         let http = tokio::spawn(crate::http::serve(self.http, state, async {
             let _ = http_stopped.await;
         }));
-        crate::bot::run(&self.bot, self.tickets, mailroom, self.metrics, stored, shutdown).await;
+        let roles = crate::bot::Roles::new(&self.config.database)?;
+        crate::bot::run(&self.bot, self.tickets, mailroom, self.metrics, stored, roles, shutdown).await;
         let _ = stop_http.send(());
         let _ = http.await;
         tracing::info!("shutting down");

@@ -18,12 +18,25 @@ use teloxide::Bot;
 use tokio::sync::{Notify, watch};
 
 use crate::config::BotConfig;
+use crate::db::leader::{Elector, Role, lead};
 use crate::metrics::Metrics;
 use crate::service::{Mailroom, TicketService};
 use crate::telegram::delivery::DeliveryWorker;
 use crate::telegram::poller::Poller;
 use handle::Desk;
 use processor::Processor;
+
+/// The roles one replica at a time may hold.
+pub struct Roles {
+    pub polling: Elector,
+    pub delivery: Elector,
+}
+
+impl Roles {
+    pub fn new(database: &crate::config::DatabaseConfig) -> Result<Self, crate::db::DbError> {
+        Ok(Self { polling: Elector::new(database, Role::Polling)?, delivery: Elector::new(database, Role::Delivery)? })
+    }
+}
 
 /// How long shutdown waits for the tasks to finish what they hold.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -46,6 +59,7 @@ pub async fn run(
     mailroom: Mailroom,
     metrics: Arc<Metrics>,
     stored: Arc<Notify>,
+    roles: Roles,
     shutdown: impl Future<Output = ()>,
 ) {
     let bot = client(config);
@@ -71,14 +85,24 @@ pub async fn run(
         Some(webhook) => Some(tokio::spawn(crate::telegram::webhook::register(bot.clone(), webhook.clone()))),
         None => {
             crate::telegram::webhook::remove(&bot).await;
-            Some(tokio::spawn(Poller::new(bot.clone(), mailroom.clone(), stored.clone()).run(stop_rx.clone())))
+            // One replica polls (Telegram refuses a second); the others
+            // stand by and take over when it stops.
+            let poller = Arc::new(Poller::new(bot.clone(), mailroom.clone(), stored.clone()));
+            Some(tokio::spawn(lead(roles.polling, stop_rx.clone(), move |halt| {
+                let poller = poller.clone();
+                async move { poller.run(halt).await }
+            })))
         }
     };
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
-    let delivery = tokio::spawn(
-        DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, metrics, outbox.clone(), support).run(drain_rx),
-    );
+    // One replica sends, so the flood limits are kept in one place.
+    let worker =
+        Arc::new(DeliveryWorker::new(bot.clone(), mailroom.clone(), tickets, metrics, outbox.clone(), support));
+    let delivery = tokio::spawn(lead(roles.delivery, drain_rx, move |halt| {
+        let worker = worker.clone();
+        async move { worker.run(halt).await }
+    }));
 
     register_commands(&bot, config.support_chat_id).await;
     shutdown.await;

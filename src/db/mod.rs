@@ -4,6 +4,7 @@
 mod connect;
 pub mod doctor;
 mod health;
+pub mod leader;
 pub mod migrate;
 mod pool;
 mod reach;

@@ -93,6 +93,8 @@ struct Inner {
     /// Chats the bot can reach: users who wrote to it, and groups.
     chats: HashMap<i64, Value>,
     too_many_requests: u64,
+    /// getUpdates calls that found another one in flight (two pollers).
+    poll_conflicts: u64,
     /// setWebhook's URL and secret token; getUpdates is refused while set.
     webhook: Option<(String, Option<String>)>,
     /// getUpdates calls being held open, and a counter that ends them.
@@ -354,6 +356,17 @@ impl FakeTelegram {
         self.lock().blocked_by.insert(user_id);
     }
 
+    /// getUpdates calls refused because another was in flight.
+    pub fn poll_conflicts(&self) -> u64 {
+        self.lock().poll_conflicts
+    }
+
+    /// Posts one update to `url` with this secret header, as Telegram
+    /// posts to a webhook; the HTTP status.
+    pub async fn post_update_to(url: &str, secret: Option<&str>, update: &Value) -> u16 {
+        post_json(url, secret, update).await.unwrap_or(0)
+    }
+
     /// The webhook set by the bot: (URL, secret token).
     pub fn webhook(&self) -> Option<(String, Option<String>)> {
         self.lock().webhook.clone()
@@ -523,6 +536,15 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let deadline = Instant::now() + timeout;
     let release = {
         let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Telegram refuses a second poller while one waits.
+        if inner.polls_in_flight > 0 {
+            inner.poll_conflicts += 1;
+            inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 409 });
+            return error(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+            );
+        }
         inner.polls_in_flight += 1;
         inner.poll_release
     };

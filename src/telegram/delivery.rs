@@ -129,7 +129,7 @@ impl DeliveryWorker {
     }
 
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
                 return;

@@ -29,7 +29,7 @@ impl Poller {
     }
 
     /// Polls until `stop` is set; stops between calls, never mid-store.
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         // No offset at start: Telegram sends whatever it has not had
         // confirmed, and the inbox's key drops what was stored already.
         // (An offset from the inbox's highest id would misfire when Telegram

@@ -61,7 +61,7 @@ impl Desk {
         Some(Self { fake, tickets, http, stop: Some(stop), task: Some(task), vars, _db: db })
     }
 
-    async fn launch(
+    pub async fn launch(
         vars: &HashMap<&'static str, String>,
     ) -> (TicketService, std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
@@ -93,6 +93,10 @@ impl Desk {
         self.halt().await;
         let (tickets, http, stop, task) = Self::launch(&self.vars).await;
         (self.tickets, self.http, self.stop, self.task) = (tickets, http, Some(stop), Some(task));
+    }
+
+    pub fn vars(&self) -> HashMap<&'static str, String> {
+        self.vars.clone()
     }
 
     pub fn vars_database_url(&self) -> String {

@@ -14,6 +14,7 @@ mod cli;
 mod http;
 mod migrations;
 mod numbering;
+mod replicas;
 mod tickets;
 mod tls;
 mod webhook;
