@@ -17,6 +17,7 @@
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
+//! - `DELIVERY_PACING`     `telegram` (default) keeps to Telegram's flood limits; `off` only for benchmarks.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +59,7 @@ const KNOWN_VARS: &[&str] = &[
     "ADMIN_IDS",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
+    "DELIVERY_PACING",
 ];
 
 /// A configuration problem: one line naming the variable, never its value
@@ -112,6 +114,9 @@ pub struct BotConfig {
     pub support_chat_id: i64,
     /// Webhook mode; long polling when `None`.
     pub webhook: Option<WebhookConfig>,
+    /// Keep to Telegram's flood limits (`false` only to measure the bot's
+    /// own cost against a fake Bot API without limits).
+    pub paced: bool,
 }
 
 /// Where Telegram posts updates, and the secret it sends with each.
@@ -132,6 +137,7 @@ pub struct Config {
     support_chat_id: Option<i64>,
     webhook_url: Option<url::Url>,
     webhook_secret: Option<Secret>,
+    paced: bool,
 }
 
 impl Config {
@@ -281,6 +287,17 @@ impl Config {
             }
         }
 
+        let paced = match get("DELIVERY_PACING").as_deref() {
+            None | Some("telegram") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "DELIVERY_PACING",
+                    reason: format!("{other:?} is neither telegram nor off"),
+                });
+            }
+        };
+
         Ok(Self {
             database: DatabaseConfig {
                 url,
@@ -299,6 +316,7 @@ impl Config {
             support_chat_id,
             webhook_url,
             webhook_secret,
+            paced,
         })
     }
 
@@ -316,7 +334,7 @@ impl Config {
             url,
             secret: self.webhook_secret.clone().unwrap_or_else(|| crate::telegram::webhook::derive_secret(&token)),
         });
-        Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id, webhook })
+        Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id, webhook, paced: self.paced })
     }
 }
 
@@ -430,6 +448,7 @@ mod tests {
             ("SUPPORT_CHAT_ID", "general"),
             ("WEBHOOK_URL", "bot.example.com/hook"),
             ("WEBHOOK_SECRET", "has spaces"),
+            ("DELIVERY_PACING", "fast"),
         ];
         for (var, value) in cases {
             let err = load(&[(var, value)]).unwrap_err();

@@ -93,6 +93,8 @@ struct Inner {
     /// Chats the bot can reach: users who wrote to it, and groups.
     chats: HashMap<i64, Value>,
     too_many_requests: u64,
+    /// When the first getUpdates call arrived (start-up benchmarks).
+    first_poll: Option<Instant>,
     /// getUpdates calls that found another one in flight (two pollers).
     poll_conflicts: u64,
     /// setWebhook's URL and secret token; getUpdates is refused while set.
@@ -356,6 +358,21 @@ impl FakeTelegram {
         self.lock().blocked_by.insert(user_id);
     }
 
+    /// When the bot first called getUpdates.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.lock().first_poll
+    }
+
+    /// How many messages have been delivered in all.
+    pub fn sent_count(&self) -> usize {
+        self.lock().sent.len()
+    }
+
+    /// Delivered messages from the `from`-th on (cheap polling of a long run).
+    pub fn sent_since(&self, from: usize) -> Vec<Sent> {
+        self.lock().sent.get(from..).map(<[Sent]>::to_vec).unwrap_or_default()
+    }
+
     /// getUpdates calls refused because another was in flight.
     pub fn poll_conflicts(&self) -> u64 {
         self.lock().poll_conflicts
@@ -536,6 +553,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let deadline = Instant::now() + timeout;
     let release = {
         let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.first_poll.get_or_insert_with(Instant::now);
         // Telegram refuses a second poller while one waits.
         if inner.polls_in_flight > 0 {
             inner.poll_conflicts += 1;

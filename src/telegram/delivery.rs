@@ -103,6 +103,7 @@ impl DeliveryWorker {
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
         support: (i64, bool),
+        paced: bool,
     ) -> Self {
         Self {
             bot,
@@ -111,7 +112,7 @@ impl DeliveryWorker {
             metrics,
             support,
             wake,
-            pacer: std::sync::Mutex::default(),
+            pacer: std::sync::Mutex::new(if paced { Pacer::default() } else { Pacer::off() }),
             last_digest: std::sync::Mutex::default(),
         }
     }

@@ -1,0 +1,206 @@
+//! The whole bot's own cost: the released `ticketbot` binary against the
+//! in-repo fake Bot API with flood limits off (fake and bot:
+//! `DELIVERY_PACING=off`), so Telegram's limits do not hide it. Prints, per
+//! backend:
+//!
+//! - updates handled per second end to end (update fetched → ticket stored
+//!   → every resulting message sent), 1,000 users each sending 5 messages;
+//! - latency p50/p99 from an update's arrival at the fake to its relay
+//!   reaching the support chat, at a steady 200 updates/s for 10 s;
+//! - resident memory idle, at the peak and after 100,000 tickets;
+//! - time from process start to the first `getUpdates`, on an empty
+//!   database and on the one with 100,000 tickets;
+//! - the release binary's size.
+//!
+//! Run: `cargo bench --bench throughput` (PostgreSQL from TEST_DATABASE_URL;
+//! BENCH_ROUNDS, default 3; BENCH_ONLY=sqlite or postgres; BENCH_TICKETS,
+//! default 100000, for the memory run).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ticketbot::fake_telegram::{FakeTelegram, TgUser};
+
+#[path = "common/pg_database.rs"]
+mod pg_database;
+use pg_database::PgDatabase;
+
+const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+const SUPPORT: i64 = -1_001_555_000_222;
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let rounds: usize = env_or("BENCH_ROUNDS", 3).max(1);
+    let tickets: usize = env_or("BENCH_TICKETS", 100_000);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let admin =
+        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_ticketbot")).map(|m| m.len()).unwrap_or(0);
+    println!("release binary: {:.1} MiB ({size} bytes)", size as f64 / 1_048_576.0);
+    for backend in ["sqlite", "postgres"].into_iter().filter(|b| only.is_empty() || only == *b) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pg = if backend == "postgres" { Some(PgDatabase::create(&admin).await) } else { None };
+        let url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+        };
+        println!("\n{backend}");
+        run_backend(&url, rounds, tickets).await;
+        if let Some(db) = pg {
+            db.drop_it().await;
+        }
+    }
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Bot {
+    child: Child,
+    fake: FakeTelegram,
+    started: Instant,
+}
+
+impl Bot {
+    async fn start(url: &str) -> Self {
+        let fake = FakeTelegram::start(TOKEN, None).await.expect("fake Bot API");
+        fake.add_group(SUPPORT, "Support", false);
+        let started = Instant::now();
+        let child = Command::new(env!("CARGO_BIN_EXE_ticketbot"))
+            .env_clear()
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .env("TELOXIDE_API_URL", fake.url())
+            .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
+            .env("DATABASE_URL", url)
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("DELIVERY_PACING", "off")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ticketbot");
+        let bot = Self { child, fake, started };
+        wait(Duration::from_secs(60), || bot.fake.first_poll().is_some()).await;
+        bot
+    }
+
+    fn startup(&self) -> Duration {
+        self.fake.first_poll().map(|t| t.duration_since(self.started)).unwrap_or_default()
+    }
+
+    /// (VmRSS, VmHWM) in MiB.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Waits until `count` more messages than `before` have been delivered.
+    async fn delivered(&self, before: usize, count: usize) {
+        wait(Duration::from_secs(600), || self.fake.sent_count() >= before + count).await;
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("sh").args(["-c", &format!("kill -TERM {}", self.child.id())]).status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn run_backend(url: &str, rounds: usize, tickets: usize) {
+    let bot = Bot::start(url).await;
+    let empty_startup = bot.startup();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (idle, _) = bot.memory();
+    let mut next_user = 1_000_000i64;
+
+    // Throughput: 1,000 users × 5 messages, all waiting at Telegram at once.
+    let mut rates = Vec::new();
+    for _ in 0..rounds {
+        let users: Vec<TgUser> = (0..1000).map(|i| TgUser::new(next_user + i, "Bench")).collect();
+        next_user += 1000;
+        let before = bot.fake.sent_count();
+        let start = Instant::now();
+        for round in 0..5 {
+            for u in &users {
+                bot.fake.user_sends(u, &format!("message {round}"));
+            }
+        }
+        // Per user: card, 5 relays, confirmation.
+        bot.delivered(before, users.len() * 7).await;
+        rates.push(5000.0 / start.elapsed().as_secs_f64());
+    }
+    println!("  updates/s end to end (1000 users × 5): {}", spread(&rates, 0));
+
+    // Latency at a steady 200 updates/s for 10 s.
+    let users: Vec<TgUser> = (0..400).map(|i| TgUser::new(next_user + i, "Steady")).collect();
+    next_user += 400;
+    let before = bot.fake.sent_count();
+    let start = Instant::now();
+    let mut pushed = Vec::new();
+    for i in 0..2000usize {
+        tokio::time::sleep_until((start + Duration::from_millis(5 * i as u64)).into()).await;
+        let u = &users[i % users.len()];
+        let id = bot.fake.user_sends(u, "steady");
+        pushed.push(((u.id, id), Instant::now()));
+    }
+    bot.delivered(before, 2000 + 2 * users.len()).await;
+    let sent = bot.fake.sent_since(before);
+    let arrived: std::collections::HashMap<(i64, i32), Instant> =
+        sent.iter().filter_map(|s| Some((s.copied_from?, s.at))).collect();
+    let mut latencies: Vec<f64> = pushed
+        .iter()
+        .filter_map(|(key, at)| Some(arrived.get(key)?.duration_since(*at).as_secs_f64() * 1000.0))
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!("  latency at 200 updates/s, ms: p50 {:.1}  p99 {:.1}  max {:.1}", pct(0.5), pct(0.99), pct(1.0));
+
+    // Memory with 100,000 tickets: new users in batches of 5,000.
+    let mut made = rounds * 1000 + 400;
+    while made < tickets {
+        let batch = (tickets - made).min(5000);
+        let before = bot.fake.sent_count();
+        for i in 0..batch as i64 {
+            bot.fake.user_sends(&TgUser::new(next_user + i, "Many"), "one ticket");
+        }
+        next_user += batch as i64;
+        bot.delivered(before, batch * 3).await;
+        made += batch;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (after, peak) = bot.memory();
+    println!("  resident memory, MiB: idle {idle:.1}  after {made} tickets {after:.1}  peak {peak:.1}");
+    bot.stop();
+
+    let bot = Bot::start(url).await;
+    let full_startup = bot.startup();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (idle_full, _) = bot.memory();
+    bot.stop();
+    println!(
+        "  start to first getUpdates: empty {:.0} ms, with {made} tickets {:.0} ms (idle then {idle_full:.1} MiB)",
+        empty_startup.as_secs_f64() * 1000.0,
+        full_startup.as_secs_f64() * 1000.0
+    );
+}
+
+fn spread(values: &[f64], decimals: usize) -> String {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    format!("min {:.*} / median {:.*} / max {:.*}", decimals, v[0], decimals, v[v.len() / 2], decimals, v[v.len() - 1])
+}
+
+async fn wait(timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up after {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
