@@ -2,7 +2,9 @@
 //! out soon, the waiting notifications (new tickets' cards, relayed user
 //! messages, topic openings) go out merged, one line per ticket, instead of
 //! queueing one message each. Every line carries the command that opens
-//! the ticket (`/ticket_7`), so nothing in a digest is out of reach.
+//! the ticket (`/ticket_20261121_7`), so nothing in a digest is out of
+//! reach. Only the rows queued before the first one that cannot be merged
+//! (a command's answer, a notice) go in, so nothing overtakes it.
 
 use std::collections::HashMap;
 
@@ -37,6 +39,7 @@ enum Part<'a> {
 }
 
 fn part(candidate: &DigestCandidate) -> Option<Part<'_>> {
+    candidate.ticket.as_ref()?;
     match (&candidate.envelope.message, candidate.envelope.record) {
         (Outbound::Text { .. }, Record::TicketCard) => Some(Part::Card),
         (Outbound::Copy { .. }, Record::SupportCopy) => Some(Part::Message(candidate.message.as_ref())),
@@ -57,12 +60,12 @@ struct Entry<'a> {
 /// Builds the first digest from the waiting rows (oldest first): one line
 /// per ticket, in the order the tickets first appear, as many as fit one
 /// message. `None` when no waiting row can go into a digest.
-pub fn compose(candidates: &[DigestCandidate], today: NaiveDate) -> Option<Digest> {
+pub fn compose(candidates: &[DigestCandidate]) -> Option<Digest> {
     let mut entries: Vec<Entry<'_>> = Vec::new();
     let mut by_ticket: HashMap<i64, usize> = HashMap::new();
     for candidate in candidates {
-        let Some(part) = part(candidate) else { continue };
-        let index = *by_ticket.entry(candidate.ticket.id).or_insert_with(|| {
+        let (Some(part), Some(ticket)) = (part(candidate), &candidate.ticket) else { break };
+        let index = *by_ticket.entry(ticket.id).or_insert_with(|| {
             entries.push(Entry { candidate, rows: Vec::new(), new: false, messages: Vec::new() });
             entries.len() - 1
         });
@@ -81,7 +84,7 @@ pub fn compose(candidates: &[DigestCandidate], today: NaiveDate) -> Option<Diges
     let budget = MESSAGE_LIMIT - visible_len(&text::digest_header(99_999, 99_999)) - 1;
     let (mut lines, mut used, mut rows, mut messages) = (Vec::new(), 0, Vec::new(), 0);
     for entry in &entries {
-        let line = line(entry, today);
+        let Some(line) = line(entry) else { continue };
         let cost = visible_len(&line) + 1;
         if used + cost > budget {
             break;
@@ -97,8 +100,8 @@ pub fn compose(candidates: &[DigestCandidate], today: NaiveDate) -> Option<Diges
     Some(Digest { html, rows, tickets, complete })
 }
 
-fn line(entry: &Entry<'_>, today: NaiveDate) -> String {
-    let (ticket, user) = (&entry.candidate.ticket, &entry.candidate.user);
+fn line(entry: &Entry<'_>) -> Option<String> {
+    let (ticket, user) = (entry.candidate.ticket.as_ref()?, entry.candidate.user.as_ref()?);
     let name = full_name(&user.first_name, user.last_name.as_deref());
     let first = entry.messages.iter().flatten().next();
     let preview = first.map(|m| match m.text.as_deref().and_then(|t| t.lines().find(|l| !l.trim().is_empty())) {
@@ -106,24 +109,21 @@ fn line(entry: &Entry<'_>, today: NaiveDate) -> String {
         Some(line) => format!("[{}] {line}", m.kind.as_str()),
         None => format!("[{}]", m.kind.as_str()),
     });
-    text::digest_line(
-        &command(ticket, today),
+    Some(text::digest_line(
+        &command(ticket),
         entry.new,
         &name,
         user.username.as_deref(),
         entry.messages.len(),
         preview.as_deref(),
-    )
+    ))
 }
 
-/// The command that opens a ticket: `/ticket_7` today, `/ticket_20261120_7`
-/// for another day's (Telegram makes both tappable).
-pub fn command(ticket: &Ticket, today: NaiveDate) -> String {
-    if ticket.day == today {
-        format!("/ticket_{}", ticket.number)
-    } else {
-        format!("/ticket_{}_{}", ticket.day.format("%Y%m%d"), ticket.number)
-    }
+/// The command that opens a ticket, `/ticket_20261121_7` (Telegram makes
+/// it tappable). Always with its day: a digest tapped after midnight must
+/// not open that day's #7, another user's.
+pub fn command(ticket: &Ticket) -> String {
+    format!("/ticket_{}_{}", ticket.day.format("%Y%m%d"), ticket.number)
 }
 
 /// Reads the argument of a `/ticket_…` command back as a ticket reference
@@ -139,19 +139,23 @@ pub fn reference(suffix: &str) -> Option<String> {
     }
 }
 
-/// Today's ticket numbers a support-chat text shows, as staff read it: a
-/// card's `#7`, a digest's `/ticket_7`. (Tests and the burst benchmark use
-/// it to tell when every ticket has reached staff.)
+/// The ticket numbers a support-chat text shows, as staff read it: a
+/// card's `#7`, a digest's `/ticket_20261121_7` (any day). Tests and the
+/// burst benchmark use it to tell when every ticket has reached staff.
 pub fn numbers_named(text: &str) -> Vec<i32> {
     let mut numbers = Vec::new();
     for marker in ["#", "/ticket_"] {
         for (at, _) in text.match_indices(marker) {
-            let rest = &text[at + marker.len()..];
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            // `/ticket_20261120_7` names another day's ticket.
-            if rest[digits.len()..].starts_with('_') {
-                continue;
+            let mut rest = &text[at + marker.len()..];
+            if marker == "/ticket_" {
+                // Skip the day: `20261121_`.
+                let day: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                match rest[day.len()..].strip_prefix('_') {
+                    Some(after) => rest = after,
+                    None => continue,
+                }
             }
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
             if let Ok(n) = digits.parse() {
                 numbers.push(n);
             }
@@ -171,6 +175,6 @@ mod tests {
         assert_eq!(reference("x"), None);
         assert_eq!(reference("20261340_7"), None);
         assert_eq!(numbers_named("🎫 #12 · 2026-11-21"), vec![12]);
-        assert_eq!(numbers_named("🆕 /ticket_3 · A\n💬 /ticket_20261120_4 · B\n🆕 /ticket_5 · C"), vec![3, 5]);
+        assert_eq!(numbers_named("🆕 /ticket_20261121_3 · A\n💬 /ticket_20261120_4 · B"), vec![3, 4]);
     }
 }

@@ -97,15 +97,8 @@ pub async fn run(
     let processor = tokio::spawn(Processor::new(desk, stored, outbox.clone()).run(stop_rx));
     let support = (config.support_chat_id, forum);
     // One replica sends, so the flood limits are kept in one place.
-    let worker = Arc::new(DeliveryWorker::new(
-        bot.clone(),
-        mailroom.clone(),
-        tickets,
-        metrics,
-        outbox.clone(),
-        support,
-        config.paced,
-    ));
+    let worker =
+        Arc::new(DeliveryWorker::new(bot.clone(), mailroom.clone(), metrics, outbox.clone(), support, config.paced));
     if !config.paced {
         tracing::warn!("DELIVERY_PACING=off: Telegram's flood limits are not kept (benchmarks only)");
     }

@@ -11,6 +11,10 @@ use crate::service::ServiceError;
 use crate::storage::outcome::{Effects, StatusChange};
 use crate::telegram::outbound::{Outbound, OutboxDraft, Record, Reply};
 
+/// Messages staff only saw in a digest that /ticket copies in full (the
+/// latest): each costs one of the group's 20 messages a minute.
+const UNSEEN_COPIES: usize = 3;
+
 /// Open tickets shown per /open page.
 const OPEN_PAGE: u32 = 15;
 
@@ -319,7 +323,21 @@ impl Desk {
             lines.push(super::handle::card_html(ticket, user));
         }
         lines.push(text::history_header(ticket.number, &day(ticket), status, &name));
-        for m in self.tickets.messages(ticket.id).await? {
+        let history = self.tickets.messages(ticket.id).await?;
+        // The user's messages staff only saw as a digest line and the history
+        // cannot show (media, texts longer than its lines): copied in full
+        // after the history, the latest ones.
+        let digested = self.mailroom.digested_messages(ticket.id).await?;
+        let unseen: Vec<(i64, i32, i64)> = history
+            .iter()
+            .filter(|m| {
+                m.direction == Direction::FromUser && m.support_message_id.is_none() && digested.contains(&m.id)
+            })
+            .filter(|m| m.text.as_ref().is_none_or(|t| t.chars().count() > text::HISTORY_LINE_CHARS))
+            .filter_map(|m| Some((m.user_chat_id, m.user_message_id?, m.id)))
+            .collect();
+        let unseen = unseen[unseen.len().saturating_sub(UNSEEN_COPIES)..].to_vec();
+        for m in history {
             let who = match m.direction {
                 Direction::FromUser => "👤",
                 Direction::ToUser => "🎧",
@@ -332,7 +350,7 @@ impl Desk {
         // In a forum the answer goes to the ticket's topic (opened first
         // if a digest stood in for it).
         let record = match ticket.support_message_id {
-            None if !forum => Record::TicketCard,
+            None if !forum => Record::RequestedCard,
             _ => Record::Nothing,
         };
         let messages = pack(&lines, MESSAGE_LIMIT);
@@ -345,6 +363,17 @@ impl Desk {
                     let record = if i == 0 { record } else { Record::Nothing };
                     OutboxDraft::new(support, text, record).for_ticket(ticket_id)
                 })
+                .chain(unseen.iter().map(|(from_chat_id, message_id, filed)| {
+                    let reply = (!forum).then_some(Reply::TicketCard);
+                    let copy = Outbound::Copy {
+                        from_chat_id: *from_chat_id,
+                        message_id: *message_id,
+                        album: None,
+                        reply,
+                        topic: forum,
+                    };
+                    OutboxDraft::new(support, copy, Record::RequestedCopy).for_ticket(ticket_id).for_message(*filed)
+                }))
                 .collect()
         };
         self.mailroom.acknowledge(&Effects { ack, plan: &plan }).await

@@ -211,10 +211,13 @@ pub fn history_header(number: i32, day: &str, status: &str, user: &str) -> Strin
     format!("🎫 <b>#{number}</b> · {day} · {status} · {}", escape(user))
 }
 
+/// How much of a message a history line shows.
+pub const HISTORY_LINE_CHARS: usize = 300;
+
 /// One message of a ticket's history; `text` is raw and gets shortened.
 pub fn history_line(time: &str, who: &str, kind: &str, text: Option<&str>) -> String {
     let body = match text {
-        Some(t) => escape(&shorten(t, 300)),
+        Some(t) => escape(&shorten(t, HISTORY_LINE_CHARS)),
         None => format!("[{kind}]"),
     };
     format!("<code>{time}</code> {who}: {body}")

@@ -85,8 +85,24 @@ impl Elector {
             if *stop.borrow() {
                 return None;
             }
-            match self.try_lock(connector).await {
+            // Bounded: a server that accepts and never answers must not
+            // hold a standby (or shutdown) forever.
+            let attempt = tokio::select! {
+                attempt = tokio::time::timeout(CHECK_TIMEOUT, self.try_lock(connector)) => attempt,
+                _ = stop.changed() => return None,
+            };
+            let attempt = attempt.unwrap_or_else(|_| Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())));
+            match attempt {
                 Ok(Some(conn)) => {
+                    // A holder cut off from the database (not stopped) may
+                    // still be at work until its next check fails: give it
+                    // that long before doing the same work.
+                    if self.role == Role::Delivery && told {
+                        tokio::select! {
+                            _ = tokio::time::sleep(RETRY + CHECK_TIMEOUT) => {}
+                            _ = stop.changed() => return None,
+                        }
+                    }
                     tracing::info!(role = self.role.name(), "this replica took the role");
                     return Some(Lease { conn: Some(conn) });
                 }
@@ -106,6 +122,15 @@ impl Elector {
 
     async fn try_lock(&self, connector: &PgConnector) -> Result<Option<AsyncPgConnection>, String> {
         let mut conn = connector.connect().await.map_err(|e| e.message)?;
+        // The server keeps a dead holder's session, and its lock, until TCP
+        // gives up on it (two hours by default): make that seconds.
+        diesel_async::SimpleAsyncConnection::batch_execute(
+            &mut conn,
+            "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; \
+             SET tcp_user_timeout = 10000",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
             .bind::<BigInt, _>(self.role.key())
             .get_result(&mut conn)

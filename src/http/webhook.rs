@@ -33,21 +33,24 @@ pub async fn receive(State(state): State<HttpState>, headers: HeaderMap, body: B
         tracing::warn!(secret_header = given.is_some(), "webhook: request without the right secret refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let (update, payload) = match (serde_json::from_slice::<Update>(&body), String::from_utf8(body.to_vec())) {
-        (Ok(update), Ok(payload)) => (update, payload),
-        _ => {
-            tracing::warn!(bytes = body.len(), "webhook: body is not an update");
-            return StatusCode::BAD_REQUEST;
-        }
+    // Anything with an update id is stored, even what this version cannot
+    // read: the processor sets it aside with the reason (answering 4xx would
+    // only make Telegram retry, then drop it).
+    let Some(update_id) = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["update_id"].as_i64())
+    else {
+        tracing::warn!(bytes = body.len(), "webhook: body is not an update");
+        return StatusCode::BAD_REQUEST;
     };
-    let fetched = FetchedUpdate { update_id: i64::from(update.id.0), chat_id: update.chat().map(|c| c.id.0), payload };
+    let chat_id = serde_json::from_slice::<Update>(&body).ok().and_then(|u| u.chat().map(|c| c.id.0));
+    let payload = String::from_utf8_lossy(&body).into_owned();
+    let fetched = FetchedUpdate { update_id, chat_id, payload };
     match state.mailroom.store_updates(&[fetched]).await {
         Ok(_) => {
             intake.stored.notify_one();
             StatusCode::OK
         }
         Err(e) => {
-            tracing::error!(update_id = update.id.0, error = %e, "webhook: cannot store the update; Telegram will retry");
+            tracing::error!(update_id, error = %e, "webhook: cannot store the update; Telegram will retry");
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }

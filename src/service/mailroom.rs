@@ -24,8 +24,9 @@ pub struct Mailroom {
 pub struct DigestCandidate {
     pub row: OutboxRow,
     pub envelope: crate::telegram::outbound::Envelope,
-    pub ticket: crate::models::Ticket,
-    pub user: crate::models::User,
+    /// The ticket and its user (`None` for a row about no ticket).
+    pub ticket: Option<crate::models::Ticket>,
+    pub user: Option<crate::models::User>,
     /// The ticket message the row relays (a user's message), if any.
     pub message: Option<crate::models::TicketMessage>,
 }
@@ -187,6 +188,28 @@ impl Mailroom {
         })
     }
 
+    /// How long ago each message sent to `chat_id` within `window` went out
+    /// (a digest counted once), oldest first.
+    pub async fn recent_sends(
+        &self,
+        chat_id: i64,
+        window: std::time::Duration,
+    ) -> Result<Vec<std::time::Duration>, ServiceError> {
+        let now = self.now();
+        let since = now - chrono::Duration::from_std(window).unwrap_or_default();
+        let rows = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::outbox_sent_since(conn, chat_id, since).await?)
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        let mut ages: Vec<std::time::Duration> = rows
+            .into_iter()
+            .filter(|(_, sent, digest)| sent.or(*digest).is_none_or(|id| seen.insert(id)))
+            .filter_map(|(at, _, _)| (now - at?).to_std().ok())
+            .collect();
+        ages.sort_by(|a, b| b.cmp(a));
+        Ok(ages)
+    }
+
     /// How long the oldest row still to send has waited.
     pub async fn outbox_oldest_age(&self) -> Result<std::time::Duration, ServiceError> {
         let oldest = on_db!(&self.db, read, |conn, layer| {
@@ -205,8 +228,8 @@ impl Mailroom {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog_in(conn, chat_id).await?))
     }
 
-    /// Due rows of `chat_id` about tickets, oldest first, with what a digest
-    /// line needs: the ticket, its user and the message the row relays.
+    /// Due rows of `chat_id`, oldest first, with what a digest line needs:
+    /// the ticket, its user and the message the row relays.
     pub async fn digest_candidates(&self, chat_id: i64, limit: i64) -> Result<Vec<DigestCandidate>, ServiceError> {
         let now = self.now();
         let rows = on_db!(&self.db, read, |conn, layer| {
@@ -228,6 +251,14 @@ impl Mailroom {
             layer::queries::outbox_mark_digested(conn, ids, digest_message_id, now).await?;
             Ok(())
         })
+    }
+
+    /// The ticket's messages (ids) that staff saw only as a digest line.
+    pub async fn digested_messages(&self, ticket_id: i64) -> Result<std::collections::HashSet<i64>, ServiceError> {
+        let ids = on_db!(&self.db, read, |conn, layer| {
+            Ok::<_, ServiceError>(layer::queries::digested_messages(conn, ticket_id).await?)
+        })?;
+        Ok(ids.into_iter().flatten().collect())
     }
 
     /// Whether a support-chat message is a digest (it names several tickets).

@@ -416,18 +416,18 @@ pub async fn set_message_edited(conn: &mut Conn, id: i64, text: Option<&str>, at
         .await
 }
 
-/// Due, unsent rows of a chat that concern a ticket, oldest first, with the
-/// ticket, its user and the ticket message the row carries (if any): what a
-/// digest may be made of.
+/// Due, unsent rows of a chat, oldest first, with the ticket they concern,
+/// its user and the ticket message the row carries (where there are): what
+/// a digest may be made of.
 pub async fn outbox_ticket_rows_due(
     conn: &mut Conn,
     chat_id: i64,
     now: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<(OutboxRow, Ticket, User, Option<TicketMessage>)>> {
+) -> QueryResult<Vec<(OutboxRow, Option<Ticket>, Option<User>, Option<TicketMessage>)>> {
     outbox_messages::table
-        .inner_join(tickets::table.on(outbox_messages::ticket_id.eq(tickets::id.nullable())))
-        .inner_join(users::table.on(users::id.eq(tickets::user_id)))
+        .left_join(tickets::table.on(outbox_messages::ticket_id.eq(tickets::id.nullable())))
+        .left_join(users::table.on(users::id.nullable().eq(tickets::user_id.nullable())))
         .left_join(ticket_messages::table.on(outbox_messages::ticket_message_id.eq(ticket_messages::id.nullable())))
         .filter(outbox_messages::chat_id.eq(chat_id))
         .filter(outbox_messages::sent_at.is_null())
@@ -435,7 +435,12 @@ pub async fn outbox_ticket_rows_due(
         .filter(outbox_messages::not_before.le(now))
         .order(outbox_messages::id.asc())
         .limit(limit)
-        .select((OutboxRow::as_select(), Ticket::as_select(), User::as_select(), Option::<TicketMessage>::as_select()))
+        .select((
+            OutboxRow::as_select(),
+            Option::<Ticket>::as_select(),
+            Option::<User>::as_select(),
+            Option::<TicketMessage>::as_select(),
+        ))
         .load(conn)
         .await
 }
@@ -454,6 +459,16 @@ pub async fn outbox_mark_digested(
             outbox_messages::attempts.eq(outbox_messages::attempts + 1),
         ))
         .execute(conn)
+        .await
+}
+
+/// The ticket's messages that reached staff only as a digest line.
+pub async fn digested_messages(conn: &mut Conn, ticket_id: i64) -> QueryResult<Vec<Option<i64>>> {
+    outbox_messages::table
+        .filter(outbox_messages::ticket_id.eq(ticket_id))
+        .filter(outbox_messages::digest_message_id.is_not_null())
+        .select(outbox_messages::ticket_message_id)
+        .load(conn)
         .await
 }
 
@@ -476,6 +491,21 @@ pub async fn outbox_backlog_in(conn: &mut Conn, chat_id: i64) -> QueryResult<i64
         .filter(outbox_messages::failed_at.is_null())
         .count()
         .get_result(conn)
+        .await
+}
+
+/// When each message sent to `chat_id` since `since` went out, and its id
+/// (a digest's rows share one id).
+pub async fn outbox_sent_since(
+    conn: &mut Conn,
+    chat_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(Option<NaiveDateTime>, Option<i32>, Option<i32>)>> {
+    outbox_messages::table
+        .filter(outbox_messages::chat_id.eq(chat_id))
+        .filter(outbox_messages::sent_at.gt(since))
+        .select((outbox_messages::sent_at, outbox_messages::sent_message_id, outbox_messages::digest_message_id))
+        .load(conn)
         .await
 }
 

@@ -313,10 +313,10 @@ pub async fn outbox_sent(
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> {
         queries::outbox_mark_sent(conn, row.id, message_id, now).await?;
         match (record, row.ticket_id, row.ticket_message_id) {
-            (Record::TicketCard, Some(ticket), _) => {
+            (Record::TicketCard | Record::RequestedCard, Some(ticket), _) => {
                 queries::set_ticket_card(conn, ticket, message_id).await?;
             }
-            (Record::SupportCopy, _, Some(message)) => {
+            (Record::SupportCopy | Record::RequestedCopy, _, Some(message)) => {
                 queries::set_support_copy(conn, message, row.chat_id, message_id).await?;
             }
             (Record::UserCopy, _, Some(message)) => {

@@ -26,7 +26,7 @@ use super::outbound::{Envelope, Outbound, Reply};
 use super::pacing::Pacer;
 use crate::metrics::Metrics;
 use crate::models::OutboxRow;
-use crate::service::{Mailroom, ServiceError, TicketService};
+use crate::service::{Mailroom, ServiceError};
 
 /// Attempts before a transient failure becomes final: with the backoff
 /// capped at 5 minutes, about a day and a half of retrying.
@@ -48,6 +48,13 @@ const DIGEST_SPACING: Duration = Duration::from_secs(3);
 
 /// Waiting rows read to build one digest: more than one digest's worth.
 const DIGEST_READ: i64 = 500;
+
+/// Fewer waiting rows than this cannot fill a digest (about 60 tickets of a
+/// card and a message each).
+const DIGEST_FULL_ROWS: i64 = 100;
+
+/// After Telegram refused a digest, rows go one by one this long.
+const DIGEST_PAUSE: Duration = Duration::from_secs(60);
 
 /// What a ticket needs in the support chat before a row about it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +80,6 @@ enum Verdict {
 pub struct DeliveryWorker {
     bot: Bot,
     mailroom: Mailroom,
-    /// For the ticket day (digests name today's tickets by number alone).
-    tickets: TicketService,
     metrics: Arc<Metrics>,
     /// Where staff are told that a user blocked the bot: (chat, is a forum).
     support: (i64, bool),
@@ -83,6 +88,7 @@ pub struct DeliveryWorker {
     /// replicas will need them shared).
     pacer: std::sync::Mutex<Pacer>,
     last_digest: std::sync::Mutex<Option<std::time::Instant>>,
+    digests_off_until: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// What became of a turn at a digest.
@@ -99,7 +105,6 @@ impl DeliveryWorker {
     pub fn new(
         bot: Bot,
         mailroom: Mailroom,
-        tickets: TicketService,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
         support: (i64, bool),
@@ -108,12 +113,12 @@ impl DeliveryWorker {
         Self {
             bot,
             mailroom,
-            tickets,
             metrics,
             support,
             wake,
             pacer: std::sync::Mutex::new(if paced { Pacer::default() } else { Pacer::off() }),
             last_digest: std::sync::Mutex::default(),
+            digests_off_until: std::sync::Mutex::default(),
         }
     }
 
@@ -131,11 +136,21 @@ impl DeliveryWorker {
 
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
     pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        // What the group got in the last minute from an earlier process (a
+        // restart, another replica that led until now) still counts.
+        match self.mailroom.recent_sends(self.support.0, std::time::Duration::from_secs(60)).await {
+            Ok(ages) => self.pacer.lock().unwrap_or_else(|p| p.into_inner()).seed(
+                self.support.0,
+                &ages,
+                std::time::Instant::now(),
+            ),
+            Err(e) => tracing::warn!(error = %e, "outbox: cannot read the last minute's sends; pacing from zero"),
+        }
         loop {
             if *stop.borrow() {
                 return;
             }
-            let idle = match self.deliver_due().await {
+            let idle = match self.deliver_due(&stop).await {
                 Ok(sent) => sent == 0,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox: cannot read or update the outbox; retrying");
@@ -155,15 +170,23 @@ impl DeliveryWorker {
     /// Sends every row that is due now and that the flood limits allow (a
     /// chat over its limit waits; the others go on). Returns how many were
     /// attempted.
-    pub async fn deliver_due(&self) -> Result<usize, ServiceError> {
+    pub async fn deliver_due(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, ServiceError> {
         let rows = self.mailroom.outbox_due(64).await?;
         let mut attempted = 0;
         for row in &rows {
+            // Stopping, or the role passed to another replica: not one more.
+            if *stop.borrow() {
+                break;
+            }
             if self.pace(row.chat_id, 1) > Duration::ZERO {
                 continue;
             }
-            if row.chat_id == self.support.0 && self.support_flooded().await? {
-                match self.deliver_digest(row).await? {
+            let flooded = match row.chat_id == self.support.0 {
+                true => self.support_flooded().await?,
+                false => None,
+            };
+            if let Some(waiting) = flooded {
+                match self.deliver_digest(row, waiting).await? {
                     DigestTurn::Done => {
                         attempted += 1;
                         continue;
@@ -358,26 +381,36 @@ impl DeliveryWorker {
 
     /// Whether more waits for the support chat than its limit lets out
     /// within `DIGEST_HORIZON`.
-    async fn support_flooded(&self) -> Result<bool, ServiceError> {
+    /// `Some(rows waiting)` when flooded.
+    async fn support_flooded(&self) -> Result<Option<i64>, ServiceError> {
         let chat = self.support.0;
         let waiting = self.mailroom.backlog_in(chat).await?;
         let room = self.capacity(chat).saturating_sub(DIGEST_RESERVE);
-        Ok(waiting > i64::try_from(room).unwrap_or(i64::MAX))
+        Ok((waiting > i64::try_from(room).unwrap_or(i64::MAX)).then_some(waiting))
     }
 
     /// Sends the support chat's waiting notifications as one digest, when
     /// it is full or the last one is `DIGEST_SPACING` old. `Nothing` when
     /// nothing waiting can go into a digest (or Telegram refused it): then
     /// `head` is sent as it is.
-    async fn deliver_digest(&self, head: &OutboxRow) -> Result<DigestTurn, ServiceError> {
-        let candidates = self.mailroom.digest_candidates(head.chat_id, DIGEST_READ).await?;
-        // A digest of one row would save nothing.
-        let Some(digest) = crate::bot::digest::compose(&candidates, self.tickets.today()).filter(|d| d.rows.len() > 1)
-        else {
+    async fn deliver_digest(&self, head: &OutboxRow, waiting: i64) -> Result<DigestTurn, ServiceError> {
+        let now = std::time::Instant::now();
+        if self.digests_off_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| now < until) {
             return Ok(DigestTurn::Nothing);
-        };
+        }
         let recent =
             self.last_digest.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|at| at.elapsed() < DIGEST_SPACING);
+        // Cheap first: while the last digest is recent only a full one goes,
+        // and fewer rows than a digest holds cannot fill one.
+        if recent && waiting < DIGEST_FULL_ROWS {
+            return Ok(DigestTurn::Later);
+        }
+        let candidates = self.mailroom.digest_candidates(head.chat_id, DIGEST_READ).await?;
+        // A digest of one row would save nothing; a head that cannot go
+        // into one (an answer, a notice) goes first, on its own.
+        let Some(digest) = crate::bot::digest::compose(&candidates).filter(|d| d.rows.len() > 1) else {
+            return Ok(DigestTurn::Nothing);
+        };
         if recent && digest.complete {
             return Ok(DigestTurn::Later);
         }
@@ -399,8 +432,11 @@ impl DeliveryWorker {
             Verdict::Transient(reason) => {
                 self.mailroom.outbox_retry(head, to_chrono(backoff(head.attempts)), &reason).await?;
             }
+            // Not retried every round (a closed General topic refuses every
+            // digest): one by one for a minute, then try again.
             Verdict::Refused(reason) => {
-                tracing::error!(chat = head.chat_id, %reason, "outbox: Telegram refused a digest; sending one by one");
+                tracing::error!(chat = head.chat_id, %reason, "outbox: Telegram refused a digest; one by one for a minute");
+                *self.digests_off_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(now + DIGEST_PAUSE);
                 return Ok(DigestTurn::Nothing);
             }
         }
@@ -412,7 +448,7 @@ impl DeliveryWorker {
     async fn missing_context(&self, row: &OutboxRow, envelope: &Envelope) -> Result<Option<Missing>, ServiceError> {
         let (support, forum) = self.support;
         let Some(ticket) = row.ticket_id.filter(|_| row.chat_id == support) else { return Ok(None) };
-        if envelope.record == super::outbound::Record::TicketCard {
+        if matches!(envelope.record, super::outbound::Record::TicketCard | super::outbound::Record::RequestedCard) {
             return Ok(None);
         }
         let needs = match &envelope.message {

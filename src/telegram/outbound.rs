@@ -59,8 +59,14 @@ pub enum Record {
     Nothing,
     /// The sent message is the ticket's card (`tickets.support_message_id`).
     TicketCard,
+    /// The same, for a card staff asked for (`/ticket`): an answer, so
+    /// never merged into a digest.
+    RequestedCard,
     /// The sent message is the support-chat copy of the row's ticket message.
     SupportCopy,
+    /// The same, sent because staff asked (`/ticket` shows what a digest
+    /// only summed up): never merged into a digest.
+    RequestedCopy,
     /// The sent message is the user-chat copy of the row's ticket message.
     UserCopy,
     /// The created topic is the ticket's (`tickets.support_thread_id`).

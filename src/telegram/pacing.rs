@@ -72,6 +72,17 @@ impl Pacer {
         max.saturating_sub(staying) + max * refills
     }
 
+    /// Records messages sent to `chat` before this process (or this leader)
+    /// started: `ages` ago, oldest first.
+    pub fn seed(&mut self, chat: i64, ages: &[Duration], now: Instant) {
+        for age in ages {
+            if let Some(at) = now.checked_sub(*age) {
+                self.global.push_back(at);
+                self.chats.entry(chat).or_default().push_back(at);
+            }
+        }
+    }
+
     /// Records `count` messages sent to `chat` at `now`.
     pub fn sent(&mut self, chat: i64, count: usize, now: Instant) {
         if self.off {

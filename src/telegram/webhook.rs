@@ -50,6 +50,13 @@ pub async fn register(bot: Bot, webhook: WebhookConfig) {
                 tracing::info!(host = webhook.url.host_str().unwrap_or_default(), "webhook registered");
                 return;
             }
+            // A refusal (a URL Telegram will not post to) needs the operator;
+            // anything else is likely to pass.
+            Err(e) if e.to_string().contains("Bad Request") => {
+                tracing::error!(error = %e, retry_in_ms = wait.as_millis() as u64, "setWebhook refused: check WEBHOOK_URL (https, port 443, 80, 88 or 8443); no update arrives until it is accepted");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
             Err(e) => {
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "setWebhook failed");
                 tokio::time::sleep(wait).await;

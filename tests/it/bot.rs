@@ -394,10 +394,10 @@ async fn user_commands_and_odd_input(kind: Kind) {
 async fn long_history_is_split_not_cut(kind: Kind) {
     let Some(desk) = Desk::start(kind).await else { return };
     let user = alice();
-    // 15 messages whose history lines are ~320 characters each: more than
+    // 15 messages whose history lines are ~300 characters each: more than
     // one Telegram message holds. (Staff may get them in a digest.)
     for i in 0..15 {
-        desk.fake.user_sends(&user, &format!("message {i:02} {}", "<&>".repeat(100)));
+        desk.fake.user_sends(&user, &format!("message {i:02} {}", "<&>".repeat(95)));
     }
     desk.settle().await;
     let before = desk.fake.sent_to(SUPPORT).len();

@@ -14,6 +14,7 @@ use crate::support::{Kind, on_both_backends};
 on_both_backends!(
     burst_of_200_tickets_in_10_seconds,
     digested_tickets_stay_reachable,
+    a_digested_ticket_gets_its_card_before_its_next_message,
     forum_digest_opens_topics_later,
     telegram_down_for_10_seconds,
 );
@@ -100,7 +101,8 @@ async fn burst_of_200_tickets_in_10_seconds(kind: Kind) {
 /// Opens `count` tickets at once and waits until staff have seen them all.
 async fn rush(desk: &Desk, count: usize) -> Vec<Sent> {
     for i in 0..count {
-        desk.fake.user_sends(&user(i), &format!("problem {i}"));
+        // Longer than a history line: /ticket then copies it in full.
+        desk.fake.user_sends(&user(i), &format!("problem {i} {}", "details ".repeat(40)));
     }
     wait_until(Duration::from_secs(30), "every ticket shown to staff", || {
         first_shown(&desk.fake.sent_to(SUPPORT)).len() >= count
@@ -133,7 +135,8 @@ async fn digested_tickets_stay_reachable(kind: Kind) {
     assert!(support.len() < 2 * USERS, "coalesced: {} messages", support.len());
     let (digest, number, customer) = digested_ticket(&desk, &support, USERS).await;
     let digest_text = digest.text.as_deref().unwrap();
-    assert!(digest_text.contains(&format!("/ticket_{number} · User <")), "{digest_text}");
+    let link = format!("/ticket_{}_{number}", chrono::Utc::now().format("%Y%m%d"));
+    assert!(digest_text.contains(&format!("{link} · User <")), "{digest_text}");
     assert!(digest_text.contains(": problem"), "the first line of the message: {digest_text}");
 
     // A reply to the digest names no ticket: staff are told how to reach one.
@@ -145,9 +148,11 @@ async fn digested_tickets_stay_reachable(kind: Kind) {
     assert!(hint.text.as_deref().unwrap().contains("digest lists several tickets"), "{:?}", hint.text);
 
     // The digest's link opens the ticket: its card, which a reply answers.
-    desk.fake.group_message(SUPPORT, &agent(), &format!("/ticket_{number}"), None);
-    let support = desk.wait_sent(SUPPORT, support.len() + 1, "card on demand").await;
-    let card = support.last().unwrap();
+    desk.fake.group_message(SUPPORT, &agent(), &link, None);
+    let support = desk.wait_sent(SUPPORT, support.len() + 2, "card on demand, then the message in full").await;
+    let (card, full) = (&support[support.len() - 2], &support[support.len() - 1]);
+    assert_eq!(full.copied_from.map(|(chat, _)| chat), Some(customer.id), "the digested message itself");
+    assert_eq!(full.reply_to, Some(card.message_id));
     assert!(card.text.as_deref().unwrap().contains(&format!("#{number}")), "{:?}", card.text);
     assert!(card.text.as_deref().unwrap().contains("problem"), "history: {:?}", card.text);
     let answer = desk.fake.group_message(SUPPORT, &agent(), "on it", Some(card.message_id));
@@ -160,7 +165,15 @@ async fn digested_tickets_stay_reachable(kind: Kind) {
     assert_eq!(relayed.copied_from, Some((customer.id, next)));
     assert_eq!(relayed.reply_to, Some(card.message_id));
 
-    // Another digested user writes again: their card comes first.
+    assert_eq!(desk.fake.too_many_requests(), 0);
+    desk.stop().await;
+}
+
+async fn a_digested_ticket_gets_its_card_before_its_next_message(kind: Kind) {
+    const USERS: usize = 16;
+    let Some(desk) = Desk::start(kind).await else { return };
+    let support = rush(&desk, USERS).await;
+    // A digested user writes again: their card comes first.
     let (other, other_number) = {
         let mut found = None;
         for i in 0..USERS {
