@@ -218,6 +218,11 @@ impl Mailroom {
         Ok(oldest.and_then(|at| (self.now() - at).to_std().ok()).unwrap_or_default())
     }
 
+    /// How many outbox rows failed for good.
+    pub async fn outbox_failed_count(&self) -> Result<i64, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_failed_count(conn).await?))
+    }
+
     /// How many outbox rows are still to send.
     pub async fn outbox_backlog(&self) -> Result<i64, ServiceError> {
         on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_backlog(conn).await?))

@@ -519,6 +519,11 @@ pub async fn outbox_oldest(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>
         .await
 }
 
+/// Rows Telegram refused for good (or given up on).
+pub async fn outbox_failed_count(conn: &mut Conn) -> QueryResult<i64> {
+    outbox_messages::table.filter(outbox_messages::failed_at.is_not_null()).count().get_result(conn).await
+}
+
 /// Rows still to send (due or held).
 pub async fn outbox_backlog(conn: &mut Conn) -> QueryResult<i64> {
     outbox_messages::table

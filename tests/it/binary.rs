@@ -161,6 +161,8 @@ async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
         repeats += copies.saturating_sub(1);
     }
     assert!(repeats <= 1, "{repeats} messages went twice");
+    // And every message the outbox held went out, on its own or in a digest.
+    assert_eq!(mailroom.outbox_failed_count().await.unwrap(), 0, "no message failed");
     assert_eq!(fake.too_many_requests(), 0);
 
     signal(&bot, "TERM");

@@ -270,5 +270,12 @@ async fn telegram_down_for_10_seconds(kind: Kind) {
         assert_eq!(copies + usize::from(copies == 0 && digested.contains(&number)), 1, "message {id} of {}", u.id);
     }
     assert_eq!(first_shown(&support).len(), USERS);
+    // Nothing failed or was left: every row went out, alone or in a digest.
+    let mailroom = ticketbot::service::Mailroom::new(
+        desk.tickets.db().clone(),
+        std::sync::Arc::new(ticketbot::clock::SystemClock),
+    );
+    assert_eq!(mailroom.outbox_failed_count().await.unwrap(), 0);
+    assert_eq!(mailroom.outbox_backlog().await.unwrap(), 0);
     desk.stop().await;
 }
