@@ -120,24 +120,27 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the process environment, after loading `.env` if there is one.
-    pub fn from_process_env() -> Result<Self, ConfigError> {
+    /// Loads `.env` from the working folder into the process environment,
+    /// without overriding variables already set. `main` calls it before
+    /// logging starts, so `RUST_LOG` may live there too.
+    pub fn load_dotenv() -> Result<(), ConfigError> {
         // A missing .env is normal; a malformed one is the operator's error.
         match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
+            Ok(_) => Ok(()),
+            Err(e) if e.not_found() => Ok(()),
             // dotenvy's message quotes the whole offending line, which may
             // hold the token or a password: report only where it is.
-            Err(dotenvy::Error::LineParse(_, index)) => {
-                return Err(ConfigError::Invalid {
-                    var: ".env",
-                    reason: format!("a line cannot be parsed (at character {index}); quote values with spaces"),
-                });
-            }
-            Err(e) => {
-                return Err(ConfigError::Invalid { var: ".env", reason: e.to_string() });
-            }
+            Err(dotenvy::Error::LineParse(_, index)) => Err(ConfigError::Invalid {
+                var: ".env",
+                reason: format!("a line cannot be parsed (at character {index}); quote values with spaces"),
+            }),
+            Err(e) => Err(ConfigError::Invalid { var: ".env", reason: e.to_string() }),
         }
+    }
+
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        Self::load_dotenv()?;
         // A variable that is set but not UTF-8 must not read as unset (a
         // garbled DATABASE_URL would silently fall back to SQLite).
         for (key, value) in std::env::vars_os() {

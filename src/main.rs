@@ -1,13 +1,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ticketbot::cli::{Cli, Command, execute};
+use ticketbot::cli::{Cli, Command, execute, healthcheck};
 use ticketbot::config::Config;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let config = match Config::from_process_env() {
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Healthcheck = command {
+        // Reads HTTP_ADDR alone and never exits 2, which Docker reserves.
+        return ExitCode::from(healthcheck::run_from_env());
+    }
+    // `.env` before logging, so RUST_LOG may be set there.
+    let config = Config::load_dotenv().map(|()| init_logging()).and_then(|()| Config::from_process_env());
+    let config = match config {
         Ok(config) => config,
         Err(e) => {
             eprintln!("ticketbot: {e}");
@@ -21,7 +27,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = runtime.block_on(execute(cli.command.unwrap_or(Command::Run), config));
+    let code = runtime.block_on(execute(command, config));
     ExitCode::from(code)
 }
 
