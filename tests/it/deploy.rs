@@ -1,7 +1,8 @@
 //! What operators rely on when they deploy: the binary's own probe,
-//! `ticketbot healthcheck`.
+//! `ticketbot healthcheck`, and `LOG_FORMAT`.
 
 mod healthcheck;
+mod log_format;
 
 use std::path::Path;
 use std::process::Command;
