@@ -1,4 +1,7 @@
-//! Command line: `run` (default), `migrate status|up|down`, `doctor`.
+//! Command line: `run` (default), `migrate status|up|down`, `doctor`,
+//! `healthcheck`.
+
+pub mod healthcheck;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +28,10 @@ pub enum Command {
     /// Check the database: reachable, migrated, expected tables, columns and
     /// indexes, consistent ticket counters. Exits 1 if anything is wrong.
     Doctor,
+    /// Ask the running bot's HTTP server (`HTTP_ADDR`) for /health: exits 0
+    /// on 200, 1 otherwise. The container's HEALTHCHECK; needs no token and
+    /// no database.
+    Healthcheck,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -50,6 +57,7 @@ pub async fn execute(command: Command, config: Config) -> u8 {
         },
         Command::Migrate { action } => migrate_command(action, config).await,
         Command::Doctor => doctor_command(config).await,
+        Command::Healthcheck => healthcheck::report(config.http_addr).await,
     }
 }
 

@@ -12,6 +12,7 @@
 //! - `PG_SSL_ROOT_CERT`    PEM file of the CA(s) that `sslmode=verify-ca|verify-full` trusts (default: public roots).
 //! - `PG_SSL_ALLOW_SELF_SIGNED` `true` = `sslmode=require`: encrypted, certificate not checked (default `false`).
 //! - `AUTO_MIGRATE`        run pending migrations before starting (default `true`).
+//! - `LOG_FORMAT`          `human` (default) or `json`; read first, by `LogFormat` (log_format.rs).
 //! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
 //! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
@@ -28,6 +29,9 @@ use chrono_tz::Tz;
 use crate::db::sslmode::PgTls;
 use crate::db::url::DatabaseUrl;
 use crate::secret::Secret;
+
+mod log_format;
+pub use log_format::LogFormat;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
 /// Enough for the bot's handful of concurrent tasks, and far below the 100
@@ -54,6 +58,7 @@ const KNOWN_VARS: &[&str] = &[
     "PG_SSL_ROOT_CERT",
     "PG_SSL_ALLOW_SELF_SIGNED",
     "AUTO_MIGRATE",
+    "LOG_FORMAT",
     "TICKET_TIMEZONE",
     "HTTP_ADDR",
     "ADMIN_IDS",
@@ -141,24 +146,27 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the process environment, after loading `.env` if there is one.
-    pub fn from_process_env() -> Result<Self, ConfigError> {
+    /// Loads `.env` from the working folder into the process environment,
+    /// without overriding variables already set. `main` calls it before
+    /// logging starts, so `RUST_LOG` and `LOG_FORMAT` may live there too.
+    pub fn load_dotenv() -> Result<(), ConfigError> {
         // A missing .env is normal; a malformed one is the operator's error.
         match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
+            Ok(_) => Ok(()),
+            Err(e) if e.not_found() => Ok(()),
             // dotenvy's message quotes the whole offending line, which may
             // hold the token or a password: report only where it is.
-            Err(dotenvy::Error::LineParse(_, index)) => {
-                return Err(ConfigError::Invalid {
-                    var: ".env",
-                    reason: format!("a line cannot be parsed (at character {index}); quote values with spaces"),
-                });
-            }
-            Err(e) => {
-                return Err(ConfigError::Invalid { var: ".env", reason: e.to_string() });
-            }
+            Err(dotenvy::Error::LineParse(_, index)) => Err(ConfigError::Invalid {
+                var: ".env",
+                reason: format!("a line cannot be parsed (at character {index}); quote values with spaces"),
+            }),
+            Err(e) => Err(ConfigError::Invalid { var: ".env", reason: e.to_string() }),
         }
+    }
+
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        Self::load_dotenv()?;
         // A variable that is set but not UTF-8 must not read as unset (a
         // garbled DATABASE_URL would silently fall back to SQLite).
         for (key, value) in std::env::vars_os() {

@@ -1,13 +1,20 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ticketbot::cli::{Cli, Command, execute};
-use ticketbot::config::Config;
+use ticketbot::cli::{Cli, Command, execute, healthcheck};
+use ticketbot::config::{Config, LogFormat};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let config = match Config::from_process_env() {
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Healthcheck = command {
+        // Reads HTTP_ADDR alone and never exits 2, which Docker reserves.
+        return ExitCode::from(healthcheck::run_from_env());
+    }
+    // `.env` before logging, so RUST_LOG and LOG_FORMAT may be set there.
+    let logging = Config::load_dotenv().and_then(|()| LogFormat::from_process_env());
+    let config = logging.map(init_logging).and_then(|()| Config::from_process_env());
+    let config = match config {
         Ok(config) => config,
         Err(e) => {
             eprintln!("ticketbot: {e}");
@@ -21,13 +28,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = runtime.block_on(execute(cli.command.unwrap_or(Command::Run), config));
+    let code = runtime.block_on(execute(command, config));
     ExitCode::from(code)
 }
 
-/// Human-readable logs on stderr; `RUST_LOG` filters (default `info`).
-fn init_logging() {
+/// Logs on stderr, human-readable or JSON (`LOG_FORMAT`); `RUST_LOG` filters
+/// (default `info`).
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => logs.init(),
+        // No colour codes inside what a collector parses.
+        LogFormat::Json => logs.json().with_ansi(false).init(),
+    }
 }

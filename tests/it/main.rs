@@ -11,6 +11,7 @@ mod binary;
 mod bot;
 mod burst;
 mod cli;
+mod deploy;
 mod http;
 mod migrations;
 mod numbering;
