@@ -163,11 +163,9 @@ impl Mailroom {
         })
     }
 
-    /// The ticket's forum topic, once created.
-    pub async fn ticket_topic(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| {
-            Ok(layer::queries::find_ticket(conn, ticket_id).await?.and_then(|t| t.support_thread_id))
-        })
+    /// A ticket as it stands: its card and forum topic, once made.
+    pub async fn ticket(&self, ticket_id: i64) -> Result<Option<crate::models::Ticket>, ServiceError> {
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_ticket(conn, ticket_id).await?))
     }
 
     /// Records a (re)created forum topic as the ticket's.
@@ -287,13 +285,6 @@ impl Mailroom {
         on_db!(&self.db, write, |conn, layer| {
             layer::queries::set_ticket_card(conn, ticket_id, message_id).await?;
             Ok(())
-        })
-    }
-
-    /// The card message of a ticket, once it has been sent.
-    pub async fn ticket_card(&self, ticket_id: i64) -> Result<Option<i32>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| {
-            Ok(layer::queries::find_ticket(conn, ticket_id).await?.and_then(|t| t.support_message_id))
         })
     }
 }

@@ -25,7 +25,7 @@ use tokio::sync::Notify;
 use super::outbound::{Envelope, Outbound, Reply};
 use super::pacing::Pacer;
 use crate::metrics::Metrics;
-use crate::models::OutboxRow;
+use crate::models::{OutboxRow, Ticket};
 use crate::service::{Mailroom, ServiceError};
 
 /// Attempts before a transient failure becomes final: with the backoff
@@ -212,25 +212,25 @@ impl DeliveryWorker {
                 return Ok(true);
             }
         };
-        if let Some(missing) = self.missing_context(row, &envelope).await? {
+        // Read once, for the support chat: the ticket's card and topic decide
+        // where the row goes (a user's chat has neither).
+        let ticket = match row.ticket_id.filter(|_| row.chat_id == self.support.0) {
+            Some(id) => self.mailroom.ticket(id).await?,
+            None => None,
+        };
+        if let Some(missing) = self.missing_context(&envelope, ticket.as_ref()) {
             if self.provide(row, missing).await? {
                 return Ok(true);
             }
         }
-        if let Outbound::Copy { from_chat_id, album: Some(album), topic, .. } = &envelope.message {
-            return self.deliver_album(row, *from_chat_id, album, *topic, envelope.record).await;
+        let thread = ticket.as_ref().and_then(|t| t.support_thread_id).filter(|_| wants_topic(&envelope.message));
+        if let Outbound::Copy { from_chat_id, album: Some(album), .. } = &envelope.message {
+            return self.deliver_album(row, *from_chat_id, album, thread, envelope.record).await;
         }
         let reply_to = match reply_target(&envelope.message) {
             Some(Reply::Message(id)) => Some(id),
-            Some(Reply::TicketCard) => match row.ticket_id {
-                Some(ticket) => self.mailroom.ticket_card(ticket).await?,
-                None => None,
-            },
+            Some(Reply::TicketCard) => ticket.as_ref().and_then(|t| t.support_message_id),
             None => None,
-        };
-        let thread = match (wants_topic(&envelope.message), row.ticket_id) {
-            (true, Some(ticket)) => self.mailroom.ticket_topic(ticket).await?,
-            _ => None,
         };
         let mut verdict = self.send(row.chat_id, &envelope.message, reply_to, thread).await;
         // Staff deleted the ticket's topic: open a new one and go on there.
@@ -296,7 +296,7 @@ impl DeliveryWorker {
         row: &OutboxRow,
         from_chat_id: i64,
         album: &str,
-        topic: bool,
+        thread: Option<i32>,
         record: super::outbound::Record,
     ) -> Result<bool, ServiceError> {
         let mut members = self.mailroom.album_rows(row.chat_id, album).await?;
@@ -317,10 +317,6 @@ impl DeliveryWorker {
         if self.pace(row.chat_id, ids.len()) > Duration::ZERO {
             return Ok(false);
         }
-        let thread = match (topic, row.ticket_id) {
-            (true, Some(ticket)) => self.mailroom.ticket_topic(ticket).await?,
-            _ => None,
-        };
         let mut request =
             self.bot.copy_messages(ChatId(row.chat_id), ChatId(from_chat_id), ids.iter().map(|(id, _)| MessageId(*id)));
         if let Some(t) = thread {
@@ -444,12 +440,13 @@ impl DeliveryWorker {
     }
 
     /// A row about a ticket whose topic or card went into a digest (or
-    /// could not be made) gets them first.
-    async fn missing_context(&self, row: &OutboxRow, envelope: &Envelope) -> Result<Option<Missing>, ServiceError> {
-        let (support, forum) = self.support;
-        let Some(ticket) = row.ticket_id.filter(|_| row.chat_id == support) else { return Ok(None) };
+    /// could not be made) gets them first. `ticket` is the row's, read for
+    /// support-chat rows only.
+    fn missing_context(&self, envelope: &Envelope, ticket: Option<&Ticket>) -> Option<Missing> {
+        let forum = self.support.1;
+        let ticket = ticket?;
         if matches!(envelope.record, super::outbound::Record::TicketCard | super::outbound::Record::RequestedCard) {
-            return Ok(None);
+            return None;
         }
         let needs = match &envelope.message {
             Outbound::Text { reply, topic, .. } | Outbound::Copy { reply, topic, .. } => {
@@ -462,16 +459,14 @@ impl DeliveryWorker {
             _ => false,
         };
         if !needs {
-            return Ok(None);
-        }
-        let Some((ticket, _)) = self.mailroom.ticket_with_user(ticket).await? else { return Ok(None) };
-        Ok(if forum && ticket.support_thread_id.is_none() {
+            None
+        } else if forum && ticket.support_thread_id.is_none() {
             Some(Missing::Topic)
         } else if ticket.support_message_id.is_none() {
             Some(Missing::Card)
         } else {
             None
-        })
+        }
     }
 
     /// Opens the ticket's topic or posts its card; the row itself goes on
