@@ -17,6 +17,10 @@ use crate::telegram::outbound::Record;
 pub struct Mailroom {
     db: Db,
     clock: Arc<dyn Clock>,
+    /// Whose outbox claims this mailroom holds and records under (a
+    /// delivery worker's token; empty for everyone else, who can record
+    /// only rows nobody holds).
+    claimant: Arc<str>,
 }
 
 /// An outbox row about a ticket, read for a digest.
@@ -41,7 +45,12 @@ pub struct FetchedUpdate {
 
 impl Mailroom {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self { db, clock, claimant: Arc::from("") }
+    }
+
+    /// The same mailroom, claiming and recording outbox rows as `claimant`.
+    pub fn claiming(&self, claimant: &str) -> Self {
+        Self { claimant: Arc::from(claimant), ..self.clone() }
     }
 
     pub fn now(&self) -> NaiveDateTime {
@@ -87,12 +96,30 @@ impl Mailroom {
         })
     }
 
-    /// Outbox rows that may be sent now: the oldest unsent row of each chat
-    /// (order within a chat is kept), if its time has come.
-    pub async fn outbox_due(&self, limit: usize) -> Result<Vec<OutboxRow>, ServiceError> {
+    /// Claims, for `lease`, the rows that may be sent now: of each chat, up
+    /// to `run` rows from its oldest unsent one, stopping before a row that
+    /// is not due or that another worker holds; at most `limit` in all,
+    /// oldest first.
+    pub async fn claim_due(
+        &self,
+        lease: std::time::Duration,
+        run: usize,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, ServiceError> {
         let now = self.now();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::outbox_heads_due(conn, now, limit).await?))
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let (run, limit) = (i64::try_from(run).unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
+        on_db!(&self.db, write, |conn, layer| {
+            Ok(layer::units::claim_outbox(conn, &self.claimant, now, until, run, limit).await?)
+        })
+    }
+
+    /// Gives back every row this claimant holds (it stops delivering).
+    pub async fn release_all(&self) -> Result<(), ServiceError> {
+        on_db!(&self.db, write, |conn, layer| {
+            layer::queries::outbox_release(conn, &self.claimant).await?;
+            Ok(())
+        })
     }
 
     /// The unsent rows at the head of `chat_id`'s queue that copy members of
@@ -113,9 +140,14 @@ impl Mailroom {
             .collect())
     }
 
-    pub async fn outbox_sent(&self, row: &OutboxRow, record: Record, message_id: i32) -> Result<(), ServiceError> {
+    /// Records a row as sent; `false` when it was no longer this claimant's
+    /// (its lease ran out and another worker took it: it may go twice).
+    pub async fn outbox_sent(&self, row: &OutboxRow, record: Record, message_id: i32) -> Result<bool, ServiceError> {
         let now = self.now();
-        on_db!(&self.db, write, |conn, layer| Ok(layer::units::outbox_sent(conn, row, record, message_id, now).await?))
+        let by = &*self.claimant;
+        on_db!(&self.db, write, |conn, layer| Ok(
+            layer::units::outbox_sent(conn, row, by, record, message_id, now).await?
+        ))
     }
 
     /// A 403 from a user: fails the row; tells staff once (see the unit).
@@ -126,17 +158,21 @@ impl Mailroom {
         effects: &Effects<'_, Option<(crate::models::User, Option<crate::models::Ticket>)>>,
     ) -> Result<bool, ServiceError> {
         let now = self.now();
-        on_db!(
-            &self.db,
-            write,
-            |conn, layer| Ok(layer::units::user_blocked_bot(conn, row, reason, now, effects).await?)
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::user_blocked_bot(
+            conn,
+            row,
+            &self.claimant,
+            reason,
+            now,
+            effects
         )
+        .await?))
     }
 
     pub async fn outbox_failed(&self, row: &OutboxRow, reason: &str) -> Result<(), ServiceError> {
         let now = self.now();
         on_db!(&self.db, write, |conn, layer| {
-            layer::queries::outbox_mark_failed(conn, row.id, reason, now).await?;
+            layer::queries::outbox_mark_failed(conn, row.id, &self.claimant, reason, now).await?;
             Ok(())
         })
     }
@@ -147,9 +183,10 @@ impl Mailroom {
         after: chrono::Duration,
         reason: &str,
     ) -> Result<(), ServiceError> {
-        let when = self.now() + after;
+        let now = self.now();
+        let when = now + after;
         on_db!(&self.db, write, |conn, layer| {
-            layer::queries::outbox_retry_later(conn, row.id, when, reason).await?;
+            layer::queries::outbox_retry_later(conn, row.id, &self.claimant, now, when, reason).await?;
             Ok(())
         })
     }
@@ -247,12 +284,12 @@ impl Mailroom {
             .collect())
     }
 
-    /// Records rows as sent inside one digest message (one transaction).
-    pub async fn outbox_digested(&self, ids: &[i64], digest_message_id: i32) -> Result<(), ServiceError> {
+    /// Records rows as sent inside one digest message (one transaction);
+    /// returns how many were still this claimant's to record.
+    pub async fn outbox_digested(&self, ids: &[i64], digest_message_id: i32) -> Result<usize, ServiceError> {
         let now = self.now();
         on_db!(&self.db, write, |conn, layer| {
-            layer::queries::outbox_mark_digested(conn, ids, digest_message_id, now).await?;
-            Ok(())
+            Ok(layer::queries::outbox_mark_digested(conn, ids, &self.claimant, digest_message_id, now).await?)
         })
     }
 

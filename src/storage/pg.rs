@@ -10,6 +10,30 @@ macro_rules! write_transaction {
     };
 }
 
+/// Locks those of the outbox rows `ids` that no other transaction holds
+/// (`FOR UPDATE SKIP LOCKED`): a claim never waits on a row being recorded
+/// right now. Returns the ids locked.
+pub async fn lock_unlocked(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use crate::schema::outbox_messages;
+    use diesel::{ExpressionMethods, QueryDsl};
+    outbox_messages::table
+        .filter(outbox_messages::id.eq_any(ids))
+        .select(outbox_messages::id)
+        .for_update()
+        .skip_locked()
+        .load(conn)
+        .await
+}
+
+/// Claims queue here, one at a time (a transaction-scoped advisory lock):
+/// each claim then sees every earlier one, so two workers never take rows
+/// of one chat out of order.
+pub async fn serialize_claims(conn: &mut Conn) -> QueryResult<()> {
+    // 0x7462_0000_0000_0003: "ticketbot" lock space, beside the leadership
+    // keys (db/leader.rs).
+    diesel::sql_query("SELECT pg_advisory_xact_lock(8386265456117284867)").execute(conn).await.map(drop)
+}
+
 // Loading one file as two modules is the point (see storage/mod.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "queries.rs"]

@@ -5,7 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::upsert::excluded;
 use diesel::{
-    ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper,
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl,
+    QueryResult, SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
 
@@ -16,7 +17,7 @@ use crate::models::{
     User, UserProfile,
 };
 use crate::schema::{daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users};
-use crate::storage::statements::UpsertUser;
+use crate::storage::statements::{ClaimableRuns, UpsertUser};
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
 /// locks the user's row until the transaction ends, which serialises
@@ -242,23 +243,70 @@ pub async fn insert_outbox(conn: &mut Conn, row: &NewOutboxRow) -> QueryResult<u
     diesel::insert_into(outbox_messages::table).values(row).execute(conn).await
 }
 
-/// The oldest unsent row of each chat, if due by `now`, oldest first: what
-/// may be sent now without breaking any chat's order.
-pub async fn outbox_heads_due(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    // The subquery reads the same table: diesel needs it under another name.
-    let pending = diesel::alias!(outbox_messages as pending);
-    let heads = pending
-        .filter(pending.field(outbox_messages::sent_at).is_null())
-        .filter(pending.field(outbox_messages::failed_at).is_null())
-        .group_by(pending.field(outbox_messages::chat_id))
-        .select(diesel::dsl::min(pending.field(outbox_messages::id)));
+/// Claims, for `by` until `until`, what may be sent now without breaking
+/// any chat's order (see `ClaimableRuns`), and returns those rows oldest
+/// first. Run inside the write transaction of `units::claim_outbox`.
+///
+/// Rows another transaction has locked (being recorded right now) are
+/// skipped rather than waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
+/// and so is the rest of their chat's run: a skipped row must not be
+/// overtaken.
+pub async fn outbox_claim(
+    conn: &mut Conn,
+    by: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    run: i64,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    #[derive(diesel::QueryableByName)]
+    struct Claimable {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        chat_id: i64,
+    }
+    let candidates = ClaimableRuns { by, now, run, limit }.load::<Claimable>(conn).await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let locked: std::collections::HashSet<i64> = super::lock_unlocked(conn, &ids).await?.into_iter().collect();
+    // A chat's run ends at its first row that could not be locked.
+    let mut cut = std::collections::HashSet::new();
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for candidate in &candidates {
+        if cut.contains(&candidate.chat_id) {
+            continue;
+        }
+        if locked.contains(&candidate.id) {
+            claimed.push(candidate.id);
+        } else {
+            cut.insert(candidate.chat_id);
+        }
+    }
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(&claimed)))
+        .set((outbox_messages::claimed_by.eq(by), outbox_messages::claimed_until.eq(until)))
+        .execute(conn)
+        .await?;
     outbox_messages::table
-        .filter(outbox_messages::id.nullable().eq_any(heads))
-        .filter(outbox_messages::not_before.le(now))
+        .filter(outbox_messages::id.eq_any(&claimed))
         .order(outbox_messages::id.asc())
-        .limit(limit)
         .select(OutboxRow::as_select())
         .load(conn)
+        .await
+}
+
+/// Gives back every row `by` claims, so a worker taking over need not wait
+/// for the lease to run out.
+pub async fn outbox_release(conn: &mut Conn, by: &str) -> QueryResult<usize> {
+    diesel::update(outbox_messages::table)
+        .filter(outbox_messages::claimed_by.eq(by))
+        .set((outbox_messages::claimed_by.eq(None::<String>), outbox_messages::claimed_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
         .await
 }
 
@@ -275,8 +323,30 @@ pub async fn outbox_pending_in(conn: &mut Conn, chat_id: i64, limit: i64) -> Que
         .await
 }
 
-pub async fn outbox_mark_sent(conn: &mut Conn, id: i64, message_id: i32, at: NaiveDateTime) -> QueryResult<usize> {
+/// Rows `by` may record: unsent, and not claimed by another worker whose
+/// claim still holds. A worker whose lease ran out (it stalled, and another
+/// replica took the row) records nothing: the row is the other's now.
+macro_rules! claim_allows {
+    ($by:expr, $now:expr) => {
+        outbox_messages::sent_at.is_null().and(outbox_messages::failed_at.is_null()).and(
+            outbox_messages::claimed_by
+                .eq($by)
+                .or(outbox_messages::claimed_until.is_null())
+                .or(outbox_messages::claimed_until.le($now)),
+        )
+    };
+}
+
+/// Records a row as sent; 0 when `by` may not (see `claim_allows!`).
+pub async fn outbox_mark_sent(
+    conn: &mut Conn,
+    id: i64,
+    by: &str,
+    message_id: i32,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.find(id))
+        .filter(claim_allows!(by, at))
         .set((
             outbox_messages::sent_at.eq(at),
             outbox_messages::sent_message_id.eq(message_id),
@@ -286,8 +356,15 @@ pub async fn outbox_mark_sent(conn: &mut Conn, id: i64, message_id: i32, at: Nai
         .await
 }
 
-pub async fn outbox_mark_failed(conn: &mut Conn, id: i64, reason: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub async fn outbox_mark_failed(
+    conn: &mut Conn,
+    id: i64,
+    by: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.find(id))
+        .filter(claim_allows!(by, at))
         .set((
             outbox_messages::failed_at.eq(at),
             outbox_messages::last_error.eq(reason),
@@ -301,10 +378,13 @@ pub async fn outbox_mark_failed(conn: &mut Conn, id: i64, reason: &str, at: Naiv
 pub async fn outbox_retry_later(
     conn: &mut Conn,
     id: i64,
+    by: &str,
+    now: NaiveDateTime,
     not_before: NaiveDateTime,
     reason: &str,
 ) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.find(id))
+        .filter(claim_allows!(by, now))
         .set((
             outbox_messages::not_before.eq(not_before),
             outbox_messages::last_error.eq(reason),
@@ -449,10 +529,12 @@ pub async fn outbox_ticket_rows_due(
 pub async fn outbox_mark_digested(
     conn: &mut Conn,
     ids: &[i64],
+    by: &str,
     digest_message_id: i32,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(ids)))
+        .filter(claim_allows!(by, at))
         .set((
             outbox_messages::sent_at.eq(at),
             outbox_messages::digest_message_id.eq(digest_message_id),

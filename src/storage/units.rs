@@ -277,12 +277,13 @@ pub async fn set_banned(
 pub async fn user_blocked_bot(
     conn: &mut Conn,
     row: &crate::models::OutboxRow,
+    by: &str,
     reason: &str,
     now: NaiveDateTime,
     effects: &Effects<'_, Option<(crate::models::User, Option<Ticket>)>>,
 ) -> QueryResult<bool> {
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
-        queries::outbox_mark_failed(conn, row.id, reason, now).await?;
+        queries::outbox_mark_failed(conn, row.id, by, reason, now).await?;
         let outcome = match queries::find_user(conn, row.chat_id).await? {
             Some(user) if user.blocked_bot_at.is_none() => {
                 queries::set_blocked_bot(conn, user.id, now).await?;
@@ -302,16 +303,20 @@ pub async fn user_blocked_bot(
 
 /// Records Telegram's acceptance of an outbox row and what it means for the
 /// ticket (its card, or where a relayed message now lives).
+/// Records a row as sent, and what it recorded (a card, a copy). Returns
+/// whether the row was still `by`'s to record; what the message was is
+/// recorded either way, because the message exists.
 pub async fn outbox_sent(
     conn: &mut Conn,
     row: &crate::models::OutboxRow,
+    by: &str,
     record: crate::telegram::outbound::Record,
     message_id: i32,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     use crate::telegram::outbound::Record;
-    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> {
-        queries::outbox_mark_sent(conn, row.id, message_id, now).await?;
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
+        let marked = queries::outbox_mark_sent(conn, row.id, by, message_id, now).await? == 1;
         match (record, row.ticket_id, row.ticket_message_id) {
             (Record::TicketCard | Record::RequestedCard, Some(ticket), _) => {
                 queries::set_ticket_card(conn, ticket, message_id).await?;
@@ -327,7 +332,24 @@ pub async fn outbox_sent(
             }
             _ => {}
         }
-        Ok(())
+        Ok(marked)
+    })
+    .await
+}
+
+/// Claims the rows that may be sent now (`queries::outbox_claim`), in one
+/// write transaction, one claimer at a time.
+pub async fn claim_outbox(
+    conn: &mut Conn,
+    by: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    run: i64,
+    limit: i64,
+) -> QueryResult<Vec<crate::models::OutboxRow>> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Vec<crate::models::OutboxRow>> {
+        super::serialize_claims(conn).await?;
+        queries::outbox_claim(conn, by, now, until, run, limit).await
     })
     .await
 }

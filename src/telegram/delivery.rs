@@ -1,6 +1,12 @@
 //! The delivery worker: sends what the outbox holds, oldest first within
 //! each chat, and records what Telegram answered.
 //!
+//! Each round claims what may go now (`Mailroom::claim_due`: of every chat
+//! a run of rows from its oldest, for a short lease) and sends the chats'
+//! runs side by side, each run in order. A row is recorded only while the
+//! claim is this worker's, so a worker that stalled past its lease cannot
+//! overwrite what a replica that took over did.
+//!
 //! - 429: the chat waits `retry_after` (its later rows too, to keep order);
 //! - network errors and 5xx: the row is retried with exponential backoff
 //!   and jitter;
@@ -16,6 +22,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use rand::Rng;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -56,6 +63,23 @@ const DIGEST_FULL_ROWS: i64 = 100;
 /// After Telegram refused a digest, rows go one by one this long.
 const DIGEST_PAUSE: Duration = Duration::from_secs(60);
 
+/// Rows of one chat claimed per round: sent one after another, so a long
+/// queue (the support chat in a rush) costs one claim per this many sends.
+const CLAIM_RUN: usize = 64;
+
+/// Rows claimed per round in all.
+const CLAIM_LIMIT: usize = 256;
+
+/// How long a claim keeps other workers off the rows. A round stops
+/// sending `LEASE_MARGIN` before its lease ends; a worker that dies holds
+/// its rows this long at most.
+const CLAIM_LEASE: Duration = Duration::from_secs(20);
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// Chats written to at the same time. Each chat's rows still go one by
+/// one; this lets a thousand users' replies overlap their round trips.
+pub const DELIVERY_LANES: usize = 8;
+
 /// What a ticket needs in the support chat before a row about it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Missing {
@@ -75,6 +99,21 @@ enum Verdict {
     Transient(String),
     /// Telegram refused it for good (400, 403); the reason says why.
     Refused(String),
+    /// Not sent: the flood limits want this chat to wait (nothing to record).
+    Paced,
+}
+
+/// Where a chat's run stands after one of its rows.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// The row is done (sent, merged into a digest, failed for good): on to
+    /// the chat's next row.
+    Done,
+    /// Something was sent or recorded, but the row (or those after it) is
+    /// not done: the chat's run ends here and the next claim picks it up.
+    Moved,
+    /// Nothing happened (the flood limits): the run ends here.
+    Waiting,
 }
 
 pub struct DeliveryWorker {
@@ -84,8 +123,8 @@ pub struct DeliveryWorker {
     /// Where staff are told that a user blocked the bot: (chat, is a forum).
     support: (i64, bool),
     wake: Arc<Notify>,
-    /// Only this task sends, so the limits are tracked here (issue #5's
-    /// replicas will need them shared).
+    /// One delivery worker runs at a time across replicas (db/leader.rs),
+    /// so the limits are tracked here.
     pacer: std::sync::Mutex<Pacer>,
     last_digest: std::sync::Mutex<Option<std::time::Instant>>,
     digests_off_until: std::sync::Mutex<Option<std::time::Instant>>,
@@ -110,9 +149,11 @@ impl DeliveryWorker {
         support: (i64, bool),
         paced: bool,
     ) -> Self {
+        // Names this worker's claims: unique per process and run.
+        let claimant = format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>());
         Self {
             bot,
-            mailroom,
+            mailroom: mailroom.claiming(&claimant),
             metrics,
             support,
             wake,
@@ -130,8 +171,16 @@ impl DeliveryWorker {
         self.pacer.lock().unwrap_or_else(|p| p.into_inner()).wait(chat, count, std::time::Instant::now())
     }
 
-    fn paced(&self, chat: i64, count: usize) {
-        self.pacer.lock().unwrap_or_else(|p| p.into_inner()).sent(chat, count, std::time::Instant::now());
+    /// Takes room for `count` messages to `chat` if the limits have it now.
+    /// Checked and taken under one lock: lanes share the global limit.
+    fn reserve(&self, chat: i64, count: usize) -> bool {
+        let mut pacer = self.pacer.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        let free = pacer.wait(chat, count, now).is_zero();
+        if free {
+            pacer.sent(chat, count, now);
+        }
+        free
     }
 
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
@@ -144,16 +193,19 @@ impl DeliveryWorker {
                 &ages,
                 std::time::Instant::now(),
             ),
-            Err(e) => tracing::warn!(error = %e, "outbox: cannot read the last minute's sends; pacing from zero"),
+            Err(e) => {
+                tracing::warn!(chat = self.support.0, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
+            }
         }
         loop {
             if *stop.borrow() {
+                self.release_claims().await;
                 return;
             }
             let idle = match self.deliver_due(&stop).await {
                 Ok(sent) => sent == 0,
                 Err(e) => {
-                    tracing::error!(error = %e, "outbox: cannot read or update the outbox; retrying");
+                    tracing::error!(error = %e, "outbox: cannot claim what is due; retrying");
                     true
                 }
             };
@@ -167,49 +219,106 @@ impl DeliveryWorker {
         }
     }
 
-    /// Sends every row that is due now and that the flood limits allow (a
-    /// chat over its limit waits; the others go on). Returns how many were
-    /// attempted.
+    /// Gives back every row this worker still claims, so a replica taking
+    /// over need not wait for the lease.
+    async fn release_claims(&self) {
+        if let Err(e) = self.mailroom.release_all().await {
+            tracing::warn!(error = %e, "outbox: cannot give back claimed rows; they are free when the lease ends");
+        }
+    }
+
+    /// Claims what may go now and sends it: the chats side by side, each
+    /// chat's rows in order, until a row must wait (flood limits, a retry).
+    /// Returns how many rows saw something happen.
     pub async fn deliver_due(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, ServiceError> {
-        let rows = self.mailroom.outbox_due(64).await?;
+        let claimed_at = std::time::Instant::now();
+        let rows = self.mailroom.claim_due(CLAIM_LEASE, CLAIM_RUN, CLAIM_LIMIT).await?;
+        let deadline = claimed_at + CLAIM_LEASE - LEASE_MARGIN;
+        // The chats in the order of their oldest row, each with its run.
+        let mut runs: Vec<(i64, Vec<OutboxRow>)> = Vec::new();
+        for row in rows {
+            match runs.iter_mut().find(|(chat, _)| *chat == row.chat_id) {
+                Some((_, run)) => run.push(row),
+                None => runs.push((row.chat_id, vec![row])),
+            }
+        }
+        let outcomes: Vec<(i64, Result<usize, ServiceError>)> = futures_util::stream::iter(runs)
+            .map(|(chat, run)| async move { (chat, self.deliver_run(run, stop, deadline).await) })
+            .buffer_unordered(DELIVERY_LANES)
+            .collect()
+            .await;
         let mut attempted = 0;
-        for row in &rows {
-            // Stopping, or the role passed to another replica: not one more.
-            if *stop.borrow() {
-                break;
-            }
-            if self.pace(row.chat_id, 1) > Duration::ZERO {
-                continue;
-            }
-            let flooded = match row.chat_id == self.support.0 {
-                true => self.support_flooded().await?,
-                false => None,
-            };
-            if let Some(waiting) = flooded {
-                match self.deliver_digest(row, waiting).await? {
-                    DigestTurn::Done => {
-                        attempted += 1;
-                        continue;
-                    }
-                    DigestTurn::Later => continue,
-                    DigestTurn::Nothing => {}
-                }
-            }
-            if self.deliver(row).await? {
-                attempted += 1;
+        for (chat, outcome) in outcomes {
+            match outcome {
+                Ok(n) => attempted += n,
+                // The chat's run stopped at the row it could not record; its
+                // rows stay claimed and the next round tries again.
+                Err(e) => tracing::error!(chat, error = %e, "outbox: cannot read or record this chat's rows; retrying"),
             }
         }
         Ok(attempted)
     }
 
-    /// Sends one row (an album: all its waiting members). `false` when it
-    /// had to wait for the flood limits instead.
-    async fn deliver(&self, row: &OutboxRow) -> Result<bool, ServiceError> {
+    /// Sends one chat's claimed rows in order, until one must wait. The
+    /// rows left keep their claim (this worker renews it next round).
+    async fn deliver_run(
+        &self,
+        run: Vec<OutboxRow>,
+        stop: &tokio::sync::watch::Receiver<bool>,
+        deadline: std::time::Instant,
+    ) -> Result<usize, ServiceError> {
+        let Some(chat) = run.first().map(|r| r.chat_id) else { return Ok(0) };
+        // Whether the support chat is flooded is asked once per run: each
+        // run ends at a digest anyway.
+        let flooded = match chat == self.support.0 {
+            true if self.pace(chat, 1).is_zero() => self.support_flooded().await?,
+            _ => None,
+        };
+        let mut attempted = 0;
+        for row in &run {
+            // Stopping, the role passed to another replica, or the lease
+            // about to end: not one more.
+            if *stop.borrow() || std::time::Instant::now() >= deadline {
+                break;
+            }
+            let step = self.deliver_step(row, flooded).await?;
+            if step != Step::Waiting {
+                attempted += 1;
+            }
+            if step != Step::Done {
+                break;
+            }
+        }
+        Ok(attempted)
+    }
+
+    /// One row of a run: merged into a digest when the support chat is
+    /// flooded (`Some(rows waiting)`), else sent on its own.
+    async fn deliver_step(&self, row: &OutboxRow, flooded: Option<i64>) -> Result<Step, ServiceError> {
+        if !self.pace(row.chat_id, 1).is_zero() {
+            return Ok(Step::Waiting);
+        }
+        if let Some(waiting) = flooded {
+            match self.deliver_digest(row, waiting).await? {
+                // The rows after this one may be in the digest: the next
+                // claim starts after them.
+                DigestTurn::Done => return Ok(Step::Moved),
+                DigestTurn::Later => return Ok(Step::Waiting),
+                DigestTurn::Nothing => {}
+            }
+        }
+        self.deliver(row).await
+    }
+
+    /// Sends one row (an album: all its waiting members).
+    async fn deliver(&self, row: &OutboxRow) -> Result<Step, ServiceError> {
         let envelope: Envelope = match serde_json::from_str(&row.payload) {
             Ok(e) => e,
             Err(e) => {
-                self.mailroom.outbox_failed(row, &format!("unreadable outbox payload: {e}")).await?;
-                return Ok(true);
+                let reason = format!("unreadable outbox payload: {e}");
+                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: row failed");
+                self.mailroom.outbox_failed(row, &reason).await?;
+                return Ok(Step::Done);
             }
         };
         // Read once, for the support chat: the ticket's card and topic decide
@@ -219,8 +328,8 @@ impl DeliveryWorker {
             None => None,
         };
         if let Some(missing) = self.missing_context(&envelope, ticket.as_ref()) {
-            if self.provide(row, missing).await? {
-                return Ok(true);
+            if let Some(step) = self.provide(row, missing).await? {
+                return Ok(step);
             }
         }
         let thread = ticket.as_ref().and_then(|t| t.support_thread_id).filter(|_| wants_topic(&envelope.message));
@@ -238,29 +347,40 @@ impl DeliveryWorker {
         if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
             verdict = match self.open_topic(row).await? {
                 Verdict::Sent(new_thread) => self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await,
-                _ => Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into()),
+                Verdict::Paced => Verdict::Paced,
+                other => {
+                    tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, verdict = ?other, "outbox: the ticket's topic is gone and cannot be recreated yet");
+                    Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into())
+                }
             };
         }
-        let done = match verdict {
+        match verdict {
+            Verdict::Paced => Ok(Step::Waiting),
             Verdict::Sent(message_id) => {
-                if !matches!(envelope.message, Outbound::CloseTopic | Outbound::ReopenTopic) {
-                    self.paced(row.chat_id, 1);
-                }
-                self.mailroom.outbox_sent(row, envelope.record, message_id).await
+                self.sent(row, envelope.record, message_id).await?;
+                Ok(Step::Done)
             }
             Verdict::Wait(after) => {
-                tracing::warn!(chat = row.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
-                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
+                tracing::warn!(
+                    chat = row.chat_id,
+                    ticket = row.ticket_id,
+                    retry_after_s = after.as_secs(),
+                    "outbox: Telegram flood control"
+                );
+                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                Ok(Step::Moved)
             }
             // Given up after a day or so of retries: kept with the reason.
             Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: giving up after {MAX_ATTEMPTS} attempts");
-                self.mailroom.outbox_failed(row, &format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")).await
+                self.mailroom.outbox_failed(row, &format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")).await?;
+                Ok(Step::Done)
             }
             Verdict::Transient(reason) => {
                 let after = backoff(row.attempts);
-                tracing::warn!(chat = row.chat_id, outbox_id = row.id, %reason, retry_in_ms = after.as_millis() as u64, "outbox: send failed, will retry");
-                self.mailroom.outbox_retry(row, to_chrono(after), &reason).await
+                tracing::warn!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, retry_in_ms = after.as_millis() as u64, "outbox: send failed, will retry");
+                self.mailroom.outbox_retry(row, to_chrono(after), &reason).await?;
+                Ok(Step::Moved)
             }
             // A user who blocked the bot (or deleted their account).
             Verdict::Refused(reason) if row.chat_id > 0 && reason.starts_with("Forbidden") => {
@@ -278,14 +398,34 @@ impl DeliveryWorker {
                     }
                 };
                 let effects = crate::storage::outcome::Effects { ack: None, plan: &plan };
-                self.mailroom.user_blocked_bot(row, &reason, &effects).await.map(drop)
+                self.mailroom.user_blocked_bot(row, &reason, &effects).await?;
+                Ok(Step::Done)
             }
             Verdict::Refused(reason) => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
-                self.mailroom.outbox_failed(row, &reason).await
+                self.mailroom.outbox_failed(row, &reason).await?;
+                Ok(Step::Done)
             }
-        };
-        done.map(|()| true)
+        }
+    }
+
+    /// Records a sent row. A row no longer this worker's (it stalled past
+    /// its lease and a replica took the row) is said so: it may go twice.
+    async fn sent(
+        &self,
+        row: &OutboxRow,
+        record: super::outbound::Record,
+        message_id: i32,
+    ) -> Result<(), ServiceError> {
+        if !self.mailroom.outbox_sent(row, record, message_id).await? {
+            tracing::warn!(
+                chat = row.chat_id,
+                outbox_id = row.id,
+                ticket = row.ticket_id,
+                "outbox: sent a row after its claim ran out; another worker may send it too"
+            );
+        }
+        Ok(())
     }
 
     /// Copies every waiting member of an album in one `copyMessages` call, so
@@ -298,7 +438,7 @@ impl DeliveryWorker {
         album: &str,
         thread: Option<i32>,
         record: super::outbound::Record,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Step, ServiceError> {
         let mut members = self.mailroom.album_rows(row.chat_id, album).await?;
         if members.is_empty() {
             members.push(row.clone());
@@ -314,43 +454,50 @@ impl DeliveryWorker {
         // Telegram wants the ids in increasing order.
         ids.sort_by_key(|(id, _)| *id);
         // Each member counts against the chat's limit.
-        if self.pace(row.chat_id, ids.len()) > Duration::ZERO {
-            return Ok(false);
+        if !self.reserve(row.chat_id, ids.len()) {
+            return Ok(Step::Waiting);
         }
         let mut request =
             self.bot.copy_messages(ChatId(row.chat_id), ChatId(from_chat_id), ids.iter().map(|(id, _)| MessageId(*id)));
         if let Some(t) = thread {
             request = request.message_thread_id(ThreadId(MessageId(t)));
         }
-        let done = match request.await {
+        match request.await {
             Ok(sent) => {
                 self.counted(Verdict::Sent(0));
-                self.paced(row.chat_id, ids.len());
                 for ((_, member), copy) in ids.iter().zip(sent) {
-                    self.mailroom.outbox_sent(member, record, copy.0).await?;
+                    self.sent(member, record, copy.0).await?;
                 }
-                Ok(())
             }
             Err(e) => match self.counted(classify(e)) {
-                Verdict::Wait(after) => self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await,
+                Verdict::Wait(after) => {
+                    tracing::warn!(
+                        chat = row.chat_id,
+                        ticket = row.ticket_id,
+                        retry_after_s = after.as_secs(),
+                        "outbox: Telegram flood control"
+                    );
+                    self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                }
                 Verdict::Transient(reason) => {
+                    tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, members = ids.len(), "outbox: album failed, will retry");
                     for (_, member) in &ids {
                         self.mailroom.outbox_retry(member, to_chrono(backoff(member.attempts)), &reason).await?;
                     }
-                    Ok(())
                 }
                 Verdict::Refused(reason) => {
                     tracing::error!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: Telegram refused an album");
                     for (_, member) in &ids {
                         self.mailroom.outbox_failed(member, &reason).await?;
                     }
-                    Ok(())
                 }
-                // classify() never says Sent.
-                Verdict::Sent(_) => Ok(()),
+                // classify() never says Sent or Paced.
+                Verdict::Sent(_) | Verdict::Paced => {}
             },
-        };
-        done.map(|()| true)
+        }
+        // The members after this row were in the album: the next claim
+        // starts after them.
+        Ok(Step::Moved)
     }
 
     /// Creates a topic for the row's ticket (its first, or a new one when
@@ -360,17 +507,18 @@ impl DeliveryWorker {
         let Some(name) = self.mailroom.topic_name(ticket).await? else {
             return Ok(Verdict::Refused("the ticket is gone".into()));
         };
+        if !self.reserve(row.chat_id, 1) {
+            return Ok(Verdict::Paced);
+        }
         let verdict = self.counted(match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
             Ok(topic) => Verdict::Sent(topic.thread_id.0.0),
             Err(e) => classify(e),
         });
-        match &verdict {
-            Verdict::Sent(thread) => {
-                tracing::info!(ticket, thread, "opened a forum topic for the ticket");
-                self.paced(row.chat_id, 1);
-                self.mailroom.set_ticket_topic(ticket, *thread).await?;
-            }
-            other => tracing::error!(ticket, verdict = ?other, "cannot open the ticket's topic"),
+        // A failure is logged by the caller, which decides what becomes of
+        // the row.
+        if let Verdict::Sent(thread) = &verdict {
+            tracing::info!(ticket, chat = row.chat_id, thread, "opened a forum topic for the ticket");
+            self.mailroom.set_ticket_topic(ticket, *thread).await?;
         }
         Ok(verdict)
     }
@@ -412,8 +560,8 @@ impl DeliveryWorker {
         }
         let message = Outbound::Text { html: digest.html, reply: None, topic: false };
         match self.send(head.chat_id, &message, None, None).await {
+            Verdict::Paced => return Ok(DigestTurn::Later),
             Verdict::Sent(message_id) => {
-                self.paced(head.chat_id, 1);
                 *self.last_digest.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
                 tracing::info!(
                     chat = head.chat_id,
@@ -421,11 +569,23 @@ impl DeliveryWorker {
                     rows = digest.rows.len(),
                     "outbox: sent a digest"
                 );
-                self.mailroom.outbox_digested(&digest.rows, message_id).await?;
+                let recorded = self.mailroom.outbox_digested(&digest.rows, message_id).await?;
+                if recorded < digest.rows.len() {
+                    tracing::warn!(
+                        chat = head.chat_id,
+                        rows = digest.rows.len(),
+                        recorded,
+                        "outbox: a digest held rows another worker claimed; they may also go on their own"
+                    );
+                }
             }
-            Verdict::Wait(after) => self.mailroom.outbox_hold_chat(head.chat_id, to_chrono(after)).await?,
+            Verdict::Wait(after) => {
+                tracing::warn!(chat = head.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
+                self.mailroom.outbox_hold_chat(head.chat_id, to_chrono(after)).await?;
+            }
             // The head row carries the backoff: the chat waits with it.
             Verdict::Transient(reason) => {
+                tracing::warn!(chat = head.chat_id, ticket = head.ticket_id, %reason, "outbox: digest failed, will retry");
                 self.mailroom.outbox_retry(head, to_chrono(backoff(head.attempts)), &reason).await?;
             }
             // Not retried every round (a closed General topic refuses every
@@ -471,21 +631,37 @@ impl DeliveryWorker {
 
     /// Opens the ticket's topic or posts its card; the row itself goes on
     /// the next round. `false` when Telegram refused: the row goes without.
-    async fn provide(&self, row: &OutboxRow, missing: Missing) -> Result<bool, ServiceError> {
+    async fn provide(&self, row: &OutboxRow, missing: Missing) -> Result<Option<Step>, ServiceError> {
         let verdict = match missing {
             Missing::Topic => self.open_topic(row).await?,
             Missing::Card => self.post_card(row).await?,
         };
-        match verdict {
-            Verdict::Sent(_) => Ok(true),
-            Verdict::Wait(after) => self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await.map(|()| true),
+        let step = match verdict {
+            Verdict::Paced => Step::Waiting,
+            Verdict::Sent(_) => Step::Moved,
+            Verdict::Wait(after) => {
+                tracing::warn!(
+                    chat = row.chat_id,
+                    ticket = row.ticket_id,
+                    retry_after_s = after.as_secs(),
+                    "outbox: Telegram flood control"
+                );
+                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                Step::Moved
+            }
             Verdict::Transient(reason) => {
-                self.mailroom.outbox_retry(row, to_chrono(backoff(row.attempts)), &reason).await.map(|()| true)
+                tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, ?missing, %reason, "outbox: cannot give the ticket its card or topic yet; will retry");
+                self.mailroom.outbox_retry(row, to_chrono(backoff(row.attempts)), &reason).await?;
+                Step::Moved
             }
             // Without its card or topic, the row still goes (in the General
             // topic, or as a plain message): a reply to it reaches the user.
-            Verdict::Refused(_) => Ok(false),
-        }
+            Verdict::Refused(reason) => {
+                tracing::error!(chat = row.chat_id, ticket = row.ticket_id, ?missing, %reason, "outbox: Telegram refused the ticket's card or topic; the message goes without");
+                return Ok(None);
+            }
+        };
+        Ok(Some(step))
     }
 
     /// Posts the ticket's card (in its topic in a forum) and records it.
@@ -497,13 +673,20 @@ impl DeliveryWorker {
         let message = Outbound::Text { html, reply: None, topic: self.support.1 };
         let verdict = self.send(row.chat_id, &message, None, ticket.support_thread_id).await;
         if let Verdict::Sent(message_id) = verdict {
-            self.paced(row.chat_id, 1);
             self.mailroom.set_ticket_card(ticket.id, message_id).await?;
         }
         Ok(verdict)
     }
 
+    /// Sends one message, if the flood limits have room for it now.
     async fn send(&self, chat_id: i64, message: &Outbound, reply_to: Option<i32>, thread: Option<i32>) -> Verdict {
+        // Closing or reopening a topic that was never made: nothing to do.
+        if matches!(message, Outbound::CloseTopic | Outbound::ReopenTopic) && thread.is_none() {
+            return Verdict::Sent(0);
+        }
+        if !self.reserve(chat_id, 1) {
+            return Verdict::Paced;
+        }
         let chat = ChatId(chat_id);
         let reply = reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
         let thread = thread.map(|t| ThreadId(MessageId(t)));
@@ -536,7 +719,6 @@ impl DeliveryWorker {
                 self.bot.create_forum_topic(chat, name.clone()).await.map(|t| t.thread_id.0.0)
             }
             Outbound::CloseTopic | Outbound::ReopenTopic => {
-                // No topic (a plain group, or not created): nothing to do.
                 let Some(t) = thread else { return Verdict::Sent(0) };
                 let result = if matches!(message, Outbound::CloseTopic) {
                     self.bot.close_forum_topic(chat, t).await
@@ -569,6 +751,7 @@ impl DeliveryWorker {
             Verdict::Wait(_) => &m.deliveries_rate_limited,
             Verdict::Transient(_) => &m.deliveries_retried,
             Verdict::Refused(_) => &m.deliveries_failed,
+            Verdict::Paced => return verdict,
         });
         verdict
     }

@@ -10,6 +10,7 @@ mod tcp_proxy;
 mod binary;
 mod bot;
 mod burst;
+mod claims;
 mod cli;
 mod deploy;
 mod http;

@@ -33,25 +33,27 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-11-21-000002_inbox_outbox"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000003_user_notices"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000004_outbox_digests"), "{status}");
-    assert!(status.contains("0 applied, 4 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-11-21-000005_outbox_claims"), "{status}");
+    assert!(status.contains("0 applied, 5 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("4 applied, 0 pending"), "{up}");
+    assert!(up.contains("5 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000005_outbox_claims"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000004_outbox_digests"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 3 pending"), "{down}");
+    assert!(down.contains("1 applied, 4 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 3 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 4 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -67,7 +69,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000004_outbox_digests"));
+    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000005_outbox_claims"));
 
     db.execute("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
