@@ -200,9 +200,12 @@ impl Mailroom {
         })
     }
 
-    /// A ticket as it stands: its card and forum topic, once made.
-    pub async fn ticket(&self, ticket_id: i64) -> Result<Option<crate::models::Ticket>, ServiceError> {
-        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_ticket(conn, ticket_id).await?))
+    /// Several tickets at once, by id.
+    pub async fn tickets(&self, ids: &[i64]) -> Result<Vec<crate::models::Ticket>, ServiceError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_db!(&self.db, read, |conn, layer| Ok(layer::queries::find_tickets(conn, ids).await?))
     }
 
     /// Records a (re)created forum topic as the ticket's.

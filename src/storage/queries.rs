@@ -82,6 +82,10 @@ pub async fn find_ticket(conn: &mut Conn, id: i64) -> QueryResult<Option<Ticket>
     tickets::table.find(id).select(Ticket::as_select()).first(conn).await.optional()
 }
 
+pub async fn find_tickets(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Ticket>> {
+    tickets::table.filter(tickets::id.eq_any(ids)).select(Ticket::as_select()).load(conn).await
+}
+
 pub async fn find_ticket_by_number(conn: &mut Conn, day: NaiveDate, number: i32) -> QueryResult<Option<Ticket>> {
     tickets::table
         .filter(tickets::day.eq(day))

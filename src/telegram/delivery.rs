@@ -103,6 +103,29 @@ enum Verdict {
     Paced,
 }
 
+/// The tickets a support-chat run is about, as the run leaves them.
+#[derive(Default)]
+struct Tickets(std::collections::HashMap<i64, Ticket>);
+
+impl Tickets {
+    /// A row was sent that made `message_id` the ticket's card or topic.
+    fn recorded(&mut self, ticket: Option<i64>, record: super::outbound::Record, message_id: i32) {
+        use super::outbound::Record;
+        let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) else { return };
+        match record {
+            Record::TicketCard | Record::RequestedCard => ticket.support_message_id = Some(message_id),
+            Record::TicketTopic => ticket.support_thread_id = Some(message_id),
+            _ => {}
+        }
+    }
+
+    fn topic_opened(&mut self, ticket: Option<i64>, thread: i32) {
+        if let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) {
+            ticket.support_thread_id = Some(thread);
+        }
+    }
+}
+
 /// Where a chat's run stands after one of its rows.
 #[derive(Debug, PartialEq, Eq)]
 enum Step {
@@ -274,6 +297,14 @@ impl DeliveryWorker {
             true if self.pace(chat, 1).is_zero() => self.support_flooded().await?,
             _ => None,
         };
+        // The tickets of the support chat's rows, read once for the run and
+        // kept as the run changes them (a card posted, a topic opened).
+        let mut tickets = Tickets::default();
+        if chat == self.support.0 {
+            let mut ids: Vec<i64> = run.iter().filter_map(|r| r.ticket_id).collect();
+            ids.dedup();
+            tickets.0 = self.mailroom.tickets(&ids).await?.into_iter().map(|t| (t.id, t)).collect();
+        }
         let mut attempted = 0;
         for row in &run {
             // Stopping, the role passed to another replica, or the lease
@@ -281,7 +312,7 @@ impl DeliveryWorker {
             if *stop.borrow() || std::time::Instant::now() >= deadline {
                 break;
             }
-            let step = self.deliver_step(row, flooded).await?;
+            let step = self.deliver_step(row, flooded, &mut tickets).await?;
             if step != Step::Waiting {
                 attempted += 1;
             }
@@ -294,7 +325,12 @@ impl DeliveryWorker {
 
     /// One row of a run: merged into a digest when the support chat is
     /// flooded (`Some(rows waiting)`), else sent on its own.
-    async fn deliver_step(&self, row: &OutboxRow, flooded: Option<i64>) -> Result<Step, ServiceError> {
+    async fn deliver_step(
+        &self,
+        row: &OutboxRow,
+        flooded: Option<i64>,
+        tickets: &mut Tickets,
+    ) -> Result<Step, ServiceError> {
         if !self.pace(row.chat_id, 1).is_zero() {
             return Ok(Step::Waiting);
         }
@@ -307,11 +343,11 @@ impl DeliveryWorker {
                 DigestTurn::Nothing => {}
             }
         }
-        self.deliver(row).await
+        self.deliver(row, tickets).await
     }
 
     /// Sends one row (an album: all its waiting members).
-    async fn deliver(&self, row: &OutboxRow) -> Result<Step, ServiceError> {
+    async fn deliver(&self, row: &OutboxRow, tickets: &mut Tickets) -> Result<Step, ServiceError> {
         let envelope: Envelope = match serde_json::from_str(&row.payload) {
             Ok(e) => e,
             Err(e) => {
@@ -321,12 +357,9 @@ impl DeliveryWorker {
                 return Ok(Step::Done);
             }
         };
-        // Read once, for the support chat: the ticket's card and topic decide
-        // where the row goes (a user's chat has neither).
-        let ticket = match row.ticket_id.filter(|_| row.chat_id == self.support.0) {
-            Some(id) => self.mailroom.ticket(id).await?,
-            None => None,
-        };
+        // For the support chat: the ticket's card and topic decide where the
+        // row goes (a user's chat has neither).
+        let ticket = row.ticket_id.filter(|_| row.chat_id == self.support.0).and_then(|id| tickets.0.get(&id).cloned());
         if let Some(missing) = self.missing_context(&envelope, ticket.as_ref()) {
             if let Some(step) = self.provide(row, missing).await? {
                 return Ok(step);
@@ -346,7 +379,10 @@ impl DeliveryWorker {
         // If that fails, the row waits and tries again (never fails for it).
         if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
             verdict = match self.open_topic(row).await? {
-                Verdict::Sent(new_thread) => self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await,
+                Verdict::Sent(new_thread) => {
+                    tickets.topic_opened(row.ticket_id, new_thread);
+                    self.send(row.chat_id, &envelope.message, None, Some(new_thread)).await
+                }
                 Verdict::Paced => Verdict::Paced,
                 other => {
                     tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, verdict = ?other, "outbox: the ticket's topic is gone and cannot be recreated yet");
@@ -358,6 +394,7 @@ impl DeliveryWorker {
             Verdict::Paced => Ok(Step::Waiting),
             Verdict::Sent(message_id) => {
                 self.sent(row, envelope.record, message_id).await?;
+                tickets.recorded(row.ticket_id, envelope.record, message_id);
                 Ok(Step::Done)
             }
             Verdict::Wait(after) => {
