@@ -15,6 +15,7 @@ mod deploy;
 mod http;
 mod migrations;
 mod numbering;
+mod processing;
 mod replicas;
 mod tickets;
 mod tls;
