@@ -1,7 +1,11 @@
-//! Works through the inbox in update order. An update whose handling fails
-//! on the database stays pending and is tried again; one that cannot be
-//! read is kept with the reason and skipped.
+//! Works through the inbox in update order, several updates to a database
+//! transaction (`service::Batch`), each in its own savepoint. An update
+//! whose handling fails on the database is rolled back alone and stays
+//! pending, to be tried again; the later updates of its chat wait behind
+//! it, so each chat's order holds, while other chats go on. One that cannot
+//! be read is kept with the reason and skipped.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,42 +13,66 @@ use teloxide::types::Update;
 use tokio::sync::Notify;
 
 use super::handle::Desk;
-use crate::service::ServiceError;
+use crate::models::InboxUpdate;
+use crate::service::{Batch, ServiceError};
 
 /// Times a database error may stop the same update before it is set aside
 /// (kept in the inbox with the error) so the updates behind it can go on.
 const MAX_FAILURES: u32 = 5;
 
+/// How long a failed update waits before it is tried again: long enough
+/// for most passing errors (a restart, a lock timeout) to pass.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Updates read, and at most handled, per transaction.
+const BATCH: i64 = 64;
+
+/// A batch stops taking updates after this long and commits, so the
+/// messages of its first updates are not held back for long, and (on
+/// SQLite) the delivery worker's writes are not kept waiting for long.
+const BATCH_TIME: Duration = Duration::from_millis(5);
+
+/// An update that failed: how often in a row, and when it may be tried again.
+#[derive(Clone, Copy)]
+struct Failing {
+    times: u32,
+    retry_at: Instant,
+}
+
 pub struct Processor {
     desk: Desk,
-    /// The update that failed last and how often in a row.
-    failing: std::sync::Mutex<(i64, u32)>,
+    /// Updates that failed and are to be tried again.
+    failing: std::sync::Mutex<HashMap<i64, Failing>>,
     /// Woken by the poller when updates were stored.
     stored: Arc<Notify>,
     /// Wakes the delivery worker when handling wrote to the outbox.
     outbox: Arc<Notify>,
 }
 
+/// What one pass over the inbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Updates done with: handled, already handled, or set aside.
+    pub handled: usize,
+    /// The pass failed as a whole (nothing of it was committed).
+    pub failed: bool,
+}
+
 impl Processor {
     pub fn new(desk: Desk, stored: Arc<Notify>, outbox: Arc<Notify>) -> Self {
-        Self { desk, stored, outbox, failing: std::sync::Mutex::new((0, 0)) }
+        Self { desk, stored, outbox, failing: std::sync::Mutex::default() }
     }
 
-    /// Runs until `stop` is set; the update in hand is always finished.
+    /// Runs until `stop` is set; the batch in hand is always finished.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
                 return;
             }
-            let idle = match self.process_pending(&stop).await {
-                Ok(handled) => handled == 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "inbox: cannot handle updates; will retry");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    false
-                }
-            };
-            if idle {
+            let pass = self.process_pending(&stop).await;
+            if pass.failed {
+                tokio::time::sleep(RETRY_AFTER).await;
+            } else if pass.handled == 0 {
                 tokio::select! {
                     _ = self.stored.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -54,61 +82,156 @@ impl Processor {
         }
     }
 
-    /// Handles pending updates in order; stops at the first database error
-    /// (that update and the ones after it stay pending).
-    pub async fn process_pending(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, ServiceError> {
-        let pending = self.desk.mailroom.pending_updates(64).await?;
+    /// Handles pending updates in order, in one transaction. Every error is
+    /// logged here, where it is dealt with.
+    pub async fn process_pending(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Pass {
+        // Read first, on any connection: with nothing pending, no write
+        // transaction is begun (on SQLite it would keep other writers out).
+        let pending = match self.desk.mailroom.pending_updates(BATCH).await {
+            Ok(pending) if pending.is_empty() => return Pass::default(),
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::error!(error = %e, "inbox: cannot read pending updates; will retry");
+                return Pass { handled: 0, failed: true };
+            }
+        };
+        let mut batch = match Batch::begin(self.desk.tickets.db()).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!(
+                    first_update_id = pending[0].update_id,
+                    chat = pending[0].chat_id,
+                    error = %e,
+                    "inbox: cannot begin handling updates; will retry"
+                );
+                return Pass { handled: 0, failed: true };
+            }
+        };
+        self.forget_failures_except(&pending);
+        let started = Instant::now();
         let mut handled = 0;
-        for row in pending {
-            if *stop.borrow() {
+        // Chats with an update that failed in this pass or waits for its
+        // retry: their later updates wait too.
+        let mut held_back: HashSet<Option<i64>> = HashSet::new();
+        for row in &pending {
+            if *stop.borrow() || started.elapsed() > BATCH_TIME {
                 break;
             }
-            let update: Update = match serde_json::from_str(&row.payload) {
-                Ok(u) => u,
-                Err(e) => {
-                    tracing::error!(update_id = row.update_id, error = %e, "inbox: unreadable update kept and skipped");
-                    self.desk.mailroom.reject_update(row.update_id, &format!("unreadable: {e}")).await?;
-                    continue;
+            if held_back.contains(&row.chat_id) || self.waiting_to_retry(row.update_id) {
+                held_back.insert(row.chat_id);
+                continue;
+            }
+            match self.process_one(&mut batch, row).await {
+                Ok(true) => handled += 1,
+                Ok(false) => {
+                    held_back.insert(row.chat_id);
                 }
-            };
-            let started = Instant::now();
-            match self.desk.handle(row.update_id, &update).await {
-                Ok(()) | Err(ServiceError::AlreadyHandled) => {}
-                Err(e) if !e.is_expected() => {
-                    // Most database errors pass (a restart, a lock timeout):
-                    // stop and retry. One that keeps failing on this update
-                    // is about the update: set it aside, keep the rest going.
-                    let failures = {
-                        let mut failing = self.failing.lock().unwrap_or_else(|p| p.into_inner());
-                        *failing = if failing.0 == row.update_id {
-                            (row.update_id, failing.1 + 1)
-                        } else {
-                            (row.update_id, 1)
-                        };
-                        failing.1
-                    };
-                    if failures < MAX_FAILURES {
-                        return Err(e);
-                    }
-                    tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update set aside after repeated failures");
-                    self.desk.mailroom.reject_update(row.update_id, &format!("failed {failures} times: {e}")).await?;
-                }
-                // An expected outcome that no handler turned into a reply:
-                // a bug, but not one to retry forever.
                 Err(e) => {
-                    tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update not handled");
-                    self.desk.mailroom.reject_update(row.update_id, &e.to_string()).await?;
+                    tracing::error!(
+                        update_id = row.update_id,
+                        chat = row.chat_id,
+                        error = %e,
+                        "inbox: cannot handle updates (the transaction failed); will retry"
+                    );
+                    batch.rollback().await;
+                    return Pass { handled: 0, failed: true };
                 }
             }
-            self.desk.metrics.observe_update(started.elapsed());
-            tracing::debug!(
-                update_id = row.update_id,
-                elapsed_us = started.elapsed().as_micros() as u64,
-                "update handled"
+        }
+        let (first, last) = (pending.first().map(|r| r.update_id), pending.last().map(|r| r.update_id));
+        if let Err(e) = batch.commit().await {
+            tracing::error!(
+                first_update_id = first,
+                last_update_id = last,
+                error = %e,
+                "inbox: cannot commit handled updates; they stay pending, will retry"
             );
-            handled += 1;
+            return Pass { handled: 0, failed: true };
+        }
+        if handled > 0 {
             self.outbox.notify_one();
         }
-        Ok(handled)
+        Pass { handled, failed: false }
+    }
+
+    /// Handles one update in its savepoint. `Ok(true)`: done with it;
+    /// `Ok(false)`: it failed and stays pending; `Err`: the batch's own
+    /// connection failed (nothing of the batch can be committed).
+    async fn process_one(&self, batch: &mut Batch, row: &InboxUpdate) -> Result<bool, ServiceError> {
+        let update: Update = match serde_json::from_str(&row.payload) {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: unreadable update kept and skipped");
+                self.reject(batch, row, &format!("unreadable: {e}")).await?;
+                return Ok(true);
+            }
+        };
+        let started = Instant::now();
+        let outcome = batch.update(self.desk.handle(row.update_id, &update)).await?;
+        let done = match outcome {
+            Ok(()) | Err(ServiceError::AlreadyHandled) => {
+                self.forget_failure(row.update_id);
+                true
+            }
+            Err(e) if !e.is_expected() => {
+                // Most database errors pass (a restart, a lock timeout):
+                // retry. One that keeps failing on this update is about the
+                // update: set it aside, keep the rest going.
+                let failures = self.count_failure(row.update_id);
+                if failures < MAX_FAILURES {
+                    tracing::warn!(update_id = row.update_id, chat = row.chat_id, failures, error = %e, "inbox: cannot handle update; will retry");
+                    return Ok(false);
+                }
+                tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update set aside after repeated failures");
+                self.reject(batch, row, &format!("failed {failures} times: {e}")).await?;
+                self.forget_failure(row.update_id);
+                true
+            }
+            // An expected outcome that no handler turned into a reply: a
+            // bug, but not one to retry forever.
+            Err(e) => {
+                tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update not handled");
+                self.reject(batch, row, &e.to_string()).await?;
+                true
+            }
+        };
+        self.desk.metrics.observe_update(started.elapsed());
+        tracing::debug!(update_id = row.update_id, elapsed_us = started.elapsed().as_micros() as u64, "update handled");
+        Ok(done)
+    }
+
+    /// Marks the update done with the reason it was not handled, in the
+    /// batch. A failure here is the batch's: its connection is in trouble.
+    async fn reject(&self, batch: &mut Batch, row: &InboxUpdate, reason: &str) -> Result<(), ServiceError> {
+        batch.update(self.desk.mailroom.reject_update(row.update_id, reason)).await?
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Failing>> {
+        self.failing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn count_failure(&self, update_id: i64) -> u32 {
+        let retry_at = Instant::now() + RETRY_AFTER;
+        let mut failing = self.failures();
+        let entry = failing.entry(update_id).or_insert(Failing { times: 0, retry_at });
+        *entry = Failing { times: entry.times + 1, retry_at };
+        entry.times
+    }
+
+    fn waiting_to_retry(&self, update_id: i64) -> bool {
+        self.failures().get(&update_id).is_some_and(|f| f.retry_at > Instant::now())
+    }
+
+    fn forget_failure(&self, update_id: i64) {
+        self.failures().remove(&update_id);
+    }
+
+    /// Failures of updates no longer pending (handled elsewhere) are dropped.
+    fn forget_failures_except(&self, pending: &[InboxUpdate]) {
+        let mut failing = self.failures();
+        if !failing.is_empty() {
+            let ids: HashSet<i64> = pending.iter().map(|r| r.update_id).collect();
+            failing.retain(|id, _| ids.contains(id));
+        }
     }
 }

@@ -10,3 +10,14 @@ pub mod outcome;
 pub mod pg;
 pub mod sqlite;
 pub mod statements;
+
+/// Whether a unit of work is called inside a transaction its caller holds
+/// open (an update of a `service::Batch`, in its own savepoint). The unit
+/// then joins that transaction instead of beginning one: the caller's
+/// savepoint makes it atomic and rolls it back when it fails, and a second
+/// savepoint would only cost round trips. (SQLite could not nest its
+/// `BEGIN IMMEDIATE` anyway.)
+pub(crate) fn joins_open_transaction<C: diesel_async::AsyncConnection>(conn: &mut C) -> bool {
+    use diesel_async::TransactionManager;
+    matches!(C::TransactionManager::transaction_manager_status_mut(conn).transaction_depth(), Ok(Some(_)))
+}

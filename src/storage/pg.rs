@@ -6,7 +6,13 @@ pub type Conn = diesel_async::AsyncPgConnection;
 /// they depend on (the user's row, the day's counter row) as they write it.
 macro_rules! write_transaction {
     ($conn:expr, $body:expr) => {
-        diesel_async::AsyncConnection::transaction($conn, $body)
+        async {
+            let (conn, body): (&mut Conn, _) = ($conn, $body);
+            match $crate::storage::joins_open_transaction(conn) {
+                true => body(conn).await,
+                false => diesel_async::AsyncConnection::transaction(conn, body).await,
+            }
+        }
     };
 }
 

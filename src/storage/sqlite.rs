@@ -8,7 +8,13 @@ pub type Conn = crate::db::SqliteConn;
 /// busy_timeout cannot save it.
 macro_rules! write_transaction {
     ($conn:expr, $body:expr) => {
-        $conn.immediate_transaction($body)
+        async {
+            let (conn, body): (&mut Conn, _) = ($conn, $body);
+            match $crate::storage::joins_open_transaction(conn) {
+                true => body(conn).await,
+                false => conn.immediate_transaction(body).await,
+            }
+        }
     };
 }
 

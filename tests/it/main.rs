@@ -16,6 +16,7 @@ mod deploy;
 mod http;
 mod migrations;
 mod numbering;
+mod processing;
 mod replicas;
 mod tickets;
 mod tls;

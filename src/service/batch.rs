@@ -1,0 +1,193 @@
+//! Several updates handled in one database transaction: the checkout, the
+//! SQLite writer lock, BEGIN and COMMIT (PostgreSQL's fsync) are paid once
+//! per batch instead of once per update.
+//!
+//! A `Batch` holds one connection in an open transaction. While a future
+//! runs under [`Batch::update`], every service call it makes (`on_db!`)
+//! runs on that connection instead of checking one out, and the units of
+//! work join the open transaction instead of starting their own (see
+//! `storage::joins_open_transaction`). Each update runs inside a savepoint,
+//! so a failing update rolls back alone: the batch's other updates keep
+//! their effects.
+//!
+//! Nothing is durable before [`Batch::commit`]: a crash or a failed COMMIT
+//! leaves every update of the batch pending, to be handled again.
+
+use std::sync::Arc;
+
+use deadpool::managed::Object;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use super::ServiceError;
+use crate::db::{Db, SqliteConn};
+
+pub(crate) type PgHeld = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
+pub(crate) type SqliteHeld = Object<AsyncDieselConnectionManager<SqliteConn>>;
+
+/// The batch's connection, as `on_db!` finds it. The mutex is never
+/// contended (one update at a time); it lets the service calls of the
+/// update in hand borrow the connection one after another.
+#[derive(Clone)]
+pub(crate) enum Lent {
+    Postgres(Arc<Mutex<PgHeld>>),
+    Sqlite(Arc<Mutex<SqliteHeld>>),
+}
+
+tokio::task_local! {
+    /// Set while an update of a batch is being handled.
+    static LENT: Lent;
+}
+
+/// The connection of the batch whose update the current task is handling.
+pub(crate) fn lent() -> Option<Lent> {
+    LENT.try_with(Lent::clone).ok()
+}
+
+/// Each update's savepoint. One name is enough: updates run one after the
+/// other, and the next one releases the previous one's (see `update`).
+const SAVEPOINT: &str = "SAVEPOINT update_in_batch";
+const RELEASE_AND_SAVEPOINT: &str = "RELEASE SAVEPOINT update_in_batch; SAVEPOINT update_in_batch";
+const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT update_in_batch";
+
+pub struct Batch {
+    /// Always `Some`; taken only by `drop`.
+    conn: Option<Lent>,
+    /// SQLite: this process's writers queue behind the batch, as behind any
+    /// other write transaction.
+    _writer: Option<OwnedMutexGuard<()>>,
+    /// An update's savepoint is still open (released by the next one's
+    /// statement, or by COMMIT): saves a round trip per update.
+    savepoint_open: bool,
+    /// Committed or rolled back: the connection may go back to the pool.
+    ended: bool,
+}
+
+impl Batch {
+    /// Checks out a connection and begins a write transaction on it
+    /// (`BEGIN IMMEDIATE` on SQLite, as every write unit does there).
+    pub async fn begin(db: &Db) -> Result<Self, ServiceError> {
+        match db {
+            Db::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err(ServiceError::pool)?;
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut *conn).await?;
+                Ok(Self {
+                    conn: Some(Lent::Postgres(Arc::new(Mutex::new(conn)))),
+                    _writer: None,
+                    savepoint_open: false,
+                    ended: false,
+                })
+            }
+            Db::Sqlite { pool, write_lock } => {
+                let writer = write_lock.clone().lock_owned().await;
+                let mut conn = pool.get().await.map_err(ServiceError::pool)?;
+                conn.spawn_blocking(|c| {
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                })
+                .await?;
+                Ok(Self {
+                    conn: Some(Lent::Sqlite(Arc::new(Mutex::new(conn)))),
+                    _writer: Some(writer),
+                    savepoint_open: false,
+                    ended: false,
+                })
+            }
+        }
+    }
+
+    /// Runs `work` (the service calls of one update) on the batch's
+    /// connection, inside its own savepoint: when it fails, whatever it
+    /// wrote is rolled back and the batch goes on without it. The outer
+    /// error is the batch's own (a savepoint statement failed: its
+    /// connection is in trouble, and the batch must be rolled back); the
+    /// inner result is the update's.
+    pub async fn update<T>(
+        &mut self,
+        work: impl Future<Output = Result<T, ServiceError>>,
+    ) -> Result<Result<T, ServiceError>, ServiceError> {
+        let open = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
+        self.execute(open).await?;
+        self.savepoint_open = true;
+        let outcome = LENT.scope(self.lent().clone(), work).await;
+        if outcome.is_err() {
+            self.execute(ROLLBACK_TO_SAVEPOINT).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Commits every update that did not fail; the connection goes back to
+    /// the pool (and SQLite's writer lock is released) when `self` drops.
+    pub async fn commit(mut self) -> Result<(), ServiceError> {
+        match self.lent() {
+            Lent::Postgres(conn) => {
+                let mut conn = conn.lock().await;
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(&mut **conn).await?;
+            }
+            Lent::Sqlite(conn) => {
+                let mut conn = conn.lock().await;
+                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **conn).await?;
+            }
+        }
+        self.ended = true;
+        Ok(())
+    }
+
+    /// Rolls the whole batch back (its connection failed, say).
+    pub async fn rollback(mut self) {
+        let result = match self.lent() {
+            Lent::Postgres(conn) => {
+                let mut conn = conn.lock().await;
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(&mut **conn).await
+            }
+            Lent::Sqlite(conn) => {
+                let mut conn = conn.lock().await;
+                <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **conn).await
+            }
+        };
+        // A connection that cannot roll back is broken: the pool drops it
+        // on return (its transaction manager says so), and the server
+        // rolls the transaction back when the connection closes.
+        match result {
+            Ok(()) => self.ended = true,
+            Err(e) => tracing::warn!(error = %e, "inbox: batch rollback failed; its connection is closed"),
+        }
+    }
+
+    fn lent(&self) -> &Lent {
+        self.conn.as_ref().expect("a batch's connection is taken only when it drops")
+    }
+
+    async fn execute(&mut self, sql: &'static str) -> Result<(), ServiceError> {
+        match self.lent() {
+            Lent::Postgres(conn) => conn.lock().await.batch_execute(sql).await?,
+            Lent::Sqlite(conn) => conn.lock().await.batch_execute(sql).await?,
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Batch {
+    /// A batch left open (its COMMIT or ROLLBACK failed, or its task was
+    /// cancelled) closes its connection rather than return it to the pool
+    /// in a transaction: closing rolls the transaction back and, on SQLite,
+    /// frees the file's write lock at once.
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        match self.conn.take() {
+            Some(Lent::Postgres(conn)) => {
+                if let Ok(conn) = Arc::try_unwrap(conn) {
+                    drop(Object::take(conn.into_inner()));
+                }
+            }
+            Some(Lent::Sqlite(conn)) => {
+                if let Ok(conn) = Arc::try_unwrap(conn) {
+                    drop(Object::take(conn.into_inner()));
+                }
+            }
+            None => {}
+        }
+    }
+}
