@@ -9,6 +9,7 @@ pub mod migrate;
 mod pool;
 mod reach;
 mod sqlite_file;
+mod sqlite_inline;
 pub mod sslmode;
 pub(crate) mod tls;
 pub mod url;

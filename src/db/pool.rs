@@ -16,7 +16,7 @@ use super::{DbError, reach, sqlite_file};
 use crate::config::DatabaseConfig;
 
 pub type PgPool = Pool<AsyncPgConnection>;
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, super::sqlite_inline::Inline>;
 pub type SqlitePool = Pool<SqliteConn>;
 
 /// A pooled PostgreSQL connection that does not answer `SELECT 1` within

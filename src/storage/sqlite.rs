@@ -12,10 +12,33 @@ macro_rules! write_transaction {
             let (conn, body): (&mut Conn, _) = ($conn, $body);
             match $crate::storage::joins_open_transaction(conn) {
                 true => body(conn).await,
-                false => conn.immediate_transaction(body).await,
+                false => $crate::storage::sqlite::immediate_transaction(conn, body).await,
             }
         }
     };
+}
+
+/// `BEGIN IMMEDIATE`, `body`, then COMMIT (ROLLBACK when `body` fails).
+/// diesel-async has this only for its default, thread-pool runtime; ours
+/// runs statements inline (db/sqlite_inline.rs).
+pub async fn immediate_transaction<R, F>(conn: &mut Conn, body: F) -> QueryResult<R>
+where
+    F: AsyncFnOnce(&mut Conn) -> QueryResult<R>,
+{
+    use diesel_async::{AsyncConnection, TransactionManager};
+    type Manager = <Conn as AsyncConnection>::TransactionManager;
+    conn.spawn_blocking(|c| diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"))
+        .await?;
+    match body(conn).await {
+        Ok(value) => {
+            Manager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn).await?;
+            Err(e)
+        }
+    }
 }
 
 /// SQLite has no row locks: `BEGIN IMMEDIATE` already keeps every other

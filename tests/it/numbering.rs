@@ -140,7 +140,7 @@ async fn rolled_back_ticket_leaves_no_gap(kind: Kind) {
         }
         Db::Sqlite { pool, .. } => {
             let mut conn = pool.get().await.unwrap();
-            conn.immediate_transaction(async |c| -> Result<i32, DieselError> {
+            ticketbot::storage::sqlite::immediate_transaction(&mut conn, async |c| -> Result<i32, DieselError> {
                 use ticketbot::storage::sqlite as layer;
                 layer::queries::upsert_user(c, &user, now).await?;
                 let (ticket, _) = layer::open_ticket(c, day, 7, &first, now).await?;
