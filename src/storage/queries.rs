@@ -17,7 +17,7 @@ use crate::models::{
     User, UserProfile,
 };
 use crate::schema::{daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users};
-use crate::storage::statements::{ClaimableRuns, UpsertUser};
+use crate::storage::statements::{ClaimableRuns, MarkInboxDone, MarkOutboxSent, UpsertUser};
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
 /// locks the user's row until the transaction ends, which serialises
@@ -236,11 +236,7 @@ pub async fn mark_inbox_done(
     at: NaiveDateTime,
     error: Option<&str>,
 ) -> QueryResult<usize> {
-    diesel::update(inbox_updates::table.find(update_id))
-        .filter(inbox_updates::processed_at.is_null())
-        .set((inbox_updates::processed_at.eq(at), inbox_updates::error.eq(error)))
-        .execute(conn)
-        .await
+    MarkInboxDone { update_id, at, error }.execute(conn).await
 }
 
 pub async fn insert_outbox(conn: &mut Conn, row: &NewOutboxRow) -> QueryResult<usize> {
@@ -341,7 +337,8 @@ macro_rules! claim_allows {
     };
 }
 
-/// Records a row as sent; 0 when `by` may not (see `claim_allows!`).
+/// Records a row as sent; 0 when `by` may not (the same condition as
+/// `claim_allows!`, in a statement prepared once).
 pub async fn outbox_mark_sent(
     conn: &mut Conn,
     id: i64,
@@ -349,15 +346,7 @@ pub async fn outbox_mark_sent(
     message_id: i32,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(outbox_messages::table.find(id))
-        .filter(claim_allows!(by, at))
-        .set((
-            outbox_messages::sent_at.eq(at),
-            outbox_messages::sent_message_id.eq(message_id),
-            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
-        ))
-        .execute(conn)
-        .await
+    MarkOutboxSent { id, by, message_id, at }.execute(conn).await
 }
 
 pub async fn outbox_mark_failed(

@@ -9,7 +9,7 @@ use diesel::QueryResult;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Timestamp, Untyped};
+use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text, Timestamp, Untyped};
 
 use crate::models::UserProfile;
 
@@ -118,4 +118,68 @@ where
         out.push_bind_param::<BigInt, _>(&self.limit)?;
         Ok(())
     }
+}
+
+/// Declares a statement with one fixed SQL text (so each connection
+/// prepares it once) from its SQL, split at its bind parameters:
+/// `"UPDATE t SET a = ", a: Integer, " WHERE id = ", id: BigInt`.
+macro_rules! fixed_statement {
+    (
+        $(#[$doc:meta])*
+        $name:ident<$life:lifetime> { $($field:ident: $rust:ty),* $(,)? }
+        $($sql:literal $(, $bind:ident: $sql_type:ty)?);* $(;)?
+    ) => {
+        $(#[$doc])*
+        pub struct $name<$life> {
+            $(pub $field: $rust,)*
+        }
+
+        impl QueryId for $name<'_> {
+            type QueryId = $name<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl Query for $name<'_> {
+            type SqlType = Untyped;
+        }
+
+        impl<DB> QueryFragment<DB> for $name<'_>
+        where
+            DB: Backend + HasSqlType<BigInt> + HasSqlType<Integer> + HasSqlType<Text> + HasSqlType<Timestamp>,
+            i64: ToSql<BigInt, DB>,
+            i32: ToSql<Integer, DB>,
+            str: ToSql<Text, DB>,
+            NaiveDateTime: ToSql<Timestamp, DB>,
+        {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+                $(
+                    out.push_sql($sql);
+                    $(out.push_bind_param::<$sql_type, _>(&self.$bind)?;)?
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+fixed_statement! {
+    /// Marks an update handled (with why, if it could not be); affects no
+    /// row when it was handled already.
+    MarkInboxDone<'a> { update_id: i64, at: NaiveDateTime, error: Option<&'a str> }
+    "UPDATE inbox_updates SET processed_at = ", at: Timestamp;
+    ", error = ", error: Nullable<Text>;
+    " WHERE update_id = ", update_id: BigInt;
+    " AND processed_at IS NULL";
+}
+
+fixed_statement! {
+    /// Records an outbox row as sent, if `by` may: the row is unsent and
+    /// nobody else's claim on it holds.
+    MarkOutboxSent<'a> { id: i64, by: &'a str, message_id: i32, at: NaiveDateTime }
+    "UPDATE outbox_messages SET sent_at = ", at: Timestamp;
+    ", sent_message_id = ", message_id: Integer;
+    ", attempts = attempts + 1 WHERE id = ", id: BigInt;
+    " AND sent_at IS NULL AND failed_at IS NULL AND (claimed_by = ", by: Text;
+    " OR claimed_until IS NULL OR claimed_until <= ", at: Timestamp;
+    ")";
 }

@@ -315,6 +315,10 @@ pub async fn outbox_sent(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     use crate::telegram::outbound::Record;
+    // Most rows record nothing more: one statement, no transaction around it.
+    if matches!(record, Record::Nothing) {
+        return Ok(queries::outbox_mark_sent(conn, row.id, by, message_id, now).await? == 1);
+    }
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
         let marked = queries::outbox_mark_sent(conn, row.id, by, message_id, now).await? == 1;
         match (record, row.ticket_id, row.ticket_message_id) {
