@@ -78,7 +78,14 @@ impl Poller {
                         // Not stored, so not confirmed: the same updates
                         // come again on the next call.
                         Err(e) => {
-                            tracing::error!(error = %e, "poller: cannot store updates; they stay unconfirmed");
+                            let first = fetched.first().map(|u| u.update_id);
+                            tracing::error!(
+                                first_update_id = first,
+                                last_update_id = highest,
+                                updates = fetched.len(),
+                                error = %e,
+                                "poller: cannot store updates; they stay unconfirmed"
+                            );
                             pause(&mut stop, Duration::from_secs(1)).await;
                         }
                     }
