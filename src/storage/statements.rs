@@ -67,59 +67,6 @@ where
     }
 }
 
-/// What the delivery worker `by` may claim now: of every chat, the run of
-/// unsent rows from its oldest on, up to `run` rows and up to the first row
-/// that is not due or that another worker holds (a chat's order must hold,
-/// so nothing after such a row goes). At most `limit` rows in all, oldest
-/// first, as (id, chat).
-pub struct ClaimableRuns<'a> {
-    pub by: &'a str,
-    pub now: NaiveDateTime,
-    pub run: i64,
-    pub limit: i64,
-}
-
-impl QueryId for ClaimableRuns<'_> {
-    type QueryId = ClaimableRuns<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for ClaimableRuns<'_> {
-    type SqlType = Untyped;
-}
-
-impl<DB> QueryFragment<DB> for ClaimableRuns<'_>
-where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Timestamp>,
-    i64: ToSql<BigInt, DB>,
-    str: ToSql<Text, DB>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        // `stuck_before` counts, along each chat's queue, the rows that
-        // cannot go now: a row may go only while it is still zero.
-        out.push_sql(
-            "SELECT id, chat_id FROM (SELECT id, chat_id, \
-             ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY id) AS pos, \
-             SUM(CASE WHEN not_before > ",
-        );
-        out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(" OR (claimed_until > ");
-        out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(" AND COALESCE(claimed_by, '') <> ");
-        out.push_bind_param::<Text, _>(self.by)?;
-        out.push_sql(
-            ") THEN 1 ELSE 0 END) OVER (PARTITION BY chat_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS stuck_before \
-             FROM outbox_messages WHERE sent_at IS NULL AND failed_at IS NULL) runs \
-             WHERE stuck_before = 0 AND pos <= ",
-        );
-        out.push_bind_param::<BigInt, _>(&self.run)?;
-        out.push_sql(" ORDER BY id LIMIT ");
-        out.push_bind_param::<BigInt, _>(&self.limit)?;
-        Ok(())
-    }
-}
-
 /// Declares a statement with one fixed SQL text (so each connection
 /// prepares it once) from its SQL, split at its bind parameters:
 /// `"UPDATE t SET a = ", a: Integer, " WHERE id = ", id: BigInt`.
@@ -182,4 +129,24 @@ fixed_statement! {
     " AND sent_at IS NULL AND failed_at IS NULL AND (claimed_by = ", by: Text;
     " OR claimed_until IS NULL OR claimed_until <= ", at: Timestamp;
     ")";
+}
+
+fixed_statement! {
+    /// What the delivery worker `by` may claim now: of every chat, the run
+    /// of unsent rows from its oldest on, up to `run` rows and up to the
+    /// first row that is not due or that another worker holds (a chat's
+    /// order must hold, so nothing after such a row goes). At most `limit`
+    /// rows in all, oldest first, as (id, chat). `stuck_before` counts,
+    /// along each chat's queue, the rows that cannot go now: a row may go
+    /// only while it is still zero.
+    ClaimableRuns<'a> { by: &'a str, now: NaiveDateTime, run: i64, limit: i64 }
+    "SELECT id, chat_id FROM (SELECT id, chat_id, \
+     ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY id) AS pos, \
+     SUM(CASE WHEN not_before > ", now: Timestamp;
+    " OR (claimed_until > ", now: Timestamp;
+    " AND COALESCE(claimed_by, '') <> ", by: Text;
+    ") THEN 1 ELSE 0 END) OVER (PARTITION BY chat_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS stuck_before \
+     FROM outbox_messages WHERE sent_at IS NULL AND failed_at IS NULL) runs \
+     WHERE stuck_before = 0 AND pos <= ", run: BigInt;
+    " ORDER BY id LIMIT ", limit: BigInt;
 }

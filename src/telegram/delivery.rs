@@ -398,13 +398,7 @@ impl DeliveryWorker {
                 Ok(Step::Done)
             }
             Verdict::Wait(after) => {
-                tracing::warn!(
-                    chat = row.chat_id,
-                    ticket = row.ticket_id,
-                    retry_after_s = after.as_secs(),
-                    "outbox: Telegram flood control"
-                );
-                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                self.flood_controlled(row, after).await?;
                 Ok(Step::Moved)
             }
             // Given up after a day or so of retries: kept with the reason.
@@ -444,6 +438,18 @@ impl DeliveryWorker {
                 Ok(Step::Done)
             }
         }
+    }
+
+    /// Telegram's 429: the whole chat of `row` waits `after` (its later rows
+    /// too, to keep their order).
+    async fn flood_controlled(&self, row: &OutboxRow, after: Duration) -> Result<(), ServiceError> {
+        tracing::warn!(
+            chat = row.chat_id,
+            ticket = row.ticket_id,
+            retry_after_s = after.as_secs(),
+            "outbox: Telegram flood control"
+        );
+        self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
     }
 
     /// Records a sent row. A row no longer this worker's (it stalled past
@@ -508,13 +514,7 @@ impl DeliveryWorker {
             }
             Err(e) => match self.counted(classify(e)) {
                 Verdict::Wait(after) => {
-                    tracing::warn!(
-                        chat = row.chat_id,
-                        ticket = row.ticket_id,
-                        retry_after_s = after.as_secs(),
-                        "outbox: Telegram flood control"
-                    );
-                    self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                    self.flood_controlled(row, after).await?;
                 }
                 Verdict::Transient(reason) => {
                     tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, members = ids.len(), "outbox: album failed, will retry");
@@ -616,10 +616,7 @@ impl DeliveryWorker {
                     );
                 }
             }
-            Verdict::Wait(after) => {
-                tracing::warn!(chat = head.chat_id, retry_after_s = after.as_secs(), "outbox: Telegram flood control");
-                self.mailroom.outbox_hold_chat(head.chat_id, to_chrono(after)).await?;
-            }
+            Verdict::Wait(after) => self.flood_controlled(head, after).await?,
             // The head row carries the backoff: the chat waits with it.
             Verdict::Transient(reason) => {
                 tracing::warn!(chat = head.chat_id, ticket = head.ticket_id, %reason, "outbox: digest failed, will retry");
@@ -677,13 +674,7 @@ impl DeliveryWorker {
             Verdict::Paced => Step::Waiting,
             Verdict::Sent(_) => Step::Moved,
             Verdict::Wait(after) => {
-                tracing::warn!(
-                    chat = row.chat_id,
-                    ticket = row.ticket_id,
-                    retry_after_s = after.as_secs(),
-                    "outbox: Telegram flood control"
-                );
-                self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await?;
+                self.flood_controlled(row, after).await?;
                 Step::Moved
             }
             Verdict::Transient(reason) => {
