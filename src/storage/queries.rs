@@ -17,7 +17,9 @@ use crate::models::{
     User, UserProfile,
 };
 use crate::schema::{daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users};
-use crate::storage::statements::{ClaimableRuns, MarkInboxDone, MarkOutboxSent, UpsertUser};
+use crate::storage::statements::{
+    ClaimableRuns, MarkInboxDone, MarkOutboxSent, SetSupportCopy, SetTicketCard, SetUserCopy, UpsertUser,
+};
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
 /// locks the user's row until the transaction ends, which serialises
@@ -401,21 +403,15 @@ pub async fn outbox_hold_chat(conn: &mut Conn, chat_id: i64, not_before: NaiveDa
 }
 
 pub async fn set_ticket_card(conn: &mut Conn, ticket_id: i64, message_id: i32) -> QueryResult<usize> {
-    diesel::update(tickets::table.find(ticket_id)).set(tickets::support_message_id.eq(message_id)).execute(conn).await
+    SetTicketCard { ticket_id, message_id }.execute(conn).await
 }
 
 pub async fn set_support_copy(conn: &mut Conn, id: i64, chat_id: i64, message_id: i32) -> QueryResult<usize> {
-    diesel::update(ticket_messages::table.find(id))
-        .set((ticket_messages::support_chat_id.eq(chat_id), ticket_messages::support_message_id.eq(message_id)))
-        .execute(conn)
-        .await
+    SetSupportCopy { id, chat_id, message_id }.execute(conn).await
 }
 
 pub async fn set_user_copy(conn: &mut Conn, id: i64, message_id: i32) -> QueryResult<usize> {
-    diesel::update(ticket_messages::table.find(id))
-        .set(ticket_messages::user_message_id.eq(message_id))
-        .execute(conn)
-        .await
+    SetUserCopy { id, message_id }.execute(conn).await
 }
 
 /// The ticket a support-chat message belongs to: its card, a message

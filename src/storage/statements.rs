@@ -71,26 +71,17 @@ where
 /// prepares it once) from its SQL, split at its bind parameters:
 /// `"UPDATE t SET a = ", a: Integer, " WHERE id = ", id: BigInt`.
 macro_rules! fixed_statement {
-    (
-        $(#[$doc:meta])*
-        $name:ident<$life:lifetime> { $($field:ident: $rust:ty),* $(,)? }
-        $($sql:literal $(, $bind:ident: $sql_type:ty)?);* $(;)?
-    ) => {
-        $(#[$doc])*
-        pub struct $name<$life> {
-            $(pub $field: $rust,)*
-        }
-
-        impl QueryId for $name<'_> {
-            type QueryId = $name<'static>;
+    (@impl [$($ty:tt)*] [$($id:tt)*] $($sql:literal $(, $bind:ident: $sql_type:ty)?);*) => {
+        impl QueryId for $($ty)* {
+            type QueryId = $($id)*;
             const HAS_STATIC_QUERY_ID: bool = true;
         }
 
-        impl Query for $name<'_> {
+        impl Query for $($ty)* {
             type SqlType = Untyped;
         }
 
-        impl<DB> QueryFragment<DB> for $name<'_>
+        impl<DB> QueryFragment<DB> for $($ty)*
         where
             DB: Backend + HasSqlType<BigInt> + HasSqlType<Integer> + HasSqlType<Text> + HasSqlType<Timestamp>,
             i64: ToSql<BigInt, DB>,
@@ -106,6 +97,28 @@ macro_rules! fixed_statement {
                 Ok(())
             }
         }
+    };
+    (
+        $(#[$doc:meta])*
+        $name:ident<$life:lifetime> { $($field:ident: $rust:ty),* $(,)? }
+        $($sql:literal $(, $bind:ident: $sql_type:ty)?);* $(;)?
+    ) => {
+        $(#[$doc])*
+        pub struct $name<$life> {
+            $(pub $field: $rust,)*
+        }
+        fixed_statement!(@impl [$name<'_>] [$name<'static>] $($sql $(, $bind: $sql_type)?);*);
+    };
+    (
+        $(#[$doc:meta])*
+        $name:ident { $($field:ident: $rust:ty),* $(,)? }
+        $($sql:literal $(, $bind:ident: $sql_type:ty)?);* $(;)?
+    ) => {
+        $(#[$doc])*
+        pub struct $name {
+            $(pub $field: $rust,)*
+        }
+        fixed_statement!(@impl [$name] [$name] $($sql $(, $bind: $sql_type)?);*);
     };
 }
 
@@ -149,4 +162,26 @@ fixed_statement! {
      FROM outbox_messages WHERE sent_at IS NULL AND failed_at IS NULL) runs \
      WHERE stuck_before = 0 AND pos <= ", run: BigInt;
     " ORDER BY id LIMIT ", limit: BigInt;
+}
+
+fixed_statement! {
+    /// Records where a ticket message was shown to staff.
+    SetSupportCopy { id: i64, chat_id: i64, message_id: i32 }
+    "UPDATE ticket_messages SET support_chat_id = ", chat_id: BigInt;
+    ", support_message_id = ", message_id: Integer;
+    " WHERE id = ", id: BigInt;
+}
+
+fixed_statement! {
+    /// Records a ticket's card in the support chat.
+    SetTicketCard { ticket_id: i64, message_id: i32 }
+    "UPDATE tickets SET support_message_id = ", message_id: Integer;
+    " WHERE id = ", ticket_id: BigInt;
+}
+
+fixed_statement! {
+    /// Records where a staff answer reached the user.
+    SetUserCopy { id: i64, message_id: i32 }
+    "UPDATE ticket_messages SET user_message_id = ", message_id: Integer;
+    " WHERE id = ", id: BigInt;
 }
