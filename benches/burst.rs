@@ -14,12 +14,14 @@
 //! subset).
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use ticketbot::bot::digest::numbers_named;
 use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
+#[path = "common/bot_process.rs"]
+mod bot_process;
 #[path = "common/pg_database.rs"]
 mod pg_database;
 use pg_database::PgDatabase;
@@ -91,15 +93,7 @@ fn report(backend: &str, n: usize, runs: &[Run]) {
 }
 
 fn spawn(fake: &FakeTelegram, database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ticketbot"))
-        .env_clear()
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
-        .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
-        .env("HTTP_ADDR", "127.0.0.1:0")
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
+    bot_process::ticketbot(TOKEN, &fake.url(), SUPPORT, database_url, "error")
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start ticketbot")

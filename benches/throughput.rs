@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use ticketbot::fake_telegram::{FakeTelegram, TgUser};
 
+#[path = "common/bot_process.rs"]
+mod bot_process;
 #[path = "common/pg_database.rs"]
 mod pg_database;
 use pg_database::PgDatabase;
@@ -67,16 +69,8 @@ impl Bot {
         let fake = FakeTelegram::start(TOKEN, None).await.expect("fake Bot API");
         fake.add_group(SUPPORT, "Support", false);
         let started = Instant::now();
-        let child = Command::new(env!("CARGO_BIN_EXE_ticketbot"))
-            .env_clear()
-            .env("TELOXIDE_TOKEN", TOKEN)
-            .env("TELOXIDE_API_URL", fake.url())
-            .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
-            .env("DATABASE_URL", url)
-            .env("HTTP_ADDR", "127.0.0.1:0")
+        let child = bot_process::ticketbot(TOKEN, &fake.url(), SUPPORT, url, "error")
             .env("DELIVERY_PACING", "off")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start ticketbot");

@@ -10,6 +10,9 @@ use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
 use crate::support::{Kind, TestDb, on_both_backends};
 
+#[path = "../../benches/common/bot_process.rs"]
+mod bot_process;
+
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SUPPORT: i64 = -1_001_234_567_890;
 const WAIT: Duration = Duration::from_secs(20);
@@ -17,15 +20,7 @@ const WAIT: Duration = Duration::from_secs(20);
 on_both_backends!(binary_serves_tickets_and_survives_kill_9, kill_9_in_the_middle_of_a_burst);
 
 fn spawn(fake: &FakeTelegram, db: &TestDb) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ticketbot"))
-        .env_clear()
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
-        .env("SUPPORT_CHAT_ID", SUPPORT.to_string())
-        .env("HTTP_ADDR", "127.0.0.1:0")
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+    bot_process::ticketbot(TOKEN, &fake.url(), SUPPORT, &db.url, "warn")
         .stderr(Stdio::null())
         .spawn()
         .expect("start ticketbot")
