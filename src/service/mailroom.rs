@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::models::{InboxUpdate, NewInboxUpdate, OutboxRow};
 use crate::storage::outcome::Effects;
-use crate::telegram::outbound::Record;
+use crate::telegram::outbound::Sent;
 
 #[derive(Clone)]
 pub struct Mailroom {
@@ -140,14 +140,16 @@ impl Mailroom {
             .collect())
     }
 
-    /// Records a row as sent; `false` when it was no longer this claimant's
-    /// (its lease ran out and another worker took it: it may go twice).
-    pub async fn outbox_sent(&self, row: &OutboxRow, record: Record, message_id: i32) -> Result<bool, ServiceError> {
+    /// Records rows Telegram accepted, together. Returns the ids of those no
+    /// longer this claimant's (the lease ran out and another worker took
+    /// them: they may go twice).
+    pub async fn outbox_sent(&self, sent: &[Sent]) -> Result<Vec<i64>, ServiceError> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.now();
         let by = &*self.claimant;
-        on_db!(&self.db, write, |conn, layer| Ok(
-            layer::units::outbox_sent(conn, row, by, record, message_id, now).await?
-        ))
+        on_db!(&self.db, write, |conn, layer| Ok(layer::units::outbox_sent(conn, sent, by, now).await?))
     }
 
     /// A 403 from a user: fails the row; tells staff once (see the unit).

@@ -162,3 +162,112 @@ pub async fn open_ticket(
     };
     Ok((row.ticket, message))
 }
+
+/// Records sent rows (`units::outbox_sent`) in one statement, atomic by
+/// itself: each row is marked sent if `by` may (the fence of
+/// `MarkOutboxSent`), and what each records is set. One statement may not
+/// update a row twice, so the changes are gathered per ticket and per
+/// message first, the latest row winning, as if recorded one by one.
+/// Record targets are `Record::target`.
+struct RecordSent<'a> {
+    outbox_ids: Vec<i64>,
+    message_ids: Vec<i32>,
+    targets: Vec<i32>,
+    ticket_ids: Vec<Option<i64>>,
+    ticket_message_ids: Vec<Option<i64>>,
+    chat_ids: Vec<i64>,
+    by: &'a str,
+    at: NaiveDateTime,
+}
+
+impl QueryId for RecordSent<'_> {
+    type QueryId = RecordSent<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for RecordSent<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for RecordSent<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::Array;
+        out.push_sql(
+            "WITH sent (outbox_id, message_id, target, ticket_id, ticket_message_id, chat_id) AS \
+             (SELECT * FROM unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&self.outbox_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.message_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.targets)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_message_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.chat_ids)?;
+        out.push_sql(")), marked AS (UPDATE outbox_messages o SET sent_at = ");
+        out.push_bind_param::<Timestamp, _>(&self.at)?;
+        out.push_sql(
+            ", sent_message_id = sent.message_id, attempts = o.attempts + 1 \
+             FROM sent WHERE o.id = sent.outbox_id AND o.sent_at IS NULL AND o.failed_at IS NULL \
+             AND (o.claimed_by = ",
+        );
+        out.push_bind_param::<Text, _>(&self.by)?;
+        out.push_sql(" OR o.claimed_until IS NULL OR o.claimed_until <= ");
+        out.push_bind_param::<Timestamp, _>(&self.at)?;
+        out.push_sql(
+            ") RETURNING o.id), \
+             ticket_changes AS (SELECT ticket_id, \
+             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 1))[1] AS card, \
+             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 4))[1] AS topic \
+             FROM sent WHERE target IN (1, 4) AND ticket_id IS NOT NULL GROUP BY ticket_id), \
+             tickets_set AS (UPDATE tickets t SET \
+             support_message_id = COALESCE(c.card, t.support_message_id), \
+             support_thread_id = COALESCE(c.topic, t.support_thread_id) \
+             FROM ticket_changes c WHERE t.id = c.ticket_id), \
+             message_changes AS (SELECT ticket_message_id, \
+             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 2))[1] AS support_copy, \
+             (array_agg(chat_id ORDER BY outbox_id DESC) FILTER (WHERE target = 2))[1] AS support_chat, \
+             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 3))[1] AS user_copy \
+             FROM sent WHERE target IN (2, 3) AND ticket_message_id IS NOT NULL GROUP BY ticket_message_id), \
+             messages_set AS (UPDATE ticket_messages m SET \
+             support_chat_id = COALESCE(c.support_chat, m.support_chat_id), \
+             support_message_id = COALESCE(c.support_copy, m.support_message_id), \
+             user_message_id = COALESCE(c.user_copy, m.user_message_id) \
+             FROM message_changes c WHERE m.id = c.ticket_message_id) \
+             SELECT id FROM marked",
+        );
+        Ok(())
+    }
+}
+
+#[derive(QueryableByName)]
+struct MarkedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Records sent rows (`units::outbox_sent`): one statement, one round trip,
+/// however many rows.
+pub async fn record_sent(
+    conn: &mut Conn,
+    sent: &[crate::telegram::outbound::Sent],
+    by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    let query = RecordSent {
+        outbox_ids: sent.iter().map(|s| s.outbox_id).collect(),
+        message_ids: sent.iter().map(|s| s.message_id).collect(),
+        targets: sent.iter().map(|s| s.record.target()).collect(),
+        ticket_ids: sent.iter().map(|s| s.ticket_id).collect(),
+        ticket_message_ids: sent.iter().map(|s| s.ticket_message_id).collect(),
+        chat_ids: sent.iter().map(|s| s.chat_id).collect(),
+        by,
+        at: now,
+    };
+    let marked: std::collections::HashSet<i64> =
+        query.load::<MarkedRow>(conn).await?.into_iter().map(|r| r.id).collect();
+    Ok(sent.iter().map(|s| s.outbox_id).filter(|id| !marked.contains(id)).collect())
+}

@@ -82,3 +82,30 @@ pub async fn open_ticket(
     let message = queries::insert_message(conn, &NewTicketMessage::from_draft(ticket.id, first, now)).await?;
     Ok((ticket, message))
 }
+
+/// Records sent rows (`units::outbox_sent`) one statement at a time in one
+/// transaction: statements cost microseconds here, a commit costs a sync.
+pub async fn record_sent(
+    conn: &mut Conn,
+    sent: &[crate::telegram::outbound::Sent],
+    by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<Vec<i64>> {
+        let mut lapsed = Vec::new();
+        for s in sent {
+            if queries::outbox_mark_sent(conn, s.outbox_id, by, s.message_id, now).await? == 0 {
+                lapsed.push(s.outbox_id);
+            }
+            match (s.record.target(), s.ticket_id, s.ticket_message_id) {
+                (1, Some(ticket), _) => queries::set_ticket_card(conn, ticket, s.message_id).await?,
+                (2, _, Some(message)) => queries::set_support_copy(conn, message, s.chat_id, s.message_id).await?,
+                (3, _, Some(message)) => queries::set_user_copy(conn, message, s.message_id).await?,
+                (4, Some(ticket), _) => queries::set_ticket_topic(conn, ticket, Some(s.message_id)).await?,
+                _ => 0,
+            };
+        }
+        Ok(lapsed)
+    })
+    .await
+}

@@ -301,44 +301,21 @@ pub async fn user_blocked_bot(
     .await
 }
 
-/// Records Telegram's acceptance of an outbox row and what it means for the
-/// ticket (its card, or where a relayed message now lives).
-/// Records a row as sent, and what it recorded (a card, a copy). Returns
-/// whether the row was still `by`'s to record; what the message was is
-/// recorded either way, because the message exists.
+/// Records rows Telegram accepted, and what each means for its ticket (its
+/// card, its topic, where a relayed message now lives), all at once.
+/// Returns the ids of the rows that were no longer `by`'s to record (its
+/// claim ran out and another worker took them: they may go twice); what
+/// their messages were is recorded anyway, because the messages exist.
 pub async fn outbox_sent(
     conn: &mut Conn,
-    row: &crate::models::OutboxRow,
+    sent: &[crate::telegram::outbound::Sent],
     by: &str,
-    record: crate::telegram::outbound::Record,
-    message_id: i32,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    use crate::telegram::outbound::Record;
-    // Most rows record nothing more: one statement, no transaction around it.
-    if matches!(record, Record::Nothing) {
-        return Ok(queries::outbox_mark_sent(conn, row.id, by, message_id, now).await? == 1);
+) -> QueryResult<Vec<i64>> {
+    if sent.is_empty() {
+        return Ok(Vec::new());
     }
-    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<bool> {
-        let marked = queries::outbox_mark_sent(conn, row.id, by, message_id, now).await? == 1;
-        match (record, row.ticket_id, row.ticket_message_id) {
-            (Record::TicketCard | Record::RequestedCard, Some(ticket), _) => {
-                queries::set_ticket_card(conn, ticket, message_id).await?;
-            }
-            (Record::SupportCopy | Record::RequestedCopy, _, Some(message)) => {
-                queries::set_support_copy(conn, message, row.chat_id, message_id).await?;
-            }
-            (Record::UserCopy, _, Some(message)) => {
-                queries::set_user_copy(conn, message, message_id).await?;
-            }
-            (Record::TicketTopic, Some(ticket), _) => {
-                queries::set_ticket_topic(conn, ticket, Some(message_id)).await?;
-            }
-            _ => {}
-        }
-        Ok(marked)
-    })
-    .await
+    super::record_sent(conn, sent, by, now).await
 }
 
 /// Claims the rows that may be sent now (`queries::outbox_claim`), in one

@@ -73,6 +73,46 @@ pub enum Record {
     TicketTopic,
 }
 
+impl Record {
+    /// What the record sets: 1 a ticket's card, 2 a message's support-chat
+    /// copy, 3 a message's user-chat copy, 4 a ticket's topic, 0 nothing.
+    /// (PostgreSQL records a batch of sent rows in one statement, by these.)
+    pub fn target(self) -> i32 {
+        match self {
+            Record::Nothing => 0,
+            Record::TicketCard | Record::RequestedCard => 1,
+            Record::SupportCopy | Record::RequestedCopy => 2,
+            Record::UserCopy => 3,
+            Record::TicketTopic => 4,
+        }
+    }
+}
+
+/// An outbox row Telegram accepted, waiting to be recorded: the row, what
+/// it records, and the id Telegram gave the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub outbox_id: i64,
+    pub chat_id: i64,
+    pub ticket_id: Option<i64>,
+    pub ticket_message_id: Option<i64>,
+    pub record: Record,
+    pub message_id: i32,
+}
+
+impl Sent {
+    pub fn of(row: &crate::models::OutboxRow, record: Record, message_id: i32) -> Self {
+        Self {
+            outbox_id: row.id,
+            chat_id: row.chat_id,
+            ticket_id: row.ticket_id,
+            ticket_message_id: row.ticket_message_id,
+            record,
+            message_id,
+        }
+    }
+}
+
 /// The outbox payload: the message and its bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {

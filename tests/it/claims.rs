@@ -14,7 +14,7 @@ use ticketbot::clock::{Clock, ManualClock};
 use ticketbot::models::OutboxRow;
 use ticketbot::service::Mailroom;
 use ticketbot::storage::outcome::Effects;
-use ticketbot::telegram::outbound::{OutboxDraft, Record};
+use ticketbot::telegram::outbound::{OutboxDraft, Record, Sent};
 
 use crate::support::{Kind, TestDb, at, on_both_backends};
 
@@ -77,7 +77,7 @@ async fn a_claim_takes_each_chats_run_and_keeps_others_off(kind: Kind) {
     assert_eq!(labels(&again), labels(&first));
 
     // Once a1 is recorded, the run moves on to a3.
-    assert!(one.outbox_sent(&first[0], Record::Nothing, 501).await.unwrap());
+    assert!(one.outbox_sent(&[Sent::of(&first[0], Record::Nothing, 501)]).await.unwrap().is_empty());
     let next = one.claim_due(LEASE, 2, 100).await.unwrap();
     assert_eq!(labels(&next), owned(&[(2, "b1"), (1, "a2"), (1, "a3"), (2, "b2")]));
 
@@ -128,12 +128,12 @@ async fn a_lapsed_claim_records_nothing(kind: Kind) {
     assert_eq!(labels(&taken), labels(&held));
 
     // The stalled worker wakes up: none of its records land.
-    assert!(!stalled.outbox_sent(&held[0], Record::Nothing, 700).await.unwrap());
+    assert_eq!(stalled.outbox_sent(&[Sent::of(&held[0], Record::Nothing, 700)]).await.unwrap(), vec![held[0].id]);
     assert_eq!(stalled.outbox_digested(&[held[0].id, held[1].id], 701).await.unwrap(), 0);
     stalled.outbox_retry(&held[1], chrono::Duration::seconds(300), "late").await.unwrap();
     stalled.outbox_failed(&held[1], "late").await.unwrap();
     // The successor's do, and a2 was neither delayed nor failed by them.
-    assert!(successor.outbox_sent(&held[0], Record::Nothing, 800).await.unwrap());
+    assert!(successor.outbox_sent(&[Sent::of(&held[0], Record::Nothing, 800)]).await.unwrap().is_empty());
     let next = successor.claim_due(LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&next), owned(&[(1, "a2")]));
     assert_eq!(mailroom.outbox_failed_count().await.unwrap(), 0);

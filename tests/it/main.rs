@@ -17,6 +17,7 @@ mod http;
 mod migrations;
 mod numbering;
 mod processing;
+mod recording;
 mod replicas;
 mod tickets;
 mod tls;
