@@ -30,7 +30,9 @@ const BATCH: i64 = 64;
 /// A batch stops taking updates after this long and commits, so the
 /// messages of its first updates are not held back for long, and (on
 /// SQLite) the delivery worker's writes are not kept waiting for long.
-const BATCH_TIME: Duration = Duration::from_millis(5);
+/// Only a backlog fills a batch for this long: at a steady rate each pass
+/// takes the few updates that came in since the last one.
+const BATCH_TIME: Duration = Duration::from_millis(20);
 
 /// An update that failed: how often in a row, and when it may be tried again.
 #[derive(Clone, Copy)]
