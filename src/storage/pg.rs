@@ -271,3 +271,88 @@ pub async fn record_sent(
         query.load::<MarkedRow>(conn).await?.into_iter().map(|r| r.id).collect();
     Ok(sent.iter().map(|s| s.outbox_id).filter(|id| !marked.contains(id)).collect())
 }
+
+/// Queues outbox rows, in order, and marks the update `ack` handled, in
+/// one statement (`units::finish`): one round trip for whatever a handled
+/// update leaves to send. The rows take their ids (their place in their
+/// chat's queue) in the order given.
+struct QueueAndAck<'a> {
+    chat_ids: Vec<i64>,
+    payloads: Vec<&'a str>,
+    ticket_ids: Vec<Option<i64>>,
+    ticket_message_ids: Vec<Option<i64>>,
+    not_befores: Vec<NaiveDateTime>,
+    ack: Option<i64>,
+    now: NaiveDateTime,
+}
+
+impl QueryId for QueueAndAck<'_> {
+    type QueryId = QueueAndAck<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for QueueAndAck<'_> {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for QueueAndAck<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::Array;
+        out.push_sql(
+            "WITH queued AS (INSERT INTO outbox_messages \
+             (chat_id, payload, ticket_id, ticket_message_id, created_at, not_before) \
+             SELECT chat_id, payload, ticket_id, ticket_message_id, ",
+        );
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(", not_before FROM unnest(");
+        out.push_bind_param::<Array<BigInt>, _>(&self.chat_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.payloads)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_message_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.not_befores)?;
+        out.push_sql(
+            ") WITH ORDINALITY AS r (chat_id, payload, ticket_id, ticket_message_id, not_before, position) \
+             ORDER BY position), \
+             acked AS (UPDATE inbox_updates SET processed_at = ",
+        );
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(", error = NULL WHERE update_id = ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.ack)?;
+        out.push_sql(" AND processed_at IS NULL RETURNING 1) SELECT count(*) AS acked FROM acked");
+        Ok(())
+    }
+}
+
+#[derive(QueryableByName)]
+struct AckedRow {
+    #[diesel(sql_type = BigInt)]
+    acked: i64,
+}
+
+/// Queues outbox rows and marks the update `ack` handled (`units::finish`)
+/// in one statement. `false` when the update was handled already.
+pub async fn queue_and_ack(
+    conn: &mut Conn,
+    rows: &[crate::models::NewOutboxRow],
+    ack: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if rows.is_empty() && ack.is_none() {
+        return Ok(true);
+    }
+    let query = QueueAndAck {
+        chat_ids: rows.iter().map(|r| r.chat_id).collect(),
+        payloads: rows.iter().map(|r| r.payload.as_str()).collect(),
+        ticket_ids: rows.iter().map(|r| r.ticket_id).collect(),
+        ticket_message_ids: rows.iter().map(|r| r.ticket_message_id).collect(),
+        not_befores: rows.iter().map(|r| r.not_before).collect(),
+        ack,
+        now,
+    };
+    let acked = query.get_result::<AckedRow>(conn).await?.acked;
+    Ok(ack.is_none() || acked == 1)
+}

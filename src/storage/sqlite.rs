@@ -109,3 +109,20 @@ pub async fn record_sent(
     })
     .await
 }
+
+/// Queues outbox rows and marks the update `ack` handled (`units::finish`),
+/// a statement each. `false` when the update was handled already.
+pub async fn queue_and_ack(
+    conn: &mut Conn,
+    rows: &[crate::models::NewOutboxRow],
+    ack: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    for row in rows {
+        queries::insert_outbox(conn, row).await?;
+    }
+    match ack {
+        Some(update_id) => Ok(queries::mark_inbox_done(conn, update_id, now, None).await? == 1),
+        None => Ok(true),
+    }
+}

@@ -24,13 +24,8 @@ use crate::telegram::outbound::OutboxDraft;
 async fn finish<T>(conn: &mut Conn, effects: &Effects<'_, T>, outcome: &T, now: NaiveDateTime) -> QueryResult<()> {
     let rows =
         (effects.plan)(outcome).into_iter().map(|draft| outbox_row(draft, now)).collect::<QueryResult<Vec<_>>>()?;
-    for row in &rows {
-        queries::insert_outbox(conn, row).await?;
-    }
-    if let Some(update_id) = effects.ack {
-        if queries::mark_inbox_done(conn, update_id, now, None).await? == 0 {
-            return Err(Error::RollbackTransaction);
-        }
+    if !super::queue_and_ack(conn, &rows, effects.ack, now).await? {
+        return Err(Error::RollbackTransaction);
     }
     Ok(())
 }
