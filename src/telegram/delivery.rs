@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 
 use super::outbound::{Envelope, Outbound, Reply, Sent};
 use super::pacing::Pacer;
+use super::recorder::{RECORD_EVERY, Recorder};
 use crate::metrics::Metrics;
 use crate::models::{OutboxRow, Ticket};
 use crate::service::{Mailroom, ServiceError};
@@ -75,11 +76,6 @@ const CLAIM_LIMIT: usize = 256;
 /// its rows this long at most.
 const CLAIM_LEASE: Duration = Duration::from_secs(20);
 const LEASE_MARGIN: Duration = Duration::from_secs(5);
-
-/// Sent rows are recorded together, this many at a time (and at the end
-/// of every round): one statement records them all on PostgreSQL, one
-/// transaction on SQLite. Until then they are only in memory.
-const RECORD_EVERY: usize = 16;
 
 /// Chats written to at the same time. Each chat's rows still go one by
 /// one; this lets a thousand users' replies overlap their round trips.
@@ -162,11 +158,8 @@ pub struct DeliveryWorker {
     pacer: std::sync::Mutex<Pacer>,
     last_digest: std::sync::Mutex<Option<std::time::Instant>>,
     digests_off_until: std::sync::Mutex<Option<std::time::Instant>>,
-    /// Rows Telegram accepted that are not recorded yet (`RECORD_EVERY`).
-    unrecorded: std::sync::Mutex<Vec<Sent>>,
-    /// Held while a batch is recorded: lanes with a full batch wait here,
-    /// which bounds what is unrecorded (`UNRECORDED_AT_MOST`).
-    recording: tokio::sync::Mutex<()>,
+    /// Records what was sent, in batches.
+    recorder: Recorder,
 }
 
 /// What became of a turn at a digest.
@@ -190,17 +183,17 @@ impl DeliveryWorker {
     ) -> Self {
         // Names this worker's claims: unique per process and run.
         let claimant = format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>());
+        let mailroom = mailroom.claiming(&claimant);
         Self {
             bot,
-            mailroom: mailroom.claiming(&claimant),
+            recorder: Recorder::new(mailroom.clone()),
+            mailroom,
             metrics,
             support,
             wake,
             pacer: std::sync::Mutex::new(if paced { Pacer::default() } else { Pacer::off() }),
             last_digest: std::sync::Mutex::default(),
             digests_off_until: std::sync::Mutex::default(),
-            unrecorded: std::sync::Mutex::default(),
-            recording: tokio::sync::Mutex::default(),
         }
     }
 
@@ -263,7 +256,7 @@ impl DeliveryWorker {
     /// Gives back every row this worker still claims, so a replica taking
     /// over need not wait for the lease.
     async fn release_claims(&self) {
-        if let Err(e) = self.record_sent().await {
+        if let Err(e) = self.recorder.record_all().await {
             tracing::error!(error = %e, "outbox: cannot record sent rows before stopping; they may go again");
         }
         if let Err(e) = self.mailroom.release_all().await {
@@ -277,7 +270,7 @@ impl DeliveryWorker {
     pub async fn deliver_due(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, ServiceError> {
         // What the last round sent is recorded before anything is claimed
         // again, or it would be claimed and sent again.
-        self.record_sent().await?;
+        self.recorder.record_all().await?;
         let claimed_at = std::time::Instant::now();
         let rows = self.mailroom.claim_due(CLAIM_LEASE, CLAIM_RUN, CLAIM_LIMIT).await?;
         let deadline = claimed_at + CLAIM_LEASE - LEASE_MARGIN;
@@ -303,7 +296,7 @@ impl DeliveryWorker {
                 Err(e) => tracing::error!(chat, error = %e, "outbox: cannot read or record this chat's rows; retrying"),
             }
         }
-        self.record_sent().await?;
+        self.recorder.record_all().await?;
         Ok(attempted)
     }
 
@@ -362,7 +355,7 @@ impl DeliveryWorker {
         if let Some(waiting) = flooded {
             // The digest is made of what waits: what was sent is recorded
             // first.
-            self.record_sent().await?;
+            self.recorder.record_all().await?;
             match self.deliver_digest(row, waiting).await? {
                 // The rows after this one may be in the digest: the next
                 // claim starts after them.
@@ -389,7 +382,7 @@ impl DeliveryWorker {
         // row goes (a user's chat has neither).
         let ticket = row.ticket_id.filter(|_| row.chat_id == self.support.0).and_then(|id| tickets.0.get(&id).cloned());
         if let Some(missing) = self.missing_context(&envelope, ticket.as_ref()) {
-            self.record_sent().await?;
+            self.recorder.record_all().await?;
             if let Some(step) = self.provide(row, missing).await? {
                 return Ok(step);
             }
@@ -398,7 +391,7 @@ impl DeliveryWorker {
         if let Outbound::Copy { from_chat_id, album: Some(album), .. } = &envelope.message {
             // The album's members are found at the head of the chat's
             // queue: what was sent before them is recorded first.
-            self.record_sent().await?;
+            self.recorder.record_all().await?;
             return self.deliver_album(row, *from_chat_id, album, thread, envelope.record).await;
         }
         let reply_to = match reply_target(&envelope.message) {
@@ -425,7 +418,7 @@ impl DeliveryWorker {
         match verdict {
             Verdict::Paced => Ok(Step::Waiting),
             Verdict::Sent(message_id) => {
-                self.sent(Sent::of(row, envelope.record, message_id)).await?;
+                self.recorder.note(Sent::of(row, envelope.record, message_id)).await?;
                 tickets.recorded(row.ticket_id, envelope.record, message_id);
                 Ok(Step::Done)
             }
@@ -484,48 +477,6 @@ impl DeliveryWorker {
         self.mailroom.outbox_hold_chat(row.chat_id, to_chrono(after)).await
     }
 
-    /// Notes a row Telegram accepted; every `RECORD_EVERY` such rows are
-    /// recorded together.
-    async fn sent(&self, sent: Sent) -> Result<(), ServiceError> {
-        let full = {
-            let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
-            unrecorded.push(sent);
-            unrecorded.len() >= RECORD_EVERY
-        };
-        if full { self.record_sent().await } else { Ok(()) }
-    }
-
-    /// Records every row sent and not yet recorded. If that fails they stay
-    /// noted, to be recorded before the next claim. A row no longer this
-    /// worker's (it stalled past its lease and a replica took the row) is
-    /// said so: it may go twice.
-    async fn record_sent(&self) -> Result<(), ServiceError> {
-        let _recording = self.recording.lock().await;
-        let sent = std::mem::take(&mut *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()));
-        if sent.is_empty() {
-            return Ok(());
-        }
-        match self.mailroom.outbox_sent(&sent).await {
-            Ok(lapsed) => {
-                for row in sent.iter().filter(|s| lapsed.contains(&s.outbox_id)) {
-                    tracing::warn!(
-                        chat = row.chat_id,
-                        outbox_id = row.outbox_id,
-                        ticket = row.ticket_id,
-                        "outbox: sent a row after its claim ran out; another worker may send it too"
-                    );
-                }
-                Ok(())
-            }
-            Err(e) => {
-                let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
-                let newer = std::mem::replace(&mut *unrecorded, sent);
-                unrecorded.extend(newer);
-                Err(e)
-            }
-        }
-    }
-
     /// Copies every waiting member of an album in one `copyMessages` call, so
     /// it arrives as an album. (copyMessages cannot reply; in a plain group
     /// the album is found again through the recorded copies.)
@@ -564,7 +515,7 @@ impl DeliveryWorker {
             Ok(sent) => {
                 self.counted(Verdict::Sent(0));
                 for ((_, member), copy) in ids.iter().zip(sent) {
-                    self.sent(Sent::of(member, record, copy.0)).await?;
+                    self.recorder.note(Sent::of(member, record, copy.0)).await?;
                 }
             }
             Err(e) => match self.counted(classify(e)) {

@@ -5,4 +5,5 @@ pub mod delivery;
 pub mod outbound;
 pub mod pacing;
 pub mod poller;
+pub mod recorder;
 pub mod webhook;
