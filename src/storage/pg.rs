@@ -211,7 +211,13 @@ impl QueryFragment<Pg> for RecordSent<'_> {
         out.push_bind_param::<Timestamp, _>(&self.at)?;
         out.push_sql(
             ", sent_message_id = sent.message_id, attempts = o.attempts + 1 \
-             FROM sent WHERE o.id = sent.outbox_id AND o.sent_at IS NULL AND o.failed_at IS NULL \
+             FROM sent WHERE o.id = sent.outbox_id AND o.id = ANY(",
+        );
+        // The ids again, as a condition on the key: the rows are found by
+        // it, never by reading every unsent row.
+        out.push_bind_param::<Array<BigInt>, _>(&self.outbox_ids)?;
+        out.push_sql(
+            ") AND o.sent_at IS NULL AND o.failed_at IS NULL \
              AND (o.claimed_by = ",
         );
         out.push_bind_param::<Text, _>(&self.by)?;

@@ -18,7 +18,7 @@ use crate::models::{
 };
 use crate::schema::{daily_ticket_counters, inbox_updates, outbox_messages, staff, ticket_messages, tickets, users};
 use crate::storage::statements::{
-    ClaimableRuns, MarkInboxDone, MarkOutboxSent, SetSupportCopy, SetTicketCard, SetUserCopy, UpsertUser,
+    ClaimableRuns, MarkInboxDone, MarkOutboxSent, OpenTicketOf, SetSupportCopy, SetTicketCard, SetUserCopy, UpsertUser,
 };
 
 /// Inserts the user or refreshes their profile. On PostgreSQL this also
@@ -45,13 +45,7 @@ pub async fn set_ban_notified(conn: &mut Conn, id: i64, at: NaiveDateTime) -> Qu
 }
 
 pub async fn open_ticket_of(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Ticket>> {
-    tickets::table
-        .filter(tickets::user_id.eq(user_id))
-        .filter(tickets::status.eq(TicketStatus::Open))
-        .select(Ticket::as_select())
-        .first(conn)
-        .await
-        .optional()
+    OpenTicketOf { user_id }.get_result(conn).await.optional()
 }
 
 /// The day's next ticket number, in one atomic statement: the counter row is

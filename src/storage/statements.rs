@@ -185,3 +185,14 @@ fixed_statement! {
     "UPDATE ticket_messages SET user_message_id = ", message_id: Integer;
     " WHERE id = ", id: BigInt;
 }
+
+fixed_statement! {
+    /// The user's open ticket. `'open'` is written into the SQL, not bound:
+    /// only then can the planner use the partial unique index on open
+    /// tickets (`tickets_one_open_per_user`), one row whatever the table
+    /// holds. With the status bound and no statistics (a new database, or
+    /// autovacuum off), PostgreSQL's generic plan read every open ticket.
+    OpenTicketOf { user_id: i64 }
+    "SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, first_response_at, \
+     support_message_id, support_thread_id FROM tickets WHERE status = 'open' AND user_id = ", user_id: BigInt;
+}
