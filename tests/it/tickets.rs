@@ -202,3 +202,36 @@ async fn hostile_text_is_stored_verbatim(kind: Kind) {
     assert_eq!(stored[0].text.as_deref(), Some(hostile.as_str()));
     assert_eq!(service.find_user(5).await.unwrap().unwrap().first_name, "<3 \u{202E}evil");
 }
+
+/// On PostgreSQL the open-ticket lookup (every user message makes one) is
+/// served by the partial unique index on open tickets, even under a generic
+/// plan with no statistics (a new database, or autovacuum off): it must
+/// never read every open ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_open_ticket_lookup_uses_the_open_ticket_index() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+    #[derive(QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+
+    let db = TestDb::postgres().await.expect("PostgreSQL");
+    let (service, _) = db.service(Tz::UTC, at("2026-11-21T12:00:00Z")).await;
+    for user in 1..=200 {
+        service.open_or_append(&profile(user), &user_text(user, 1, "hi")).await.expect("open");
+    }
+    let query = ticketbot::storage::statements::OpenTicketOf { user_id: 1 };
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
+    let sql = sql.split(" -- binds").next().unwrap();
+    let mut conn = AsyncPgConnection::establish(&db.url).await.unwrap();
+    conn.batch_execute(&format!("SET plan_cache_mode = force_generic_plan; PREPARE open_of(bigint) AS {sql}"))
+        .await
+        .unwrap();
+    let plan: Vec<PlanLine> = diesel::sql_query("EXPLAIN EXECUTE open_of(1)").load(&mut conn).await.unwrap();
+    let plan = plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n");
+    assert!(plan.contains("tickets_one_open_per_user"), "the lookup does not use the open-ticket index:\n{plan}");
+}
