@@ -220,15 +220,19 @@ impl DeliveryWorker {
     /// Runs until `stop` resolves; a database error pauses it, never ends it.
     pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         // What the group got in the last minute from an earlier process (a
-        // restart, another replica that led until now) still counts.
-        match self.mailroom.recent_sends(self.support.0, std::time::Duration::from_secs(60)).await {
-            Ok(ages) => self.pacer.lock().unwrap_or_else(|p| p.into_inner()).seed(
-                self.support.0,
-                &ages,
-                std::time::Instant::now(),
-            ),
-            Err(e) => {
-                tracing::warn!(chat = self.support.0, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
+        // restart, another replica that led until now) still counts. Not
+        // read without limits: unpaced, a minute can hold a million sends.
+        let paced = !self.pacer.lock().unwrap_or_else(|p| p.into_inner()).is_off();
+        if paced {
+            match self.mailroom.recent_sends(self.support.0, std::time::Duration::from_secs(60)).await {
+                Ok(ages) => self.pacer.lock().unwrap_or_else(|p| p.into_inner()).seed(
+                    self.support.0,
+                    &ages,
+                    std::time::Instant::now(),
+                ),
+                Err(e) => {
+                    tracing::warn!(chat = self.support.0, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
+                }
             }
         }
         loop {

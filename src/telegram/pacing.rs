@@ -31,6 +31,10 @@ impl Pacer {
         Self { off: true, ..Self::default() }
     }
 
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
     /// How long before `count` more messages may go to `chat`; zero if now.
     pub fn wait(&mut self, chat: i64, count: usize, now: Instant) -> Duration {
         if self.off {
@@ -75,6 +79,9 @@ impl Pacer {
     /// Records messages sent to `chat` before this process (or this leader)
     /// started: `ages` ago, oldest first.
     pub fn seed(&mut self, chat: i64, ages: &[Duration], now: Instant) {
+        if self.off {
+            return;
+        }
         for age in ages {
             if let Some(at) = now.checked_sub(*age) {
                 self.global.push_back(at);
