@@ -84,8 +84,15 @@ pub const DELIVERY_LANES: usize = 8;
 /// The most rows that can have been sent and not recorded at any moment,
 /// which is what a crash (`kill -9`) can make go twice: while one batch is
 /// being recorded, the lanes fill the next and then wait for it (each
-/// batch holds at most `RECORD_EVERY - 1` rows and one more per lane).
+/// batch holds at most `RECORD_EVERY - 1` rows and what each lane sent
+/// last: one message,
 pub const UNRECORDED_AT_MOST: usize = 2 * (RECORD_EVERY + DELIVERY_LANES);
+
+/// or an album of up to `ALBUM_MAX`).
+pub const UNRECORDED_AT_MOST_WITH_ALBUMS: usize = 2 * (RECORD_EVERY + DELIVERY_LANES * ALBUM_MAX);
+
+/// Telegram's largest album (media group).
+const ALBUM_MAX: usize = 10;
 
 /// What a ticket needs in the support chat before a row about it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,6 +414,9 @@ impl DeliveryWorker {
         // Staff deleted the ticket's topic: open a new one and go on there.
         // If that fails, the row waits and tries again (never fails for it).
         if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
+            // The new topic is recorded at once: an older one noted and not
+            // yet recorded must not overwrite it.
+            self.recorder.record_all().await?;
             verdict = match self.open_topic(row).await? {
                 Verdict::Sent(new_thread) => {
                     tickets.topic_opened(row.ticket_id, new_thread);
@@ -422,7 +432,7 @@ impl DeliveryWorker {
         match verdict {
             Verdict::Paced => Ok(Step::Waiting),
             Verdict::Sent(message_id) => {
-                self.recorder.note(Sent::of(row, envelope.record, message_id)).await?;
+                self.recorder.note([Sent::of(row, envelope.record, message_id)]).await?;
                 tickets.recorded(row.ticket_id, envelope.record, message_id);
                 Ok(Step::Done)
             }
@@ -518,9 +528,8 @@ impl DeliveryWorker {
         match request.await {
             Ok(sent) => {
                 self.counted(Verdict::Sent(0));
-                for ((_, member), copy) in ids.iter().zip(sent) {
-                    self.recorder.note(Sent::of(member, record, copy.0)).await?;
-                }
+                let members = ids.iter().zip(sent).map(|((_, member), copy)| Sent::of(member, record, copy.0));
+                self.recorder.note(members.collect::<Vec<_>>()).await?;
             }
             Err(e) => match self.counted(classify(e)) {
                 Verdict::Wait(after) => {

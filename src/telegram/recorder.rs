@@ -3,9 +3,10 @@
 //! Recording each sent row on its own costs a transaction per message. The
 //! worker notes rows as Telegram accepts them and records them
 //! `RECORD_EVERY` at a time: one statement on PostgreSQL, one transaction
-//! on SQLite. A full batch is recorded in the background while the lanes go
-//! on sending, one batch at a time: a lane that fills the next batch first
-//! waits for the one before it. Before anything reads what is waiting (a
+//! on SQLite (or fewer, once the oldest has waited `RECORD_WITHIN`). A batch
+//! is recorded in the background while the lanes go on sending, one batch
+//! at a time: a lane that fills the next batch first waits for the one
+//! before it. Before anything reads what is waiting (a
 //! claim, a digest, an album) the worker records everything (`record_all`).
 
 use tokio::task::JoinHandle;
@@ -13,18 +14,24 @@ use tokio::task::JoinHandle;
 use super::outbound::Sent;
 use crate::service::{Mailroom, ServiceError};
 
-/// Sent rows are recorded this many at a time.
+/// Sent rows are recorded this many at a time,
 pub const RECORD_EVERY: usize = 16;
 
-/// A batch and what became of recording it.
-type Recorded = (Vec<Sent>, Result<Vec<i64>, ServiceError>);
+/// or once the oldest of them has waited this long: staff replying to a
+/// card or a relayed message need it recorded to find the ticket.
+const RECORD_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The batch being recorded in the background: a copy of its rows (put
+/// back if the task dies) and the task, which returns the lapsed ids.
+type InFlight = (Vec<Sent>, JoinHandle<Result<Vec<i64>, ServiceError>>);
 
 pub struct Recorder {
     mailroom: Mailroom,
-    /// Rows Telegram accepted that no batch holds yet.
-    noted: std::sync::Mutex<Vec<Sent>>,
+    /// Rows Telegram accepted that no batch holds yet, and when the oldest
+    /// of them was noted.
+    noted: std::sync::Mutex<(Vec<Sent>, Option<std::time::Instant>)>,
     /// The batch being recorded in the background.
-    in_flight: tokio::sync::Mutex<Option<JoinHandle<Recorded>>>,
+    in_flight: tokio::sync::Mutex<Option<InFlight>>,
 }
 
 impl Recorder {
@@ -32,31 +39,46 @@ impl Recorder {
         Self { mailroom, noted: std::sync::Mutex::default(), in_flight: tokio::sync::Mutex::default() }
     }
 
-    fn noted(&self) -> std::sync::MutexGuard<'_, Vec<Sent>> {
+    fn noted(&self) -> std::sync::MutexGuard<'_, (Vec<Sent>, Option<std::time::Instant>)> {
         self.noted.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Notes a row Telegram accepted. With a full batch noted, waits for the
-    /// batch before it to be recorded and sends this one off.
-    pub async fn note(&self, sent: Sent) -> Result<(), ServiceError> {
-        let full = {
+    /// Whether what is noted is due to be recorded: a full batch, or rows
+    /// that have waited `RECORD_WITHIN`.
+    fn due(&self) -> bool {
+        let noted = self.noted();
+        noted.0.len() >= RECORD_EVERY || noted.1.is_some_and(|at| at.elapsed() >= RECORD_WITHIN)
+    }
+
+    /// Takes what is noted.
+    fn take(&self) -> Vec<Sent> {
+        let mut noted = self.noted();
+        noted.1 = None;
+        std::mem::take(&mut noted.0)
+    }
+
+    /// Notes rows Telegram accepted (all of them, even if recording fails).
+    /// When a batch is due, waits for the batch before it to be recorded
+    /// and sends this one off.
+    pub async fn note(&self, sent: impl IntoIterator<Item = Sent>) -> Result<(), ServiceError> {
+        {
             let mut noted = self.noted();
-            noted.push(sent);
-            noted.len() >= RECORD_EVERY
-        };
-        if !full {
+            noted.0.extend(sent);
+            noted.1.get_or_insert_with(std::time::Instant::now);
+        }
+        if !self.due() {
             return Ok(());
         }
         let mut in_flight = self.in_flight.lock().await;
         self.settle(&mut in_flight).await?;
-        let batch = std::mem::take(&mut *self.noted());
-        if !batch.is_empty() {
-            let mailroom = self.mailroom.clone();
-            *in_flight = Some(tokio::spawn(async move {
-                let result = mailroom.outbox_sent(&batch).await;
-                (batch, result)
-            }));
+        // Another lane may have sent the batch off while this one waited.
+        if !self.due() {
+            return Ok(());
         }
+        let batch = self.take();
+        let mailroom = self.mailroom.clone();
+        let rows = batch.clone();
+        *in_flight = Some((batch, tokio::spawn(async move { mailroom.outbox_sent(&rows).await })));
         Ok(())
     }
 
@@ -65,7 +87,7 @@ impl Recorder {
     pub async fn record_all(&self) -> Result<(), ServiceError> {
         let mut in_flight = self.in_flight.lock().await;
         self.settle(&mut in_flight).await?;
-        let batch = std::mem::take(&mut *self.noted());
+        let batch = self.take();
         if batch.is_empty() {
             return Ok(());
         }
@@ -74,22 +96,32 @@ impl Recorder {
     }
 
     /// Waits for the batch in flight, if any.
-    async fn settle(&self, in_flight: &mut Option<JoinHandle<Recorded>>) -> Result<(), ServiceError> {
-        let Some(handle) = in_flight.take() else { return Ok(()) };
+    async fn settle(&self, in_flight: &mut Option<InFlight>) -> Result<(), ServiceError> {
+        let Some((batch, handle)) = in_flight.take() else { return Ok(()) };
         match handle.await {
-            Ok((batch, result)) => self.finish(batch, result),
-            // Only a panic ends the task early: its rows are sent again once
-            // their claim runs out.
+            Ok(result) => self.finish(batch, result),
+            // Only a panic ends the task early: its rows go back, to be
+            // recorded with the next batch.
             Err(e) => {
-                tracing::error!(error = %e, "outbox: recording sent rows failed; they may go again");
+                tracing::error!(error = %e, "outbox: recording sent rows failed; will retry");
+                self.put_back(batch);
                 Ok(())
             }
         }
     }
 
+    /// A batch that could not be recorded goes back, ahead of the rows
+    /// noted since.
+    fn put_back(&self, batch: Vec<Sent>) {
+        let mut noted = self.noted();
+        let newer = std::mem::replace(&mut noted.0, batch);
+        noted.0.extend(newer);
+        noted.1.get_or_insert_with(std::time::Instant::now);
+    }
+
     /// A row no longer this worker's (it stalled past its lease and a
     /// replica took the row) is said so: it may go twice. A batch that could
-    /// not be recorded goes back, ahead of the rows noted since.
+    /// not be recorded goes back (`put_back`).
     fn finish(&self, batch: Vec<Sent>, result: Result<Vec<i64>, ServiceError>) -> Result<(), ServiceError> {
         match result {
             Ok(lapsed) => {
@@ -104,9 +136,7 @@ impl Recorder {
                 Ok(())
             }
             Err(e) => {
-                let mut noted = self.noted();
-                let newer = std::mem::replace(&mut *noted, batch);
-                noted.extend(newer);
+                self.put_back(batch);
                 Err(e)
             }
         }

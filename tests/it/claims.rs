@@ -179,7 +179,9 @@ async fn concurrent_claimers_never_share_a_chat(kind: Kind) {
 /// rest of its chat (it must not be overtaken).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_claims_skip_locked_rows_without_waiting() {
-    let db = TestDb::postgres().await.expect("PostgreSQL");
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
     let (mailroom, _) = mailroom(&db).await;
     queue(&mailroom, &[(1, "a1"), (1, "a2"), (2, "b1")]).await;
 

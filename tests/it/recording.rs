@@ -13,10 +13,14 @@ use ticketbot::models::{OutboxRow, Ticket, TicketMessage};
 use ticketbot::service::{Mailroom, TicketService};
 use ticketbot::storage::outcome::{Effects, UserMessageOutcome};
 use ticketbot::telegram::outbound::{OutboxDraft, Record, Sent};
+use ticketbot::telegram::recorder::{RECORD_EVERY, Recorder};
 
 use crate::support::{Kind, TestDb, at, on_both_backends, profile, user_text};
 
-on_both_backends!(a_batch_of_sent_rows_records_each_and_skips_lapsed_claims);
+on_both_backends!(
+    a_batch_of_sent_rows_records_each_and_skips_lapsed_claims,
+    the_recorder_records_full_batches_and_on_demand
+);
 
 const LEASE: Duration = Duration::from_secs(20);
 const SUPPORT: i64 = -100;
@@ -100,4 +104,35 @@ async fn a_batch_of_sent_rows_records_each_and_skips_lapsed_claims(kind: Kind) {
 
 fn text_message() -> ticketbot::telegram::outbound::Outbound {
     ticketbot::telegram::outbound::Outbound::Text { html: "x".into(), reply: None, topic: false }
+}
+
+/// The delivery worker's recorder: rows noted wait until a batch is full
+/// (then it is recorded in the background) or until `record_all`.
+async fn the_recorder_records_full_batches_and_on_demand(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    let (service, clock) = db.service(Tz::UTC, at("2026-11-21T12:00:00Z")).await;
+    let mailroom = Mailroom::new(service.db().clone(), clock as Arc<ManualClock> as Arc<dyn Clock>);
+    let total = RECORD_EVERY + 4;
+    let drafts = (0..total).map(|_| OutboxDraft::new(SUPPORT, text_message(), Record::Nothing)).collect();
+    let rows = queue_and_claim(&mailroom, "worker", drafts).await;
+    assert_eq!(rows.len(), total);
+    let recorder = Recorder::new(mailroom.claiming("worker"));
+    let sent = |row: &OutboxRow| Sent::of(row, Record::Nothing, 1000 + row.id as i32);
+
+    // Fewer than a batch: nothing recorded yet.
+    recorder.note(rows[..RECORD_EVERY - 1].iter().map(sent).collect::<Vec<_>>()).await.unwrap();
+    assert_eq!(mailroom.outbox_backlog().await.unwrap(), total as i64);
+    // The batch is full: it is recorded, in the background.
+    recorder.note([sent(&rows[RECORD_EVERY - 1])]).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while mailroom.outbox_backlog().await.unwrap() != 4 {
+        assert!(std::time::Instant::now() < deadline, "the full batch was never recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The rest when asked.
+    recorder.note(rows[RECORD_EVERY..].iter().map(sent).collect::<Vec<_>>()).await.unwrap();
+    recorder.record_all().await.unwrap();
+    assert_eq!(mailroom.outbox_backlog().await.unwrap(), 0);
 }
