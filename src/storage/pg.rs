@@ -40,6 +40,21 @@ pub async fn serialize_claims(conn: &mut Conn) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(8386265456117284867)").execute(conn).await.map(drop)
 }
 
+/// Marks a statement type of this file as having one fixed SQL text, so
+/// each connection prepares it once (diesel caches by the type's id).
+macro_rules! fixed_sql {
+    ($name:ident) => {
+        impl QueryId for $name<'_> {
+            type QueryId = $name<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl Query for $name<'_> {
+            type SqlType = Untyped;
+        }
+    };
+}
+
 // Loading one file as two modules is the point (see storage/mod.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "queries.rs"]
@@ -74,14 +89,7 @@ struct OpenTicketQuery<'a> {
     first: &'a MessageDraft,
 }
 
-impl QueryId for OpenTicketQuery<'_> {
-    type QueryId = OpenTicketQuery<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for OpenTicketQuery<'_> {
-    type SqlType = Untyped;
-}
+fixed_sql!(OpenTicketQuery);
 
 impl QueryFragment<Pg> for OpenTicketQuery<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
@@ -180,14 +188,7 @@ struct RecordSent<'a> {
     at: NaiveDateTime,
 }
 
-impl QueryId for RecordSent<'_> {
-    type QueryId = RecordSent<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for RecordSent<'_> {
-    type SqlType = Untyped;
-}
+fixed_sql!(RecordSent);
 
 impl QueryFragment<Pg> for RecordSent<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
@@ -292,14 +293,7 @@ struct QueueAndAck<'a> {
     now: NaiveDateTime,
 }
 
-impl QueryId for QueueAndAck<'_> {
-    type QueryId = QueueAndAck<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for QueueAndAck<'_> {
-    type SqlType = Untyped;
-}
+fixed_sql!(QueueAndAck);
 
 impl QueryFragment<Pg> for QueueAndAck<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
