@@ -176,7 +176,7 @@ pub async fn open_ticket(
 /// `MarkOutboxSent`), and what each records is set. One statement may not
 /// update a row twice, so the changes are gathered per ticket and per
 /// message first, the latest row winning, as if recorded one by one.
-/// Record targets are `Record::target`.
+/// Record targets are the codes of `outbound::Target`.
 struct RecordSent<'a> {
     outbox_ids: Vec<i64>,
     message_ids: Vec<i32>,
@@ -267,7 +267,7 @@ pub async fn record_sent(
     let query = RecordSent {
         outbox_ids: sent.iter().map(|s| s.outbox_id).collect(),
         message_ids: sent.iter().map(|s| s.message_id).collect(),
-        targets: sent.iter().map(|s| s.record.target()).collect(),
+        targets: sent.iter().map(|s| s.record.target() as i32).collect(),
         ticket_ids: sent.iter().map(|s| s.ticket_id).collect(),
         ticket_message_ids: sent.iter().map(|s| s.ticket_message_id).collect(),
         chat_ids: sent.iter().map(|s| s.chat_id).collect(),

@@ -97,11 +97,14 @@ pub async fn record_sent(
             if queries::outbox_mark_sent(conn, s.outbox_id, by, s.message_id, now).await? == 0 {
                 lapsed.push(s.outbox_id);
             }
+            use crate::telegram::outbound::Target;
             match (s.record.target(), s.ticket_id, s.ticket_message_id) {
-                (1, Some(ticket), _) => queries::set_ticket_card(conn, ticket, s.message_id).await?,
-                (2, _, Some(message)) => queries::set_support_copy(conn, message, s.chat_id, s.message_id).await?,
-                (3, _, Some(message)) => queries::set_user_copy(conn, message, s.message_id).await?,
-                (4, Some(ticket), _) => queries::set_ticket_topic(conn, ticket, Some(s.message_id)).await?,
+                (Target::Card, Some(ticket), _) => queries::set_ticket_card(conn, ticket, s.message_id).await?,
+                (Target::SupportCopy, _, Some(message)) => {
+                    queries::set_support_copy(conn, message, s.chat_id, s.message_id).await?
+                }
+                (Target::UserCopy, _, Some(message)) => queries::set_user_copy(conn, message, s.message_id).await?,
+                (Target::Topic, Some(ticket), _) => queries::set_ticket_topic(conn, ticket, Some(s.message_id)).await?,
                 _ => 0,
             };
         }

@@ -307,9 +307,6 @@ pub async fn outbox_sent(
     by: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<i64>> {
-    if sent.is_empty() {
-        return Ok(Vec::new());
-    }
     super::record_sent(conn, sent, by, now).await
 }
 

@@ -73,17 +73,29 @@ pub enum Record {
     TicketTopic,
 }
 
+/// What recording a sent row sets. The discriminants are the codes
+/// PostgreSQL's one-statement record of a batch (`RecordSent`) goes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Nothing = 0,
+    /// The ticket's card (`tickets.support_message_id`).
+    Card = 1,
+    /// The message's support-chat copy.
+    SupportCopy = 2,
+    /// The message's user-chat copy.
+    UserCopy = 3,
+    /// The ticket's forum topic (`tickets.support_thread_id`).
+    Topic = 4,
+}
+
 impl Record {
-    /// What the record sets: 1 a ticket's card, 2 a message's support-chat
-    /// copy, 3 a message's user-chat copy, 4 a ticket's topic, 0 nothing.
-    /// (PostgreSQL records a batch of sent rows in one statement, by these.)
-    pub fn target(self) -> i32 {
+    pub fn target(self) -> Target {
         match self {
-            Record::Nothing => 0,
-            Record::TicketCard | Record::RequestedCard => 1,
-            Record::SupportCopy | Record::RequestedCopy => 2,
-            Record::UserCopy => 3,
-            Record::TicketTopic => 4,
+            Record::Nothing => Target::Nothing,
+            Record::TicketCard | Record::RequestedCard => Target::Card,
+            Record::SupportCopy | Record::RequestedCopy => Target::SupportCopy,
+            Record::UserCopy => Target::UserCopy,
+            Record::TicketTopic => Target::Topic,
         }
     }
 }
