@@ -233,7 +233,14 @@ impl QueryFragment<Pg> for RecordSent<'_> {
              tickets_set AS (UPDATE tickets t SET \
              support_message_id = COALESCE(c.card, t.support_message_id), \
              support_thread_id = COALESCE(c.topic, t.support_thread_id) \
-             FROM ticket_changes c WHERE t.id = c.ticket_id), \
+             FROM ticket_changes c WHERE t.id = c.ticket_id AND t.id = ANY(",
+        );
+        // As for the outbox rows: the tickets and messages are found by
+        // their keys. Without these conditions a plan made without table
+        // statistics joins by reading each table whole, on every batch.
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_ids)?;
+        out.push_sql(
+            ")), \
              message_changes AS (SELECT ticket_message_id, \
              (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 2))[1] AS support_copy, \
              (array_agg(chat_id ORDER BY outbox_id DESC) FILTER (WHERE target = 2))[1] AS support_chat, \
@@ -243,9 +250,10 @@ impl QueryFragment<Pg> for RecordSent<'_> {
              support_chat_id = COALESCE(c.support_chat, m.support_chat_id), \
              support_message_id = COALESCE(c.support_copy, m.support_message_id), \
              user_message_id = COALESCE(c.user_copy, m.user_message_id) \
-             FROM message_changes c WHERE m.id = c.ticket_message_id) \
-             SELECT id FROM marked",
+             FROM message_changes c WHERE m.id = c.ticket_message_id AND m.id = ANY(",
         );
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.ticket_message_ids)?;
+        out.push_sql(")) SELECT id FROM marked");
         Ok(())
     }
 }
