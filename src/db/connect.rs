@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use rustls::CertificateError;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode as WireMode;
@@ -14,6 +14,20 @@ use super::sslmode::{self, PgTls, SslMode};
 use super::tls::{self, RustlsConnect};
 use super::{DatabaseUrl, DbError, scrub};
 use crate::config::DatabaseConfig;
+
+/// Every connection's session settings, set once it is open. A statement
+/// rather than the start-up packet's `options`, which poolers such as
+/// PgBouncer refuse.
+///
+/// `enable_seqscan=off`: every statement the bot runs finds its rows by a
+/// key or an index, and each connection keeps its prepared statements, and
+/// after a few runs their generic plans, for its whole life. PostgreSQL
+/// plans for the table sizes it knows: without statistics (autovacuum off,
+/// or not yet run) a plan made while a table was nearly empty reads it
+/// whole, and keeps doing so at 100,000 rows. With sequential scans
+/// priced out, a plan uses the index whatever size the table had when it
+/// was made. A table with no usable index is still read whole.
+const SESSION_SETTINGS: &str = "SET enable_seqscan = off";
 
 /// Everything needed to open a connection, prepared once: the driver's
 /// configuration (URL parsed, `sslmode` replaced) and the rustls settings
@@ -83,7 +97,11 @@ impl PgConnector {
                 Err(e) => return Err(self.explain(&e)),
             },
         };
-        established.map_err(|e| ConnectError { message: scrub(e.to_string(), &self.url), permanent: false })
+        let failed =
+            |e: &dyn std::fmt::Display| ConnectError { message: scrub(e.to_string(), &self.url), permanent: false };
+        let mut conn = established.map_err(|e| failed(&e))?;
+        conn.batch_execute(SESSION_SETTINGS).await.map_err(|e| failed(&e))?;
+        Ok(conn)
     }
 
     /// Turns the driver's error into one an operator can act on.

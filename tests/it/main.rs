@@ -16,6 +16,7 @@ mod deploy;
 mod http;
 mod migrations;
 mod numbering;
+mod plans;
 mod processing;
 mod recording;
 mod replicas;
