@@ -93,7 +93,6 @@ fixed_sql!(OpenTicketQuery);
 
 impl QueryFragment<Pg> for OpenTicketQuery<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let f = self.first;
         out.push_sql("WITH counter AS (INSERT INTO daily_ticket_counters (day, last_value) VALUES (");
         out.push_bind_param::<Date, _>(&self.day)?;
         out.push_sql(
@@ -108,33 +107,69 @@ impl QueryFragment<Pg> for OpenTicketQuery<'_> {
         out.push_bind_param::<Text, _>(&TicketStatus::Open)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" FROM counter RETURNING *), ");
+        push_message_of_ticket(&mut out, self.first, &self.now)
+    }
+}
+
+/// The end of a statement whose CTE `ticket` holds (at most) one ticket:
+/// inserts `message` on it and returns the ticket with the message's id,
+/// as an `OpenedRow`.
+fn push_message_of_ticket<'b>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    message: &'b MessageDraft,
+    now: &'b NaiveDateTime,
+) -> QueryResult<()> {
+    out.push_sql(
+        "message AS (INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, \
+         user_message_id, support_chat_id, support_message_id, kind, text, created_at) SELECT id, ",
+    );
+    out.push_bind_param::<Text, _>(&message.direction)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&message.sender_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&message.user_chat_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Integer>, _>(&message.user_message_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<BigInt>, _>(&message.support_chat_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Integer>, _>(&message.support_message_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&message.kind)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&message.text)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(now)?;
+    out.push_sql(
+        " FROM ticket RETURNING id AS message_id) \
+         SELECT ticket.*, message.message_id FROM ticket, message",
+    );
+    Ok(())
+}
+
+/// Files a message on the user's open ticket, if they have one, in one
+/// statement: the lookup (`OpenTicketOf`'s, by the open-ticket index) and
+/// the insert. The caller holds the user's row lock, so the statement sees
+/// every ticket change that committed before it.
+struct AppendToOpenTicket<'a> {
+    user_id: i64,
+    now: NaiveDateTime,
+    message: &'a MessageDraft,
+}
+
+fixed_sql!(AppendToOpenTicket);
+
+impl QueryFragment<Pg> for AppendToOpenTicket<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
-            " FROM counter RETURNING *), \
-             message AS (INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, \
-             user_message_id, support_chat_id, support_message_id, kind, text, created_at) SELECT id, ",
+            "WITH ticket AS (SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, \
+             first_response_at, support_message_id, support_thread_id FROM tickets \
+             WHERE status = 'open' AND user_id = ",
         );
-        out.push_bind_param::<Text, _>(&f.direction)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&f.sender_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&f.user_chat_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Integer>, _>(&f.user_message_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<BigInt>, _>(&f.support_chat_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Integer>, _>(&f.support_message_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&f.kind)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&f.text)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(
-            " FROM ticket RETURNING id AS message_id) \
-             SELECT ticket.*, message.message_id FROM ticket, message",
-        );
-        Ok(())
+        out.push_bind_param::<BigInt, _>(&self.user_id)?;
+        out.push_sql("), ");
+        push_message_of_ticket(&mut out, self.message, &self.now)
     }
 }
 
@@ -154,21 +189,41 @@ pub async fn open_ticket(
     now: NaiveDateTime,
 ) -> QueryResult<(Ticket, TicketMessage)> {
     let row: OpenedRow = OpenTicketQuery { day, user_id, now, first }.get_result(conn).await?;
-    let message = TicketMessage {
-        id: row.message_id,
-        ticket_id: row.ticket.id,
-        direction: first.direction,
-        sender_id: first.sender_id,
-        user_chat_id: first.user_chat_id,
-        user_message_id: first.user_message_id,
-        support_chat_id: first.support_chat_id,
-        support_message_id: first.support_message_id,
-        kind: first.kind,
-        text: first.text.clone(),
-        created_at: now,
-        edited_at: None,
-    };
-    Ok((row.ticket, message))
+    Ok(row.filed(first, now))
+}
+
+/// Files `message` on the user's open ticket; `None` when they have none.
+/// The caller holds the user's row lock (`queries::upsert_user`).
+pub async fn append_to_open_ticket(
+    conn: &mut Conn,
+    user_id: i64,
+    message: &MessageDraft,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Ticket, TicketMessage)>> {
+    use diesel::OptionalExtension;
+    let row: Option<OpenedRow> = AppendToOpenTicket { user_id, now, message }.get_result(conn).await.optional()?;
+    Ok(row.map(|row| row.filed(message, now)))
+}
+
+impl OpenedRow {
+    /// The ticket, and the message as inserted from `draft`.
+    fn filed(self, draft: &MessageDraft, now: NaiveDateTime) -> (Ticket, TicketMessage) {
+        let message = TicketMessage {
+            id: self.message_id,
+            ticket_id: self.ticket.id,
+            direction: draft.direction,
+            sender_id: draft.sender_id,
+            user_chat_id: draft.user_chat_id,
+            user_message_id: draft.user_message_id,
+            support_chat_id: draft.support_chat_id,
+            support_message_id: draft.support_message_id,
+            kind: draft.kind,
+            text: draft.text.clone(),
+            created_at: now,
+            edited_at: None,
+        };
+        (self.ticket, message)
+    }
 }
 
 /// Records sent rows (`units::outbox_sent`) in one statement, atomic by
@@ -285,6 +340,46 @@ pub async fn record_sent(
     let marked: std::collections::HashSet<i64> =
         query.load::<MarkedRow>(conn).await?.into_iter().map(|r| r.id).collect();
     Ok(sent.iter().map(|s| s.outbox_id).filter(|id| !marked.contains(id)).collect())
+}
+
+/// Stores fetched updates in one statement, whatever their number;
+/// redeliveries are dropped.
+struct StoreInbox<'a> {
+    update_ids: Vec<i64>,
+    chat_ids: Vec<Option<i64>>,
+    payloads: Vec<&'a str>,
+    received_ats: Vec<NaiveDateTime>,
+}
+
+fixed_sql!(StoreInbox);
+
+impl QueryFragment<Pg> for StoreInbox<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::Array;
+        out.push_sql("INSERT INTO inbox_updates (update_id, chat_id, payload, received_at) SELECT * FROM unnest(");
+        out.push_bind_param::<Array<BigInt>, _>(&self.update_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.chat_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.payloads)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.received_ats)?;
+        out.push_sql(") ON CONFLICT DO NOTHING");
+        Ok(())
+    }
+}
+
+/// Stores fetched updates (`units::store_updates`): one statement, atomic
+/// by itself. Returns how many were new.
+pub async fn store_inbox(conn: &mut Conn, rows: &[crate::models::NewInboxUpdate<'_>]) -> QueryResult<usize> {
+    StoreInbox {
+        update_ids: rows.iter().map(|r| r.update_id).collect(),
+        chat_ids: rows.iter().map(|r| r.chat_id).collect(),
+        payloads: rows.iter().map(|r| r.payload).collect(),
+        received_ats: rows.iter().map(|r| r.received_at).collect(),
+    }
+    .execute(conn)
+    .await
 }
 
 /// Queues outbox rows, in order, and marks the update `ack` handled, in

@@ -83,6 +83,35 @@ pub async fn open_ticket(
     Ok((ticket, message))
 }
 
+/// Stores fetched updates (`units::store_updates`), a statement each in
+/// one transaction. Returns how many were new.
+pub async fn store_inbox(conn: &mut Conn, rows: &[crate::models::NewInboxUpdate<'_>]) -> QueryResult<usize> {
+    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<usize> {
+        let mut stored = 0;
+        for row in rows {
+            stored += queries::insert_inbox(conn, row).await?;
+        }
+        Ok(stored)
+    })
+    .await
+}
+
+/// Files `message` on the user's open ticket; `None` when they have none.
+/// Two statements: here they cost microseconds (compare the PostgreSQL
+/// twin).
+pub async fn append_to_open_ticket(
+    conn: &mut Conn,
+    user_id: i64,
+    message: &MessageDraft,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Ticket, TicketMessage)>> {
+    let Some(ticket) = queries::open_ticket_of(conn, user_id).await? else {
+        return Ok(None);
+    };
+    let message = queries::insert_message(conn, &NewTicketMessage::from_draft(ticket.id, message, now)).await?;
+    Ok(Some((ticket, message)))
+}
+
 /// Records sent rows (`units::outbox_sent`) one statement at a time in one
 /// transaction: statements cost microseconds here, a commit costs a sync.
 pub async fn record_sent(

@@ -63,9 +63,7 @@ pub async fn file_user_message(
                 queries::set_ban_notified(conn, user.id, now).await?;
             }
             UserMessageOutcome::Banned { user, notify }
-        } else if let Some(ticket) = queries::open_ticket_of(conn, user.id).await? {
-            let new = NewTicketMessage::from_draft(ticket.id, draft, now);
-            let message = queries::insert_message(conn, &new).await?;
+        } else if let Some((ticket, message)) = super::append_to_open_ticket(conn, user.id, draft, now).await? {
             UserMessageOutcome::Filed { user, ticket, message, new_ticket: false }
         } else {
             // The number is taken last, as late in the transaction as it can
@@ -215,16 +213,9 @@ pub async fn acknowledge(conn: &mut Conn, effects: &Effects<'_, ()>, now: NaiveD
     write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<()> { finish(conn, effects, &(), now).await }).await
 }
 
-/// Stores fetched updates in one transaction; redeliveries are dropped.
+/// Stores fetched updates, all or none; redeliveries are dropped.
 pub async fn store_updates(conn: &mut Conn, rows: &[crate::models::NewInboxUpdate<'_>]) -> QueryResult<usize> {
-    write_transaction!(conn, async |conn: &mut Conn| -> QueryResult<usize> {
-        let mut stored = 0;
-        for row in rows {
-            stored += queries::insert_inbox(conn, row).await?;
-        }
-        Ok(stored)
-    })
-    .await
+    super::store_inbox(conn, rows).await
 }
 
 /// Makes these users admins, but only while the staff table is empty: the
