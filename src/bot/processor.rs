@@ -1,9 +1,11 @@
 //! Works through the inbox in update order, several updates to a database
-//! transaction (`service::Batch`), each in its own savepoint. An update
-//! whose handling fails on the database is rolled back alone and stays
-//! pending, to be tried again; the later updates of its chat wait behind
-//! it, so each chat's order holds, while other chats go on. One that cannot
-//! be read is kept with the reason and skipped.
+//! transaction (`service::Batch`). A batch first runs without savepoints
+//! (one round trip less per update). If one of its updates fails, the batch
+//! is rolled back and done again carefully, each update in its own
+//! savepoint: an update whose handling fails on the database is then rolled
+//! back alone and stays pending, to be tried again; the later updates of
+//! its chat wait behind it, so each chat's order holds, while other chats
+//! go on. One that cannot be read is kept with the reason and skipped.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -58,6 +60,17 @@ pub struct Processor {
     outbox: Arc<Notify>,
 }
 
+/// What became of one update of a batch.
+enum Handled {
+    /// Handled, already handled, or set aside: done with.
+    Done,
+    /// Failed in its savepoint; stays pending, to be tried again.
+    Failed,
+    /// Failed in a batch without savepoints: the batch must be rolled back
+    /// and done again carefully.
+    Again,
+}
+
 /// What one pass over the inbox did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
@@ -104,7 +117,24 @@ impl Processor {
                 return Pass { handled: 0, failed: true };
             }
         };
-        let mut batch = match Batch::begin(self.desk.tickets.db()).await {
+        self.forget_failures_except(&pending);
+        match self.handle_batch(&pending, stop, false).await {
+            Some(pass) => pass,
+            // A careful batch is never given back to be done again.
+            None => self.handle_batch(&pending, stop, true).await.unwrap_or(Pass { handled: 0, failed: true }),
+        }
+    }
+
+    /// Handles `pending` in order, in one transaction (careful: each update
+    /// in a savepoint). `None`: an update of a batch that is not careful
+    /// failed, and the batch was rolled back to be done again carefully.
+    async fn handle_batch(
+        &self,
+        pending: &[InboxUpdate],
+        stop: &tokio::sync::watch::Receiver<bool>,
+        careful: bool,
+    ) -> Option<Pass> {
+        let mut batch = match Batch::begin(self.desk.tickets.db(), careful).await {
             Ok(batch) => batch,
             Err(e) => {
                 tracing::error!(
@@ -113,10 +143,9 @@ impl Processor {
                     error = %e,
                     "inbox: cannot begin handling updates; will retry"
                 );
-                return Pass { handled: 0, failed: true };
+                return Some(Pass { handled: 0, failed: true });
             }
         };
-        self.forget_failures_except(&pending);
         let batch_time = match self.desk.tickets.db().backend() {
             crate::db::Backend::Postgres => BATCH_TIME_POSTGRES,
             crate::db::Backend::Sqlite => BATCH_TIME_SQLITE,
@@ -126,7 +155,7 @@ impl Processor {
         // Chats with an update that failed in this pass or waits for its
         // retry: their later updates wait too.
         let mut held_back: HashSet<Option<i64>> = HashSet::new();
-        for row in &pending {
+        for row in pending {
             if *stop.borrow() || started.elapsed() > batch_time {
                 break;
             }
@@ -135,9 +164,14 @@ impl Processor {
                 continue;
             }
             match self.process_one(&mut batch, row).await {
-                Ok(true) => handled += 1,
-                Ok(false) => {
+                Ok(Handled::Done) => handled += 1,
+                Ok(Handled::Failed) => {
                     held_back.insert(row.chat_id);
+                }
+                Ok(Handled::Again) => {
+                    tracing::debug!(update_id = row.update_id, "inbox: an update failed; batch done again carefully");
+                    batch.rollback().await;
+                    return None;
                 }
                 Err(e) => {
                     tracing::error!(
@@ -147,7 +181,7 @@ impl Processor {
                         "inbox: cannot handle updates (the transaction failed); will retry"
                     );
                     batch.rollback().await;
-                    return Pass { handled: 0, failed: true };
+                    return Some(Pass { handled: 0, failed: true });
                 }
             }
         }
@@ -159,32 +193,34 @@ impl Processor {
                 error = %e,
                 "inbox: cannot commit handled updates; they stay pending, will retry"
             );
-            return Pass { handled: 0, failed: true };
+            return Some(Pass { handled: 0, failed: true });
         }
         if handled > 0 {
             self.outbox.notify_one();
         }
-        Pass { handled, failed: false }
+        Some(Pass { handled, failed: false })
     }
 
-    /// Handles one update in its savepoint. `Ok(true)`: done with it;
-    /// `Ok(false)`: it failed and stays pending; `Err`: the batch's own
-    /// connection failed (nothing of the batch can be committed).
-    async fn process_one(&self, batch: &mut Batch, row: &InboxUpdate) -> Result<bool, ServiceError> {
+    /// Handles one update in the batch. `Err`: the batch's own connection
+    /// failed (nothing of the batch can be committed).
+    async fn process_one(&self, batch: &mut Batch, row: &InboxUpdate) -> Result<Handled, ServiceError> {
         let update: Update = match serde_json::from_str(&row.payload) {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: unreadable update kept and skipped");
                 self.reject(batch, row, &format!("unreadable: {e}")).await?;
-                return Ok(true);
+                return Ok(Handled::Done);
             }
         };
         let started = Instant::now();
         let outcome = batch.update(self.desk.handle(row.update_id, &update)).await?;
+        if outcome.is_err() && !batch.is_careful() {
+            return Ok(Handled::Again);
+        }
         let done = match outcome {
             Ok(()) | Err(ServiceError::AlreadyHandled) => {
                 self.forget_failure(row.update_id);
-                true
+                Handled::Done
             }
             Err(e) if !e.is_expected() => {
                 // Most database errors pass (a restart, a lock timeout):
@@ -193,19 +229,19 @@ impl Processor {
                 let failures = self.count_failure(row.update_id);
                 if failures < MAX_FAILURES {
                     tracing::warn!(update_id = row.update_id, chat = row.chat_id, failures, error = %e, "inbox: cannot handle update; will retry");
-                    return Ok(false);
+                    return Ok(Handled::Failed);
                 }
                 tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update set aside after repeated failures");
                 self.reject(batch, row, &format!("failed {failures} times: {e}")).await?;
                 self.forget_failure(row.update_id);
-                true
+                Handled::Done
             }
             // An expected outcome that no handler turned into a reply: a
             // bug, but not one to retry forever.
             Err(e) => {
                 tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update not handled");
                 self.reject(batch, row, &e.to_string()).await?;
-                true
+                Handled::Done
             }
         };
         self.desk.metrics.observe_update(started.elapsed());

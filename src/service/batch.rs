@@ -6,9 +6,12 @@
 //! runs under [`Batch::update`], every service call it makes (`on_db!`)
 //! runs on that connection instead of checking one out, and the units of
 //! work join the open transaction instead of starting their own (see
-//! `storage::joins_open_transaction`). Each update runs inside a savepoint,
-//! so a failing update rolls back alone: the batch's other updates keep
-//! their effects.
+//! `storage::joins_open_transaction`). A careful batch runs each update
+//! inside a savepoint, so a failing update rolls back alone: the batch's
+//! other updates keep their effects. A batch without savepoints saves that
+//! round trip per update, but an update that fails there leaves its partial
+//! writes in the transaction: the whole batch must be rolled back (the
+//! processor then does it again, carefully).
 //!
 //! Nothing is durable before [`Batch::commit`]: a crash or a failed COMMIT
 //! leaves every update of the batch pending, to be handled again.
@@ -57,6 +60,8 @@ pub struct Batch {
     /// SQLite: this process's writers queue behind the batch, as behind any
     /// other write transaction.
     _writer: Option<OwnedMutexGuard<()>>,
+    /// Each update runs in a savepoint of its own.
+    careful: bool,
     /// An update's savepoint is still open (released by the next one's
     /// statement, or by COMMIT): saves a round trip per update.
     savepoint_open: bool,
@@ -67,7 +72,8 @@ pub struct Batch {
 impl Batch {
     /// Checks out a connection and begins a write transaction on it
     /// (`BEGIN IMMEDIATE` on SQLite, as every write unit does there).
-    pub async fn begin(db: &Db) -> Result<Self, ServiceError> {
+    /// `careful`: each update in a savepoint of its own (see `update`).
+    pub async fn begin(db: &Db, careful: bool) -> Result<Self, ServiceError> {
         match db {
             Db::Postgres(pool) => {
                 let mut conn = pool.get().await.map_err(ServiceError::pool)?;
@@ -75,6 +81,7 @@ impl Batch {
                 Ok(Self {
                     conn: Some(Lent::Postgres(Arc::new(Mutex::new(conn)))),
                     _writer: None,
+                    careful,
                     savepoint_open: false,
                     ended: false,
                 })
@@ -89,6 +96,7 @@ impl Batch {
                 Ok(Self {
                     conn: Some(Lent::Sqlite(Arc::new(Mutex::new(conn)))),
                     _writer: Some(writer),
+                    careful,
                     savepoint_open: false,
                     ended: false,
                 })
@@ -97,15 +105,19 @@ impl Batch {
     }
 
     /// Runs `work` (the service calls of one update) on the batch's
-    /// connection, inside its own savepoint: when it fails, whatever it
-    /// wrote is rolled back and the batch goes on without it. The outer
-    /// error is the batch's own (a savepoint statement failed: its
-    /// connection is in trouble, and the batch must be rolled back); the
-    /// inner result is the update's.
+    /// connection. In a careful batch it runs inside its own savepoint:
+    /// when it fails, whatever it wrote is rolled back and the batch goes
+    /// on without it. Otherwise, when it fails, the batch may hold some of
+    /// its writes and must be rolled back. The outer error is the batch's
+    /// own (a savepoint statement failed: its connection is in trouble, and
+    /// the batch must be rolled back); the inner result is the update's.
     pub async fn update<T>(
         &mut self,
         work: impl Future<Output = Result<T, ServiceError>>,
     ) -> Result<Result<T, ServiceError>, ServiceError> {
+        if !self.careful {
+            return Ok(LENT.scope(self.lent().clone(), work).await);
+        }
         let open = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
         self.execute(open).await?;
         self.savepoint_open = true;
@@ -152,6 +164,11 @@ impl Batch {
             Ok(()) => self.ended = true,
             Err(e) => tracing::warn!(error = %e, "inbox: batch rollback failed; its connection is closed"),
         }
+    }
+
+    /// Whether a failed update rolled back alone (see `update`).
+    pub fn is_careful(&self) -> bool {
+        self.careful
     }
 
     fn lent(&self) -> &Lent {
