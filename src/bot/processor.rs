@@ -6,6 +6,15 @@
 //! back alone and stays pending, to be tried again; the later updates of
 //! its chat wait behind it, so each chat's order holds, while other chats
 //! go on. One that cannot be read is kept with the reason and skipped.
+//!
+//! On PostgreSQL the updates of a pass are split by chat into lanes, each
+//! a batch of its own on its own connection, run at once: while one waits
+//! for a round trip the server works on another's statements. Each chat's
+//! updates stay in one lane, in order. Updates of different chats may now
+//! commit in either order, as they could arrive in either order; what they
+//! share is guarded by row locks (a user's row, the day's counter), so at
+//! worst two lanes deadlock, PostgreSQL breaks it, and the update it
+//! failed is done again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -43,6 +52,11 @@ const BATCH_TIME_POSTGRES: Duration = Duration::from_millis(20);
 /// sent, so batches stay short.
 const BATCH_TIME_SQLITE: Duration = Duration::from_millis(5);
 
+/// Lanes on PostgreSQL: one per core of the machine the targets are set
+/// for. More lanes queue longer on the day's counter row while tickets
+/// are being opened (each holds it until its batch commits).
+const LANES_POSTGRES: usize = 2;
+
 /// An update that failed: how often in a row, and when it may be tried again.
 #[derive(Clone, Copy)]
 struct Failing {
@@ -58,6 +72,14 @@ pub struct Processor {
     stored: Arc<Notify>,
     /// Wakes the delivery worker when handling wrote to the outbox.
     outbox: Arc<Notify>,
+}
+
+/// The lane of a chat's updates (updates with no chat share lane 0).
+fn lane_of(chat_id: Option<i64>, lanes: usize) -> usize {
+    // Spread by a multiplicative hash: chat ids need not be spread evenly
+    // over the remainders of `lanes`.
+    let spread = (chat_id.unwrap_or(0) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    (spread % lanes as u64) as usize
 }
 
 /// What became of one update of a batch.
@@ -118,10 +140,35 @@ impl Processor {
             }
         };
         self.forget_failures_except(&pending);
-        match self.handle_batch(&pending, stop, false).await {
+        let lanes = match self.desk.tickets.db().backend() {
+            crate::db::Backend::Postgres => LANES_POSTGRES,
+            // One writer at a time: more lanes would only queue.
+            crate::db::Backend::Sqlite => 1,
+        };
+        if lanes == 1 {
+            return self.handle_lane(&pending, stop).await;
+        }
+        let mut split: Vec<Vec<InboxUpdate>> = vec![Vec::new(); lanes];
+        for row in pending {
+            split[lane_of(row.chat_id, lanes)].push(row);
+        }
+        let passes = futures_util::future::join_all(
+            split.iter().filter(|updates| !updates.is_empty()).map(|updates| self.handle_lane(updates, stop)),
+        )
+        .await;
+        passes.into_iter().fold(Pass::default(), |all, lane| Pass {
+            handled: all.handled + lane.handled,
+            failed: all.failed || lane.failed,
+        })
+    }
+
+    /// Handles one lane's updates: without savepoints first, carefully if
+    /// one of them fails.
+    async fn handle_lane(&self, pending: &[InboxUpdate], stop: &tokio::sync::watch::Receiver<bool>) -> Pass {
+        match self.handle_batch(pending, stop, false).await {
             Some(pass) => pass,
             // A careful batch is never given back to be done again.
-            None => self.handle_batch(&pending, stop, true).await.unwrap_or(Pass { handled: 0, failed: true }),
+            None => self.handle_batch(pending, stop, true).await.unwrap_or(Pass { handled: 0, failed: true }),
         }
     }
 
@@ -282,5 +329,24 @@ impl Processor {
             let ids: HashSet<i64> = pending.iter().map(|r| r.update_id).collect();
             failing.retain(|id, _| ids.contains(id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lane_of;
+
+    #[test]
+    fn a_chat_keeps_its_lane_and_chats_spread_over_lanes() {
+        let lanes = 2;
+        // Consecutive ids, and ids all with one remainder of 2: both spread.
+        for ids in [(1..=1000).collect::<Vec<i64>>(), (1..=1000).map(|i| i * 2).collect()] {
+            let first = ids.iter().filter(|&&id| lane_of(Some(id), lanes) == 0).count();
+            assert!((400..=600).contains(&first), "{first} of 1000 chats in lane 0");
+        }
+        for id in [-1_001_555_000_222, 0, 42, i64::MAX] {
+            assert!(lane_of(Some(id), 3) < 3);
+        }
+        assert_eq!(lane_of(None, 3), lane_of(Some(0), 3));
     }
 }
