@@ -13,8 +13,10 @@
 //! updates stay in one lane, in order. Updates of different chats may now
 //! commit in either order, as they could arrive in either order; what they
 //! share is guarded by row locks (a user's row, the day's counter), so at
-//! worst two lanes deadlock, PostgreSQL breaks it, and the update it
-//! failed is done again.
+//! worst lanes deadlock (the support chat's lane locks users of other
+//! lanes), PostgreSQL breaks it after `deadlock_timeout`, and the update
+//! it failed is done again: a deadlock counts as one of its
+//! `MAX_FAILURES`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -101,7 +103,7 @@ enum Handled {
 pub struct Pass {
     /// Updates done with: handled, already handled, or set aside.
     pub handled: usize,
-    /// The pass failed as a whole (nothing of it was committed).
+    /// The pass failed (nothing of the failing lane's batch was committed).
     pub failed: bool,
 }
 
@@ -129,7 +131,7 @@ impl Processor {
         }
     }
 
-    /// Handles pending updates in order, in one transaction. Every error is
+    /// Handles pending updates in order, a transaction per lane. Every error is
     /// logged here, where it is dealt with.
     pub async fn process_pending(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Pass {
         // Read first, on any connection: with nothing pending, no write
@@ -168,22 +170,29 @@ impl Processor {
     /// Handles one lane's updates: without savepoints first, carefully if
     /// one of them fails.
     async fn handle_lane(&self, pending: &[InboxUpdate], stop: &tokio::sync::watch::Receiver<bool>) -> Pass {
-        match self.handle_batch(pending, stop, false).await {
-            Some(pass) => pass,
-            // A careful batch is never given back to be done again.
-            None => self.handle_batch(pending, stop, true).await.unwrap_or(Pass { handled: 0, failed: true }),
+        match self.handle_batch(pending, stop, false, 0).await {
+            Ok(pass) => pass,
+            // The careful batch finishes what the first one had begun,
+            // stop or not, and is never given back to be done again.
+            Err(reached) => {
+                self.handle_batch(pending, stop, true, reached).await.unwrap_or(Pass { handled: 0, failed: true })
+            }
         }
     }
 
     /// Handles `pending` in order, in one transaction (careful: each update
-    /// in a savepoint). `None`: an update of a batch that is not careful
-    /// failed, and the batch was rolled back to be done again carefully.
+    /// in a savepoint). The first `finish` updates are handled whatever the
+    /// time or a stop; later ones only while neither has come. `Err`: an
+    /// update of a batch that is not careful failed, and the batch was
+    /// rolled back to be done again carefully; it holds how many updates
+    /// that batch had reached.
     async fn handle_batch(
         &self,
         pending: &[InboxUpdate],
         stop: &tokio::sync::watch::Receiver<bool>,
         careful: bool,
-    ) -> Option<Pass> {
+        finish: usize,
+    ) -> Result<Pass, usize> {
         let mut batch = match Batch::begin(self.desk.tickets.db(), careful).await {
             Ok(batch) => batch,
             Err(e) => {
@@ -193,7 +202,7 @@ impl Processor {
                     error = %e,
                     "inbox: cannot begin handling updates; will retry"
                 );
-                return Some(Pass { handled: 0, failed: true });
+                return Ok(Pass { handled: 0, failed: true });
             }
         };
         let batch_time = match self.desk.tickets.db().backend() {
@@ -205,8 +214,8 @@ impl Processor {
         // Chats with an update that failed in this pass or waits for its
         // retry: their later updates wait too.
         let mut held_back: HashSet<Option<i64>> = HashSet::new();
-        for row in pending {
-            if *stop.borrow() || started.elapsed() > batch_time {
+        for (reached, row) in pending.iter().enumerate() {
+            if reached >= finish && (*stop.borrow() || started.elapsed() > batch_time) {
                 break;
             }
             if held_back.contains(&row.chat_id) || self.waiting_to_retry(row.update_id) {
@@ -218,10 +227,13 @@ impl Processor {
                 Ok(Handled::Failed) => {
                     held_back.insert(row.chat_id);
                 }
+                // The handlers of the updates before it counted their
+                // metrics, and count them again in the redo: the counters
+                // run high by what a failing batch had handled.
                 Ok(Handled::Again) => {
                     tracing::debug!(update_id = row.update_id, "inbox: an update failed; batch done again carefully");
                     batch.rollback().await;
-                    return None;
+                    return Err(reached + 1);
                 }
                 Err(e) => {
                     tracing::error!(
@@ -231,7 +243,7 @@ impl Processor {
                         "inbox: cannot handle updates (the transaction failed); will retry"
                     );
                     batch.rollback().await;
-                    return Some(Pass { handled: 0, failed: true });
+                    return Ok(Pass { handled: 0, failed: true });
                 }
             }
         }
@@ -243,12 +255,12 @@ impl Processor {
                 error = %e,
                 "inbox: cannot commit handled updates; they stay pending, will retry"
             );
-            return Some(Pass { handled: 0, failed: true });
+            return Ok(Pass { handled: 0, failed: true });
         }
         if handled > 0 {
             self.outbox.notify_one();
         }
-        Some(Pass { handled, failed: false })
+        Ok(Pass { handled, failed: false })
     }
 
     /// Handles one update in the batch. `Err`: the batch's own connection

@@ -16,8 +16,9 @@ use super::{DatabaseUrl, DbError, scrub};
 use crate::config::DatabaseConfig;
 
 /// Every connection's session settings, set once it is open. A statement
-/// rather than the start-up packet's `options`, which poolers such as
-/// PgBouncer refuse.
+/// rather than the start-up packet's `options`, which PgBouncer refuses.
+/// (A pooler in transaction mode would not keep it, but ticketbot's
+/// prepared statements already need session mode.)
 ///
 /// `enable_seqscan=off`: every statement the bot runs finds its rows by a
 /// key or an index, and each connection keeps its prepared statements, and

@@ -82,6 +82,17 @@ async fn postgres_statements_keep_index_plans_as_tables_grow() {
         return;
     };
     let (service, _) = db.service(Tz::UTC, at("2026-11-21T12:00:00Z")).await;
+    // No statistics, whatever this server's autovacuum does: an ANALYZE
+    // of the grown tables would re-plan the statements and hide the fault.
+    TestDb::execute(
+        &db,
+        "ALTER TABLE users SET (autovacuum_enabled = false); \
+         ALTER TABLE tickets SET (autovacuum_enabled = false); \
+         ALTER TABLE ticket_messages SET (autovacuum_enabled = false); \
+         ALTER TABLE outbox_messages SET (autovacuum_enabled = false); \
+         ALTER TABLE inbox_updates SET (autovacuum_enabled = false);",
+    )
+    .await;
     let Db::Postgres(pool) = service.db() else { unreachable!("a PostgreSQL test database") };
     let mut conn = pool.get().await.expect("connection");
     let now = at("2026-11-21T12:00:00Z").naive_utc();
