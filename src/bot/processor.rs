@@ -214,10 +214,13 @@ impl Processor {
         // Chats with an update that failed in this pass or waits for its
         // retry: their later updates wait too.
         let mut held_back: HashSet<Option<i64>> = HashSet::new();
-        for (reached, row) in pending.iter().enumerate() {
+        // How many of `pending` this batch has gone through.
+        let mut reached = 0;
+        for row in pending {
             if reached >= finish && (*stop.borrow() || started.elapsed() > batch_time) {
                 break;
             }
+            reached += 1;
             if held_back.contains(&row.chat_id) || self.waiting_to_retry(row.update_id) {
                 held_back.insert(row.chat_id);
                 continue;
@@ -233,7 +236,7 @@ impl Processor {
                 Ok(Handled::Again) => {
                     tracing::debug!(update_id = row.update_id, "inbox: an update failed; batch done again carefully");
                     batch.rollback().await;
-                    return Err(reached + 1);
+                    return Err(reached);
                 }
                 Err(e) => {
                     tracing::error!(
@@ -248,6 +251,22 @@ impl Processor {
             }
         }
         let (first, last) = (pending.first().map(|r| r.update_id), pending.last().map(|r| r.update_id));
+        match batch.flush(self.desk.mailroom.now()).await {
+            Ok(true) => {}
+            // One of the updates was handled elsewhere meanwhile, or
+            // writing what they left failed: done again, update by update,
+            // each finds out for itself.
+            Ok(false) | Err(_) if !careful => {
+                tracing::debug!(first_update_id = first, "inbox: a batch's end failed; batch done again carefully");
+                batch.rollback().await;
+                return Err(reached);
+            }
+            // A careful batch leaves nothing to write at its end.
+            Ok(false) | Err(_) => {
+                batch.rollback().await;
+                return Ok(Pass { handled: 0, failed: true });
+            }
+        }
         if let Err(e) = batch.commit().await {
             tracing::error!(
                 first_update_id = first,

@@ -11,7 +11,9 @@
 //! other updates keep their effects. A batch without savepoints saves that
 //! round trip per update, but an update that fails there leaves its partial
 //! writes in the transaction: the whole batch must be rolled back (the
-//! processor then does it again, carefully).
+//! processor then does it again, carefully). Such a batch also writes its
+//! updates' outbox rows and inbox marks all at once, at its end
+//! (`storage::deferred`, `flush`).
 //!
 //! Nothing is durable before [`Batch::commit`]: a crash or a failed COMMIT
 //! leaves every update of the batch pending, to be handled again.
@@ -62,6 +64,9 @@ pub struct Batch {
     _writer: Option<OwnedMutexGuard<()>>,
     /// Each update runs in a savepoint of its own.
     careful: bool,
+    /// Not careful: the outbox rows and inbox marks its updates left, to be
+    /// written by `flush`.
+    deferred: crate::storage::deferred::Sink,
     /// An update's savepoint is still open (released by the next one's
     /// statement, or by COMMIT): saves a round trip per update.
     savepoint_open: bool,
@@ -82,6 +87,7 @@ impl Batch {
                     conn: Some(Lent::Postgres(Arc::new(Mutex::new(conn)))),
                     _writer: None,
                     careful,
+                    deferred: Default::default(),
                     savepoint_open: false,
                     ended: false,
                 })
@@ -97,6 +103,7 @@ impl Batch {
                     conn: Some(Lent::Sqlite(Arc::new(Mutex::new(conn)))),
                     _writer: Some(writer),
                     careful,
+                    deferred: Default::default(),
                     savepoint_open: false,
                     ended: false,
                 })
@@ -116,6 +123,7 @@ impl Batch {
         work: impl Future<Output = Result<T, ServiceError>>,
     ) -> Result<Result<T, ServiceError>, ServiceError> {
         if !self.careful {
+            let work = crate::storage::deferred::into(self.deferred.clone(), work);
             return Ok(LENT.scope(self.lent().clone(), work).await);
         }
         let open = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
@@ -126,6 +134,29 @@ impl Batch {
             self.execute(ROLLBACK_TO_SAVEPOINT).await?;
         }
         Ok(outcome)
+    }
+
+    /// Writes what the updates of a batch that is not careful left: their
+    /// outbox rows, in order, and their inbox marks, in one statement on
+    /// PostgreSQL. `Ok(false)`: one of the updates was handled already
+    /// (elsewhere, since the batch read it): the batch must be rolled back.
+    /// Nothing to do in a careful batch (its updates wrote their own).
+    pub async fn flush(&mut self, now: chrono::NaiveDateTime) -> Result<bool, ServiceError> {
+        let deferred = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
+        if deferred.rows.is_empty() && deferred.acks.is_empty() {
+            return Ok(true);
+        }
+        let all_new = match self.lent() {
+            Lent::Postgres(conn) => {
+                let mut conn = conn.lock().await;
+                crate::storage::pg::queue_and_ack(&mut conn, &deferred.rows, &deferred.acks, now).await?
+            }
+            Lent::Sqlite(conn) => {
+                let mut conn = conn.lock().await;
+                crate::storage::sqlite::queue_and_ack(&mut conn, &deferred.rows, &deferred.acks, now).await?
+            }
+        };
+        Ok(all_new)
     }
 
     /// Commits every update that did not fail; the connection goes back to

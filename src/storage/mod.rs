@@ -6,6 +6,7 @@
 //! transaction. Diesel's query types are backend-specific: generic bounds
 //! covering both backends are unreadable, while the SQL is the same.
 
+pub mod deferred;
 pub mod outcome;
 pub mod pg;
 pub mod sqlite;

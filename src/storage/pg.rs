@@ -382,17 +382,17 @@ pub async fn store_inbox(conn: &mut Conn, rows: &[crate::models::NewInboxUpdate<
     .await
 }
 
-/// Queues outbox rows, in order, and marks the update `ack` handled, in
-/// one statement (`units::finish`): one round trip for whatever a handled
-/// update leaves to send. The rows take their ids (their place in their
-/// chat's queue) in the order given.
+/// Queues outbox rows, in order, and marks the updates `acks` handled, in
+/// one statement (`units::finish`, `Batch::flush`): one round trip for
+/// whatever an update, or a whole batch of them, leaves to send. The rows
+/// take their ids (their place in their chat's queue) in the order given.
 struct QueueAndAck<'a> {
     chat_ids: Vec<i64>,
     payloads: Vec<&'a str>,
     ticket_ids: Vec<Option<i64>>,
     ticket_message_ids: Vec<Option<i64>>,
     not_befores: Vec<NaiveDateTime>,
-    ack: Option<i64>,
+    acks: &'a [i64],
     now: NaiveDateTime,
 }
 
@@ -423,8 +423,9 @@ impl QueryFragment<Pg> for QueueAndAck<'_> {
              acked AS (UPDATE inbox_updates SET processed_at = ",
         );
         out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(", error = NULL WHERE update_id = ");
-        out.push_bind_param::<Nullable<BigInt>, _>(&self.ack)?;
+        out.push_sql(", error = NULL WHERE update_id = ANY(");
+        out.push_bind_param::<Array<BigInt>, _>(&self.acks)?;
+        out.push_sql(")");
         out.push_sql(" AND processed_at IS NULL RETURNING 1) SELECT count(*) AS acked FROM acked");
         Ok(())
     }
@@ -436,15 +437,16 @@ struct AckedRow {
     acked: i64,
 }
 
-/// Queues outbox rows and marks the update `ack` handled (`units::finish`)
-/// in one statement. `false` when the update was handled already.
+/// Queues outbox rows and marks the updates `acks` handled
+/// (`units::finish`, `Batch::flush`) in one statement. `false` when one of
+/// them was handled already.
 pub async fn queue_and_ack(
     conn: &mut Conn,
     rows: &[crate::models::NewOutboxRow],
-    ack: Option<i64>,
+    acks: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    if rows.is_empty() && ack.is_none() {
+    if rows.is_empty() && acks.is_empty() {
         return Ok(true);
     }
     let query = QueueAndAck {
@@ -453,9 +455,9 @@ pub async fn queue_and_ack(
         ticket_ids: rows.iter().map(|r| r.ticket_id).collect(),
         ticket_message_ids: rows.iter().map(|r| r.ticket_message_id).collect(),
         not_befores: rows.iter().map(|r| r.not_before).collect(),
-        ack,
+        acks,
         now,
     };
     let acked = query.get_result::<AckedRow>(conn).await?.acked;
-    Ok(ack.is_none() || acked == 1)
+    Ok(acked == acks.len() as i64)
 }

@@ -142,19 +142,21 @@ pub async fn record_sent(
     .await
 }
 
-/// Queues outbox rows and marks the update `ack` handled (`units::finish`),
-/// a statement each. `false` when the update was handled already.
+/// Queues outbox rows and marks the updates `acks` handled
+/// (`units::finish`, `Batch::flush`), a statement each. `false` when one
+/// of them was handled already.
 pub async fn queue_and_ack(
     conn: &mut Conn,
     rows: &[crate::models::NewOutboxRow],
-    ack: Option<i64>,
+    acks: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     for row in rows {
         queries::insert_outbox(conn, row).await?;
     }
-    match ack {
-        Some(update_id) => Ok(queries::mark_inbox_done(conn, update_id, now, None).await? == 1),
-        None => Ok(true),
+    let mut all = true;
+    for &update_id in acks {
+        all &= queries::mark_inbox_done(conn, update_id, now, None).await? == 1;
     }
+    Ok(all)
 }

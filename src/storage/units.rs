@@ -21,10 +21,18 @@ use crate::telegram::outbound::OutboxDraft;
 /// Writes a unit's effects. An update already marked done means its effects
 /// exist already (another worker or an earlier run got there first): the
 /// whole transaction rolls back, and the caller treats it as handled.
+///
+/// Inside a batch that writes them at its end (`storage::deferred`), they
+/// are left to it, and it is the batch that finds an update handled
+/// already.
 async fn finish<T>(conn: &mut Conn, effects: &Effects<'_, T>, outcome: &T, now: NaiveDateTime) -> QueryResult<()> {
     let rows =
         (effects.plan)(outcome).into_iter().map(|draft| outbox_row(draft, now)).collect::<QueryResult<Vec<_>>>()?;
-    if !super::queue_and_ack(conn, &rows, effects.ack, now).await? {
+    let Some((rows, ack)) = crate::storage::deferred::leave(rows, effects.ack) else {
+        return Ok(());
+    };
+    let acks: Vec<i64> = ack.into_iter().collect();
+    if !super::queue_and_ack(conn, &rows, &acks, now).await? {
         return Err(Error::RollbackTransaction);
     }
     Ok(())

@@ -7,6 +7,7 @@ mod pg_cluster;
 mod support;
 mod tcp_proxy;
 
+mod batch;
 mod binary;
 mod bot;
 mod burst;
