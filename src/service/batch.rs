@@ -62,11 +62,10 @@ pub struct Batch {
     /// SQLite: this process's writers queue behind the batch, as behind any
     /// other write transaction.
     _writer: Option<OwnedMutexGuard<()>>,
-    /// Each update runs in a savepoint of its own.
-    careful: bool,
-    /// Not careful: the outbox rows and inbox marks its updates left, to be
-    /// written by `flush`.
-    deferred: crate::storage::deferred::Sink,
+    /// A batch that is not careful (no savepoint per update): the outbox
+    /// rows and inbox marks its updates left, to be written by `flush`.
+    /// `None`: careful, each update in a savepoint of its own.
+    deferred: Option<crate::storage::deferred::Sink>,
     /// An update's savepoint is still open (released by the next one's
     /// statement, or by COMMIT): saves a round trip per update.
     savepoint_open: bool,
@@ -86,8 +85,7 @@ impl Batch {
                 Ok(Self {
                     conn: Some(Lent::Postgres(Arc::new(Mutex::new(conn)))),
                     _writer: None,
-                    careful,
-                    deferred: Default::default(),
+                    deferred: (!careful).then(Default::default),
                     savepoint_open: false,
                     ended: false,
                 })
@@ -102,8 +100,7 @@ impl Batch {
                 Ok(Self {
                     conn: Some(Lent::Sqlite(Arc::new(Mutex::new(conn)))),
                     _writer: Some(writer),
-                    careful,
-                    deferred: Default::default(),
+                    deferred: (!careful).then(Default::default),
                     savepoint_open: false,
                     ended: false,
                 })
@@ -122,8 +119,8 @@ impl Batch {
         &mut self,
         work: impl Future<Output = Result<T, ServiceError>>,
     ) -> Result<Result<T, ServiceError>, ServiceError> {
-        if !self.careful {
-            let work = crate::storage::deferred::into(self.deferred.clone(), work);
+        if let Some(sink) = &self.deferred {
+            let work = crate::storage::deferred::into(sink.clone(), work);
             return Ok(LENT.scope(self.lent().clone(), work).await);
         }
         let open = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
@@ -142,7 +139,8 @@ impl Batch {
     /// (elsewhere, since the batch read it): the batch must be rolled back.
     /// Nothing to do in a careful batch (its updates wrote their own).
     pub async fn flush(&mut self, now: chrono::NaiveDateTime) -> Result<bool, ServiceError> {
-        let deferred = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
+        let Some(sink) = &self.deferred else { return Ok(true) };
+        let deferred = std::mem::take(&mut *sink.lock().unwrap_or_else(|p| p.into_inner()));
         if deferred.rows.is_empty() && deferred.acks.is_empty() {
             return Ok(true);
         }
@@ -199,7 +197,7 @@ impl Batch {
 
     /// Whether a failed update rolled back alone (see `update`).
     pub fn is_careful(&self) -> bool {
-        self.careful
+        self.deferred.is_none()
     }
 
     fn lent(&self) -> &Lent {

@@ -34,13 +34,11 @@ pub async fn into<T>(sink: Sink, work: impl Future<Output = T>) -> T {
 /// Leaves `rows` and `ack` to the enclosing batch, if there is one that
 /// takes them; otherwise gives them back, to be written now.
 pub(crate) fn leave(rows: Vec<NewOutboxRow>, ack: Option<i64>) -> Option<(Vec<NewOutboxRow>, Option<i64>)> {
-    let mut given = Some((rows, ack));
-    let _ = SINK.try_with(|sink| {
-        if let Some((rows, ack)) = given.take() {
-            let mut deferred = sink.lock().unwrap_or_else(|p| p.into_inner());
-            deferred.rows.extend(rows);
-            deferred.acks.extend(ack);
-        }
-    });
-    given
+    let Ok(sink) = SINK.try_with(Sink::clone) else {
+        return Some((rows, ack));
+    };
+    let mut deferred = sink.lock().unwrap_or_else(|p| p.into_inner());
+    deferred.rows.extend(rows);
+    deferred.acks.extend(ack);
+    None
 }

@@ -31,8 +31,7 @@ async fn finish<T>(conn: &mut Conn, effects: &Effects<'_, T>, outcome: &T, now: 
     let Some((rows, ack)) = crate::storage::deferred::leave(rows, effects.ack) else {
         return Ok(());
     };
-    let acks: Vec<i64> = ack.into_iter().collect();
-    if !super::queue_and_ack(conn, &rows, &acks, now).await? {
+    if !super::queue_and_ack(conn, &rows, ack.as_slice(), now).await? {
         return Err(Error::RollbackTransaction);
     }
     Ok(())
