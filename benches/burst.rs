@@ -18,7 +18,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use ticketbot::bot::digest::numbers_named;
-use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, TgUser};
+use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
 #[path = "common/bot_process.rs"]
 mod bot_process;

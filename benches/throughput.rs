@@ -19,7 +19,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ticketbot::fake_telegram::{FakeTelegram, TgUser};
+use fake_telegram::{FakeTelegram, TgUser};
 
 #[path = "common/bot_process.rs"]
 mod bot_process;

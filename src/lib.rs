@@ -8,7 +8,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod fake_telegram;
 pub mod http;
 pub mod metrics;
 pub mod models;

@@ -83,7 +83,7 @@ pub fn pack(lines: &[String], limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_telegram::visible_text;
+    use fake_telegram::visible_text;
 
     #[test]
     fn escaped_text_parses_back_to_itself() {

@@ -285,7 +285,7 @@ pub const STAFF_COMMANDS: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_telegram::visible_text;
+    use fake_telegram::visible_text;
 
     #[test]
     fn every_text_is_valid_telegram_html() {

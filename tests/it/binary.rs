@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, TgUser};
+use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
 use crate::support::{Kind, TestDb, on_both_backends};
 

@@ -1,7 +1,7 @@
 //! End to end: the real App against the fake Bot API on 127.0.0.1, on both
 //! backends. Users write in private, staff answer from the support group.
 
-use ticketbot::fake_telegram::{Sent, TgUser};
+use fake_telegram::{Sent, TgUser};
 
 use crate::desk::{Desk, SUPPORT, WAIT, agent, alice};
 use crate::support::{Kind, on_both_backends};

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use ticketbot::bot::digest::numbers_named;
-use ticketbot::fake_telegram::{Sent, TgUser};
+use fake_telegram::{Sent, TgUser};
 
 use crate::desk::{Desk, SUPPORT, agent};
 use crate::support::{Kind, on_both_backends};

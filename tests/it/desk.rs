@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ticketbot::app::App;
 use ticketbot::config::Config;
-use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, Sent, TgUser};
+use fake_telegram::{FakeTelegram, FloodLimits, Sent, TgUser};
 use ticketbot::service::TicketService;
 
 use crate::support::{Kind, TestDb};

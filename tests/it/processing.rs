@@ -11,7 +11,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ticketbot::db::SqliteConn;
-use ticketbot::fake_telegram::TgUser;
+use fake_telegram::TgUser;
 
 use crate::desk::Desk;
 use crate::support::Kind;

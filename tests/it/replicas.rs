@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use ticketbot::bot::digest::numbers_named;
-use ticketbot::fake_telegram::{FakeTelegram, FloodLimits, TgUser};
+use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
 use crate::desk::{Desk, SUPPORT};
 use crate::support::Kind;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ticketbot::fake_telegram::FloodLimits;
+use fake_telegram::FloodLimits;
 
 use crate::desk::{Desk, SUPPORT, TOKEN, alice};
 use crate::support::{Kind, on_both_backends};
