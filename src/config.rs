@@ -21,29 +21,22 @@
 //! - `DELIVERY_PACING`     `telegram` (default) keeps to Telegram's flood limits; `off` only for benchmarks.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use crate::db::sslmode::PgTls;
-use crate::db::url::DatabaseUrl;
 use crate::secret::Secret;
 
+mod database;
+mod database_url;
 mod log_format;
-pub use log_format::LogFormat;
+pub mod sslmode;
+mod telegram;
 
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketbot.db";
-/// Enough for the bot's handful of concurrent tasks, and far below the 100
-/// connections a small hosted PostgreSQL allows (replicas share them).
-pub const DEFAULT_POOL_SIZE: usize = 10;
-/// Long enough to ride out a burst, short enough that a stuck database shows
-/// up as errors instead of a silent hang.
-pub const DEFAULT_POOL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Below the idle cut-off of common proxies and load balancers (often 1 h),
-/// and short enough that connections follow a failover's DNS change.
-pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig};
+pub use database_url::{Backend, DatabaseUrl};
+pub use log_format::LogFormat;
+pub use sslmode::{PgTls, SslMode, load_roots};
+pub use telegram::{BotConfig, WebhookConfig, derive_webhook_secret};
 
 /// Every variable this module reads.
 const KNOWN_VARS: &[&str] = &[
@@ -75,60 +68,6 @@ pub enum ConfigError {
     Missing { var: &'static str, hint: &'static str },
     #[error("{var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct DatabaseConfig {
-    pub url: DatabaseUrl,
-    pub pool_size: usize,
-    /// How long a request waits for a connection (pooled or newly opened).
-    pub pool_timeout: Duration,
-    /// PostgreSQL connections older than this are replaced; `None` = never.
-    pub max_lifetime: Option<Duration>,
-    pub connect_timeout: Duration,
-    pub auto_migrate: bool,
-    /// PostgreSQL only; SQLite ignores it.
-    pub tls: PgTls,
-}
-
-impl DatabaseConfig {
-    /// The defaults for `url`, as if no other variable were set (tools,
-    /// tests and benches adjust the fields they care about).
-    pub fn new(url: DatabaseUrl) -> Self {
-        let tls = match &url {
-            DatabaseUrl::Postgres { sslmode: Some(mode), .. } => PgTls { mode: *mode, root_cert: None },
-            _ => PgTls::default(),
-        };
-        Self {
-            url,
-            pool_size: DEFAULT_POOL_SIZE,
-            pool_timeout: DEFAULT_POOL_TIMEOUT,
-            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            auto_migrate: true,
-            tls,
-        }
-    }
-}
-
-/// What the Telegram side needs; only `run` requires it.
-#[derive(Debug, Clone)]
-pub struct BotConfig {
-    pub token: Secret,
-    pub api_url: Option<url::Url>,
-    pub support_chat_id: i64,
-    /// Webhook mode; long polling when `None`.
-    pub webhook: Option<WebhookConfig>,
-    /// Keep to Telegram's flood limits (`false` only to measure the bot's
-    /// own cost against a fake Bot API without limits).
-    pub paced: bool,
-}
-
-/// Where Telegram posts updates, and the secret it sends with each.
-#[derive(Debug, Clone)]
-pub struct WebhookConfig {
-    pub url: url::Url,
-    pub secret: Secret,
 }
 
 #[derive(Debug, Clone)]
@@ -184,45 +123,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
-        let raw_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let url = DatabaseUrl::parse(&raw_url)
-            .map_err(|e| ConfigError::Invalid { var: "DATABASE_URL", reason: e.to_string() })?;
-
-        let pool_size = parse_or("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), DEFAULT_POOL_SIZE)?;
-        if pool_size == 0 || pool_size > 1000 {
-            return Err(ConfigError::Invalid {
-                var: "DATABASE_POOL_SIZE",
-                reason: format!("{pool_size} is outside 1..=1000"),
-            });
-        }
-        let pool_timeout =
-            parse_or("DATABASE_POOL_TIMEOUT", get("DATABASE_POOL_TIMEOUT"), DEFAULT_POOL_TIMEOUT.as_secs())?;
-        if pool_timeout == 0 || pool_timeout > 3600 {
-            return Err(ConfigError::Invalid {
-                var: "DATABASE_POOL_TIMEOUT",
-                reason: format!("{pool_timeout} is outside 1..=3600 seconds"),
-            });
-        }
-        let max_lifetime =
-            parse_or("DATABASE_MAX_LIFETIME", get("DATABASE_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME.as_secs())?;
-        let connect_secs =
-            parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), DEFAULT_CONNECT_TIMEOUT.as_secs())?;
-        let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
-        let allow_self_signed = parse_bool("PG_SSL_ALLOW_SELF_SIGNED", get("PG_SSL_ALLOW_SELF_SIGNED"), false)?;
-        let tls = match &url {
-            DatabaseUrl::Postgres { sslmode, .. } => {
-                let tls = PgTls::resolve(*sslmode, get("PG_SSL_ROOT_CERT").map(PathBuf::from), allow_self_signed)?;
-                // Read the CA file now: a wrong path is a configuration
-                // error (exit 2), not a connection failure later.
-                if let Some(path) = &tls.root_cert {
-                    crate::db::tls::load_roots(path)
-                        .map_err(|reason| ConfigError::Invalid { var: "PG_SSL_ROOT_CERT", reason })?;
-                }
-                tls
-            }
-            // The PG_SSL_* variables mean nothing to a SQLite file.
-            DatabaseUrl::Sqlite { .. } => PgTls::default(),
-        };
+        let database = DatabaseConfig::from_lookup(&get)?;
 
         let ticket_timezone = match get("TICKET_TIMEZONE") {
             None => Tz::UTC,
@@ -249,7 +150,7 @@ impl Config {
 
         let token = get("TELOXIDE_TOKEN").map(Secret::new);
         if let Some(token) = &token {
-            validate_token(token)?;
+            telegram::validate_token(token)?;
         }
         let api_url = match get("TELOXIDE_API_URL") {
             None => None,
@@ -307,15 +208,7 @@ impl Config {
         };
 
         Ok(Self {
-            database: DatabaseConfig {
-                url,
-                pool_size,
-                pool_timeout: Duration::from_secs(pool_timeout),
-                max_lifetime: Some(Duration::from_secs(max_lifetime)).filter(|d| !d.is_zero()),
-                connect_timeout: Duration::from_secs(connect_secs),
-                auto_migrate,
-                tls,
-            },
+            database,
             ticket_timezone,
             http_addr,
             admin_ids,
@@ -340,32 +233,13 @@ impl Config {
         })?;
         let webhook = self.webhook_url.clone().map(|url| WebhookConfig {
             url,
-            secret: self.webhook_secret.clone().unwrap_or_else(|| crate::telegram::webhook::derive_secret(&token)),
+            secret: self.webhook_secret.clone().unwrap_or_else(|| derive_webhook_secret(&token)),
         });
         Ok(BotConfig { token, api_url: self.api_url.clone(), support_chat_id, webhook, paced: self.paced })
     }
 }
 
-/// A token looks like `123456789:AA…`; checking the shape catches a pasted
-/// URL or a stray quote early. The message never includes the value.
-fn validate_token(token: &Secret) -> Result<(), ConfigError> {
-    let ok = token.expose().split_once(':').is_some_and(|(id, key)| {
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && key.len() >= 20
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::Invalid {
-            var: "TELOXIDE_TOKEN",
-            reason: "not a bot token (expected the form 123456789:AA… from @BotFather)".into(),
-        })
-    }
-}
-
-fn parse_or<T: std::str::FromStr>(var: &'static str, raw: Option<String>, default: T) -> Result<T, ConfigError> {
+pub(super) fn parse_or<T: std::str::FromStr>(var: &'static str, raw: Option<String>, default: T) -> Result<T, ConfigError> {
     match raw {
         None => Ok(default),
         Some(raw) => {
@@ -374,7 +248,7 @@ fn parse_or<T: std::str::FromStr>(var: &'static str, raw: Option<String>, defaul
     }
 }
 
-fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
+pub(super) fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
     match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
@@ -387,6 +261,7 @@ fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<b
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
@@ -484,7 +359,7 @@ mod tests {
 
     #[test]
     fn postgres_tls_from_url_and_variables() {
-        use crate::db::sslmode::SslMode;
+        use crate::config::SslMode;
         let pg = "postgres://bot:hunter2@db.example.com/t";
         let mode = |vars: &[(&str, &str)]| load(vars).map(|c| c.database.tls.mode);
         assert_eq!(mode(&[("DATABASE_URL", pg)]), Ok(SslMode::Prefer));

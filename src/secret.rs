@@ -16,6 +16,14 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether `given` is this secret, compared in time that depends on the
+    /// lengths only, not on where the first difference is: a secret cannot
+    /// be guessed a byte at a time.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        let expected = self.0.as_bytes();
+        given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -40,5 +48,14 @@ mod tests {
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(s.expose(), "123456:ABC-very-secret");
+    }
+
+    #[test]
+    fn matches_only_the_whole_value() {
+        let s = Secret::new("abc-123");
+        assert!(s.matches(b"abc-123"));
+        assert!(!s.matches(b"abc-12"));
+        assert!(!s.matches(b"abc-124"));
+        assert!(!s.matches(b""));
     }
 }

@@ -146,9 +146,9 @@ impl Processor {
         };
         self.forget_failures_except(&pending);
         let lanes = match self.desk.tickets.db().backend() {
-            crate::db::Backend::Postgres => LANES_POSTGRES,
+            crate::config::Backend::Postgres => LANES_POSTGRES,
             // One writer at a time: more lanes would only queue.
-            crate::db::Backend::Sqlite => 1,
+            crate::config::Backend::Sqlite => 1,
         };
         if lanes == 1 {
             return self.handle_lane(&pending, stop).await;
@@ -206,8 +206,8 @@ impl Processor {
             }
         };
         let batch_time = match self.desk.tickets.db().backend() {
-            crate::db::Backend::Postgres => BATCH_TIME_POSTGRES,
-            crate::db::Backend::Sqlite => BATCH_TIME_SQLITE,
+            crate::config::Backend::Postgres => BATCH_TIME_POSTGRES,
+            crate::config::Backend::Sqlite => BATCH_TIME_SQLITE,
         };
         let started = Instant::now();
         let mut handled = 0;

@@ -9,7 +9,8 @@ use diesel::migration::{Migration, MigrationSource};
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 
-use super::{Backend, Db, migrate};
+use super::{Db, migrate};
+use crate::config::Backend;
 
 /// Where the database stands for serving.
 #[derive(Debug, Clone, PartialEq, Eq)]

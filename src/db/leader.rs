@@ -69,8 +69,8 @@ struct Locked {
 impl Elector {
     pub fn new(config: &DatabaseConfig, role: Role) -> Result<Self, DbError> {
         let connector = match &config.url {
-            super::DatabaseUrl::Postgres { .. } => Some(PgConnector::new(config, "leadership")?),
-            super::DatabaseUrl::Sqlite { .. } => None,
+            crate::config::DatabaseUrl::Postgres { .. } => Some(PgConnector::new(config, "leadership")?),
+            crate::config::DatabaseUrl::Sqlite { .. } => None,
         };
         Ok(Self { role, connector })
     }

@@ -16,8 +16,8 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::connect::PgConnector;
-use super::{DatabaseUrl, DbError, reach, scrub, sqlite_file};
-use crate::config::DatabaseConfig;
+use super::{DbError, reach, scrub, sqlite_file};
+use crate::config::{DatabaseConfig, DatabaseUrl};
 
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -10,17 +10,13 @@ mod pool;
 mod reach;
 mod sqlite_file;
 mod sqlite_inline;
-pub mod sslmode;
 pub(crate) mod tls;
-pub mod url;
 
 use std::sync::Arc;
 
-use crate::config::DatabaseConfig;
+use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
 pub use health::Readiness;
 pub use pool::{PgPool, SqliteConn, SqlitePool};
-pub use sslmode::{PgTls, SslMode};
-pub use url::{Backend, DatabaseUrl};
 
 /// The application's database: a pool for one of the two backends.
 #[derive(Clone)]

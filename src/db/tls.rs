@@ -11,7 +11,6 @@
 
 use std::future::Future;
 use std::io;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,28 +18,12 @@ use std::task::{Context, Poll};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
 
-use super::sslmode::{PgTls, SslMode};
-
-/// Reads the CA certificates of a PEM file. The message names the path
-/// (operators need it; it is no secret).
-pub fn load_roots(path: &Path) -> Result<RootCertStore, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
-        roots.add(cert).map_err(|e| format!("{} holds a certificate rustls cannot use: {e}", path.display()))?;
-    }
-    if roots.is_empty() {
-        return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
-    }
-    Ok(roots)
-}
+use crate::config::{PgTls, SslMode, load_roots};
 
 /// The rustls configuration for `tls.mode`; `None` for `disable`.
 pub fn client_config(tls: &PgTls) -> Result<Option<Arc<ClientConfig>>, String> {

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use super::HttpState;
 use crate::secret::Secret;
 use crate::service::FetchedUpdate;
-use crate::telegram::webhook::{SECRET_HEADER, secret_matches};
+use crate::telegram::webhook::SECRET_HEADER;
 
 /// What the endpoint needs besides the inbox.
 #[derive(Clone)]
@@ -29,7 +29,7 @@ pub struct Intake {
 pub async fn receive(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let Some(intake) = &state.webhook else { return StatusCode::NOT_FOUND };
     let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes());
-    if !given.is_some_and(|g| secret_matches(g, &intake.secret)) {
+    if !given.is_some_and(|g| intake.secret.matches(g)) {
         tracing::warn!(secret_header = given.is_some(), "webhook: request without the right secret refused");
         return StatusCode::UNAUTHORIZED;
     }

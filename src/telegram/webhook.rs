@@ -8,26 +8,9 @@ use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
 use crate::config::WebhookConfig;
-use crate::secret::Secret;
 
 /// The header Telegram sends the secret in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-
-/// The default secret: an HMAC of a fixed label under the bot token. Every
-/// replica derives the same one (so any of them may receive an update), and
-/// it reveals nothing about the token.
-pub fn derive_secret(token: &Secret) -> Secret {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, token.expose().as_bytes());
-    let tag = ring::hmac::sign(&key, b"ticketbot webhook secret");
-    Secret::new(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-/// Compares in time that depends on the lengths only, not on where the
-/// first difference is: the secret cannot be guessed a byte at a time.
-pub fn secret_matches(given: &[u8], secret: &Secret) -> bool {
-    let expected = secret.expose().as_bytes();
-    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
 
 /// The update types the bot handles (polling asks for the same).
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
@@ -71,24 +54,5 @@ pub async fn register(bot: Bot, webhook: WebhookConfig) {
 pub async fn remove(bot: &Bot) {
     if let Err(e) = bot.delete_webhook().await {
         tracing::warn!(error = %e, "deleteWebhook failed; polling may be refused while a webhook is set");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn derived_secret_is_stable_valid_and_not_the_token() {
-        let token = Secret::new("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw");
-        let a = derive_secret(&token);
-        assert_eq!(a.expose(), derive_secret(&token).expose());
-        assert_eq!(a.expose().len(), 64);
-        assert!(a.expose().bytes().all(|b| b.is_ascii_hexdigit()));
-        assert!(!a.expose().contains("AAHdqTcv"));
-        assert_ne!(a.expose(), derive_secret(&Secret::new("1:other-token-0123456789abc")).expose());
-        assert!(secret_matches(a.expose().as_bytes(), &a));
-        assert!(!secret_matches(b"nope", &a));
-        assert!(!secret_matches(&a.expose().as_bytes()[..63], &a));
     }
 }

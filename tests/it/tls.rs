@@ -11,7 +11,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Integer};
 use diesel_async::RunQueryDsl;
 use ticketbot::config::{Config, DatabaseConfig};
-use ticketbot::db::{Db, PgPool, SslMode, doctor, migrate};
+use ticketbot::config::SslMode;
+use ticketbot::db::{Db, PgPool, doctor, migrate};
 
 use crate::pg_cluster::{PASSWORD, SCRAM_USER, TlsCluster};
 use crate::support::{TestDb, config_for};

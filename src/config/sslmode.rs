@@ -5,9 +5,13 @@
 //! which no hosted database needs.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::config::ConfigError;
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use super::ConfigError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
@@ -126,6 +130,21 @@ impl PgTls {
             (None, true) => "system".into(),
         }
     }
+}
+
+/// Reads the CA certificates of a PEM file. The message names the path
+/// (operators need it; it is no secret).
+pub fn load_roots(path: &Path) -> Result<RootCertStore, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
+        roots.add(cert).map_err(|e| format!("{} holds a certificate rustls cannot use: {e}", path.display()))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
+    }
+    Ok(roots)
 }
 
 /// Finds `sslmode` in a URL's query (the last one wins, as in libpq).

@@ -1,0 +1,70 @@
+//! The Telegram side's settings: the bot token, the Bot API's address, the
+//! support chat, webhook mode and pacing.
+
+use crate::secret::Secret;
+
+use super::ConfigError;
+
+/// What the Telegram side needs; only `run` requires it.
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    pub token: Secret,
+    pub api_url: Option<url::Url>,
+    pub support_chat_id: i64,
+    /// Webhook mode; long polling when `None`.
+    pub webhook: Option<WebhookConfig>,
+    /// Keep to Telegram's flood limits (`false` only to measure the bot's
+    /// own cost against a fake Bot API without limits).
+    pub paced: bool,
+}
+
+/// Where Telegram posts updates, and the secret it sends with each.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub url: url::Url,
+    pub secret: Secret,
+}
+
+/// The default webhook secret: an HMAC of a fixed label under the bot
+/// token. Every replica derives the same one (so any of them may receive an
+/// update), and it reveals nothing about the token.
+pub fn derive_webhook_secret(token: &Secret) -> Secret {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, token.expose().as_bytes());
+    let tag = ring::hmac::sign(&key, b"ticketbot webhook secret");
+    Secret::new(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// A token looks like `123456789:AA…`; checking the shape catches a pasted
+/// URL or a stray quote early. The message never includes the value.
+pub(super) fn validate_token(token: &Secret) -> Result<(), ConfigError> {
+    let ok = token.expose().split_once(':').is_some_and(|(id, key)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && key.len() >= 20
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            var: "TELOXIDE_TOKEN",
+            reason: "not a bot token (expected the form 123456789:AA… from @BotFather)".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_webhook_secret_is_stable_valid_and_not_the_token() {
+        let token = Secret::new("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw");
+        let a = derive_webhook_secret(&token);
+        assert_eq!(a.expose(), derive_webhook_secret(&token).expose());
+        assert_eq!(a.expose().len(), 64);
+        assert!(a.expose().bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!a.expose().contains("AAHdqTcv"));
+        assert_ne!(a.expose(), derive_webhook_secret(&Secret::new("1:other-token-0123456789abc")).expose());
+    }
+}
