@@ -17,9 +17,11 @@ use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use ticketbot::bot::digest::numbers_named;
 use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
+#[path = "common/staff_view.rs"]
+mod staff_view;
+use staff_view::numbers_named;
 #[path = "common/bot_process.rs"]
 mod bot_process;
 #[path = "common/pg_database.rs"]

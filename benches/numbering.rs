@@ -14,17 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono_tz::Tz;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Integer};
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
-use ticketbot::clock::SystemClock;
-use ticketbot::config::DatabaseConfig;
-use ticketbot::config::DatabaseUrl;
+use ticketbot::config::{DatabaseConfig, DatabaseUrl};
 use ticketbot::db::{Db, migrate};
-use ticketbot::domain::{ContentKind, Direction};
-use ticketbot::models::{MessageDraft, UserProfile};
-use ticketbot::service::TicketService;
 
 #[path = "common/pg_database.rs"]
 mod pg_database;
@@ -99,23 +93,25 @@ fn config(url: &str, callers: usize) -> DatabaseConfig {
     }
 }
 
-/// Runs `callers` tasks opening tickets through TicketService for `span`.
+/// Runs `callers` tasks for `span`, each filing new users' first messages
+/// (a ticket each) as the bot does, a transaction each.
 async fn app_rate(url: &str, callers: usize, span: Duration) -> f64 {
     let config = config(url, callers);
     migrate::run_pending(&config).await.expect("migrate");
-    let service = TicketService::new(Db::pool_only(&config).await.expect("pool"), Arc::new(SystemClock), Tz::UTC);
+    let db = Db::pool_only(&config).await.expect("pool");
+    let now = chrono::Utc::now().naive_utc();
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + span;
     let tasks: Vec<_> = (0..callers as i64)
         .map(|caller| {
-            let (service, done) = (service.clone(), done.clone());
+            let (db, done) = (db.clone(), done.clone());
             tokio::spawn(async move {
                 let mut i = 0i64;
                 while Instant::now() < deadline {
                     let user = caller * 1_000_000_000 + i;
                     i += 1;
-                    service.open_or_append(&profile(user), &draft(user)).await.expect("open ticket");
+                    ticketbot::bench::file_user_message(&db, user, now).await.expect("open ticket");
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -200,27 +196,4 @@ async fn pgbench_ceiling(url: &str, callers: usize, span: Duration) -> f64 {
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .expect("pgbench printed tps")
-}
-
-fn profile(id: i64) -> UserProfile {
-    UserProfile {
-        id,
-        username: Some("bench".into()),
-        first_name: "Bench".into(),
-        last_name: None,
-        language_code: Some("en".into()),
-    }
-}
-
-fn draft(user: i64) -> MessageDraft {
-    MessageDraft {
-        direction: Direction::FromUser,
-        sender_id: user,
-        user_chat_id: user,
-        user_message_id: Some(1),
-        support_chat_id: None,
-        support_message_id: None,
-        kind: ContentKind::Text,
-        text: Some("help".into()),
-    }
 }

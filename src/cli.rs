@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{App, StartError};
 use crate::config::Config;
-use crate::db::{doctor, migrate};
+use crate::db::migrate;
+use crate::storage::doctor;
 
 #[derive(Debug, Parser)]
 #[command(name = "ticketbot", version, about = "Telegram support-ticket bot")]

@@ -1,7 +1,6 @@
 //! Where "now" comes from. Injected so tests can cross midnight in any zone.
 
 use chrono::{DateTime, Utc};
-use std::sync::Mutex;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
@@ -17,13 +16,15 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to (tests, benchmarks).
+/// A clock that only moves when told to.
+#[cfg(test)]
 #[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
 
+#[cfg(test)]
 impl ManualClock {
     pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Mutex::new(at))
+        Self(std::sync::Mutex::new(at))
     }
 
     pub fn set(&self, at: DateTime<Utc>) {
@@ -31,6 +32,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(test)]
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())

@@ -239,7 +239,11 @@ impl Config {
     }
 }
 
-pub(super) fn parse_or<T: std::str::FromStr>(var: &'static str, raw: Option<String>, default: T) -> Result<T, ConfigError> {
+pub(super) fn parse_or<T: std::str::FromStr>(
+    var: &'static str,
+    raw: Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
     match raw {
         None => Ok(default),
         Some(raw) => {

@@ -41,6 +41,11 @@ impl TicketRef {
         let number = number.parse::<i32>().ok().filter(|n| *n > 0).ok_or(BadTicketRef)?;
         Ok(Self { day, number })
     }
+
+    /// The reference as staff type it, `2026-11-21#7`: `parse` reads it back.
+    pub fn as_typed(&self) -> String {
+        format!("{}#{}", self.day.format("%Y-%m-%d"), self.number)
+    }
 }
 
 /// Generates a TEXT-backed enum that reads and writes on every backend.
@@ -117,6 +122,30 @@ text_enum! {
         Voice => "voice", Audio => "audio", Sticker => "sticker", Animation => "animation",
         VideoNote => "video_note", Location => "location", Contact => "contact", Other => "other",
     }
+}
+
+/// Who a Telegram user says they are; refreshed on every message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    pub id: i64,
+    pub username: Option<String>,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub language_code: Option<String>,
+}
+
+/// A message to file on a ticket; the ticket and the time are the
+/// storage's to fill in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageDraft {
+    pub direction: Direction,
+    pub sender_id: i64,
+    pub user_chat_id: i64,
+    pub user_message_id: Option<i32>,
+    pub support_chat_id: Option<i64>,
+    pub support_message_id: Option<i32>,
+    pub kind: ContentKind,
+    pub text: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,27 +1,36 @@
-//! Process metrics, rendered in Prometheus' text format at `/metrics`.
-//! Counters are this process's (sum them over replicas); gauges that the
-//! database knows (outbox backlog) are read when scraped.
+//! Process metrics, served at `/metrics` in the OpenMetrics text format
+//! (which Prometheus reads) through `prometheus-client`. Counters are this
+//! process's (sum them over replicas); what the database knows (the outbox
+//! backlog) is read when scraped and handed to `render`.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 /// Upper bounds of the update-handling latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
-#[derive(Debug, Default)]
+/// The delivery results counted, as `/metrics` labels them.
+const DELIVERY_RESULTS: [&str; 4] = ["sent", "retried", "429", "failed"];
+
+type Label = [(&'static str, &'static str); 1];
+
 pub struct Metrics {
-    pub tickets_opened: AtomicU64,
-    pub tickets_closed: AtomicU64,
-    pub relayed_to_staff: AtomicU64,
-    pub relayed_to_user: AtomicU64,
-    pub deliveries_sent: AtomicU64,
-    pub deliveries_retried: AtomicU64,
-    pub deliveries_rate_limited: AtomicU64,
-    pub deliveries_failed: AtomicU64,
-    latency_buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_us: AtomicU64,
+    registry: Registry,
+    tickets_opened: Counter,
+    tickets_closed: Counter,
+    relayed: Family<Label, Counter>,
+    deliveries: Family<Label, Counter>,
+    update_handling: Histogram,
+    outbox_backlog: Gauge,
+    outbox_oldest_age: Gauge<f64, AtomicU64>,
+    pool: Family<Label, Gauge>,
 }
 
 /// What is read when scraped.
@@ -33,104 +42,118 @@ pub struct Gauges {
     pub pool_size: usize,
 }
 
+/// What handling one batch of updates did, counted once it is committed (a
+/// batch that is rolled back and done again counts once).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub opened: u64,
+    pub closed: u64,
+    pub to_staff: u64,
+    pub to_user: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, other: Tally) {
+        self.opened += other.opened;
+        self.closed += other.closed;
+        self.to_staff += other.to_staff;
+        self.to_user += other.to_user;
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Metrics {
-    pub fn inc(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    pub fn new() -> Self {
+        let metrics = Self {
+            registry: Registry::default(),
+            tickets_opened: Counter::default(),
+            tickets_closed: Counter::default(),
+            relayed: Family::default(),
+            deliveries: Family::default(),
+            update_handling: Histogram::new(BUCKETS),
+            outbox_backlog: Gauge::default(),
+            outbox_oldest_age: Gauge::default(),
+            pool: Family::default(),
+        };
+        // Every label value is listed from the start, at zero, so a rate
+        // over it is defined before the first event.
+        for direction in ["to_staff", "to_user"] {
+            drop(metrics.relayed.get_or_create(&[("direction", direction)]));
+        }
+        for result in DELIVERY_RESULTS {
+            drop(metrics.deliveries.get_or_create(&[("result", result)]));
+        }
+        let mut metrics = metrics;
+        let registry = &mut metrics.registry;
+        registry.register("ticketbot_tickets_opened", "Tickets opened.", metrics.tickets_opened.clone());
+        registry.register(
+            "ticketbot_tickets_closed",
+            "Tickets closed (by staff or the user).",
+            metrics.tickets_closed.clone(),
+        );
+        registry.register(
+            "ticketbot_messages_relayed",
+            "Messages relayed between users and staff.",
+            metrics.relayed.clone(),
+        );
+        registry.register("ticketbot_deliveries", "Outbox send attempts by result.", metrics.deliveries.clone());
+        registry.register(
+            "ticketbot_outbox_backlog",
+            "Outbox messages waiting to be sent.",
+            metrics.outbox_backlog.clone(),
+        );
+        registry.register(
+            "ticketbot_outbox_oldest_age_seconds",
+            "Age of the oldest message waiting in the outbox.",
+            metrics.outbox_oldest_age.clone(),
+        );
+        registry.register("ticketbot_db_pool_connections", "Database pool connections by state.", metrics.pool.clone());
+        registry.register(
+            "ticketbot_update_handling_seconds",
+            "Time to handle one update (its transaction included).",
+            metrics.update_handling.clone(),
+        );
+        metrics
+    }
+
+    /// Counts what a committed batch did.
+    pub fn count(&self, tally: Tally) {
+        self.tickets_opened.inc_by(tally.opened);
+        self.tickets_closed.inc_by(tally.closed);
+        self.relayed.get_or_create(&[("direction", "to_staff")]).inc_by(tally.to_staff);
+        self.relayed.get_or_create(&[("direction", "to_user")]).inc_by(tally.to_user);
+    }
+
+    /// Counts one answer from Telegram: `sent`, `retried`, `429` or `failed`.
+    pub fn delivery(&self, result: &'static str) {
+        self.deliveries.get_or_create(&[("result", result)]).inc();
     }
 
     /// Records how long one update took to handle.
     pub fn observe_update(&self, took: Duration) {
-        let seconds = took.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
-            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_us.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        self.update_handling.observe(took.as_secs_f64());
     }
 
+    /// The whole exposition, with the gauges read at this scrape.
     pub fn render(&self, gauges: &Gauges) -> String {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str, samples: &[(&str, String)]| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
-            }
-        };
-        family(
-            "ticketbot_tickets_opened_total",
-            "counter",
-            "Tickets opened.",
-            &[("", get(&self.tickets_opened).to_string())],
-        );
-        family(
-            "ticketbot_tickets_closed_total",
-            "counter",
-            "Tickets closed (by staff or the user).",
-            &[("", get(&self.tickets_closed).to_string())],
-        );
-        family(
-            "ticketbot_messages_relayed_total",
-            "counter",
-            "Messages relayed between users and staff.",
-            &[
-                ("{direction=\"to_staff\"}", get(&self.relayed_to_staff).to_string()),
-                ("{direction=\"to_user\"}", get(&self.relayed_to_user).to_string()),
-            ],
-        );
-        family(
-            "ticketbot_deliveries_total",
-            "counter",
-            "Outbox send attempts by result.",
-            &[
-                ("{result=\"sent\"}", get(&self.deliveries_sent).to_string()),
-                ("{result=\"retried\"}", get(&self.deliveries_retried).to_string()),
-                ("{result=\"429\"}", get(&self.deliveries_rate_limited).to_string()),
-                ("{result=\"failed\"}", get(&self.deliveries_failed).to_string()),
-            ],
-        );
-        family(
-            "ticketbot_outbox_backlog",
-            "gauge",
-            "Outbox messages waiting to be sent.",
-            &[("", gauges.outbox_backlog.to_string())],
-        );
-        family(
-            "ticketbot_outbox_oldest_age_seconds",
-            "gauge",
-            "Age of the oldest message waiting in the outbox.",
-            &[("", format!("{:.3}", gauges.outbox_oldest_age.as_secs_f64()))],
-        );
-        family(
-            "ticketbot_db_pool_connections",
-            "gauge",
-            "Database pool connections by state.",
-            &[
-                ("{state=\"in_use\"}", gauges.pool_in_use.to_string()),
-                ("{state=\"open\"}", gauges.pool_size.to_string()),
-            ],
-        );
-        let mut samples = Vec::new();
-        let mut cumulative = 0;
-        for (bound, count) in BUCKETS.iter().zip(&self.latency_buckets) {
-            cumulative += get(count);
-            samples.push((format!("_bucket{{le=\"{bound}\"}}"), cumulative.to_string()));
-        }
-        let count = get(&self.latency_count);
-        samples.push(("_bucket{le=\"+Inf\"}".into(), count.to_string()));
-        samples.push(("_sum".into(), format!("{:.6}", get(&self.latency_sum_us) as f64 / 1e6)));
-        samples.push(("_count".into(), count.to_string()));
-        let _ = writeln!(
-            out,
-            "# HELP ticketbot_update_handling_seconds Time to handle one update (its transaction included).\n\
-             # TYPE ticketbot_update_handling_seconds histogram"
-        );
-        for (suffix, value) in samples {
-            let _ = writeln!(out, "ticketbot_update_handling_seconds{suffix} {value}");
-        }
-        out
+        self.outbox_backlog.set(gauges.outbox_backlog);
+        self.outbox_oldest_age.set(gauges.outbox_oldest_age.as_secs_f64());
+        self.pool.get_or_create(&[("state", "in_use")]).set(gauges.pool_in_use as i64);
+        self.pool.get_or_create(&[("state", "open")]).set(gauges.pool_size as i64);
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
     }
 }
+
+/// The content type of `render`'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[cfg(test)]
 mod tests {
@@ -138,20 +161,29 @@ mod tests {
 
     #[test]
     fn renders_counters_gauges_and_a_cumulative_histogram() {
-        let m = Metrics::default();
-        Metrics::inc(&m.tickets_opened);
-        Metrics::inc(&m.relayed_to_user);
+        let m = Metrics::new();
+        m.count(Tally { opened: 1, to_user: 1, ..Tally::default() });
+        m.delivery("sent");
         m.observe_update(Duration::from_micros(800));
         m.observe_update(Duration::from_millis(30));
         m.observe_update(Duration::from_secs(20));
         let text = m.render(&Gauges { outbox_backlog: 4, pool_in_use: 1, pool_size: 3, ..Gauges::default() });
-        assert!(text.contains("ticketbot_tickets_opened_total 1\n"), "{text}");
-        assert!(text.contains("ticketbot_messages_relayed_total{direction=\"to_user\"} 1\n"));
-        assert!(text.contains("ticketbot_outbox_backlog 4\n"));
-        assert!(text.contains("ticketbot_db_pool_connections{state=\"in_use\"} 1\n"));
-        assert!(text.contains("ticketbot_update_handling_seconds_bucket{le=\"0.001\"} 1\n"));
-        assert!(text.contains("ticketbot_update_handling_seconds_bucket{le=\"0.05\"} 2\n"));
-        assert!(text.contains("ticketbot_update_handling_seconds_bucket{le=\"+Inf\"} 3\n"));
-        assert!(text.contains("ticketbot_update_handling_seconds_count 3\n"));
+        for line in [
+            "ticketbot_tickets_opened_total 1\n",
+            "ticketbot_tickets_closed_total 0\n",
+            "ticketbot_messages_relayed_total{direction=\"to_user\"} 1\n",
+            "ticketbot_messages_relayed_total{direction=\"to_staff\"} 0\n",
+            "ticketbot_deliveries_total{result=\"sent\"} 1\n",
+            "ticketbot_deliveries_total{result=\"429\"} 0\n",
+            "ticketbot_outbox_backlog 4\n",
+            "ticketbot_db_pool_connections{state=\"in_use\"} 1\n",
+            "ticketbot_update_handling_seconds_bucket{le=\"0.001\"} 1\n",
+            "ticketbot_update_handling_seconds_bucket{le=\"0.05\"} 2\n",
+            "ticketbot_update_handling_seconds_bucket{le=\"+Inf\"} 3\n",
+            "ticketbot_update_handling_seconds_count 3\n",
+        ] {
+            assert!(text.contains(line), "no {line:?} in:\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

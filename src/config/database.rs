@@ -86,8 +86,7 @@ impl DatabaseConfig {
                 // Read the CA file now: a wrong path is a configuration
                 // error (exit 2), not a connection failure later.
                 if let Some(path) = &tls.root_cert {
-                    load_roots(path)
-                        .map_err(|reason| ConfigError::Invalid { var: "PG_SSL_ROOT_CERT", reason })?;
+                    load_roots(path).map_err(|reason| ConfigError::Invalid { var: "PG_SSL_ROOT_CERT", reason })?;
                 }
                 tls
             }

@@ -10,10 +10,10 @@ use rustls::CertificateError;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode as WireMode;
 
-use crate::config::{PgTls, SslMode, sslmode};
 use super::tls::{self, RustlsConnect};
 use super::{DbError, scrub};
 use crate::config::{DatabaseConfig, DatabaseUrl};
+use crate::config::{PgTls, SslMode, sslmode};
 
 /// Every connection's session settings, set once it is open. A statement
 /// rather than the start-up packet's `options`, which PgBouncer refuses.

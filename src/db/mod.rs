@@ -1,8 +1,8 @@
 //! Database start-up: open or wait for the database, migrate it on a
 //! dedicated connection, then build the application pool.
 
+mod conn;
 mod connect;
-pub mod doctor;
 mod health;
 pub mod leader;
 pub mod migrate;
@@ -15,6 +15,8 @@ pub(crate) mod tls;
 use std::sync::Arc;
 
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
+pub use conn::{Backed, Conn, Tx};
+pub use connect::PgConnector;
 pub use health::Readiness;
 pub use pool::{PgPool, SqliteConn, SqlitePool};
 
@@ -73,11 +75,46 @@ impl Db {
         }
     }
 
+    /// A connection to read with.
+    pub async fn conn(&self) -> Result<Conn, DbError> {
+        Conn::checkout(self).await
+    }
+
+    /// A write transaction; see `Tx`.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Tx::begin(self).await
+    }
+
+    /// Runs `work` in a write transaction of its own: committed when it
+    /// returns `Ok`, rolled back when it returns `Err`.
+    pub async fn transaction<T, E>(&self, work: impl AsyncFnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut tx = self.begin().await?;
+        match work(&mut tx).await {
+            Ok(value) => {
+                tx.commit().await.map_err(DbError::from)?;
+                Ok(value)
+            }
+            Err(e) => {
+                tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Self::Postgres(_) => Backend::Postgres,
             Self::Sqlite { .. } => Backend::Sqlite,
         }
+    }
+}
+
+impl DbError {
+    pub(crate) fn pool(e: impl std::fmt::Display) -> Self {
+        Self::Pool(e.to_string())
     }
 }
 

@@ -1,11 +1,8 @@
 //! The operators' HTTP server on `HTTP_ADDR`, started and stopped with the
 //! bot: `/health` (the process answers), `/ready` (the database answers and
-//! no migration is pending) and `/metrics` (Prometheus text); in webhook
-//! mode also Telegram's endpoint (`webhook.rs`).
+//! no migration is pending) and `/metrics` (OpenMetrics text); in webhook
+//! mode also Telegram's endpoint (`inbox::webhook`).
 
-pub mod webhook;
-
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,9 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::db::Db;
-use crate::metrics::{Gauges, Metrics};
-use crate::service::Mailroom;
+use crate::clock::Clock;
+use crate::db::{Db, DbError};
+use crate::inbox::webhook::{self, Intake};
+use crate::metrics::{self as process_metrics, Gauges, Metrics};
+use crate::storage::outbox;
 
 /// A probe waits this long for the database, then calls it not ready.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -26,41 +25,35 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct HttpState {
     pub db: Db,
-    pub mailroom: Mailroom,
+    pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
-    /// Webhook mode's endpoint.
-    pub webhook: Option<webhook::Intake>,
 }
 
-pub fn router(state: HttpState) -> Router {
-    let mut router = Router::new()
+/// The operators' routes, and Telegram's in webhook mode.
+pub fn router(state: HttpState, webhook: Option<Intake>) -> Router {
+    let probes = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics));
-    if let Some(intake) = &state.webhook {
-        router = router.route(&intake.path, axum::routing::post(webhook::receive));
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    match webhook {
+        Some(intake) => probes.merge(webhook::routes(intake)),
+        None => probes,
     }
-    router.with_state(state)
 }
 
 /// Serves until `shutdown` resolves. A failing server is logged, not fatal:
 /// the bot goes on serving users.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: HttpState,
+    router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(%addr, "HTTP: /health /ready /metrics");
-    if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
         tracing::error!(%addr, error = %e, "HTTP server stopped");
     }
-}
-
-/// Binds `addr` (port 0: any free port), so a taken port fails start-up
-/// with a clear message instead of later.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await
 }
 
 async fn ready(State(state): State<HttpState>) -> Response {
@@ -82,12 +75,17 @@ async fn metrics(State(state): State<HttpState>) -> Response {
     let mut gauges = Gauges { pool_in_use, pool_size, ..Gauges::default() };
     // A database that does not answer leaves the outbox gauges at 0 rather
     // than failing the scrape: the counters are still worth having.
-    if let Ok(Ok(backlog)) = tokio::time::timeout(PROBE_TIMEOUT, state.mailroom.outbox_backlog()).await {
+    if let Ok(Ok((backlog, oldest))) = tokio::time::timeout(PROBE_TIMEOUT, outbox_gauges(&state.db)).await {
         gauges.outbox_backlog = backlog;
-    }
-    if let Ok(Ok(age)) = tokio::time::timeout(PROBE_TIMEOUT, state.mailroom.outbox_oldest_age()).await {
-        gauges.outbox_oldest_age = age;
+        let now = state.clock.now().naive_utc();
+        gauges.outbox_oldest_age = oldest.and_then(|at| (now - at).to_std().ok()).unwrap_or_default();
     }
     let text = state.metrics.render(&gauges);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+    ([(header::CONTENT_TYPE, process_metrics::CONTENT_TYPE)], text).into_response()
+}
+
+/// The outbox's backlog and when its oldest waiting row was written.
+async fn outbox_gauges(db: &Db) -> Result<(i64, Option<chrono::NaiveDateTime>), DbError> {
+    let mut conn = db.conn().await?;
+    Ok((outbox::backlog(&mut conn).await?, outbox::oldest_waiting(&mut conn).await?))
 }

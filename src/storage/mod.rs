@@ -1,24 +1,42 @@
-//! The data layer: statements (`queries.rs`) and the units of work built from
-//! them (`units.rs`), each a transaction.
+//! The only SQL: every statement the bot runs, one function each, on a
+//! connection its caller holds. Reads take `&mut Conn`; writes take
+//! `&mut Tx`, the transaction their caller opened and will commit, so a
+//! call never decides by itself whether it begins, joins or commits one.
 //!
-//! Both files are written once and compiled once per backend, in `pg` and
-//! `sqlite`, each of which names its connection type `Conn` and its write
-//! transaction. Diesel's query types are backend-specific: generic bounds
-//! covering both backends are unreadable, while the SQL is the same.
+//! A statement both backends run the same way is written once, inside
+//! `on_conn!`, which compiles it for each backend's connection type (diesel's
+//! query types are backend-specific). Where PostgreSQL has a faster form (one
+//! statement instead of several round trips), the function matches on the
+//! backend itself and keeps the two forms side by side.
 
-pub mod deferred;
-pub mod outcome;
-pub mod pg;
-pub mod sqlite;
-pub mod statements;
+mod fixed;
+pub mod schema;
 
-/// Whether a unit of work is called inside a transaction its caller holds
-/// open (an update of a `service::Batch`, in its own savepoint). The unit
-/// then joins that transaction instead of beginning one: the caller's
-/// savepoint makes it atomic and rolls it back when it fails, and a second
-/// savepoint would only cost round trips. (SQLite could not nest its
-/// `BEGIN IMMEDIATE` anyway.)
-pub(crate) fn joins_open_transaction<C: diesel_async::AsyncConnection>(conn: &mut C) -> bool {
-    use diesel_async::TransactionManager;
-    matches!(C::TransactionManager::transaction_manager_status_mut(conn).transaction_depth(), Ok(Some(_)))
+pub mod doctor;
+pub mod filing;
+pub mod inbox;
+pub mod messages;
+pub mod outbox;
+pub mod rows;
+pub mod staff;
+pub mod tickets;
+pub mod users;
+
+#[cfg(test)]
+mod tests;
+
+pub use filing::UserMessageOutcome;
+pub use tickets::StatusChange;
+
+/// Runs `$body` with `$c` bound to the backend's own connection of
+/// `$conn` (a `&mut Conn`, or a `&mut Tx`): the one place the backend is
+/// matched for statements written once for both.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $crate::db::Conn::backed($conn) {
+            $crate::db::Backed::Postgres($c) => $body,
+            $crate::db::Backed::Sqlite($c) => $body,
+        }
+    };
 }
+pub(crate) use on_conn;

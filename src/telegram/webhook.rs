@@ -5,17 +5,11 @@
 use std::time::Duration;
 
 use teloxide::prelude::*;
-use teloxide::types::AllowedUpdate;
 
 use crate::config::WebhookConfig;
 
 /// The header Telegram sends the secret in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-
-/// The update types the bot handles (polling asks for the same).
-pub fn allowed_updates() -> Vec<AllowedUpdate> {
-    vec![AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery]
-}
 
 /// Registers the webhook, retrying until Telegram accepts it: without it no
 /// update arrives. Pending updates are kept (the inbox drops repeats).
@@ -25,7 +19,7 @@ pub async fn register(bot: Bot, webhook: WebhookConfig) {
         let request = bot
             .set_webhook(webhook.url.clone())
             .secret_token(webhook.secret.expose())
-            .allowed_updates(allowed_updates())
+            .allowed_updates(super::allowed_updates())
             .drop_pending_updates(false);
         match request.await {
             Ok(_) => {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
+use crate::inspect;
 use crate::support::{Kind, TestDb, on_both_backends};
 
 #[path = "../../benches/common/bot_process.rs"]
@@ -42,9 +43,8 @@ async fn binary_serves_tickets_and_survives_kill_9(kind: Kind) {
     fake.wait_for(WAIT, "card, relay and confirmation", |sent| sent.len() >= 3).await;
     let card = fake.sent_to(SUPPORT)[0].message_id;
     // The card is recorded a moment after Telegram accepts it.
-    let (tickets, _) = db.service(chrono_tz::Tz::UTC, chrono::Utc::now()).await;
     let deadline = std::time::Instant::now() + WAIT;
-    while tickets.open_ticket_of(user.id).await.unwrap().and_then(|t| t.support_message_id).is_none() {
+    while inspect::open_ticket(&db, user.id).await.and_then(|t| t.support_message_id).is_none() {
         assert!(std::time::Instant::now() < deadline, "card never recorded");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -105,13 +105,10 @@ async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
     bot = spawn(&fake, &db);
 
     // Everything handled and sent after the restart.
-    let (tickets, _) = db.service(chrono_tz::Tz::UTC, chrono::Utc::now()).await;
-    let mailroom =
-        ticketbot::service::Mailroom::new(tickets.db().clone(), std::sync::Arc::new(ticketbot::clock::SystemClock));
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let handled = fake.unconfirmed().is_empty() && mailroom.pending_updates(1).await.unwrap().is_empty();
-        if handled && mailroom.outbox_backlog().await.unwrap() == 0 {
+        let handled = fake.unconfirmed().is_empty() && inspect::inbox_pending(&db).await == 0;
+        if handled && inspect::outbox_backlog(&db).await == 0 {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "never settled after the restart");
@@ -122,9 +119,9 @@ async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
     // 1..=40 without gaps, every message filed once.
     let mut numbers = Vec::new();
     for u in &users {
-        let ticket = tickets.open_ticket_of(u.id).await.unwrap().expect("a ticket per user");
+        let ticket = inspect::open_ticket(&db, u.id).await.expect("a ticket per user");
         numbers.push(ticket.number);
-        let filed = tickets.messages(ticket.id).await.unwrap();
+        let filed = inspect::messages(&db, ticket.id).await;
         let sent_by_user = messages.iter().filter(|(id, _)| *id == u.id).count();
         assert_eq!(filed.len(), sent_by_user, "messages of {} filed once each", u.first_name);
     }
@@ -138,7 +135,7 @@ async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
     let digest_numbers: Vec<i32> = support
         .iter()
         .filter(|s| s.text.as_deref().is_some_and(|t| t.starts_with("📥")))
-        .flat_map(|s| ticketbot::bot::digest::numbers_named(s.text.as_deref().unwrap()))
+        .flat_map(|s| inspect::numbers_named(s.text.as_deref().unwrap()))
         .collect();
     let mut repeats = 0;
     for u in &users {
@@ -148,17 +145,17 @@ async fn kill_9_in_the_middle_of_a_burst(kind: Kind) {
     }
     for (user_id, message_id) in &messages {
         let copies = support.iter().filter(|s| s.copied_from == Some((*user_id, *message_id))).count();
-        let number = tickets.open_ticket_of(*user_id).await.unwrap().unwrap().number;
+        let number = inspect::open_ticket(&db, *user_id).await.unwrap().number;
         assert!(
             copies >= 1 || digest_numbers.contains(&number),
             "message {message_id} of {user_id} never reached staff"
         );
         repeats += copies.saturating_sub(1);
     }
-    let unrecorded = ticketbot::telegram::delivery::UNRECORDED_AT_MOST;
+    let unrecorded = ticketbot::UNRECORDED_AT_MOST;
     assert!(repeats <= unrecorded, "{repeats} messages went twice (at most {unrecorded} were sent and unrecorded)");
     // And every message the outbox held went out, on its own or in a digest.
-    assert_eq!(mailroom.outbox_failed_count().await.unwrap(), 0, "no message failed");
+    assert_eq!(inspect::outbox_failed(&db).await, 0, "no message failed");
     assert_eq!(fake.too_many_requests(), 0);
 
     signal(&bot, "TERM");

@@ -4,6 +4,7 @@
 use fake_telegram::{Sent, TgUser};
 
 use crate::desk::{Desk, SUPPORT, WAIT, agent, alice};
+use crate::inspect;
 use crate::support::{Kind, on_both_backends};
 
 on_both_backends!(
@@ -59,10 +60,10 @@ async fn ticket_opens_and_staff_reply_reaches_user(kind: Kind) {
     desk.settle().await;
     assert_eq!(desk.fake.sent_to(user.id).len(), 3);
 
-    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().expect("open ticket");
+    let ticket = inspect::open_ticket(&desk.db, user.id).await.expect("open ticket");
     assert_eq!(ticket.support_message_id, Some(card.message_id), "card recorded");
     assert!(ticket.first_response_at.is_some());
-    let messages = desk.tickets.messages(ticket.id).await.unwrap();
+    let messages = inspect::messages(&desk.db, ticket.id).await;
     assert_eq!(messages.len(), 4);
     assert_eq!(messages[0].support_message_id, Some(support[1].message_id), "relay recorded for routing");
     assert_eq!(messages[2].user_message_id, Some(to_user[1].message_id), "answer's copy recorded");
@@ -113,7 +114,7 @@ async fn staff_close_and_reopen(kind: Kind) {
     desk.fake.group_message(SUPPORT, &agent(), "/reopen", Some(card));
     let support = desk.wait_sent(SUPPORT, 4, "reopened").await;
     assert!(support[3].text.as_deref().unwrap().contains("reopened"));
-    assert!(desk.tickets.open_ticket_of(user.id).await.unwrap().is_some());
+    assert!(inspect::open_ticket(&desk.db, user.id).await.is_some());
 
     // /close without a ticket to point at explains itself.
     desk.fake.group_message(SUPPORT, &agent(), "/close", None);
@@ -158,9 +159,8 @@ async fn strangers_and_redeliveries_change_nothing(kind: Kind) {
         calls.iter().filter(|c| c.method == "getupdates").skip(delivered).any(|c| c.params.get("offset").is_none());
     assert!(refetched, "the restarted bot fetched without an offset, so it got the redelivered update");
     assert_eq!(desk.fake.all_sent().len(), before, "a redelivered update sent something");
-    assert_eq!(desk.tickets.user_history(user.id, 10).await.unwrap().len(), 1);
-    let messages =
-        desk.tickets.messages(desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap().id).await.unwrap();
+    assert_eq!(inspect::tickets_of(&desk.db, user.id).await.len(), 1);
+    let messages = inspect::messages(&desk.db, inspect::open_ticket(&desk.db, user.id).await.unwrap().id).await;
     assert_eq!(messages.len(), 1, "filed once");
     desk.stop().await;
 }
@@ -294,7 +294,7 @@ async fn forum_topic_per_ticket(kind: Kind) {
         .await;
     let topics = desk.fake.topics(SUPPORT);
     assert_eq!(topics.len(), 1);
-    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
+    let ticket = inspect::open_ticket(&desk.db, user.id).await.unwrap();
     assert_eq!(ticket.support_thread_id, Some(topics[0].0), "new topic recorded");
     desk.stop().await;
 }
@@ -312,8 +312,8 @@ async fn user_edits_are_mirrored(kind: Kind) {
     assert_eq!(support[3].copied_from, Some((user.id, original)));
     assert_eq!(support[3].text.as_deref(), Some("my password is wrong"), "the message as it reads now");
 
-    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
-    let messages = desk.tickets.messages(ticket.id).await.unwrap();
+    let ticket = inspect::open_ticket(&desk.db, user.id).await.unwrap();
+    let messages = inspect::messages(&desk.db, ticket.id).await;
     assert_eq!(messages[0].text.as_deref(), Some("my password is wrong"));
     assert!(messages[0].edited_at.is_some());
     desk.stop().await;
@@ -335,12 +335,9 @@ async fn albums_arrive_as_albums(kind: Kind) {
     let answer = desk.fake.group_message(SUPPORT, &agent(), "got them", Some(album[2].message_id));
     let to_user = desk.wait_sent(user.id, 2, "answer").await;
     assert_eq!(to_user[1].copied_from, Some((SUPPORT, answer)));
-    let ticket = desk.tickets.open_ticket_of(user.id).await.unwrap().unwrap();
-    let messages = desk.tickets.messages(ticket.id).await.unwrap();
-    let relayed = messages
-        .iter()
-        .filter(|m| m.direction == ticketbot::domain::Direction::FromUser && m.support_message_id.is_some())
-        .count();
+    let ticket = inspect::open_ticket(&desk.db, user.id).await.unwrap();
+    let messages = inspect::messages(&desk.db, ticket.id).await;
+    let relayed = messages.iter().filter(|m| m.direction == "from_user" && m.support_message_id.is_some()).count();
     assert_eq!(relayed, 3, "every member's copy recorded");
     desk.stop().await;
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use ticketbot::bot::digest::numbers_named;
+use crate::inspect::{self, numbers_named};
 use fake_telegram::{Sent, TgUser};
 
 use crate::desk::{Desk, SUPPORT, agent};
@@ -117,7 +117,7 @@ async fn digested_ticket(desk: &Desk, support: &[Sent], count: usize) -> (Sent, 
     let digest = support.iter().find(|s| s.text.as_deref().is_some_and(|t| t.starts_with("📥"))).expect("a digest");
     let number = *numbers_named(digest.text.as_deref().unwrap()).last().unwrap();
     for i in 0..count {
-        let ticket = desk.tickets.open_ticket_of(user(i).id).await.unwrap().unwrap();
+        let ticket = inspect::open_ticket(&desk.db, user(i).id).await.unwrap();
         if ticket.number == number {
             assert_eq!(ticket.support_message_id, None, "a digested ticket has no card yet");
             return (digest.clone(), number, user(i));
@@ -177,7 +177,7 @@ async fn a_digested_ticket_gets_its_card_before_its_next_message(kind: Kind) {
     let (other, other_number) = {
         let mut found = None;
         for i in 0..USERS {
-            let t = desk.tickets.open_ticket_of(user(i).id).await.unwrap().unwrap();
+            let t = inspect::open_ticket(&desk.db, user(i).id).await.unwrap();
             if t.support_message_id.is_none() {
                 found = Some((user(i), t.number));
                 break;
@@ -211,7 +211,7 @@ async fn forum_digest_opens_topics_later(kind: Kind) {
         })
         .await;
     desk.settle().await;
-    let ticket = desk.tickets.open_ticket_of(customer.id).await.unwrap().unwrap();
+    let ticket = inspect::open_ticket(&desk.db, customer.id).await.unwrap();
     let thread = ticket.support_thread_id.expect("topic opened");
     assert!(
         desk.fake.topics(SUPPORT).iter().any(|(t, name, _)| *t == thread && name.starts_with(&format!("#{number} · ")))
@@ -266,16 +266,12 @@ async fn telegram_down_for_10_seconds(kind: Kind) {
         .collect();
     for (u, id) in &messages {
         let copies = support.iter().filter(|s| s.copied_from == Some((u.id, *id))).count();
-        let number = desk.tickets.open_ticket_of(u.id).await.unwrap().unwrap().number;
+        let number = inspect::open_ticket(&desk.db, u.id).await.unwrap().number;
         assert_eq!(copies + usize::from(copies == 0 && digested.contains(&number)), 1, "message {id} of {}", u.id);
     }
     assert_eq!(first_shown(&support).len(), USERS);
     // Nothing failed or was left: every row went out, alone or in a digest.
-    let mailroom = ticketbot::service::Mailroom::new(
-        desk.tickets.db().clone(),
-        std::sync::Arc::new(ticketbot::clock::SystemClock),
-    );
-    assert_eq!(mailroom.outbox_failed_count().await.unwrap(), 0);
-    assert_eq!(mailroom.outbox_backlog().await.unwrap(), 0);
+    assert_eq!(inspect::outbox_failed(&desk.db).await, 0);
+    assert_eq!(inspect::outbox_backlog(&desk.db).await, 0);
     desk.stop().await;
 }

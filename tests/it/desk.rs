@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use fake_telegram::{FakeTelegram, FloodLimits, Sent, TgUser};
 use ticketbot::app::App;
 use ticketbot::config::Config;
-use fake_telegram::{FakeTelegram, FloodLimits, Sent, TgUser};
-use ticketbot::service::TicketService;
 
+use crate::inspect;
 use crate::support::{Kind, TestDb};
 
 pub const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
@@ -17,13 +17,13 @@ pub const WAIT: Duration = Duration::from_secs(15);
 
 pub struct Desk {
     pub fake: FakeTelegram,
-    pub tickets: TicketService,
+    /// The bot's database, to read what it left there.
+    pub db: TestDb,
     /// The HTTP server of the running bot.
     pub http: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     vars: HashMap<&'static str, String>,
-    _db: TestDb,
 }
 
 impl Desk {
@@ -57,16 +57,15 @@ impl Desk {
             ("HTTP_ADDR", "127.0.0.1:0".to_string()),
         ]);
         vars.extend(extra.iter().cloned());
-        let (tickets, http, stop, task) = Self::launch(&vars).await;
-        Some(Self { fake, tickets, http, stop: Some(stop), task: Some(task), vars, _db: db })
+        let (http, stop, task) = Self::launch(&vars).await;
+        Some(Self { fake, db, http, stop: Some(stop), task: Some(task), vars })
     }
 
     pub async fn launch(
         vars: &HashMap<&'static str, String>,
-    ) -> (TicketService, std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    ) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
         let app = App::build(config).await.unwrap();
-        let tickets = app.tickets.clone();
         let http = app.http_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -76,7 +75,7 @@ impl Desk {
             .await
             .unwrap();
         });
-        (tickets, http, stop, task)
+        (http, stop, task)
     }
 
     pub async fn halt(&mut self) {
@@ -91,8 +90,8 @@ impl Desk {
     /// Stops the bot and starts a new one on the same database and fake.
     pub async fn restart(&mut self) {
         self.halt().await;
-        let (tickets, http, stop, task) = Self::launch(&self.vars).await;
-        (self.tickets, self.http, self.stop, self.task) = (tickets, http, Some(stop), Some(task));
+        let (http, stop, task) = Self::launch(&self.vars).await;
+        (self.http, self.stop, self.task) = (http, Some(stop), Some(task));
     }
 
     pub fn vars(&self) -> HashMap<&'static str, String> {
@@ -112,12 +111,8 @@ impl Desk {
     /// what it sent (which a staff reply to it then relies on).
     pub async fn wait_sent(&self, chat: i64, count: usize, what: &str) -> Vec<Sent> {
         self.fake.wait_for(WAIT, what, |sent| sent.iter().filter(|s| s.chat_id == chat).count() >= count).await;
-        let mailroom = ticketbot::service::Mailroom::new(
-            self.tickets.db().clone(),
-            std::sync::Arc::new(ticketbot::clock::SystemClock),
-        );
         let deadline = std::time::Instant::now() + WAIT;
-        while mailroom.outbox_backlog().await.unwrap() > 0 {
+        while inspect::outbox_backlog(&self.db).await > 0 {
             assert!(std::time::Instant::now() < deadline, "outbox never emptied while waiting for {what}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -140,15 +135,11 @@ impl Desk {
     }
 
     pub async fn settle_within(&self, timeout: Duration) {
-        let mailroom = ticketbot::service::Mailroom::new(
-            self.tickets.db().clone(),
-            std::sync::Arc::new(ticketbot::clock::SystemClock),
-        );
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let confirmed = self.fake.unconfirmed().is_empty();
-            let handled = mailroom.pending_updates(1).await.unwrap().is_empty();
-            let sent = mailroom.outbox_backlog().await.unwrap() == 0;
+            let handled = inspect::inbox_pending(&self.db).await == 0;
+            let sent = inspect::outbox_backlog(&self.db).await == 0;
             if confirmed && handled && sent {
                 return;
             }

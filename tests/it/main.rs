@@ -3,24 +3,19 @@
 //! dropped afterwards. Telegram is never reached.
 
 mod desk;
+mod inspect;
 mod pg_cluster;
 mod support;
 mod tcp_proxy;
 
-mod batch;
 mod binary;
 mod bot;
 mod burst;
-mod claims;
 mod cli;
 mod deploy;
 mod http;
 mod migrations;
-mod numbering;
-mod plans;
 mod processing;
-mod recording;
 mod replicas;
-mod tickets;
 mod tls;
 mod webhook;

@@ -71,17 +71,16 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     assert!(stdout(&healthy).contains("healthy"));
     assert!(stdout(&healthy).contains("schema version: 2026-11-21-000005_outbox_claims"));
 
-    db.execute("ALTER TABLE tickets DROP COLUMN first_response_at").await;
+    db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
     assert_eq!(sick.status.code(), Some(1), "{}", stdout(&sick));
     assert!(stdout(&sick).contains("FAIL column tickets.first_response_at is missing"), "{}", stdout(&sick));
 
-    db.execute("DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)")
-        .await;
+    db.sql("DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)").await;
     let weak = stdout(&ticketbot(&db.url, &["doctor"]));
     assert!(weak.contains("FAIL index tickets_one_open_per_user is not a partial unique index"), "{weak}");
 
-    db.execute("DROP INDEX tickets_status_opened").await;
+    db.sql("DROP INDEX tickets_status_opened").await;
     let sicker = ticketbot(&db.url, &["doctor"]);
     assert!(stdout(&sicker).contains("FAIL index tickets_status_opened is missing"), "{}", stdout(&sicker));
 }
@@ -91,7 +90,7 @@ async fn doctor_low_counter(kind: Kind) {
         return;
     };
     assert!(ticketbot(&db.url, &["migrate", "up"]).status.success());
-    db.execute(
+    db.sql(
         "INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'a', '2026-11-21 10:00:00', '2026-11-21 10:00:00');
          INSERT INTO tickets (day, number, user_id, status, opened_at) VALUES ('2026-11-21', 3, 1, 'closed', '2026-11-21 10:00:00');
          INSERT INTO daily_ticket_counters (day, last_value) VALUES ('2026-11-21', 2);",
@@ -206,7 +205,8 @@ async fn sqlite_pool_connections_have_their_pragmas() {
     }
 
     let db = TestDb::sqlite();
-    let ticketbot::db::Db::Sqlite { pool, .. } = db.start().await else { unreachable!() };
+    let started = ticketbot::db::Db::start(&crate::support::config_for(&db.url)).await.expect("start");
+    let ticketbot::db::Db::Sqlite { pool, .. } = started else { unreachable!() };
     // Check out several at once so more than one connection is examined.
     let mut conns = Vec::new();
     for _ in 0..3 {

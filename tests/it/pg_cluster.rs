@@ -31,7 +31,7 @@ impl TlsCluster {
     /// `None` only when PostgreSQL tests may be skipped (never under CI).
     pub fn start() -> Option<Self> {
         let Some(bin) = postgres_bin_dir() else {
-            if crate::support::may_skip_postgres() {
+            if testdb::may_skip_postgres() {
                 eprintln!("SKIPPED: no PostgreSQL binaries under /usr/lib/postgresql and SKIP_POSTGRES_TESTS=1");
                 return None;
             }

@@ -9,30 +9,27 @@ use std::time::{Duration, Instant};
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use ticketbot::db::SqliteConn;
 use fake_telegram::TgUser;
 
 use crate::desk::Desk;
-use crate::support::Kind;
+use crate::inspect;
+use crate::support::{Kind, TestDb};
 
 /// Makes filing any message whose text is `poison` fail on the database,
 /// as a constraint or a corrupt row would.
-async fn poison_messages(url: &str) {
-    if url.starts_with("sqlite://") {
-        let sql = "CREATE TRIGGER poison BEFORE INSERT ON ticket_messages WHEN NEW.text = 'poison' \
-                   BEGIN SELECT RAISE(ABORT, 'poisoned message'); END;";
-        sqlite(url).await.batch_execute(sql).await.unwrap();
-    } else {
-        let sql = "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-                   IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned message'; END IF; RETURN NEW; END $$; \
-                   CREATE TRIGGER poison BEFORE INSERT ON ticket_messages FOR EACH ROW EXECUTE FUNCTION poison();";
-        AsyncPgConnection::establish(url).await.unwrap().batch_execute(sql).await.unwrap();
-    }
-}
-
-async fn sqlite(url: &str) -> SqliteConn {
-    SqliteConn::establish(url.trim_start_matches("sqlite://")).await.unwrap()
+async fn poison_messages(db: &TestDb) {
+    let sql = match db.kind {
+        Kind::Sqlite => {
+            "CREATE TRIGGER poison BEFORE INSERT ON ticket_messages WHEN NEW.text = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned message'); END;"
+        }
+        Kind::Postgres => {
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned message'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER poison BEFORE INSERT ON ticket_messages FOR EACH ROW EXECUTE FUNCTION poison();"
+        }
+    };
+    db.sql(sql).await;
 }
 
 #[derive(QueryableByName, Debug, Clone)]
@@ -59,17 +56,6 @@ const INBOX: &str = "SELECT update_id, error, CAST(CASE WHEN processed_at IS NUL
                      FROM inbox_updates ORDER BY update_id";
 const FILED: &str = "SELECT user_chat_id, text FROM ticket_messages WHERE direction = 'from_user' ORDER BY id";
 
-async fn load<R>(url: &str, sql: &'static str) -> Vec<R>
-where
-    R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
-{
-    if url.starts_with("sqlite://") {
-        diesel::sql_query(sql).load(&mut sqlite(url).await).await.unwrap()
-    } else {
-        diesel::sql_query(sql).load(&mut AsyncPgConnection::establish(url).await.unwrap()).await.unwrap()
-    }
-}
-
 async fn wait_until(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done().await {
@@ -82,8 +68,7 @@ async fn wait_until(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -
 /// fails on the database every time it is tried.
 async fn poisoned_update_fails_alone(kind: Kind) {
     let Some(mut desk) = Desk::start_full(kind, false, None).await else { return };
-    let url = desk.vars_database_url();
-    poison_messages(&url).await;
+    poison_messages(&desk.db).await;
     let users: Vec<TgUser> = (0..5).map(|i| TgUser::new(7_000 + i, "Batch")).collect();
     let poisoned = &users[2];
 
@@ -105,14 +90,14 @@ async fn poisoned_update_fails_alone(kind: Kind) {
     // else.
     let others: Vec<i64> = users.iter().map(|u| u.id).filter(|id| *id != poisoned.id).collect();
     wait_until("the other users' messages filed", Duration::from_secs(10), async || {
-        let filed: Vec<Filed> = load(&url, FILED).await;
+        let filed: Vec<Filed> = desk.db.query(FILED).await;
         others.iter().all(|id| filed.iter().filter(|f| f.user_chat_id == *id).count() == 3)
     })
     .await;
-    let inbox: Vec<InboxRow> = load(&url, INBOX).await;
+    let inbox: Vec<InboxRow> = desk.db.query(INBOX).await;
     let poison = inbox.iter().find(|r| r.payload.contains("\"poison\"")).expect("poisoned update stored").clone();
     assert_eq!(poison.pending, 1, "the poisoned update stays pending while it is retried: {poison:?}");
-    let filed: Vec<Filed> = load(&url, FILED).await;
+    let filed: Vec<Filed> = desk.db.query(FILED).await;
     let of_poisoned: Vec<_> = filed.iter().filter(|f| f.user_chat_id == poisoned.id).collect();
     assert_eq!(of_poisoned.len(), 1, "only the message before the poisoned one is filed: {of_poisoned:?}");
     // Its chat's later message waits behind it: still pending, not filed.
@@ -121,10 +106,10 @@ async fn poisoned_update_fails_alone(kind: Kind) {
 
     // Set aside after five failures, with the reason; then its chat goes on.
     wait_until("the poisoned update set aside", Duration::from_secs(15), async || {
-        load::<InboxRow>(&url, INBOX).await.iter().all(|r| r.pending == 0)
+        desk.db.query::<InboxRow>(INBOX).await.iter().all(|r| r.pending == 0)
     })
     .await;
-    let inbox: Vec<InboxRow> = load(&url, INBOX).await;
+    let inbox: Vec<InboxRow> = desk.db.query(INBOX).await;
     let poison = inbox.iter().find(|r| r.update_id == poison.update_id).unwrap();
     let error = poison.error.as_deref().unwrap_or_default();
     assert!(error.starts_with("failed 5 times") && error.contains("poisoned message"), "{error}");
@@ -132,7 +117,7 @@ async fn poisoned_update_fails_alone(kind: Kind) {
 
     // Every chat's messages were filed in the order they were sent, each
     // once, the poisoned one missing.
-    let filed: Vec<Filed> = load(&url, FILED).await;
+    let filed: Vec<Filed> = desk.db.query(FILED).await;
     for user in &users {
         let texts: Vec<_> =
             filed.iter().filter(|f| f.user_chat_id == user.id).map(|f| f.text.clone().unwrap_or_default()).collect();
@@ -158,7 +143,6 @@ async fn postgres_poisoned_update_fails_alone() {
 /// 1..=n without a gap.
 async fn burst_keeps_each_chats_order(kind: Kind) {
     let Some(mut desk) = Desk::start_full(kind, false, None).await else { return };
-    let url = desk.vars_database_url();
     let users: Vec<TgUser> = (0..40).map(|i| TgUser::new(8_000 + i, "Burst")).collect();
     desk.halt().await;
     desk.fake.release_polls().await;
@@ -169,21 +153,21 @@ async fn burst_keeps_each_chats_order(kind: Kind) {
     }
     desk.restart().await;
     wait_until("the burst filed", Duration::from_secs(30), async || {
-        let inbox = load::<InboxRow>(&url, INBOX).await;
+        let inbox = desk.db.query::<InboxRow>(INBOX).await;
         inbox.len() == users.len() * 6 && inbox.iter().all(|r| r.pending == 0)
     })
     .await;
-    let filed: Vec<Filed> = load(&url, FILED).await;
+    let filed: Vec<Filed> = desk.db.query(FILED).await;
     assert_eq!(filed.len(), users.len() * 6);
     for user in &users {
         let texts: Vec<_> =
             filed.iter().filter(|f| f.user_chat_id == user.id).map(|f| f.text.clone().unwrap_or_default()).collect();
         assert_eq!(texts, ["m0", "m1", "m2", "m3", "m4", "m5"], "user {}", user.id);
     }
-    let today = desk.tickets.today();
+    let today = chrono::Utc::now().date_naive();
     let mut numbers = Vec::new();
     for user in &users {
-        let history = desk.tickets.user_history(user.id, 10).await.unwrap();
+        let history = inspect::tickets_of(&desk.db, user.id).await;
         assert_eq!(history.len(), 1, "one ticket for user {}", user.id);
         assert_eq!(history[0].day, today);
         numbers.push(history[0].number);

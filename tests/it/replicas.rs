@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use ticketbot::bot::digest::numbers_named;
+use crate::inspect::numbers_named;
 use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
 use crate::desk::{Desk, SUPPORT};
@@ -39,7 +39,7 @@ async fn two_replicas_handle_an_update_once_and_keep_the_flood_limit() {
     let mut vars = desk.vars();
     vars.insert("HTTP_ADDR", format!("127.0.0.1:{port_b}"));
     vars.insert("WEBHOOK_URL", hook(port_b));
-    let (_, _, stop_b, replica_b) = Desk::launch(&vars).await;
+    let (_, stop_b, replica_b) = Desk::launch(&vars).await;
     wait_until(Duration::from_secs(10), "setWebhook", || desk.fake.webhook().is_some()).await;
     let secret = desk.fake.webhook().unwrap().1.expect("secret");
 
@@ -97,7 +97,7 @@ async fn a_standby_takes_over_polling() {
     desk.wait_sent(first.id, 1, "confirmation from the first replica").await;
     let mut vars = desk.vars();
     vars.insert("HTTP_ADDR", "127.0.0.1:0".into());
-    let (_, _, stop_b, replica_b) = Desk::launch(&vars).await;
+    let (_, stop_b, replica_b) = Desk::launch(&vars).await;
     // The second replica stands by: Telegram never sees two pollers.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(desk.fake.poll_conflicts(), 0, "two replicas polled at once");

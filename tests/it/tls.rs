@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Integer};
 use diesel_async::RunQueryDsl;
-use ticketbot::config::{Config, DatabaseConfig};
 use ticketbot::config::SslMode;
-use ticketbot::db::{Db, PgPool, doctor, migrate};
+use ticketbot::config::{Config, DatabaseConfig};
+use ticketbot::db::{Db, PgPool, migrate};
 
 use crate::pg_cluster::{PASSWORD, SCRAM_USER, TlsCluster};
 use crate::support::{TestDb, config_for};
@@ -121,8 +121,12 @@ async fn verify_full_with_the_right_ca_connects() {
     // admits nothing else.
     let pool = pg_pool(Db::start(&config).await.expect("start with verify-full"));
     assert!(session(&pool).await.ssl);
-    let report = doctor::examine(&config).await.expect("doctor reaches the server");
-    assert!(report.is_healthy(), "{report:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url("localhost", "sslmode=verify-full");
+    let ca = cluster.ca_file.to_str().unwrap();
+    let doctor = ticketbot(&[("DATABASE_URL", &url), ("PG_SSL_ROOT_CERT", ca)], &["doctor"], dir.path());
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.status.success() && report.contains("healthy"), "doctor over verify-full: {report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,200 @@
+//! A connection checked out of the pool, and a write transaction on one.
+//!
+//! Whoever needs the database asks `Db` for one of these and passes it on
+//! visibly: `&mut Conn` to read, `&mut Tx` to write. Nothing holds a
+//! connection anywhere else (no task-local, no global), so a function's
+//! signature says whether it writes and in whose transaction.
+
+use std::ops::{Deref, DerefMut};
+
+use deadpool::managed::Object;
+use diesel::QueryResult;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
+use tokio::sync::OwnedMutexGuard;
+
+use super::{Db, DbError, SqliteConn};
+use crate::config::Backend;
+
+type PgPooled = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
+type SqlitePooled = Object<AsyncDieselConnectionManager<SqliteConn>>;
+
+/// A pooled connection to either backend; it goes back to the pool when
+/// dropped.
+// A connection is checked out, used where it lies (or moved once, into a
+// `Tx`) and dropped: boxing the larger variant would cost an allocation
+// per checkout and save nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Conn {
+    Postgres(PgPooled),
+    Sqlite(SqlitePooled),
+}
+
+/// The backend's own connection type, for running one statement on it
+/// (`storage::on_conn!` matches on this, and only that macro and the
+/// statements PostgreSQL has a faster form of do).
+pub enum Backed<'a> {
+    Postgres(&'a mut AsyncPgConnection),
+    Sqlite(&'a mut SqliteConn),
+}
+
+impl Conn {
+    pub(super) async fn checkout(db: &Db) -> Result<Self, DbError> {
+        match db {
+            Db::Postgres(pool) => Ok(Self::Postgres(pool.get().await.map_err(DbError::pool)?)),
+            Db::Sqlite { pool, .. } => Ok(Self::Sqlite(pool.get().await.map_err(DbError::pool)?)),
+        }
+    }
+
+    pub fn backed(&mut self) -> Backed<'_> {
+        match self {
+            Self::Postgres(conn) => Backed::Postgres(conn),
+            Self::Sqlite(conn) => Backed::Sqlite(conn),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    async fn execute(&mut self, sql: &str) -> QueryResult<()> {
+        match self.backed() {
+            Backed::Postgres(conn) => conn.batch_execute(sql).await,
+            Backed::Sqlite(conn) => conn.batch_execute(sql).await,
+        }
+    }
+}
+
+/// Savepoint statements of `Tx::savepoint`. One name is enough: the
+/// updates of a batch run one after another, and each releases the one
+/// before.
+const SAVEPOINT: &str = "SAVEPOINT step";
+const RELEASE_AND_SAVEPOINT: &str = "RELEASE SAVEPOINT step; SAVEPOINT step";
+const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT step";
+
+/// A write transaction: `BEGIN` on PostgreSQL (READ COMMITTED: what a
+/// change depends on is locked as it is written, the user's row or the
+/// day's counter), `BEGIN IMMEDIATE` on SQLite (a transaction that reads
+/// and then writes fails with "database is locked" when another writer got
+/// there first, and `busy_timeout` cannot save it). Nothing of it is
+/// durable before `commit`; dropped without one, it is rolled back.
+pub struct Tx {
+    /// Always `Some` until `drop` takes it.
+    conn: Option<Conn>,
+    /// SQLite has one writer at a time: this process's writers queue here,
+    /// in order, rather than in SQLite's sleep-and-retry busy handler.
+    _writer: Option<OwnedMutexGuard<()>>,
+    /// A savepoint is open (released by the next one's statement, or by
+    /// COMMIT): one round trip per step instead of two.
+    savepoint_open: bool,
+    /// Committed or rolled back: the connection may go back to the pool.
+    ended: bool,
+}
+
+impl Tx {
+    pub(super) async fn begin(db: &Db) -> Result<Self, DbError> {
+        match db {
+            Db::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err(DbError::pool)?;
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut *conn).await?;
+                Ok(Self::on(Conn::Postgres(conn), None))
+            }
+            Db::Sqlite { pool, write_lock } => {
+                let writer = write_lock.clone().lock_owned().await;
+                let mut conn = pool.get().await.map_err(DbError::pool)?;
+                conn.spawn_blocking(|c| {
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                })
+                .await?;
+                Ok(Self::on(Conn::Sqlite(conn), Some(writer)))
+            }
+        }
+    }
+
+    fn on(conn: Conn, writer: Option<OwnedMutexGuard<()>>) -> Self {
+        Self { conn: Some(conn), _writer: writer, savepoint_open: false, ended: false }
+    }
+
+    /// Makes everything written durable; the connection goes back to the
+    /// pool (and SQLite's writer lock is released) when `self` drops.
+    pub async fn commit(mut self) -> QueryResult<()> {
+        match self.backed() {
+            Backed::Postgres(conn) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(conn).await?
+            }
+            Backed::Sqlite(conn) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(conn).await?
+            }
+        }
+        self.ended = true;
+        Ok(())
+    }
+
+    /// Undoes everything written.
+    pub async fn rollback(mut self) {
+        let result = match self.backed() {
+            Backed::Postgres(conn) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(conn).await
+            }
+            Backed::Sqlite(conn) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(conn).await
+            }
+        };
+        // A connection that cannot roll back is broken: `drop` closes it,
+        // and the server rolls the transaction back as it goes.
+        match result {
+            Ok(()) => self.ended = true,
+            Err(e) => tracing::warn!(error = %e, "rollback failed; the connection is closed"),
+        }
+    }
+
+    /// Starts a step that can be undone alone (`rollback_step`): a
+    /// savepoint, releasing the previous step's.
+    pub async fn savepoint(&mut self) -> QueryResult<()> {
+        let sql = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
+        self.execute(sql).await?;
+        self.savepoint_open = true;
+        Ok(())
+    }
+
+    /// Undoes what was written since the last `savepoint`; the transaction
+    /// goes on.
+    pub async fn rollback_step(&mut self) -> QueryResult<()> {
+        self.execute(ROLLBACK_TO_SAVEPOINT).await
+    }
+}
+
+impl Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        // Taken only by `drop`.
+        self.conn.as_ref().expect("a transaction's connection lives as long as the transaction")
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a transaction's connection lives as long as the transaction")
+    }
+}
+
+impl Drop for Tx {
+    /// A transaction left open (its COMMIT or ROLLBACK failed, or its task
+    /// was cancelled) closes its connection rather than return it to the
+    /// pool mid-transaction: closing rolls back and, on SQLite, frees the
+    /// file's write lock at once.
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        match self.conn.take() {
+            Some(Conn::Postgres(conn)) => drop(Object::take(conn)),
+            Some(Conn::Sqlite(conn)) => drop(Object::take(conn)),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The commands people type. The doc comment of each is what Telegram's
+//! command menu shows (`setMyCommands`) and, for staff, the line `/help`
+//! gives it.
+
+use teloxide::macros::BotCommands;
+use teloxide::types::BotCommand;
+
+/// Users, in their private chat with the bot. Anything else they type,
+/// unknown commands included, is a message for staff.
+#[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum UserCommand {
+    /// How this works
+    Start,
+    /// Your open ticket
+    Status,
+    /// Close your ticket
+    Close,
+    /// Close it and start a new one
+    New,
+    /// How this works
+    Help,
+}
+
+/// Staff, in the support chat. Each takes its ticket from the message it
+/// replies to, from its forum topic, or from a reference in its text: `#7`
+/// (today's ticket 7) or `2026-11-20#7`. The text after the command is its
+/// argument, read by the desk.
+#[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum StaffCommand {
+    /// Close a ticket (the user is told)
+    Close(String),
+    /// Reopen a ticket
+    Reopen(String),
+    /// Assign a ticket to yourself
+    Take(String),
+    /// Assign a ticket to a colleague: /assign @name (admins)
+    Assign(String),
+    /// Keep a note on a ticket; never sent to the user
+    Note(String),
+    /// Open tickets, oldest first: /open [page]
+    Open(String),
+    /// A ticket's card and history: /ticket #N
+    Ticket(String),
+    /// Stop a ticket's user: nothing they send reaches staff (admins)
+    Ban(String),
+    /// Allow a banned user again (admins)
+    Unban(String),
+    /// How to answer tickets
+    Help,
+    #[command(hide)]
+    Start,
+}
+
+impl StaffCommand {
+    /// Its name, as typed without the slash.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Close(_) => "close",
+            Self::Reopen(_) => "reopen",
+            Self::Take(_) => "take",
+            Self::Assign(_) => "assign",
+            Self::Note(_) => "note",
+            Self::Open(_) => "open",
+            Self::Ticket(_) => "ticket",
+            Self::Ban(_) => "ban",
+            Self::Unban(_) => "unban",
+            Self::Help => "help",
+            Self::Start => "start",
+        }
+    }
+}
+
+/// A command menu for `setMyCommands`: names without the slash, as
+/// Telegram wants them.
+pub fn menu<C: teloxide::utils::command::BotCommands>() -> Vec<BotCommand> {
+    C::bot_commands()
+        .into_iter()
+        .map(|c| BotCommand::new(c.command.trim_start_matches('/').to_string(), c.description))
+        .collect()
+}
+
+/// The staff commands as `/help` lists them: (name, what it does).
+pub fn staff_help_lines() -> Vec<(String, String)> {
+    menu::<StaffCommand>().into_iter().map(|c| (c.command, c.description)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menus_name_every_command_once_without_slashes() {
+        let staff: Vec<String> = menu::<StaffCommand>().into_iter().map(|c| c.command).collect();
+        assert_eq!(staff, ["close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "help"]);
+        let users: Vec<String> = menu::<UserCommand>().into_iter().map(|c| c.command).collect();
+        assert_eq!(users, ["start", "status", "close", "new", "help"]);
+        for c in menu::<StaffCommand>().into_iter().chain(menu::<UserCommand>()) {
+            // Telegram's rules for a menu entry.
+            assert!(c.command.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", c.command);
+            assert!((3..=256).contains(&c.description.chars().count()), "{}", c.description);
+        }
+    }
+
+    #[test]
+    fn the_users_help_names_every_user_command() {
+        use crate::render::{Lang, user::greeting};
+        for c in menu::<UserCommand>().into_iter().filter(|c| c.command != "start") {
+            for lang in [Lang::En, Lang::Ru] {
+                assert!(greeting(lang).contains(&format!("/{}", c.command)), "/{} in {lang:?}", c.command);
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The support desk's use cases: what a user's message, a staff reply or a
+//! staff command does. Each runs in the transaction its caller opened
+//! (the inbox processor), visibly passed as `&mut Tx`, and returns what it
+//! decided to say (`OutboxDraft`s) instead of saying it: the caller writes
+//! those to the outbox, and marks the update handled, in the same
+//! transaction. Nothing here sends to Telegram, except asking it who
+//! administers the support group (`admins`).
+//!
+//! Files: `route` (what an update is), `commands` (what people type),
+//! `user` (users' messages, edits and commands), `staff` (staff replies),
+//! `staff_commands` (close, reopen, assign, note, ban), `listing` (`/open`,
+//! `/ticket`), `filed` (a Telegram message as a ticket stores it).
+
+pub mod admins;
+pub mod commands;
+mod filed;
+mod listing;
+pub mod route;
+mod staff;
+mod staff_commands;
+mod user;
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+
+use crate::clock::Clock;
+use crate::db::Tx;
+use crate::metrics::Tally;
+use crate::outbox::{OutboxDraft, SupportChat};
+use admins::AdminCache;
+use route::Route;
+
+/// Handling an update failed on the database: nothing it wrote may be
+/// committed, and the update stays pending (the processor retries it, and
+/// sets it aside after repeated failures).
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+/// What handling one update decided: the messages to send, and what to
+/// count once it is committed.
+#[derive(Debug, Default)]
+pub struct Reaction {
+    pub drafts: Vec<OutboxDraft>,
+    pub tally: Tally,
+}
+
+impl Reaction {
+    /// Only these messages.
+    fn say(drafts: Vec<OutboxDraft>) -> Self {
+        Self { drafts, tally: Tally::default() }
+    }
+}
+
+/// What the use cases need besides the transaction; built once.
+pub struct Desk {
+    support: SupportChat,
+    /// The zone whose calendar day numbers tickets.
+    zone: Tz,
+    clock: Arc<dyn Clock>,
+    admins: AdminCache,
+}
+
+impl Desk {
+    pub fn new(support: SupportChat, zone: Tz, clock: Arc<dyn Clock>, admins: AdminCache) -> Self {
+        Self { support, zone, clock, admins }
+    }
+
+    /// Acts on one update.
+    pub async fn handle(&self, tx: &mut Tx, route: Route) -> Result<Reaction, DeskError> {
+        match route {
+            Route::UserCommand { message, command } => self.user_command(tx, &message, command).await,
+            Route::UserMessage(message) => self.user_message(tx, &message).await,
+            Route::UserEdit(message) => self.user_edit(tx, &message).await,
+            Route::StaffCommand { message, command } => self.staff_command(tx, &message, command).await,
+            Route::StaffMessage(message) => self.staff_message(tx, &message).await,
+            Route::Ignore(_) | Route::Unreadable(_) => Ok(Reaction::default()),
+        }
+    }
+
+    /// Now, in UTC.
+    fn now(&self) -> NaiveDateTime {
+        self.clock.now().naive_utc()
+    }
+
+    /// The calendar day, in the ticket time zone, that a ticket opened now
+    /// belongs to, and now in UTC, from one reading of the clock: a ticket
+    /// opened at midnight gets a day and a time that agree. Computed here,
+    /// not by the database: PostgreSQL's `CURRENT_DATE` follows the
+    /// session's zone and SQLite's is UTC.
+    fn today_and_now(&self) -> (NaiveDate, NaiveDateTime) {
+        let now = self.clock.now();
+        (now.with_timezone(&self.zone).date_naive(), now.naive_utc())
+    }
+}

@@ -1,0 +1,131 @@
+//! Users, in their private chat with the bot.
+
+use teloxide::types::Message;
+
+use super::commands::UserCommand;
+use super::filed::{profile_of, stored_text, user_draft};
+use super::{Desk, DeskError, Reaction};
+use crate::db::Tx;
+use crate::metrics::Tally;
+use crate::outbox::OutboxDraft;
+use crate::outbox::message::{Outbound, Record, Reply};
+use crate::render::{self, Lang};
+use crate::storage::{StatusChange, UserMessageOutcome, filing, tickets};
+
+impl Desk {
+    pub(super) async fn user_command(
+        &self,
+        tx: &mut Tx,
+        message: &Message,
+        command: UserCommand,
+    ) -> Result<Reaction, DeskError> {
+        let lang = Lang::from_code(message.from.as_ref().and_then(|u| u.language_code.as_deref()));
+        let chat = message.chat.id.0;
+        let html = match command {
+            UserCommand::Start | UserCommand::Help => render::user::greeting(lang),
+            UserCommand::Status => match tickets::open_ticket_of(tx, chat).await? {
+                Some(t) => render::user::status_open(lang, t.number, t.day),
+                None => render::user::no_open_ticket(lang),
+            },
+            UserCommand::Close => return self.user_closes(tx, chat, lang, false).await,
+            UserCommand::New => return self.user_closes(tx, chat, lang, true).await,
+        };
+        Ok(Reaction::say(vec![OutboxDraft::text(chat, html)]))
+    }
+
+    /// Files the message on the user's ticket (opening one if need be) and
+    /// relays it to staff: a new ticket's card first (in a forum, its topic
+    /// first), then the message itself, a copy of it, under its card.
+    pub(super) async fn user_message(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
+        let Some(from) = &message.from else { return Ok(Reaction::default()) };
+        let lang = Lang::from_code(from.language_code.as_deref());
+        let chat = message.chat.id.0;
+        let profile = profile_of(from);
+        let (day, now) = self.today_and_now();
+        let outcome = filing::user_message(tx, &profile, &user_draft(message, profile.id), day, now).await?;
+        let support = self.support;
+        let (user, ticket, filed, new_ticket) = match outcome {
+            UserMessageOutcome::Banned { notify: true, .. } => {
+                return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::banned(lang))]));
+            }
+            UserMessageOutcome::Banned { notify: false, .. } => return Ok(Reaction::default()),
+            UserMessageOutcome::Filed { user, ticket, message, new_ticket } => (user, ticket, message, new_ticket),
+        };
+        let mut drafts = Vec::new();
+        if new_ticket {
+            if support.forum {
+                let name = render::full_name(&user.first_name, user.last_name.as_deref());
+                let topic = Outbound::CreateTopic { name: render::staff::topic_name(ticket.number, &name) };
+                drafts.push(OutboxDraft::new(support.id, topic, Record::TicketTopic).for_ticket(ticket.id));
+            }
+            let card = Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum };
+            drafts.push(OutboxDraft::new(support.id, card, Record::TicketCard).for_ticket(ticket.id));
+        }
+        // In a forum the topic holds the ticket; in a plain group the
+        // replies to its card do.
+        let copy = Outbound::Copy {
+            from_chat_id: chat,
+            message_id: message.id.0,
+            album: message.media_group_id().map(|g| g.0.clone()),
+            reply: (!support.forum).then_some(Reply::TicketCard),
+            topic: support.forum,
+        };
+        drafts.push(
+            OutboxDraft::new(support.id, copy, Record::SupportCopy)
+                .for_ticket(ticket.id)
+                .for_message(filed.id)
+                .held_for_album(),
+        );
+        if new_ticket {
+            drafts.push(OutboxDraft::text(chat, render::user::ticket_opened(lang, ticket.number, ticket.day)));
+        }
+        let tally = Tally { opened: u64::from(new_ticket), to_staff: 1, ..Tally::default() };
+        Ok(Reaction { drafts, tally })
+    }
+
+    /// An edit of a message staff already have: a marked follow-up (the
+    /// marker, then a copy of the message as it reads now), under the
+    /// relayed original.
+    pub(super) async fn user_edit(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
+        let (chat, message_id) = (message.chat.id.0, message.id.0);
+        let text = stored_text(message);
+        let Some((ticket, filed)) = filing::user_edit(tx, chat, message_id, text.as_deref(), self.now()).await? else {
+            return Ok(Reaction::default());
+        };
+        let support = self.support;
+        let reply = match (support.forum, filed.support_message_id) {
+            (false, Some(id)) => Some(Reply::Message(id)),
+            (false, None) => Some(Reply::TicketCard),
+            (true, _) => None,
+        };
+        let marker = Outbound::Text { html: render::staff::user_edited(ticket.number), reply, topic: support.forum };
+        let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: support.forum };
+        Ok(Reaction::say(vec![
+            OutboxDraft::new(support.id, marker, Record::Nothing).for_ticket(ticket.id),
+            OutboxDraft::new(support.id, copy, Record::Nothing).for_ticket(ticket.id),
+        ]))
+    }
+
+    /// `/close`, and `/new` (close, then the next message opens a ticket).
+    async fn user_closes(&self, tx: &mut Tx, chat: i64, lang: Lang, then_new: bool) -> Result<Reaction, DeskError> {
+        let Some(ticket) = tickets::open_ticket_of(tx, chat).await? else {
+            let html =
+                if then_new { render::user::new_ticket_prompt(lang) } else { render::user::no_open_ticket(lang) };
+            return Ok(Reaction::say(vec![OutboxDraft::text(chat, html)]));
+        };
+        let t = match tickets::close(tx, ticket.id, self.now()).await? {
+            StatusChange::Changed(t) => t,
+            _ => return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::no_open_ticket(lang))])),
+        };
+        let support = self.support;
+        let mut drafts = vec![
+            OutboxDraft::text(chat, render::user::closed(lang, t.number, t.day)),
+            support.about(t.id, render::staff::closed_by_user(t.number)),
+        ];
+        drafts.extend(support.topic_state(t.id, false));
+        if then_new {
+            drafts.push(OutboxDraft::text(chat, render::user::new_ticket_prompt(lang)));
+        }
+        Ok(Reaction { drafts, tally: Tally { closed: 1, ..Tally::default() } })
+    }
+}

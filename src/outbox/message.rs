@@ -1,0 +1,238 @@
+//! What the outbox holds: a message to send, decided inside the transaction
+//! that caused it, and what to record once Telegram has accepted it. The
+//! desk writes `OutboxDraft`s; `into_row` turns one into its stored form.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::storage::outbox::SentTarget;
+use crate::storage::rows::NewOutboxRow;
+
+/// A message for one chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outbound {
+    /// A text the bot writes, in Telegram HTML (every user-supplied part
+    /// already escaped).
+    Text {
+        html: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Reply>,
+        /// Post in the ticket's forum topic (when it has one).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        topic: bool,
+    },
+    /// A copy of a message from another chat: any content (text, media,
+    /// albums' members), without a "forwarded from" header.
+    Copy {
+        from_chat_id: i64,
+        message_id: i32,
+        /// The album (media group) it belongs to: album members waiting in
+        /// the same chat are copied together with `copyMessages`, so they
+        /// arrive as an album.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        album: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Reply>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        topic: bool,
+    },
+    /// Opens the ticket's forum topic (record `TicketTopic`).
+    CreateTopic {
+        name: String,
+    },
+    /// Closes or reopens the ticket's forum topic.
+    CloseTopic,
+    ReopenTopic,
+}
+
+impl Outbound {
+    /// Goes into the ticket's forum topic, when it has one.
+    pub fn wants_topic(&self) -> bool {
+        match self {
+            Self::Text { topic, .. } | Self::Copy { topic, .. } => *topic,
+            Self::CloseTopic | Self::ReopenTopic => true,
+            Self::CreateTopic { .. } => false,
+        }
+    }
+
+    pub fn reply(&self) -> Option<Reply> {
+        match self {
+            Self::Text { reply, .. } | Self::Copy { reply, .. } => *reply,
+            _ => None,
+        }
+    }
+}
+
+/// Which message to reply to, resolved when the message is sent: the card
+/// of a ticket may itself still be in the outbox when this is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Message(i32),
+    /// The card of the outbox row's ticket in the support chat.
+    TicketCard,
+}
+
+/// What the delivery worker records once Telegram accepted the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    #[default]
+    Nothing,
+    /// The sent message is the ticket's card (`tickets.support_message_id`).
+    TicketCard,
+    /// The same, for a card staff asked for (`/ticket`): an answer, so
+    /// never merged into a digest.
+    RequestedCard,
+    /// The sent message is the support-chat copy of the row's ticket message.
+    SupportCopy,
+    /// The same, sent because staff asked (`/ticket` shows what a digest
+    /// only summed up): never merged into a digest.
+    RequestedCopy,
+    /// The sent message is the user-chat copy of the row's ticket message.
+    UserCopy,
+    /// The created topic is the ticket's (`tickets.support_thread_id`).
+    TicketTopic,
+}
+
+impl Record {
+    pub fn target(self) -> SentTarget {
+        match self {
+            Record::Nothing => SentTarget::Nothing,
+            Record::TicketCard | Record::RequestedCard => SentTarget::Card,
+            Record::SupportCopy | Record::RequestedCopy => SentTarget::SupportCopy,
+            Record::UserCopy => SentTarget::UserCopy,
+            Record::TicketTopic => SentTarget::Topic,
+        }
+    }
+
+    /// The sent message is the ticket's card.
+    pub fn is_card(self) -> bool {
+        matches!(self, Record::TicketCard | Record::RequestedCard)
+    }
+}
+
+/// The outbox payload: the message and its bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub message: Outbound,
+    #[serde(default)]
+    pub record: Record,
+}
+
+/// How long an album member waits for its siblings before it is sent.
+pub const ALBUM_WAIT_MS: i64 = 1500;
+
+/// A row to add to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxDraft {
+    pub chat_id: i64,
+    pub envelope: Envelope,
+    pub ticket_id: Option<i64>,
+    pub ticket_message_id: Option<i64>,
+    /// Not sent before this much time has passed (album members wait for
+    /// their siblings, which arrive as separate updates).
+    pub hold: Option<chrono::Duration>,
+}
+
+impl OutboxDraft {
+    pub fn text(chat_id: i64, html: String) -> Self {
+        Self::new(chat_id, Outbound::Text { html, reply: None, topic: false }, Record::Nothing)
+    }
+
+    pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {
+        Self { chat_id, envelope: Envelope { message, record }, ticket_id: None, ticket_message_id: None, hold: None }
+    }
+
+    pub fn for_ticket(mut self, ticket_id: i64) -> Self {
+        self.ticket_id = Some(ticket_id);
+        self
+    }
+
+    pub fn for_message(mut self, ticket_message_id: i64) -> Self {
+        self.ticket_message_id = Some(ticket_message_id);
+        self
+    }
+
+    /// Album members wait a moment for the rest of their album.
+    pub fn held_for_album(mut self) -> Self {
+        if matches!(self.envelope.message, Outbound::Copy { album: Some(_), .. }) {
+            self.hold = Some(chrono::Duration::milliseconds(ALBUM_WAIT_MS));
+        }
+        self
+    }
+
+    /// The row as stored, written at `now`.
+    pub fn into_row(self, now: NaiveDateTime) -> NewOutboxRow {
+        NewOutboxRow {
+            chat_id: self.chat_id,
+            // An envelope is plain data (strings, numbers, enums): it
+            // always serialises.
+            payload: serde_json::to_string(&self.envelope).unwrap_or_default(),
+            ticket_id: self.ticket_id,
+            ticket_message_id: self.ticket_message_id,
+            created_at: now,
+            not_before: now + self.hold.unwrap_or_default(),
+        }
+    }
+}
+
+/// The support chat, as messages about tickets are addressed there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportChat {
+    pub id: i64,
+    /// Topics on: one per ticket.
+    pub forum: bool,
+}
+
+impl SupportChat {
+    /// A text about a ticket: in its topic in a forum, else as a reply to
+    /// its card.
+    pub fn about(&self, ticket_id: i64, html: String) -> OutboxDraft {
+        let text = Outbound::Text { html, reply: (!self.forum).then_some(Reply::TicketCard), topic: self.forum };
+        OutboxDraft::new(self.id, text, Record::Nothing).for_ticket(ticket_id)
+    }
+
+    /// A text about no one ticket.
+    pub fn text(&self, html: String) -> OutboxDraft {
+        OutboxDraft::text(self.id, html)
+    }
+
+    /// In a forum, the ticket's topic is closed or reopened with it.
+    pub fn topic_state(&self, ticket_id: i64, open: bool) -> Option<OutboxDraft> {
+        let op = if open { Outbound::ReopenTopic } else { Outbound::CloseTopic };
+        self.forum.then(|| OutboxDraft::new(self.id, op, Record::Nothing).for_ticket(ticket_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_is_stored_as_its_envelope_and_held_for_its_album() {
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap().naive_utc();
+        let copy = Outbound::Copy { from_chat_id: 5, message_id: 9, album: Some("a".into()), reply: None, topic: true };
+        let row =
+            OutboxDraft::new(-100, copy.clone(), Record::SupportCopy).for_ticket(3).held_for_album().into_row(now);
+        let envelope: Envelope = serde_json::from_str(&row.payload).unwrap();
+        assert_eq!(envelope, Envelope { message: copy, record: Record::SupportCopy });
+        assert_eq!((row.chat_id, row.ticket_id), (-100, Some(3)));
+        assert_eq!(row.not_before - now, chrono::Duration::milliseconds(ALBUM_WAIT_MS));
+        let plain = OutboxDraft::text(5, "hi".into()).held_for_album().into_row(now);
+        assert_eq!(plain.not_before, now, "only album members wait");
+    }
+
+    #[test]
+    fn notices_about_a_ticket_go_to_its_topic_or_under_its_card() {
+        let forum = SupportChat { id: -1, forum: true };
+        let plain = SupportChat { id: -1, forum: false };
+        let topic = forum.about(7, "x".into()).envelope.message;
+        assert_eq!(topic, Outbound::Text { html: "x".into(), reply: None, topic: true });
+        let under_card = plain.about(7, "x".into()).envelope.message;
+        assert_eq!(under_card, Outbound::Text { html: "x".into(), reply: Some(Reply::TicketCard), topic: false });
+        assert!(plain.topic_state(7, false).is_none());
+        assert_eq!(forum.topic_state(7, false).unwrap().envelope.message, Outbound::CloseTopic);
+    }
+}

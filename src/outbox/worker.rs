@@ -1,0 +1,242 @@
+//! The delivery worker's rounds: claim what may go now, send each chat's
+//! run in order with the chats side by side, record what was sent.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use rand::Rng;
+use teloxide::Bot;
+use tokio::sync::{Notify, watch};
+
+use super::deliver::{Step, Tickets};
+use super::message::SupportChat;
+use super::pacing::Limits;
+use super::recorder::{RECORD_EVERY, Recorder};
+use super::store::OutboxStore;
+use crate::clock::Clock;
+use crate::db::{Db, DbError};
+use crate::metrics::Metrics;
+use crate::storage::rows::OutboxRow;
+
+/// Rows of one chat claimed per round: sent one after another, so a long
+/// queue (the support chat in a rush) costs one claim per this many sends.
+const CLAIM_RUN: usize = 64;
+
+/// Rows claimed per round in all.
+const CLAIM_LIMIT: usize = 256;
+
+/// How long a claim keeps other workers off the rows. A round stops
+/// sending `LEASE_MARGIN` before its lease ends; a worker that dies holds
+/// its rows this long at most.
+const CLAIM_LEASE: Duration = Duration::from_secs(20);
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// Chats written to at the same time. Each chat's rows still go one by
+/// one; this lets a thousand users' replies overlap their round trips.
+pub const DELIVERY_LANES: usize = 8;
+
+/// Telegram's largest album (media group).
+pub(super) const ALBUM_MAX: usize = 10;
+
+/// The most rows that can have been sent and not recorded at any moment,
+/// which is what a crash (`kill -9`) can make go twice: while one batch is
+/// being recorded, the lanes fill the next and then wait for it (each
+/// batch holds at most `RECORD_EVERY - 1` rows and what each lane sent
+/// last: one message,
+pub const UNRECORDED_AT_MOST: usize = 2 * (RECORD_EVERY + DELIVERY_LANES);
+
+/// or an album of up to `ALBUM_MAX`).
+pub const UNRECORDED_AT_MOST_WITH_ALBUMS: usize = 2 * (RECORD_EVERY + DELIVERY_LANES * ALBUM_MAX);
+
+pub struct DeliveryWorker {
+    pub(super) bot: Bot,
+    pub(super) outbox: OutboxStore,
+    pub(super) metrics: Arc<Metrics>,
+    /// Where staff read about tickets.
+    pub(super) support: SupportChat,
+    /// Woken when handling an update wrote to the outbox.
+    wake: Arc<Notify>,
+    /// One delivery worker runs at a time across replicas (db/leader.rs),
+    /// so the flood limits are tracked here.
+    pub(super) limits: Limits,
+    /// When the last digest went, and until when digests are off (after
+    /// Telegram refused one).
+    pub(super) last_digest: Mutex<Option<Instant>>,
+    pub(super) digests_off_until: Mutex<Option<Instant>>,
+    /// Records what was sent, in batches.
+    pub(super) recorder: Recorder,
+}
+
+impl DeliveryWorker {
+    pub fn new(
+        bot: Bot,
+        db: Db,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+        support: SupportChat,
+        paced: bool,
+    ) -> Self {
+        // Names this worker's claims: unique per process and run.
+        let claimant = format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>());
+        let outbox = OutboxStore::new(db, clock, &claimant);
+        Self {
+            bot,
+            recorder: Recorder::new(outbox.clone()),
+            outbox,
+            metrics,
+            support,
+            wake,
+            limits: Limits::new(paced),
+            last_digest: Mutex::default(),
+            digests_off_until: Mutex::default(),
+        }
+    }
+
+    /// Runs until `stop` is set; a database error pauses it, never ends it.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        // What the group got in the last minute from an earlier process (a
+        // restart, another replica that led until now) still counts. Not
+        // read without limits: unpaced, a minute can hold a million sends.
+        if !self.limits.is_off() {
+            match self.outbox.recent_sends(self.support.id, Duration::from_secs(60)).await {
+                Ok(ages) => self.limits.seed(self.support.id, &ages),
+                Err(e) => {
+                    tracing::warn!(chat = self.support.id, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
+                }
+            }
+        }
+        loop {
+            if *stop.borrow() {
+                self.release_claims().await;
+                return;
+            }
+            let idle = match self.deliver_due(&stop).await {
+                Ok(sent) => sent == 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: cannot record what was sent or claim what is due; retrying");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Gives back every row this worker still claims, so a replica taking
+    /// over need not wait for the lease.
+    async fn release_claims(&self) {
+        if let Err(e) = self.recorder.record_all().await {
+            tracing::error!(error = %e, "outbox: cannot record sent rows before stopping; they may go again");
+        }
+        if let Err(e) = self.outbox.release_all().await {
+            tracing::warn!(error = %e, "outbox: cannot give back claimed rows; they are free when the lease ends");
+        }
+    }
+
+    /// Claims what may go now and sends it: the chats side by side, each
+    /// chat's rows in order, until a row must wait (flood limits, a retry).
+    /// Returns how many rows saw something happen.
+    pub async fn deliver_due(&self, stop: &watch::Receiver<bool>) -> Result<usize, DbError> {
+        // What the last round sent is recorded before anything is claimed
+        // again, or it would be claimed and sent again.
+        self.recorder.record_all().await?;
+        let claimed_at = Instant::now();
+        let rows = self.outbox.claim_due(CLAIM_LEASE, CLAIM_RUN, CLAIM_LIMIT).await?;
+        let deadline = claimed_at + CLAIM_LEASE - LEASE_MARGIN;
+        // The chats in the order of their oldest row, each with its run.
+        let mut runs: Vec<(i64, Vec<OutboxRow>)> = Vec::new();
+        for row in rows {
+            match runs.iter_mut().find(|(chat, _)| *chat == row.chat_id) {
+                Some((_, run)) => run.push(row),
+                None => runs.push((row.chat_id, vec![row])),
+            }
+        }
+        let outcomes: Vec<(i64, Result<usize, DbError>)> = futures_util::stream::iter(runs)
+            .map(|(chat, run)| async move { (chat, self.deliver_run(run, stop, deadline).await) })
+            .buffer_unordered(DELIVERY_LANES)
+            .collect()
+            .await;
+        let mut attempted = 0;
+        for (chat, outcome) in outcomes {
+            match outcome {
+                Ok(n) => attempted += n,
+                // The chat's run stopped at the row it could not record; its
+                // rows stay claimed and the next round tries again.
+                Err(e) => tracing::error!(chat, error = %e, "outbox: cannot read or record this chat's rows; retrying"),
+            }
+        }
+        self.recorder.record_all().await?;
+        Ok(attempted)
+    }
+
+    /// Sends one chat's claimed rows in order, until one must wait. The
+    /// rows left keep their claim (this worker renews it next round).
+    async fn deliver_run(
+        &self,
+        run: Vec<OutboxRow>,
+        stop: &watch::Receiver<bool>,
+        deadline: Instant,
+    ) -> Result<usize, DbError> {
+        let Some(chat) = run.first().map(|r| r.chat_id) else { return Ok(0) };
+        let support = chat == self.support.id;
+        // Whether the support chat is flooded is asked once per run: each
+        // run ends at a digest anyway.
+        let flooded = match support {
+            true if self.limits.wait(chat, 1).is_zero() => self.support_flooded().await?,
+            _ => None,
+        };
+        // The tickets of the support chat's rows, read once for the run and
+        // kept as the run changes them (a card posted, a topic opened).
+        let mut tickets = Tickets::default();
+        if support {
+            let mut ids: Vec<i64> = run.iter().filter_map(|r| r.ticket_id).collect();
+            ids.dedup();
+            tickets.load(self.outbox.tickets(&ids).await?);
+        }
+        let mut attempted = 0;
+        for row in &run {
+            // Stopping, the role passed to another replica, or the lease
+            // about to end: not one more.
+            if *stop.borrow() || Instant::now() >= deadline {
+                break;
+            }
+            let step = self.deliver_step(row, flooded, &mut tickets).await?;
+            if step != Step::Waiting {
+                attempted += 1;
+            }
+            if step != Step::Done {
+                break;
+            }
+        }
+        Ok(attempted)
+    }
+
+    /// One row of a run: merged into a digest when the support chat is
+    /// flooded (`Some(rows waiting)`), else sent on its own.
+    async fn deliver_step(
+        &self,
+        row: &OutboxRow,
+        flooded: Option<i64>,
+        tickets: &mut Tickets,
+    ) -> Result<Step, DbError> {
+        if !self.limits.wait(row.chat_id, 1).is_zero() {
+            return Ok(Step::Waiting);
+        }
+        if let Some(waiting) = flooded {
+            // The digest is made of what waits: what was sent is recorded
+            // first.
+            self.recorder.record_all().await?;
+            if let Some(step) = self.deliver_digest(row, waiting).await? {
+                return Ok(step);
+            }
+        }
+        self.deliver(row, tickets).await
+    }
+}

@@ -1,0 +1,66 @@
+//! Every word and tag a person reads: users' texts in their language,
+//! staff's texts, ticket cards, digests, topic names, and the HTML rules
+//! (escaping, Telegram's length limit, splitting long lists). The desk and
+//! the outbox both write through here; nothing here touches the database
+//! or Telegram.
+//!
+//! Arguments that came from people (names, usernames, messages) are raw
+//! and escaped here, unless a function's doc says otherwise.
+
+pub mod digest;
+pub mod html;
+pub mod staff;
+pub mod user;
+
+pub use user::Lang;
+
+/// A person's name as they call themselves: first and last name.
+pub fn full_name(first: &str, last: Option<&str>) -> String {
+    match last {
+        Some(last) => format!("{first} {last}"),
+        None => first.to_string(),
+    }
+}
+
+/// "3d 4h", "2h 5m", "7m": how long something has been waiting.
+pub fn age(d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {mins}m")
+    } else {
+        format!("{mins}m")
+    }
+}
+
+/// A text cut to `max_chars`, with an ellipsis when something was cut.
+fn shorten(text: &str, max_chars: usize) -> String {
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().nth(max_chars).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_as_the_largest_two_units() {
+        assert_eq!(age(chrono::Duration::minutes(7)), "7m");
+        assert_eq!(age(chrono::Duration::minutes(125)), "2h 5m");
+        assert_eq!(age(chrono::Duration::minutes(3 * 1440 + 4 * 60 + 9)), "3d 4h");
+        assert_eq!(age(chrono::Duration::minutes(-5)), "0m");
+    }
+
+    #[test]
+    fn shorten_marks_what_it_cut() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(full_name("Ann", Some("Lee")), "Ann Lee");
+        assert_eq!(full_name("Ann", None), "Ann");
+    }
+}

@@ -1,0 +1,248 @@
+//! What staff read in the support chat (English: the chat is shared).
+
+use super::html::{escape, user_link};
+use super::{full_name, shorten};
+use crate::storage::rows::{Ticket, User};
+
+/// The ticket's card: who wrote, and how to answer.
+pub fn card(ticket: &Ticket, user: &User) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    let handle = user.username.as_deref().map(|u| format!(" @{}", escape(u))).unwrap_or_default();
+    format!(
+        "🎫 <b>#{}</b> · {}\nFrom {}{handle} (id <code>{}</code>)\n\
+         Reply to this card or to any message of the ticket to answer.",
+        ticket.number,
+        ticket.day.format("%Y-%m-%d"),
+        user_link(user.id, &name),
+        user.id,
+    )
+}
+
+/// A ticket's forum topic name: plain text, at most 128 characters.
+pub fn topic_name(number: i32, user_name: &str) -> String {
+    format!("#{number} · {user_name}").chars().take(128).collect()
+}
+
+/// The first lines of `/help`, then one line per command (`/close`, what it
+/// does), as the command list describes them.
+pub fn help<'a>(commands: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = String::from(
+        "<b>ticketbot</b> — answering tickets\n\
+         • Reply to a ticket's card or to any of its messages: your reply reaches the user (text, media, files).\n\
+         A ticket can also be named as <code>#N</code> (today) or <code>YYYY-MM-DD#N</code> instead of replying:",
+    );
+    for (command, description) in commands {
+        text.push_str(&format!("\n• /{} — {}", escape(command), escape(description)));
+    }
+    text
+}
+
+pub fn user_edited(number: i32) -> String {
+    format!("✏️ The user edited this message of <b>#{number}</b>; now it reads:")
+}
+
+pub fn user_blocked_bot(name: &str, number: Option<i32>) -> String {
+    let ticket = number.map(|n| format!(" (ticket <b>#{n}</b>)")).unwrap_or_default();
+    format!("⛔ {}{ticket} blocked the bot: nothing reaches them until they write again.", escape(name))
+}
+
+pub fn closed_by(number: i32, by: &str) -> String {
+    format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
+}
+
+pub fn closed_by_user(number: i32) -> String {
+    format!("🔒 <b>#{number}</b> closed by the user.")
+}
+
+pub fn reopened_by(number: i32, by: &str) -> String {
+    format!("🔓 <b>#{number}</b> reopened by {}.", escape(by))
+}
+
+pub fn already_closed(number: i32) -> String {
+    format!("<b>#{number}</b> is already closed.")
+}
+
+pub fn already_open(number: i32) -> String {
+    format!("<b>#{number}</b> is already open.")
+}
+
+pub fn user_has_other_ticket(number: i32, other: i32) -> String {
+    format!("Cannot reopen <b>#{number}</b>: the user has ticket <b>#{other}</b> open.")
+}
+
+pub fn reply_to_no_ticket() -> String {
+    "This message belongs to no ticket: reply to a ticket's card or to one of its messages.".into()
+}
+
+pub fn reply_to_digest() -> String {
+    "That digest lists several tickets: open one with its /ticket_… link, then reply to its card.".into()
+}
+
+pub fn command_needs_ticket(command: &str) -> String {
+    format!("Use /{} as a reply to a ticket's card or message.", escape(command))
+}
+
+pub fn assigned(number: i32, to: &str, by: &str) -> String {
+    format!("👤 <b>#{number}</b> assigned to {} by {}.", escape(to), escape(by))
+}
+
+pub fn note_saved(number: i32) -> String {
+    format!("📝 Note kept on <b>#{number}</b> (not sent to the user).")
+}
+
+pub fn user_banned(name: &str, number: i32) -> String {
+    format!("⛔ {} (ticket <b>#{number}</b>) is banned: their messages no longer reach staff.", escape(name))
+}
+
+pub fn user_unbanned(name: &str) -> String {
+    format!("✅ {} is no longer banned.", escape(name))
+}
+
+pub fn admins_only(command: &str) -> String {
+    format!("/{} is for the group's admins.", escape(command))
+}
+
+pub fn unknown_staff(username: &str) -> String {
+    format!("I don't know @{} yet: they need to answer a ticket once first.", escape(username.trim_start_matches('@')))
+}
+
+pub fn assign_usage() -> String {
+    "Usage: /assign @username, as a reply to a ticket (or /assign @username #N).".into()
+}
+
+pub fn note_usage() -> String {
+    "Usage: /note text, as a reply to a ticket (or /note #N text).".into()
+}
+
+pub fn no_such_ticket(reference: &str) -> String {
+    format!("There is no ticket {}.", escape(reference))
+}
+
+pub fn no_open_tickets() -> String {
+    "No open tickets. 🎉".into()
+}
+
+pub fn open_header(page: u32, pages: u32, total: i64) -> String {
+    format!("📋 <b>Open tickets</b> — {total} in all, page {}/{pages}", page + 1)
+}
+
+/// One line of `/open`: `ticket` waited `age` (already formatted).
+pub fn open_line(ticket: &Ticket, user: &User, age: &str, assignee: Option<&str>) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    let who = match &user.username {
+        Some(u) => format!("{name} (@{u})"),
+        None => name,
+    };
+    let to = assignee.map(|a| format!(" → {}", escape(a))).unwrap_or_else(|| " → nobody".into());
+    format!("<b>#{}</b> · {} · {age} · {}{to}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(&who))
+}
+
+pub fn open_more(next_page: u32) -> String {
+    format!("More: /open {}", next_page + 1)
+}
+
+pub fn history_header(ticket: &Ticket, user_name: &str) -> String {
+    let status = if ticket.is_open() { "open" } else { "closed" };
+    format!("🎫 <b>#{}</b> · {} · {status} · {}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(user_name))
+}
+
+/// How much of a message a history line shows.
+pub const HISTORY_LINE_CHARS: usize = 300;
+
+/// One message of a ticket's history: `who` is its direction's mark, `text`
+/// is raw and gets shortened.
+pub fn history_line(time: &str, who: &str, kind: &str, text: Option<&str>) -> String {
+    let body = match text {
+        Some(t) => escape(&shorten(t, HISTORY_LINE_CHARS)),
+        None => format!("[{kind}]"),
+    };
+    format!("<code>{time}</code> {who}: {body}")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::NaiveDate;
+    use fake_telegram::visible_text;
+
+    use super::*;
+    use crate::domain::TicketStatus;
+
+    pub(crate) fn ticket(number: i32) -> Ticket {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        Ticket {
+            id: 1,
+            day: at.date(),
+            number,
+            user_id: 42,
+            status: TicketStatus::Open,
+            opened_at: at,
+            closed_at: None,
+            assignee_id: None,
+            first_response_at: None,
+            support_message_id: None,
+            support_thread_id: None,
+        }
+    }
+
+    pub(crate) fn user(name: &str, username: Option<&str>) -> User {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        User {
+            id: 42,
+            username: username.map(str::to_string),
+            first_name: name.into(),
+            last_name: None,
+            language_code: None,
+            banned_at: None,
+            created_at: at,
+            updated_at: at,
+            ban_notified_at: None,
+            blocked_bot_at: None,
+        }
+    }
+
+    #[test]
+    fn every_staff_text_is_valid_telegram_html() {
+        let hostile = user("<3 & co", Some("x<y"));
+        let texts = [
+            card(&ticket(7), &hostile),
+            help([("close", "Close <a> ticket"), ("note", "A & B")]),
+            user_edited(1),
+            user_blocked_bot("<3", Some(1)),
+            user_blocked_bot("<3", None),
+            closed_by(7, "<script>"),
+            closed_by_user(1),
+            reopened_by(7, "A&B"),
+            already_closed(1),
+            already_open(1),
+            user_has_other_ticket(1, 2),
+            reply_to_no_ticket(),
+            reply_to_digest(),
+            command_needs_ticket("close"),
+            assigned(1, "<b>", "&"),
+            note_saved(1),
+            user_banned("<3", 1),
+            user_unbanned("<3"),
+            admins_only("ban"),
+            unknown_staff("@x<y"),
+            assign_usage(),
+            note_usage(),
+            no_such_ticket("#<1>"),
+            no_open_tickets(),
+            open_header(0, 2, 11),
+            open_line(&ticket(1), &hostile, "2h 5m", Some("A&B")),
+            open_more(1),
+            history_header(&ticket(1), "<3"),
+            history_line("10:00", "👤", "photo", Some(&"<&>".repeat(500))),
+            history_line("10:00", "👤", "photo", None),
+        ];
+        for t in texts {
+            assert!(visible_text(&t).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_card_names_the_ticket_and_the_user() {
+        let shown = visible_text(&card(&ticket(7), &user("<3 & co", Some("alice")))).unwrap();
+        assert!(shown.starts_with("🎫 #7 · 2026-11-21\nFrom <3 & co @alice (id 42)"), "{shown}");
+    }
+}

@@ -1,0 +1,118 @@
+//! What users read, in English or Russian. A user gets Russian when their
+//! Telegram `language_code` starts with `ru`; English otherwise.
+
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub fn from_code(code: Option<&str>) -> Self {
+        match code {
+            Some(c) if c.to_ascii_lowercase().starts_with("ru") => Self::Ru,
+            _ => Self::En,
+        }
+    }
+}
+
+/// `/start` and `/help`: how it works. It names every user command (a test
+/// holds it to the command list).
+pub fn greeting(lang: Lang) -> String {
+    match lang {
+        Lang::En => "👋 Hello! Write your question here — text, photos, files or voice — and our support team \
+                     will answer in this chat.\n\nEvery conversation gets a ticket number. /status shows your \
+                     open ticket, /close closes it, /new starts a new one, /help shows this again."
+            .into(),
+        Lang::Ru => "👋 Здравствуйте! Напишите ваш вопрос здесь — текстом, фото, файлами или голосом, — и \
+                     служба поддержки ответит в этом чате.\n\nКаждое обращение получает номер. /status — ваше \
+                     открытое обращение, /close — закрыть его, /new — начать новое, /help — эта справка."
+            .into(),
+    }
+}
+
+pub fn ticket_opened(lang: Lang, number: i32, day: NaiveDate) -> String {
+    let day = day.format("%Y-%m-%d");
+    match lang {
+        Lang::En => format!(
+            "✅ Ticket <b>#{number}</b> of {day} is open. We will answer here; \
+             just add anything else you want us to know."
+        ),
+        Lang::Ru => format!(
+            "✅ Обращение <b>#{number}</b> от {day} открыто. Мы ответим здесь; \
+             можете дописать всё, что считаете важным."
+        ),
+    }
+}
+
+pub fn status_open(lang: Lang, number: i32, day: NaiveDate) -> String {
+    let day = day.format("%Y-%m-%d");
+    match lang {
+        Lang::En => format!("Your ticket <b>#{number}</b> of {day} is open."),
+        Lang::Ru => format!("Ваше обращение <b>#{number}</b> от {day} открыто."),
+    }
+}
+
+pub fn no_open_ticket(lang: Lang) -> String {
+    match lang {
+        Lang::En => "You have no open ticket. Write a message to open one.".into(),
+        Lang::Ru => "У вас нет открытого обращения. Напишите сообщение, чтобы открыть его.".into(),
+    }
+}
+
+pub fn closed(lang: Lang, number: i32, day: NaiveDate) -> String {
+    let day = day.format("%Y-%m-%d");
+    match lang {
+        Lang::En => format!("Ticket <b>#{number}</b> of {day} is closed. Write again any time to open a new one."),
+        Lang::Ru => format!("Обращение <b>#{number}</b> от {day} закрыто. Напишите снова, чтобы открыть новое."),
+    }
+}
+
+pub fn new_ticket_prompt(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Write your new question: it will open a new ticket.".into(),
+        Lang::Ru => "Напишите новый вопрос: он откроет новое обращение.".into(),
+    }
+}
+
+pub fn banned(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Sorry, support is not available to you.".into(),
+        Lang::Ru => "К сожалению, поддержка для вас недоступна.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fake_telegram::visible_text;
+
+    #[test]
+    fn every_user_text_is_valid_telegram_html() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        for lang in [Lang::En, Lang::Ru] {
+            for text in [
+                greeting(lang),
+                ticket_opened(lang, 7, day),
+                status_open(lang, 1, day),
+                no_open_ticket(lang),
+                closed(lang, 3, day),
+                new_ticket_prompt(lang),
+                banned(lang),
+            ] {
+                assert!(visible_text(&text).is_ok(), "{text}");
+            }
+        }
+        assert!(ticket_opened(Lang::En, 7, day).contains("#7</b> of 2026-11-21"));
+    }
+
+    #[test]
+    fn language_from_telegram_code() {
+        assert_eq!(Lang::from_code(Some("ru")), Lang::Ru);
+        assert_eq!(Lang::from_code(Some("ru-RU")), Lang::Ru);
+        assert_eq!(Lang::from_code(Some("de")), Lang::En);
+        assert_eq!(Lang::from_code(None), Lang::En);
+    }
+}

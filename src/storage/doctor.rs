@@ -1,0 +1,289 @@
+//! `ticketbot doctor`: is the database reachable, migrated, shaped as this
+//! binary expects, and are the ticket counters consistent?
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use diesel::pg::Pg;
+use diesel::sql_types::{Date, Integer, Nullable, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryableByName, sql_query};
+use diesel_async::RunQueryDsl;
+
+use super::on_conn;
+use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
+use crate::db::{Db, DbError, migrate};
+
+/// Every table and column the code reads or writes (see `schema.rs`).
+pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "users",
+        &[
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "language_code",
+            "banned_at",
+            "created_at",
+            "updated_at",
+            "ban_notified_at",
+        ],
+    ),
+    ("staff", &["user_id", "username", "display_name", "is_admin", "created_at"]),
+    ("daily_ticket_counters", &["day", "last_value"]),
+    (
+        "tickets",
+        &[
+            "id",
+            "day",
+            "number",
+            "user_id",
+            "status",
+            "opened_at",
+            "closed_at",
+            "assignee_id",
+            "first_response_at",
+            "support_message_id",
+            "support_thread_id",
+        ],
+    ),
+    (
+        "ticket_messages",
+        &[
+            "id",
+            "ticket_id",
+            "direction",
+            "sender_id",
+            "user_chat_id",
+            "user_message_id",
+            "support_chat_id",
+            "support_message_id",
+            "kind",
+            "text",
+            "created_at",
+            "edited_at",
+        ],
+    ),
+    ("inbox_updates", &["update_id", "chat_id", "payload", "received_at", "processed_at", "error"]),
+    (
+        "outbox_messages",
+        &[
+            "id",
+            "chat_id",
+            "payload",
+            "ticket_id",
+            "ticket_message_id",
+            "created_at",
+            "not_before",
+            "attempts",
+            "sent_at",
+            "sent_message_id",
+            "failed_at",
+            "last_error",
+            "digest_message_id",
+        ],
+    ),
+];
+
+/// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
+/// one-open-ticket index partial), or the rule silently goes.
+pub const EXPECTED_UNIQUE: &[(&str, bool)] = &[("tickets_day_number", false), ("tickets_one_open_per_user", true)];
+
+/// Named indexes the queries rely on for correctness or speed.
+pub const EXPECTED_INDEXES: &[&str] = &[
+    "tickets_day_number",
+    "tickets_one_open_per_user",
+    "tickets_user_opened",
+    "tickets_status_opened",
+    "tickets_support_thread",
+    "ticket_messages_ticket",
+    "ticket_messages_user_side",
+    "ticket_messages_support_side",
+    "inbox_updates_pending",
+    "outbox_messages_pending",
+    "outbox_messages_sent",
+    "outbox_messages_digests",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorReport {
+    pub target: String,
+    pub schema_version: Option<String>,
+    /// What was checked and found fine.
+    pub passed: Vec<String>,
+    /// What is wrong, one sentence each.
+    pub problems: Vec<String>,
+}
+
+impl DoctorReport {
+    pub fn is_healthy(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs every check. `Err` only when the database cannot be reached at all.
+pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
+    let mut report =
+        DoctorReport { target: config.url.to_string(), schema_version: None, passed: Vec::new(), problems: Vec::new() };
+    // Examining a file must not create it: a mistyped path is reported as
+    // missing, not turned into an empty database.
+    if let DatabaseUrl::Sqlite { path } = &config.url {
+        if !path.exists() {
+            return Err(DbError::Open { target: config.url.to_string(), reason: "the file does not exist".into() });
+        }
+    }
+    let status = migrate::status(config).await?;
+    report.passed.push("database reachable".into());
+    report.schema_version = status.schema_version().map(str::to_string);
+    if status.pending.is_empty() {
+        report.passed.push(format!("no pending migrations ({} applied)", status.applied.len()));
+    } else {
+        report.problems.push(format!(
+            "{} migration(s) pending: {} (run `ticketbot migrate up`)",
+            status.pending.len(),
+            status.pending.join(", ")
+        ));
+    }
+    if !status.unknown.is_empty() {
+        report.problems.push(format!(
+            "the database has migrations this binary does not know ({}): it was migrated by a newer ticketbot",
+            status.unknown.join(", ")
+        ));
+    }
+
+    let small = DatabaseConfig { pool_size: 1, ..config.clone() };
+    let db = Db::pool_only(&small).await?;
+    check_schema(&db, &mut report).await;
+    check_counters(&db, &mut report).await;
+    Ok(report)
+}
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+#[derive(QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    definition: String,
+}
+
+#[derive(QueryableByName)]
+struct CounterRow {
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    max_number: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    last_value: Option<i32>,
+}
+
+async fn check_schema(db: &Db, report: &mut DoctorReport) {
+    let (columns_sql, indexes_sql) = match db.backend() {
+        Backend::Postgres => (
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = current_schema()",
+            "SELECT indexname::text AS name, indexdef::text AS definition \
+             FROM pg_indexes WHERE schemaname = current_schema()",
+        ),
+        Backend::Sqlite => (
+            "SELECT m.name AS table_name, p.name AS column_name \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+            "SELECT name, COALESCE(sql, '') AS definition FROM sqlite_master WHERE type = 'index'",
+        ),
+    };
+    let columns = match load::<ColumnRow>(db, columns_sql).await {
+        Ok(rows) => rows,
+        Err(e) => return report.problems.push(format!("cannot list columns: {e}")),
+    };
+    let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in columns {
+        present.entry(row.table_name).or_default().insert(row.column_name);
+    }
+    let mut schema_ok = true;
+    for (table, expected) in EXPECTED_COLUMNS {
+        match present.get(*table) {
+            None => {
+                schema_ok = false;
+                report.problems.push(format!("table {table} is missing"));
+            }
+            Some(have) => {
+                for column in expected.iter().filter(|c| !have.contains(**c)) {
+                    schema_ok = false;
+                    report.problems.push(format!("column {table}.{column} is missing"));
+                }
+            }
+        }
+    }
+    match load::<IndexRow>(db, indexes_sql).await {
+        Ok(rows) => {
+            let have: BTreeMap<String, String> =
+                rows.into_iter().map(|r| (r.name, r.definition.to_ascii_uppercase())).collect();
+            for index in EXPECTED_INDEXES.iter().filter(|i| !have.contains_key(**i)) {
+                schema_ok = false;
+                report.problems.push(format!("index {index} is missing"));
+            }
+            for (index, partial) in EXPECTED_UNIQUE {
+                let Some(definition) = have.get(*index) else {
+                    continue;
+                };
+                if !definition.contains("UNIQUE") || (*partial && !definition.contains("WHERE")) {
+                    schema_ok = false;
+                    let shape = if *partial { "a partial unique index" } else { "a unique index" };
+                    report.problems.push(format!("index {index} is not {shape}: the rule it enforces is gone"));
+                }
+            }
+        }
+        Err(e) => {
+            schema_ok = false;
+            report.problems.push(format!("cannot list indexes: {e}"));
+        }
+    }
+    if schema_ok {
+        report.passed.push(format!(
+            "{} tables, their columns and {} indexes present",
+            EXPECTED_COLUMNS.len(),
+            EXPECTED_INDEXES.len()
+        ));
+    }
+}
+
+/// A counter below the highest number used that day would hand out that
+/// number again (and fail on the unique index).
+async fn check_counters(db: &Db, report: &mut DoctorReport) {
+    const SQL: &str = "SELECT t.day AS day, MAX(t.number) AS max_number, c.last_value AS last_value \
+        FROM tickets t LEFT JOIN daily_ticket_counters c ON c.day = t.day \
+        GROUP BY t.day, c.last_value \
+        HAVING c.last_value IS NULL OR c.last_value < MAX(t.number) \
+        ORDER BY t.day";
+    match load::<CounterRow>(db, SQL).await {
+        Ok(rows) if rows.is_empty() => report.passed.push("every daily counter covers its tickets".into()),
+        Ok(rows) => {
+            for row in rows {
+                report.problems.push(match row.last_value {
+                    None => format!("no counter for {} although tickets up to #{} exist", row.day, row.max_number),
+                    Some(v) => format!(
+                        "counter for {} is {v} but tickets up to #{} exist: the next ticket would reuse a number",
+                        row.day, row.max_number
+                    ),
+                });
+            }
+        }
+        Err(e) => report.problems.push(format!("cannot check ticket counters: {e}")),
+    }
+}
+
+async fn load<R>(db: &Db, sql: &'static str) -> Result<Vec<R>, String>
+where
+    R: QueryableByName<Pg> + QueryableByName<Sqlite> + Send + 'static,
+{
+    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
+    on_conn!(&mut conn, |c| sql_query(sql).load(c).await).map_err(|e| e.to_string())
+}

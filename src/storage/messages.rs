@@ -1,0 +1,84 @@
+//! A ticket's messages, and where each was shown on the other side.
+
+use chrono::NaiveDateTime;
+use diesel::sql_types::{BigInt, Integer};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper};
+use diesel_async::RunQueryDsl;
+
+use super::fixed::fixed_statement;
+use super::on_conn;
+use super::rows::{NewTicketMessage, TicketMessage};
+use super::schema::ticket_messages;
+use crate::db::{Conn, Tx};
+use crate::domain::Direction;
+
+fixed_statement! {
+    /// Records where a ticket message was shown to staff.
+    SetSupportCopy { id: i64, chat_id: i64, message_id: i32 }
+    "UPDATE ticket_messages SET support_chat_id = ", chat_id: BigInt;
+    ", support_message_id = ", message_id: Integer;
+    " WHERE id = ", id: BigInt;
+}
+
+fixed_statement! {
+    /// Records where a staff answer reached the user.
+    SetUserCopy { id: i64, message_id: i32 }
+    "UPDATE ticket_messages SET user_message_id = ", message_id: Integer;
+    " WHERE id = ", id: BigInt;
+}
+
+pub async fn insert(tx: &mut Tx, new: &NewTicketMessage<'_>) -> QueryResult<TicketMessage> {
+    on_conn!(tx, |c| {
+        diesel::insert_into(ticket_messages::table)
+            .values(new)
+            .returning(TicketMessage::as_returning())
+            .get_result(c)
+            .await
+    })
+}
+
+/// Every message filed on a ticket, oldest first.
+pub async fn of_ticket(conn: &mut Conn, ticket_id: i64) -> QueryResult<Vec<TicketMessage>> {
+    on_conn!(conn, |c| {
+        ticket_messages::table
+            .filter(ticket_messages::ticket_id.eq(ticket_id))
+            .order(ticket_messages::id.asc())
+            .select(TicketMessage::as_select())
+            .load(c)
+            .await
+    })
+}
+
+/// A message the user sent, by where it is in their chat.
+pub async fn find_from_user(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<TicketMessage>> {
+    on_conn!(conn, |c| {
+        ticket_messages::table
+            .filter(ticket_messages::user_chat_id.eq(chat_id))
+            .filter(ticket_messages::user_message_id.eq(message_id))
+            .filter(ticket_messages::direction.eq(Direction::FromUser))
+            .select(TicketMessage::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
+}
+
+pub async fn set_edited(tx: &mut Tx, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(tx, |c| {
+        diesel::update(ticket_messages::table.find(id))
+            .set((ticket_messages::text.eq(text), ticket_messages::edited_at.eq(at)))
+            .execute(c)
+            .await
+    })
+}
+
+/// The message's copy in the support chat (SQLite's record of a sent row;
+/// PostgreSQL records a batch in one statement, `outbox::record`).
+pub(super) async fn set_support_copy(tx: &mut Tx, id: i64, chat_id: i64, message_id: i32) -> QueryResult<usize> {
+    on_conn!(tx, |c| SetSupportCopy { id, chat_id, message_id }.execute(c).await)
+}
+
+/// The message's copy in the user's chat (as `set_support_copy`).
+pub(super) async fn set_user_copy(tx: &mut Tx, id: i64, message_id: i32) -> QueryResult<usize> {
+    on_conn!(tx, |c| SetUserCopy { id, message_id }.execute(c).await)
+}

@@ -1,0 +1,84 @@
+//! The people who write to the bot.
+
+use chrono::NaiveDateTime;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper};
+use diesel_async::RunQueryDsl;
+
+use super::fixed::fixed_statement;
+use super::on_conn;
+use super::rows::User;
+use super::schema::users;
+use crate::db::{Conn, Tx};
+use crate::domain::UserProfile;
+
+fixed_statement! {
+    /// Records a user or refreshes their profile. A user who writes can be
+    /// written to again, so a "blocked the bot" mark is cleared. On
+    /// PostgreSQL the conflict update locks the row until the transaction
+    /// ends, which serialises one user's concurrent messages.
+    UpsertUser<'a> {
+        id: i64,
+        username: Option<&'a str>,
+        first_name: &'a str,
+        last_name: Option<&'a str>,
+        language_code: Option<&'a str>,
+        now: NaiveDateTime,
+    }
+    "INSERT INTO users (id, username, first_name, last_name, language_code, created_at, updated_at) VALUES (", id: BigInt;
+    ", ", username: Nullable<Text>;
+    ", ", first_name: Text;
+    ", ", last_name: Nullable<Text>;
+    ", ", language_code: Nullable<Text>;
+    ", ", now: Timestamp;
+    ", ", now: Timestamp;
+    ") ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
+     first_name = excluded.first_name, last_name = excluded.last_name, \
+     language_code = excluded.language_code, updated_at = excluded.updated_at, blocked_bot_at = NULL \
+     RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, \
+     ban_notified_at, blocked_bot_at";
+}
+
+/// Inserts the user or refreshes their profile (see `UpsertUser`).
+pub async fn upsert(tx: &mut Tx, p: &UserProfile, now: NaiveDateTime) -> QueryResult<User> {
+    let statement = UpsertUser {
+        id: p.id,
+        username: p.username.as_deref(),
+        first_name: &p.first_name,
+        last_name: p.last_name.as_deref(),
+        language_code: p.language_code.as_deref(),
+        now,
+    };
+    on_conn!(tx, |c| statement.get_result(c).await)
+}
+
+pub async fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
+    on_conn!(conn, |c| users::table.find(id).select(User::as_select()).first(c).await.optional())
+}
+
+/// Bans (`at` set) or unbans; either way the ban notice is due again.
+/// Whether the user exists.
+pub async fn set_banned(tx: &mut Tx, id: i64, at: Option<NaiveDateTime>) -> QueryResult<bool> {
+    let changed = on_conn!(tx, |c| {
+        diesel::update(users::table.find(id))
+            .set((users::banned_at.eq(at), users::ban_notified_at.eq(None::<NaiveDateTime>)))
+            .execute(c)
+            .await
+    })?;
+    Ok(changed == 1)
+}
+
+pub async fn set_ban_notified(tx: &mut Tx, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::ban_notified_at.eq(at)).execute(c).await)
+}
+
+/// Sending to the user answered 403: until they write again.
+pub async fn set_blocked_bot(tx: &mut Tx, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::blocked_bot_at.eq(at)).execute(c).await)
+}
+
+/// Takes the user's row lock (PostgreSQL) with a no-op update: portable to
+/// SQLite, which has no `FOR UPDATE` and needs none under `BEGIN IMMEDIATE`.
+pub async fn lock(tx: &mut Tx, id: i64) -> QueryResult<usize> {
+    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(c).await)
+}
