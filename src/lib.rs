@@ -28,6 +28,8 @@ pub(crate) mod telegram;
 #[doc(hidden)]
 pub mod bench;
 #[cfg(test)]
+mod layers;
+#[cfg(test)]
 mod testing;
 
 /// How many messages a crash (`kill -9`) can make go twice: those sent and

@@ -97,3 +97,26 @@ impl Desk {
         (now.with_timezone(&self.zone).date_naive(), now.naive_utc())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::testing::at;
+
+    #[test]
+    fn a_ticket_belongs_to_the_day_of_the_ticket_zone() {
+        // 22:59 UTC is 23:59 in Berlin (UTC+1 in November); a minute later
+        // it is the 22nd in Berlin while still the 21st in UTC.
+        let clock = Arc::new(ManualClock::new(at("2026-11-21T22:59:00Z")));
+        let admins = AdminCache::new(teloxide::Bot::new("1:test"), -100);
+        let desk = Desk::new(SupportChat { id: -100, forum: false }, chrono_tz::Europe::Berlin, clock.clone(), admins);
+        let (day, now) = desk.today_and_now();
+        assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
+        assert_eq!(now, at("2026-11-21T22:59:00Z").naive_utc());
+        clock.set(at("2026-11-21T23:00:30Z"));
+        assert_eq!(desk.today_and_now().0, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), "after local midnight");
+    }
+}

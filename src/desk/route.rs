@@ -185,3 +185,169 @@ fn unreadable(update: Update) -> Option<Unreadable> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const SUPPORT: i64 = -1_001_234_567_890;
+
+    fn router() -> Router {
+        Router::new(Context { support_chat: SUPPORT, bot_username: Some("ticketbot_test_bot".into()) })
+    }
+
+    fn person(id: i64) -> Value {
+        json!({"id": id, "is_bot": false, "first_name": "Ann"})
+    }
+
+    fn private(from: Value, text: &str) -> Value {
+        let id = from["id"].clone();
+        json!({"message_id": 7, "date": 1_800_000_000, "chat": {"id": id, "type": "private", "first_name": "Ann"},
+               "from": from, "text": text})
+    }
+
+    fn in_group(chat: i64, from: Value, text: &str) -> Value {
+        json!({"message_id": 9, "date": 1_800_000_000, "chat": {"id": chat, "type": "supergroup", "title": "Support"},
+               "from": from, "text": text})
+    }
+
+    /// Routes an update as the processor does, from its JSON text
+    /// (teloxide reads an `Update` from text, not from a `Value`).
+    async fn route(update: Value) -> Route {
+        router().route(serde_json::from_str(&update.to_string()).expect("an update teloxide reads")).await
+    }
+
+    async fn message(message: Value) -> Route {
+        route(json!({"update_id": 1, "message": message})).await
+    }
+
+    fn user_command(route: Route) -> Option<UserCommand> {
+        match route {
+            Route::UserCommand { command, .. } => Some(command),
+            _ => None,
+        }
+    }
+
+    fn staff_command(route: Route) -> Option<StaffCommand> {
+        match route {
+            Route::StaffCommand { command, .. } => Some(command),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_users_text_is_for_their_ticket() {
+        let route = message(private(person(5), "my order is late")).await;
+        assert!(matches!(route, Route::UserMessage(_)), "{route:?}");
+    }
+
+    #[tokio::test]
+    async fn users_commands_are_read_whatever_their_case_and_address() {
+        for text in ["/status", "/STATUS", "/status@ticketbot_test_bot", "/Status@TicketBot_Test_Bot extra words"] {
+            assert_eq!(user_command(message(private(person(5), text)).await), Some(UserCommand::Status), "{text}");
+        }
+        assert_eq!(user_command(message(private(person(5), "/new")).await), Some(UserCommand::New));
+    }
+
+    #[tokio::test]
+    async fn unknown_commands_and_other_bots_commands_reach_staff_as_messages() {
+        for text in ["/refund please", "/status@some_other_bot", "/"] {
+            assert!(matches!(message(private(person(5), text)).await, Route::UserMessage(_)), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bots_and_strangers_chats_are_ignored() {
+        let bot = json!({"id": 66, "is_bot": true, "first_name": "Spam"});
+        assert!(matches!(message(private(bot, "hi")).await, Route::Ignore(_)));
+        assert!(matches!(message(in_group(-100_777, person(5), "hello all")).await, Route::Ignore(_)));
+        let channel = json!({"update_id": 1, "channel_post": {"message_id": 1, "date": 1_800_000_000,
+            "chat": {"id": -100_555, "type": "channel", "title": "News"}, "text": "news"}});
+        assert!(matches!(route(channel).await, Route::Ignore(_)));
+    }
+
+    #[tokio::test]
+    async fn a_users_edit_is_an_edit() {
+        let update = json!({"update_id": 1, "edited_message": private(person(5), "fixed typo")});
+        assert!(matches!(route(update).await, Route::UserEdit(_)));
+    }
+
+    #[tokio::test]
+    async fn staff_commands_carry_the_text_after_them() {
+        let cases = [
+            ("/close", StaffCommand::Close(String::new())),
+            ("/close #3", StaffCommand::Close("#3".into())),
+            ("/CLOSE@ticketbot_test_bot 2026-11-20#3", StaffCommand::Close("2026-11-20#3".into())),
+            ("/note #3 first line\nsecond line", StaffCommand::Note("#3 first line\nsecond line".into())),
+            ("/note\nonly a note", StaffCommand::Note("only a note".into())),
+            ("/assign @bob #4", StaffCommand::Assign("@bob #4".into())),
+            ("/open 2", StaffCommand::Open("2".into())),
+            ("/help", StaffCommand::Help),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(staff_command(message(in_group(SUPPORT, person(900), text)).await), Some(expected), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_digest_link_opens_its_ticket_of_its_day() {
+        let link = "/ticket_20261120_7@ticketbot_test_bot";
+        let expected = Some(StaffCommand::Ticket("2026-11-20#7".into()));
+        assert_eq!(staff_command(message(in_group(SUPPORT, person(900), link)).await), expected);
+        let old_style = staff_command(message(in_group(SUPPORT, person(900), "/ticket_7")).await);
+        assert_eq!(old_style, Some(StaffCommand::Ticket("#7".into())));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_staff_command_asks_for_help_and_another_bots_is_ignored() {
+        assert_eq!(
+            staff_command(message(in_group(SUPPORT, person(900), "/frobnicate")).await),
+            Some(StaffCommand::Help)
+        );
+        let other = message(in_group(SUPPORT, person(900), "/close@some_other_bot")).await;
+        assert!(matches!(other, Route::Ignore(_)), "{other:?}");
+    }
+
+    #[tokio::test]
+    async fn in_the_support_chat_only_replies_and_topic_messages_may_answer() {
+        let mut reply = in_group(SUPPORT, person(900), "on it");
+        reply["reply_to_message"] = in_group(SUPPORT, person(901), "card");
+        assert!(matches!(message(reply).await, Route::StaffMessage(_)));
+        let mut in_topic = in_group(SUPPORT, person(900), "on it");
+        in_topic["message_thread_id"] = json!(44);
+        in_topic["is_topic_message"] = json!(true);
+        assert!(matches!(message(in_topic).await, Route::StaffMessage(_)));
+        let chatter = message(in_group(SUPPORT, person(900), "coffee?")).await;
+        assert!(matches!(chatter, Route::Ignore("staff talking among themselves")), "{chatter:?}");
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_admin_is_staff_and_another_bot_is_not() {
+        let anonymous = json!({"id": 1_087_968_824, "is_bot": true, "first_name": "Group",
+                               "username": "GroupAnonymousBot"});
+        let mut as_group = in_group(SUPPORT, anonymous.clone(), "/ban");
+        as_group["sender_chat"] = json!({"id": SUPPORT, "type": "supergroup", "title": "Support"});
+        assert_eq!(staff_command(message(as_group).await), Some(StaffCommand::Ban(String::new())));
+        let other_bot = json!({"id": 67, "is_bot": true, "first_name": "Helper"});
+        assert!(matches!(message(in_group(SUPPORT, other_bot, "/close")).await, Route::Ignore(_)));
+    }
+
+    #[tokio::test]
+    async fn an_update_teloxide_cannot_read_is_kept_with_the_reason() {
+        let update = json!({"update_id": 1, "kind_from_the_future": {"x": 1}});
+        match route(update).await {
+            Route::Unreadable(reason) => assert!(reason.starts_with("unrecognised update"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_bots_username_every_addressed_command_is_ours() {
+        let router = Router::new(Context { support_chat: SUPPORT, bot_username: None });
+        let update = json!({"update_id": 1, "message": private(person(5), "/status@whoever")});
+        let route = router.route(serde_json::from_str(&update.to_string()).unwrap()).await;
+        assert_eq!(user_command(route), Some(UserCommand::Status));
+    }
+}
