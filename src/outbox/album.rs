@@ -5,10 +5,10 @@
 use teloxide::prelude::*;
 use teloxide::types::{MessageId, ThreadId};
 
-use super::deliver::{Step, sent};
+use super::deliver::sent;
 use super::message::{Envelope, Outbound, Record};
 use super::send::{Verdict, backoff, classify};
-use super::worker::DeliveryWorker;
+use super::worker::{DeliveryWorker, Step};
 use crate::db::DbError;
 use crate::storage::rows::OutboxRow;
 

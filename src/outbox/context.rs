@@ -5,10 +5,9 @@
 
 use teloxide::prelude::*;
 
-use super::deliver::{Step, Tickets};
 use super::message::{Envelope, Outbound, Reply};
 use super::send::{Verdict, backoff, classify};
-use super::worker::DeliveryWorker;
+use super::worker::{DeliveryWorker, Step, Tickets};
 use crate::db::DbError;
 use crate::render;
 use crate::storage::rows::{OutboxRow, Ticket};

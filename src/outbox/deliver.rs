@@ -2,61 +2,16 @@
 //! what it needs first (its card or topic), the send, and what becomes of
 //! the row after Telegram's answer.
 
-use std::collections::HashMap;
-
 use super::message::{Envelope, Outbound, Record, Reply};
 use super::send::{Verdict, backoff};
-use super::worker::DeliveryWorker;
+use super::worker::{DeliveryWorker, Step, Tickets};
 use crate::db::DbError;
 use crate::storage::outbox::Sent;
-use crate::storage::rows::{OutboxRow, Ticket};
+use crate::storage::rows::OutboxRow;
 
 /// Attempts before a transient failure becomes final: with the backoff
 /// capped at 5 minutes, about a day and a half of retrying.
 const MAX_ATTEMPTS: i32 = 400;
-
-/// Where a chat's run stands after one of its rows.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Step {
-    /// The row is done (sent, merged into a digest, failed for good): on to
-    /// the chat's next row.
-    Done,
-    /// Something was sent or recorded, but the row (or those after it) is
-    /// not done: the chat's run ends here and the next claim picks it up.
-    Moved,
-    /// Nothing happened (the flood limits): the run ends here.
-    Waiting,
-}
-
-/// The tickets a support-chat run is about, as the run leaves them.
-#[derive(Default)]
-pub(super) struct Tickets(HashMap<i64, Ticket>);
-
-impl Tickets {
-    pub(super) fn load(&mut self, tickets: Vec<Ticket>) {
-        self.0 = tickets.into_iter().map(|t| (t.id, t)).collect();
-    }
-
-    fn get(&self, id: Option<i64>) -> Option<&Ticket> {
-        id.and_then(|id| self.0.get(&id))
-    }
-
-    pub(super) fn topic_opened(&mut self, ticket: Option<i64>, thread: i32) {
-        if let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) {
-            ticket.support_thread_id = Some(thread);
-        }
-    }
-
-    /// A row was sent that made `message_id` the ticket's card or topic.
-    fn recorded(&mut self, ticket: Option<i64>, record: Record, message_id: i32) {
-        let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) else { return };
-        match record {
-            Record::TicketCard | Record::RequestedCard => ticket.support_message_id = Some(message_id),
-            Record::TicketTopic => ticket.support_thread_id = Some(message_id),
-            _ => {}
-        }
-    }
-}
 
 /// What the row's sending recorded, for the recorder.
 pub(super) fn sent(row: &OutboxRow, record: Record, message_id: i32) -> Sent {

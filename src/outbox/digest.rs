@@ -9,11 +9,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::deliver::Step;
 use super::message::{Outbound, Record};
 use super::send::{Verdict, backoff};
 use super::store::DigestCandidate;
-use super::worker::DeliveryWorker;
+use super::worker::{DeliveryWorker, Step};
 use crate::db::DbError;
 use crate::render;
 use crate::render::html::{MESSAGE_LIMIT, visible_len};

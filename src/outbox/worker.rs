@@ -1,6 +1,7 @@
 //! The delivery worker's rounds: claim what may go now, send each chat's
 //! run in order with the chats side by side, record what was sent.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -9,15 +10,14 @@ use rand::Rng;
 use teloxide::Bot;
 use tokio::sync::{Notify, watch};
 
-use super::deliver::{Step, Tickets};
-use super::message::SupportChat;
+use super::message::{Record, SupportChat};
 use super::pacing::Limits;
 use super::recorder::{RECORD_EVERY, Recorder};
 use super::store::OutboxStore;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
-use crate::storage::rows::OutboxRow;
+use crate::storage::rows::{OutboxRow, Ticket};
 
 /// Rows of one chat claimed per round: sent one after another, so a long
 /// queue (the support chat in a rush) costs one claim per this many sends.
@@ -48,6 +48,49 @@ pub const UNRECORDED_AT_MOST: usize = 2 * (RECORD_EVERY + DELIVERY_LANES);
 
 /// or an album of up to `ALBUM_MAX`).
 pub const UNRECORDED_AT_MOST_WITH_ALBUMS: usize = 2 * (RECORD_EVERY + DELIVERY_LANES * ALBUM_MAX);
+
+/// Where a chat's run stands after one of its rows.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    /// The row is done (sent, merged into a digest, failed for good): on to
+    /// the chat's next row.
+    Done,
+    /// Something was sent or recorded, but the row (or those after it) is
+    /// not done: the chat's run ends here and the next claim picks it up.
+    Moved,
+    /// Nothing happened (the flood limits): the run ends here.
+    Waiting,
+}
+
+/// The tickets a support-chat run is about, as the run leaves them.
+#[derive(Default)]
+pub(super) struct Tickets(HashMap<i64, Ticket>);
+
+impl Tickets {
+    pub(super) fn load(&mut self, tickets: Vec<Ticket>) {
+        self.0 = tickets.into_iter().map(|t| (t.id, t)).collect();
+    }
+
+    pub(super) fn get(&self, id: Option<i64>) -> Option<&Ticket> {
+        id.and_then(|id| self.0.get(&id))
+    }
+
+    pub(super) fn topic_opened(&mut self, ticket: Option<i64>, thread: i32) {
+        if let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) {
+            ticket.support_thread_id = Some(thread);
+        }
+    }
+
+    /// A row was sent that made `message_id` the ticket's card or topic.
+    pub(super) fn recorded(&mut self, ticket: Option<i64>, record: Record, message_id: i32) {
+        let Some(ticket) = ticket.and_then(|id| self.0.get_mut(&id)) else { return };
+        match record {
+            Record::TicketCard | Record::RequestedCard => ticket.support_message_id = Some(message_id),
+            Record::TicketTopic => ticket.support_thread_id = Some(message_id),
+            _ => {}
+        }
+    }
+}
 
 pub struct DeliveryWorker {
     pub(super) bot: Bot,
