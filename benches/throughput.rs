@@ -15,7 +15,12 @@
 //! Run: `cargo bench --bench throughput` (PostgreSQL from TEST_DATABASE_URL;
 //! BENCH_ROUNDS, default 3; BENCH_ONLY=sqlite or postgres; BENCH_TICKETS,
 //! default 100000, for the memory run).
+//!
+//! `BENCH_BASELINE=/path/to/another/ticketbot` measures that binary and this
+//! build in turn, on a fresh database each, `BENCH_ROUNDS` times: a before
+//! and after in one run, both under the same load of the machine.
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,25 +42,97 @@ async fn main() {
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let admin =
         std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let size = std::fs::metadata(env!("CARGO_BIN_EXE_ticketbot")).map(|m| m.len()).unwrap_or(0);
-    println!("release binary: {:.1} MiB ({size} bytes)", size as f64 / 1_048_576.0);
+    let this = PathBuf::from(env!("CARGO_BIN_EXE_ticketbot"));
+    let baseline = std::env::var_os("BENCH_BASELINE").map(PathBuf::from);
+    for (label, exe) in baseline.iter().map(|b| ("baseline", b)).chain([("this build", &this)]) {
+        let size = std::fs::metadata(exe).map(|m| m.len()).unwrap_or(0);
+        println!("{label} binary: {:.1} MiB ({size} bytes)", size as f64 / 1_048_576.0);
+    }
     for backend in ["sqlite", "postgres"].into_iter().filter(|b| only.is_empty() || only == *b) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let pg = if backend == "postgres" { Some(PgDatabase::create(&admin).await) } else { None };
-        let url = match &pg {
-            Some(db) => db.url.clone(),
-            None => format!("sqlite://{}", dir.path().join("bench.db").display()),
-        };
         println!("\n{backend}");
-        run_backend(&url, rounds, tickets).await;
-        if let Some(db) = pg {
-            db.drop_it().await;
+        match &baseline {
+            // One bot, `rounds` throughput rounds.
+            None => report("", &[measure(&this, backend, &admin, rounds, tickets).await]),
+            // Turns: baseline, this build, baseline, … each on a fresh database.
+            Some(baseline) => {
+                let (mut before, mut after) = (Vec::new(), Vec::new());
+                for _ in 0..rounds {
+                    before.push(measure(baseline, backend, &admin, 1, tickets).await);
+                    after.push(measure(&this, backend, &admin, 1, tickets).await);
+                }
+                report("baseline   ", &before);
+                report("this build ", &after);
+                let median = |runs: &[Figures]| median(&runs.iter().flat_map(|f| f.rates.clone()).collect::<Vec<_>>());
+                println!("  updates/s, this build / baseline (medians): {:.2}", median(&after) / median(&before));
+            }
         }
     }
 }
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A fresh database of `backend`, measured with binary `exe`.
+async fn measure(exe: &Path, backend: &str, admin: &str, rounds: usize, tickets: usize) -> Figures {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = if backend == "postgres" { Some(PgDatabase::create(admin).await) } else { None };
+    let url = match &pg {
+        Some(db) => db.url.clone(),
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
+    let figures = run_backend(exe, &url, rounds, tickets).await;
+    if let Some(db) = pg {
+        db.drop_it().await;
+    }
+    figures
+}
+
+/// What one bot did.
+struct Figures {
+    /// Updates per second end to end, one per throughput round.
+    rates: Vec<f64>,
+    /// Latency at 200 updates/s, ms: p50, p99, max.
+    latency: (f64, f64, f64),
+    /// Resident memory, MiB: idle, after `made` tickets, peak.
+    memory: (f64, f64, f64),
+    made: usize,
+    /// Start to first getUpdates, ms: empty database, then with `made`
+    /// tickets (and the idle memory then).
+    startup: (f64, f64, f64),
+}
+
+/// Prints a bot's figures; of several, every round's rate and the median
+/// of the rest.
+fn report(label: &str, runs: &[Figures]) {
+    let all = |f: &dyn Fn(&Figures) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+    let rates: Vec<f64> = runs.iter().flat_map(|f| f.rates.clone()).collect();
+    let made = runs[0].made;
+    println!("  {label}updates/s end to end (1000 users × 5): {}", spread(&rates, 0));
+    println!(
+        "  {label}latency at 200 updates/s, ms: p50 {:.1}  p99 {:.1}  max {:.1}",
+        all(&|f| f.latency.0),
+        all(&|f| f.latency.1),
+        all(&|f| f.latency.2)
+    );
+    println!(
+        "  {label}resident memory, MiB: idle {:.1}  after {made} tickets {:.1}  peak {:.1}",
+        all(&|f| f.memory.0),
+        all(&|f| f.memory.1),
+        all(&|f| f.memory.2)
+    );
+    println!(
+        "  {label}start to first getUpdates: empty {:.0} ms, with {made} tickets {:.0} ms (idle then {:.1} MiB)",
+        all(&|f| f.startup.0),
+        all(&|f| f.startup.1),
+        all(&|f| f.startup.2)
+    );
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 struct Bot {
@@ -65,11 +142,11 @@ struct Bot {
 }
 
 impl Bot {
-    async fn start(url: &str) -> Self {
+    async fn start(exe: &Path, url: &str) -> Self {
         let fake = FakeTelegram::start(TOKEN, None).await.expect("fake Bot API");
         fake.add_group(SUPPORT, "Support", false);
         let started = Instant::now();
-        let child = bot_process::ticketbot(TOKEN, &fake.url(), SUPPORT, url, "error")
+        let child = bot_process::ticketbot_at(exe, TOKEN, &fake.url(), SUPPORT, url, "error")
             .env("DELIVERY_PACING", "off")
             .stderr(Stdio::inherit())
             .spawn()
@@ -107,8 +184,8 @@ impl Bot {
     }
 }
 
-async fn run_backend(url: &str, rounds: usize, tickets: usize) {
-    let bot = Bot::start(url).await;
+async fn run_backend(exe: &Path, url: &str, rounds: usize, tickets: usize) -> Figures {
+    let bot = Bot::start(exe, url).await;
     let empty_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle, _) = bot.memory();
@@ -130,7 +207,6 @@ async fn run_backend(url: &str, rounds: usize, tickets: usize) {
         bot.delivered(before, users.len() * 7).await;
         rates.push(5000.0 / start.elapsed().as_secs_f64());
     }
-    println!("  updates/s end to end (1000 users × 5): {}", spread(&rates, 0));
 
     // Latency at a steady 200 updates/s for 10 s.
     let users: Vec<TgUser> = (0..400).map(|i| TgUser::new(next_user + i, "Steady")).collect();
@@ -154,7 +230,7 @@ async fn run_backend(url: &str, rounds: usize, tickets: usize) {
         .collect();
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    println!("  latency at 200 updates/s, ms: p50 {:.1}  p99 {:.1}  max {:.1}", pct(0.5), pct(0.99), pct(1.0));
+    let latency = (pct(0.5), pct(0.99), pct(1.0));
 
     // Memory with 100,000 tickets: new users in batches of 5,000.
     let mut made = rounds * 1000 + 400;
@@ -170,19 +246,20 @@ async fn run_backend(url: &str, rounds: usize, tickets: usize) {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (after, peak) = bot.memory();
-    println!("  resident memory, MiB: idle {idle:.1}  after {made} tickets {after:.1}  peak {peak:.1}");
     bot.stop();
 
-    let bot = Bot::start(url).await;
+    let bot = Bot::start(exe, url).await;
     let full_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle_full, _) = bot.memory();
     bot.stop();
-    println!(
-        "  start to first getUpdates: empty {:.0} ms, with {made} tickets {:.0} ms (idle then {idle_full:.1} MiB)",
-        empty_startup.as_secs_f64() * 1000.0,
-        full_startup.as_secs_f64() * 1000.0
-    );
+    Figures {
+        rates,
+        latency,
+        memory: (idle, after, peak),
+        made,
+        startup: (empty_startup.as_secs_f64() * 1000.0, full_startup.as_secs_f64() * 1000.0, idle_full),
+    }
 }
 
 fn spread(values: &[f64], decimals: usize) -> String {

@@ -8,8 +8,22 @@ use std::process::{Command, Stdio};
 /// The command for one bot process: `support` is the support chat, logs go
 /// to stderr at `log` level (the caller decides where stderr goes), stdout
 /// is discarded. Callers add settings of their own before spawning.
+// Each includer uses one of the two.
+#[allow(dead_code)]
 pub fn ticketbot(token: &str, api_url: &str, support: i64, database_url: &str, log: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ticketbot"));
+    ticketbot_at(std::path::Path::new(env!("CARGO_BIN_EXE_ticketbot")), token, api_url, support, database_url, log)
+}
+
+/// The same with another build of ticketbot (a baseline to compare with).
+pub fn ticketbot_at(
+    exe: &std::path::Path,
+    token: &str,
+    api_url: &str,
+    support: i64,
+    database_url: &str,
+    log: &str,
+) -> Command {
+    let mut command = Command::new(exe);
     command
         .env_clear()
         .env("TELOXIDE_TOKEN", token)
