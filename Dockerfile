@@ -11,15 +11,17 @@ COPY src ./src
 # Compiled into the binary by embed_migrations!.
 COPY migrations ./migrations
 # Not built, but Cargo refuses a manifest whose declared benches and tests
-# are missing.
+# are missing, and a workspace whose members are (the fake Bot API and the
+# test databases, dev-dependencies only).
 COPY benches ./benches
 COPY tests ./tests
+COPY crates ./crates
 # The registry and target/ live in BuildKit cache mounts, so a rebuild after
 # a source change compiles ticketbot alone, not its ~300 dependencies. The
 # cached target/ is not part of the image: the binary is copied out here.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked \
+    cargo build --release --locked --package ticketbot \
     && install -D target/release/ticketbot /out/usr/local/bin/ticketbot \
     && mkdir -p /out/app/data
 

@@ -5,6 +5,7 @@
 //! what the desk decided, with the update's inbox mark, in that same
 //! transaction.
 
+mod failures;
 pub mod poller;
 pub mod processor;
 pub mod webhook;

@@ -26,13 +26,14 @@
 //! lanes), PostgreSQL breaks it after `deadlock_timeout`, and the update it
 //! failed is done again: a deadlock counts as one of its `MAX_FAILURES`.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use teloxide::types::Update;
 use tokio::sync::{Notify, watch};
 
+use super::failures::{Failures, RETRY_AFTER};
 use crate::clock::Clock;
 use crate::config::Backend;
 use crate::db::{Db, DbError, Tx};
@@ -45,10 +46,6 @@ use crate::storage::rows::{InboxUpdate, NewOutboxRow};
 /// Times a database error may stop the same update before it is set aside
 /// (kept in the inbox with the error) so the updates behind it can go on.
 const MAX_FAILURES: u32 = 5;
-
-/// How long a failed update waits before it is tried again: long enough
-/// for most passing errors (a restart, a lock timeout) to pass.
-const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Updates read, and at most handled, per transaction.
 const BATCH: i64 = 64;
@@ -74,13 +71,6 @@ const BATCH_TIME_SQLITE: Duration = Duration::from_millis(5);
 /// from its first new ticket until its batch commits), and each takes a
 /// pooled connection.
 const LANES_POSTGRES: usize = 4;
-
-/// An update that failed: how often in a row, and when it may be tried again.
-#[derive(Clone, Copy)]
-struct Failing {
-    times: u32,
-    retry_at: Instant,
-}
 
 /// What one pass over the inbox did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +109,7 @@ pub struct Processor {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     /// Updates that failed and are to be tried again.
-    failing: Mutex<HashMap<i64, Failing>>,
+    failures: Failures,
     /// Woken by the poller when updates were stored.
     stored: Arc<Notify>,
     /// Wakes the delivery worker when handling wrote to the outbox.
@@ -144,7 +134,7 @@ impl Processor {
         stored: Arc<Notify>,
         outbox: Arc<Notify>,
     ) -> Self {
-        Self { db, desk, router, clock, metrics, failing: Mutex::default(), stored, outbox }
+        Self { db, desk, router, clock, metrics, failures: Failures::default(), stored, outbox }
     }
 
     /// Runs until `stop` is set; the batch in hand is always finished.
@@ -179,7 +169,7 @@ impl Processor {
                 return Pass { handled: 0, failed: true };
             }
         };
-        self.forget_failures_except(&pending);
+        self.failures.keep_only(&pending);
         let lanes = match self.db.backend() {
             Backend::Postgres => LANES_POSTGRES,
             // One writer at a time: more lanes would only queue.
@@ -257,7 +247,7 @@ impl Processor {
                 break;
             }
             reached += 1;
-            if held_back.contains(&row.chat_id) || self.waiting_to_retry(row.update_id) {
+            if held_back.contains(&row.chat_id) || self.failures.waiting(row.update_id) {
                 held_back.insert(row.chat_id);
                 continue;
             }
@@ -351,7 +341,7 @@ impl Processor {
         };
         match handled {
             Ok(tally) => {
-                self.forget_failure(row.update_id);
+                self.failures.forget(row.update_id);
                 left.tally.add(tally.unwrap_or_default());
                 left.timings.push(started.elapsed());
                 tracing::debug!(
@@ -367,14 +357,14 @@ impl Processor {
                 // Most database errors pass (a restart, a lock timeout):
                 // retry. One that keeps failing on this update is about the
                 // update: set it aside, keep the rest going.
-                let failures = self.count_failure(row.update_id);
+                let failures = self.failures.count(row.update_id);
                 if failures < MAX_FAILURES {
                     tracing::warn!(update_id = row.update_id, chat = row.chat_id, failures, error = %e, "inbox: cannot handle update; will retry");
                     return Ok(Handled::Failed);
                 }
                 tracing::error!(update_id = row.update_id, chat = row.chat_id, error = %e, "inbox: update set aside after repeated failures");
                 inbox::set_aside(tx, row.update_id, &format!("failed {failures} times: {e}"), self.now()).await?;
-                self.forget_failure(row.update_id);
+                self.failures.forget(row.update_id);
                 Ok(Handled::Done)
             }
         }
@@ -395,35 +385,6 @@ impl Processor {
 
     fn now(&self) -> chrono::NaiveDateTime {
         self.clock.now().naive_utc()
-    }
-
-    fn failures(&self) -> MutexGuard<'_, HashMap<i64, Failing>> {
-        self.failing.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn count_failure(&self, update_id: i64) -> u32 {
-        let retry_at = Instant::now() + RETRY_AFTER;
-        let mut failing = self.failures();
-        let entry = failing.entry(update_id).or_insert(Failing { times: 0, retry_at });
-        *entry = Failing { times: entry.times + 1, retry_at };
-        entry.times
-    }
-
-    fn waiting_to_retry(&self, update_id: i64) -> bool {
-        self.failures().get(&update_id).is_some_and(|f| f.retry_at > Instant::now())
-    }
-
-    fn forget_failure(&self, update_id: i64) {
-        self.failures().remove(&update_id);
-    }
-
-    /// Failures of updates no longer pending (handled elsewhere) are dropped.
-    fn forget_failures_except(&self, pending: &[InboxUpdate]) {
-        let mut failing = self.failures();
-        if !failing.is_empty() {
-            let ids: HashSet<i64> = pending.iter().map(|r| r.update_id).collect();
-            failing.retain(|id, _| ids.contains(id));
-        }
     }
 }
 

@@ -30,6 +30,7 @@ fn each_check_catches_its_mistake() {
         ("cargo build --release --locked", "cargo build --locked", "--release"),
         ("COPY migrations ./migrations", "COPY migration ./migrations", "does not exist"),
         ("COPY migrations ./migrations", "", "migrations"),
+        ("COPY crates ./crates", "", "workspace member crates/fake-telegram"),
         ("ENV HTTP_ADDR=0.0.0.0:8080", "ENV HTTP_ADDR=127.0.0.1:8080", "HTTP_ADDR"),
     ];
     for (from, to, expected) in cases {
@@ -199,7 +200,23 @@ fn problems(text: &str, root: &Path) -> Vec<String> {
             found.push(format!("the build stage must copy {needed} (migrations are compiled in)"));
         }
     }
+    // Cargo loads the whole workspace, so every member must be there.
+    for member in workspace_members(root) {
+        let inside = |c: &String| c == "." || member == *c || member.starts_with(&format!("{c}/"));
+        if !copied.iter().any(inside) {
+            found.push(format!(
+                "the build stage must copy workspace member {member}: Cargo refuses a workspace without it"
+            ));
+        }
+    }
     found
+}
+
+/// The paths of `[workspace] members` in Cargo.toml, but the root.
+fn workspace_members(root: &Path) -> Vec<String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let Some(line) = manifest.lines().find(|l| l.trim_start().starts_with("members")) else { return Vec::new() };
+    line.split('"').skip(1).step_by(2).filter(|m| *m != ".").map(str::to_string).collect()
 }
 
 #[test]
