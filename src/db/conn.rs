@@ -1,9 +1,10 @@
 //! A connection checked out of the pool, and a write transaction on one.
 //!
 //! Whoever needs the database asks `Db` for one of these and passes it on
-//! visibly: `&mut Conn` to read, `&mut Tx` to write. Nothing holds a
-//! connection anywhere else (no task-local, no global), so a function's
-//! signature says whether it writes and in whose transaction.
+//! visibly: `&mut Conn` to read, `&mut Tx` to write, and `&mut Writer` for
+//! the one write that is a single statement and needs no transaction.
+//! Nothing holds a connection anywhere else (no task-local, no global), so
+//! a function's signature says whether it writes and in whose transaction.
 
 use std::ops::{Deref, DerefMut};
 
@@ -68,6 +69,44 @@ impl Conn {
     }
 }
 
+/// A connection that may write, one statement at a time, each atomic by
+/// itself (no transaction around them): for a write that is a single
+/// statement on both backends; anything more takes a `Tx`. On SQLite it
+/// holds this process's writer lock, so the process's writers queue here,
+/// in order, rather than in SQLite's sleep-and-retry busy handler.
+pub struct Writer {
+    conn: Conn,
+    _lock: Option<OwnedMutexGuard<()>>,
+}
+
+impl Writer {
+    pub(super) async fn checkout(db: &Db) -> Result<Self, DbError> {
+        match db {
+            Db::Postgres(pool) => {
+                Ok(Self { conn: Conn::Postgres(pool.get().await.map_err(DbError::pool)?), _lock: None })
+            }
+            Db::Sqlite { pool, write_lock } => {
+                let lock = write_lock.clone().lock_owned().await;
+                Ok(Self { conn: Conn::Sqlite(pool.get().await.map_err(DbError::pool)?), _lock: Some(lock) })
+            }
+        }
+    }
+}
+
+impl Deref for Writer {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
 /// Savepoint statements of `Tx::savepoint`. One name is enough: the
 /// updates of a batch run one after another, and each releases the one
 /// before.
@@ -83,10 +122,7 @@ const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT step";
 /// durable before `commit`; dropped without one, it is rolled back.
 pub struct Tx {
     /// Always `Some` until `drop` takes it.
-    conn: Option<Conn>,
-    /// SQLite has one writer at a time: this process's writers queue here,
-    /// in order, rather than in SQLite's sleep-and-retry busy handler.
-    _writer: Option<OwnedMutexGuard<()>>,
+    writer: Option<Writer>,
     /// A savepoint is open (released by the next one's statement, or by
     /// COMMIT): one round trip per step instead of two.
     savepoint_open: bool,
@@ -96,26 +132,19 @@ pub struct Tx {
 
 impl Tx {
     pub(super) async fn begin(db: &Db) -> Result<Self, DbError> {
-        match db {
-            Db::Postgres(pool) => {
-                let mut conn = pool.get().await.map_err(DbError::pool)?;
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut *conn).await?;
-                Ok(Self::on(Conn::Postgres(conn), None))
+        let mut writer = Writer::checkout(db).await?;
+        match writer.backed() {
+            Backed::Postgres(conn) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(conn).await?
             }
-            Db::Sqlite { pool, write_lock } => {
-                let writer = write_lock.clone().lock_owned().await;
-                let mut conn = pool.get().await.map_err(DbError::pool)?;
+            Backed::Sqlite(conn) => {
                 conn.spawn_blocking(|c| {
                     diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
                 })
-                .await?;
-                Ok(Self::on(Conn::Sqlite(conn), Some(writer)))
+                .await?
             }
         }
-    }
-
-    fn on(conn: Conn, writer: Option<OwnedMutexGuard<()>>) -> Self {
-        Self { conn: Some(conn), _writer: writer, savepoint_open: false, ended: false }
+        Ok(Self { writer: Some(writer), savepoint_open: false, ended: false })
     }
 
     /// Makes everything written durable; the connection goes back to the
@@ -168,17 +197,17 @@ impl Tx {
 }
 
 impl Deref for Tx {
-    type Target = Conn;
+    type Target = Writer;
 
-    fn deref(&self) -> &Conn {
+    fn deref(&self) -> &Writer {
         // Taken only by `drop`.
-        self.conn.as_ref().expect("a transaction's connection lives as long as the transaction")
+        self.writer.as_ref().expect("a transaction's connection lives as long as the transaction")
     }
 }
 
 impl DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut Conn {
-        self.conn.as_mut().expect("a transaction's connection lives as long as the transaction")
+    fn deref_mut(&mut self) -> &mut Writer {
+        self.writer.as_mut().expect("a transaction's connection lives as long as the transaction")
     }
 }
 
@@ -191,10 +220,13 @@ impl Drop for Tx {
         if self.ended {
             return;
         }
-        match self.conn.take() {
-            Some(Conn::Postgres(conn)) => drop(Object::take(conn)),
-            Some(Conn::Sqlite(conn)) => drop(Object::take(conn)),
-            None => {}
+        // The writer lock is let go only once the connection is closed.
+        if let Some(Writer { conn, _lock }) = self.writer.take() {
+            match conn {
+                Conn::Postgres(conn) => drop(Object::take(conn)),
+                Conn::Sqlite(conn) => drop(Object::take(conn)),
+            }
+            drop(_lock);
         }
     }
 }

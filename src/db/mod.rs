@@ -15,7 +15,7 @@ pub(crate) mod tls;
 use std::sync::Arc;
 
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
-pub use conn::{Backed, Conn, Tx};
+pub use conn::{Backed, Conn, Tx, Writer};
 pub use connect::PgConnector;
 pub use health::Readiness;
 pub use pool::{PgPool, SqliteConn, SqlitePool};
@@ -78,6 +78,11 @@ impl Db {
     /// A connection to read with.
     pub async fn conn(&self) -> Result<Conn, DbError> {
         Conn::checkout(self).await
+    }
+
+    /// A connection for one single-statement write; see `Writer`.
+    pub async fn writer(&self) -> Result<Writer, DbError> {
+        Writer::checkout(self).await
     }
 
     /// A write transaction; see `Tx`.

@@ -24,15 +24,15 @@ pub struct Fetched {
     pub payload: String,
 }
 
-/// Stores fetched updates in one transaction; redeliveries are dropped.
-/// Only after this returns may Telegram be told they arrived.
+/// Stores fetched updates, all or none; redeliveries are dropped. Only
+/// after this returns may Telegram be told they arrived.
 pub async fn store(db: &Db, updates: &[Fetched], now: NaiveDateTime) -> Result<usize, DbError> {
     if updates.is_empty() {
         return Ok(0);
     }
     let rows: Vec<NewInboxUpdate<'_>> = updates
         .iter()
-        .map(|u| NewInboxUpdate { update_id: u.update_id, chat_id: u.chat_id, payload: &u.payload, received_at: now })
+        .map(|u| NewInboxUpdate { update_id: u.update_id, chat_id: u.chat_id, payload: &u.payload })
         .collect();
-    db.transaction(async |tx| Ok(inbox::store(tx, &rows).await?)).await
+    Ok(inbox::store(&mut db.writer().await?, &rows, now).await?)
 }

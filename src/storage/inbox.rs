@@ -13,7 +13,7 @@ use super::fixed::{fixed_pg_sql, fixed_statement};
 use super::on_conn;
 use super::rows::{InboxUpdate, NewInboxUpdate, NewOutboxRow};
 use super::schema::{inbox_updates, outbox_messages};
-use crate::db::{Backed, Conn, Tx};
+use crate::db::{Backed, Conn, Tx, Writer};
 
 fixed_statement! {
     /// Marks an update handled (with why, if it could not be); affects no
@@ -25,29 +25,34 @@ fixed_statement! {
     " AND processed_at IS NULL";
 }
 
-/// Stores fetched updates; one Telegram delivers twice is dropped by its
-/// key. Returns how many were new.
-pub async fn store(tx: &mut Tx, rows: &[NewInboxUpdate<'_>]) -> QueryResult<usize> {
+/// Stores fetched updates in one statement, all or none; one Telegram
+/// delivers twice is dropped by its key. Returns how many were new. A
+/// single statement, so it needs no transaction: updates are stored on
+/// the way in, and every round trip there delays them.
+pub async fn store(writer: &mut Writer, rows: &[NewInboxUpdate<'_>], received_at: NaiveDateTime) -> QueryResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
-    // PostgreSQL: one statement, whatever their number.
-    if let Backed::Postgres(c) = tx.backed() {
-        let statement = StoreInbox {
-            update_ids: rows.iter().map(|r| r.update_id).collect(),
-            chat_ids: rows.iter().map(|r| r.chat_id).collect(),
-            payloads: rows.iter().map(|r| r.payload).collect(),
-            received_ats: rows.iter().map(|r| r.received_at).collect(),
-        };
-        return statement.execute(c).await;
+    match writer.backed() {
+        // Arrays, so the statement's text is the same whatever their number.
+        Backed::Postgres(c) => {
+            let statement = StoreInbox {
+                update_ids: rows.iter().map(|r| r.update_id).collect(),
+                chat_ids: rows.iter().map(|r| r.chat_id).collect(),
+                payloads: rows.iter().map(|r| r.payload).collect(),
+                received_at,
+            };
+            statement.execute(c).await
+        }
+        // The rows as one JSON array, read back by `json_each`: one bind
+        // parameter, so again one statement text whatever their number.
+        Backed::Sqlite(c) => {
+            let tuples: Vec<_> = rows.iter().map(|r| (r.update_id, r.chat_id, r.payload)).collect();
+            let rows_json =
+                serde_json::to_string(&tuples).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+            StoreInboxFromJson { rows: &rows_json, received_at }.execute(c).await
+        }
     }
-    let mut stored = 0;
-    for row in rows {
-        stored += on_conn!(tx, |c| {
-            diesel::insert_into(inbox_updates::table).values(row).on_conflict_do_nothing().execute(c).await
-        })?;
-    }
-    Ok(stored)
 }
 
 /// Updates not handled yet, in Telegram's order.
@@ -103,26 +108,37 @@ pub async fn queue_and_ack(tx: &mut Tx, rows: &[NewOutboxRow], acks: &[i64], now
     Ok(all)
 }
 
+fixed_statement! {
+    /// `store` on SQLite: the rows come as a JSON array of
+    /// `[update_id, chat_id, payload]` (SQLite needs a WHERE before ON
+    /// CONFLICT in an INSERT … SELECT).
+    StoreInboxFromJson<'a> { rows: &'a str, received_at: NaiveDateTime }
+    "INSERT INTO inbox_updates (update_id, chat_id, payload, received_at) \
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ", received_at: Timestamp;
+    " FROM json_each(", rows: Text;
+    ") WHERE true ON CONFLICT DO NOTHING";
+}
+
 /// `store` on PostgreSQL.
 struct StoreInbox<'a> {
     update_ids: Vec<i64>,
     chat_ids: Vec<Option<i64>>,
     payloads: Vec<&'a str>,
-    received_ats: Vec<NaiveDateTime>,
+    received_at: NaiveDateTime,
 }
 
 fixed_pg_sql!(StoreInbox);
 
 impl QueryFragment<Pg> for StoreInbox<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("INSERT INTO inbox_updates (update_id, chat_id, payload, received_at) SELECT * FROM unnest(");
+        out.push_sql("INSERT INTO inbox_updates (update_id, chat_id, payload, received_at) SELECT *, ");
+        out.push_bind_param::<Timestamp, _>(&self.received_at)?;
+        out.push_sql(" FROM unnest(");
         out.push_bind_param::<Array<BigInt>, _>(&self.update_ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.chat_ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.payloads)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Timestamp>, _>(&self.received_ats)?;
         out.push_sql(") ON CONFLICT DO NOTHING");
         Ok(())
     }

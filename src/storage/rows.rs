@@ -156,13 +156,12 @@ pub struct InboxUpdate {
     pub payload: String,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = inbox_updates, treat_none_as_default_value = false)]
+/// An update to store: Telegram's id, its chat, its JSON as sent.
+#[derive(Debug, Clone, Copy)]
 pub struct NewInboxUpdate<'a> {
     pub update_id: i64,
     pub chat_id: Option<i64>,
     pub payload: &'a str,
-    pub received_at: NaiveDateTime,
 }
 
 /// A message waiting in the outbox.

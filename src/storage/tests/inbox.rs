@@ -11,12 +11,16 @@ use crate::storage::inbox;
 use crate::storage::rows::NewInboxUpdate;
 use crate::testing::{conn, in_tx, naive, start};
 
-on_both_backends!(a_redelivered_update_is_stored_once, marks_find_an_update_handled_elsewhere);
+on_both_backends!(
+    a_redelivered_update_is_stored_once,
+    an_update_is_stored_byte_for_byte,
+    marks_find_an_update_handled_elsewhere
+);
 
 const NOON: &str = "2026-11-21T12:00:00Z";
 
 fn update(update_id: i64) -> NewInboxUpdate<'static> {
-    NewInboxUpdate { update_id, chat_id: Some(update_id), payload: "{}", received_at: naive(NOON) }
+    NewInboxUpdate { update_id, chat_id: Some(update_id), payload: "{}" }
 }
 
 async fn pending_ids(db: &crate::db::Db) -> Vec<i64> {
@@ -26,18 +30,30 @@ async fn pending_ids(db: &crate::db::Db) -> Vec<i64> {
 async fn a_redelivered_update_is_stored_once(kind: Kind) {
     let Some(test) = TestDb::new(kind).await else { return };
     let db = start(&test).await;
-    assert_eq!(in_tx(&db, async |tx| inbox::store(tx, &[update(1), update(2)]).await).await, 2);
-    assert_eq!(in_tx(&db, async |tx| inbox::store(tx, &[update(2), update(3)]).await).await, 1, "2 again");
+    let mut writer = db.writer().await.unwrap();
+    assert_eq!(inbox::store(&mut writer, &[update(1), update(2)], naive(NOON)).await.unwrap(), 2);
+    assert_eq!(inbox::store(&mut writer, &[update(2), update(3)], naive(NOON)).await.unwrap(), 1, "2 again");
+    drop(writer);
     assert_eq!(pending_ids(&db).await, [1, 2, 3]);
     assert!(in_tx(&db, async |tx| inbox::set_aside(tx, 2, "unreadable", naive(NOON)).await).await);
     assert_eq!(pending_ids(&db).await, [1, 3]);
     assert!(!in_tx(&db, async |tx| inbox::set_aside(tx, 2, "again", naive(NOON)).await).await, "done already");
 }
 
+async fn an_update_is_stored_byte_for_byte(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = start(&test).await;
+    let payload = "{\"update_id\":9,\"message\":{\"text\":\"a\\\"b\\\\c \u{1F600} <&> \\u0041\"}}";
+    let rows = [NewInboxUpdate { update_id: 9, chat_id: None, payload }];
+    assert_eq!(inbox::store(&mut db.writer().await.unwrap(), &rows, naive(NOON)).await.unwrap(), 1);
+    let stored = inbox::pending(&mut conn(&db).await, 10).await.unwrap();
+    assert_eq!((stored[0].update_id, stored[0].chat_id, stored[0].payload.as_str()), (9, None, payload));
+}
+
 async fn marks_find_an_update_handled_elsewhere(kind: Kind) {
     let Some(test) = TestDb::new(kind).await else { return };
     let db = start(&test).await;
-    in_tx(&db, async |tx| inbox::store(tx, &[update(1), update(2), update(3)]).await).await;
+    inbox::store(&mut db.writer().await.unwrap(), &[update(1), update(2), update(3)], naive(NOON)).await.unwrap();
     let now = naive(NOON);
     let replies = |ids: &[i64]| -> Vec<_> {
         ids.iter().map(|&id| OutboxDraft::text(id, format!("reply {id}")).into_row(now)).collect()
