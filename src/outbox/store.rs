@@ -1,5 +1,6 @@
 //! The outbox as the delivery worker reads and changes it: each method one
-//! read, or one transaction of its own, on behalf of one claimant.
+//! read, one atomic write, or one transaction of its own, on behalf of one
+//! claimant.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -60,7 +61,7 @@ impl OutboxStore {
     /// Gives back every row this claimant holds (it stops delivering).
     pub async fn release_all(&self) -> Result<(), DbError> {
         let by = &*self.claimant;
-        self.db.transaction(async |tx| Ok(rows::release(tx, by).await.map(drop)?)).await
+        Ok(rows::release(&mut self.db.writer().await?, by).await.map(drop)?)
     }
 
     /// Records rows Telegram accepted, together. Returns the ids of those no
@@ -68,26 +69,26 @@ impl OutboxStore {
     /// them: they may go twice).
     pub async fn record_sent(&self, sent: &[Sent]) -> Result<Vec<i64>, DbError> {
         let (now, by) = (self.now(), &*self.claimant);
-        self.db.transaction(async |tx| Ok(rows::record_sent(tx, sent, by, now).await?)).await
+        Ok(rows::record_sent(&mut self.db.writer().await?, sent, by, now).await?)
     }
 
     /// The row failed for good: kept with the reason.
     pub async fn failed(&self, row: &OutboxRow, reason: &str) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
-        self.db.transaction(async |tx| Ok(rows::mark_failed(tx, row.id, by, reason, now).await.map(drop)?)).await
+        Ok(rows::mark_failed(&mut self.db.writer().await?, row.id, by, reason, now).await.map(drop)?)
     }
 
     /// The row goes again after `after` (a transient failure).
     pub async fn retry(&self, row: &OutboxRow, after: Duration, reason: &str) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
         let when = now + to_chrono(after);
-        self.db.transaction(async |tx| Ok(rows::retry_later(tx, row.id, by, now, when, reason).await.map(drop)?)).await
+        Ok(rows::retry_later(&mut self.db.writer().await?, row.id, by, now, when, reason).await.map(drop)?)
     }
 
     /// Telegram said to wait `after` before writing to this chat again.
     pub async fn hold_chat(&self, chat_id: i64, after: Duration) -> Result<(), DbError> {
         let when = self.now() + to_chrono(after);
-        self.db.transaction(async |tx| Ok(rows::hold_chat(tx, chat_id, when).await.map(drop)?)).await
+        Ok(rows::hold_chat(&mut self.db.writer().await?, chat_id, when).await.map(drop)?)
     }
 
     /// A 403 from a user: the row fails and, the first time since the user
@@ -114,17 +115,17 @@ impl OutboxStore {
     /// this claimant's.
     pub async fn digested(&self, ids: &[i64], digest_message_id: i32) -> Result<usize, DbError> {
         let (now, by) = (self.now(), &*self.claimant);
-        self.db.transaction(async |tx| Ok(rows::mark_digested(tx, ids, by, digest_message_id, now).await?)).await
+        Ok(rows::mark_digested(&mut self.db.writer().await?, ids, by, digest_message_id, now).await?)
     }
 
     /// Records a (re)created forum topic as the ticket's.
     pub async fn set_ticket_topic(&self, ticket_id: i64, thread_id: i32) -> Result<(), DbError> {
-        self.db.transaction(async |tx| Ok(tickets::set_topic(tx, ticket_id, thread_id).await.map(drop)?)).await
+        Ok(tickets::set_topic(&mut self.db.writer().await?, ticket_id, thread_id).await.map(drop)?)
     }
 
     /// Records a card posted for a ticket outside the outbox's own rows.
     pub async fn set_ticket_card(&self, ticket_id: i64, message_id: i32) -> Result<(), DbError> {
-        self.db.transaction(async |tx| Ok(tickets::set_card(tx, ticket_id, message_id).await.map(drop)?)).await
+        Ok(tickets::set_card(&mut self.db.writer().await?, ticket_id, message_id).await.map(drop)?)
     }
 
     /// Several tickets at once, by id.

@@ -70,8 +70,8 @@ pub async fn pending(conn: &mut Conn, limit: i64) -> QueryResult<Vec<InboxUpdate
 
 /// Sets an update aside: marked done with why it could not be handled (it
 /// stays in the table). `false` when it was handled already.
-pub async fn set_aside(tx: &mut Tx, update_id: i64, reason: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let marked = on_conn!(tx, |c| MarkInboxDone { update_id, at, error: Some(reason) }.execute(c).await)?;
+pub async fn set_aside(writer: &mut Writer, update_id: i64, reason: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let marked = on_conn!(writer, |c| MarkInboxDone { update_id, at, error: Some(reason) }.execute(c).await)?;
     Ok(marked == 1)
 }
 

@@ -9,7 +9,7 @@ use super::fixed::fixed_statement;
 use super::on_conn;
 use super::rows::{NewTicketMessage, TicketMessage};
 use super::schema::ticket_messages;
-use crate::db::{Conn, Tx};
+use crate::db::{Conn, Writer};
 use crate::domain::Direction;
 
 fixed_statement! {
@@ -27,8 +27,8 @@ fixed_statement! {
     " WHERE id = ", id: BigInt;
 }
 
-pub async fn insert(tx: &mut Tx, new: &NewTicketMessage<'_>) -> QueryResult<TicketMessage> {
-    on_conn!(tx, |c| {
+pub async fn insert(writer: &mut Writer, new: &NewTicketMessage<'_>) -> QueryResult<TicketMessage> {
+    on_conn!(writer, |c| {
         diesel::insert_into(ticket_messages::table)
             .values(new)
             .returning(TicketMessage::as_returning())
@@ -63,8 +63,8 @@ pub async fn find_from_user(conn: &mut Conn, chat_id: i64, message_id: i32) -> Q
     })
 }
 
-pub async fn set_edited(tx: &mut Tx, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn set_edited(writer: &mut Writer, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(ticket_messages::table.find(id))
             .set((ticket_messages::text.eq(text), ticket_messages::edited_at.eq(at)))
             .execute(c)
@@ -74,11 +74,16 @@ pub async fn set_edited(tx: &mut Tx, id: i64, text: Option<&str>, at: NaiveDateT
 
 /// The message's copy in the support chat (SQLite's record of a sent row;
 /// PostgreSQL records a batch in one statement, `outbox::record`).
-pub(super) async fn set_support_copy(tx: &mut Tx, id: i64, chat_id: i64, message_id: i32) -> QueryResult<usize> {
-    on_conn!(tx, |c| SetSupportCopy { id, chat_id, message_id }.execute(c).await)
+pub(super) async fn set_support_copy(
+    writer: &mut Writer,
+    id: i64,
+    chat_id: i64,
+    message_id: i32,
+) -> QueryResult<usize> {
+    on_conn!(writer, |c| SetSupportCopy { id, chat_id, message_id }.execute(c).await)
 }
 
 /// The message's copy in the user's chat (as `set_support_copy`).
-pub(super) async fn set_user_copy(tx: &mut Tx, id: i64, message_id: i32) -> QueryResult<usize> {
-    on_conn!(tx, |c| SetUserCopy { id, message_id }.execute(c).await)
+pub(super) async fn set_user_copy(writer: &mut Writer, id: i64, message_id: i32) -> QueryResult<usize> {
+    on_conn!(writer, |c| SetUserCopy { id, message_id }.execute(c).await)
 }

@@ -1,7 +1,11 @@
 //! The only SQL: every statement the bot runs, one function each, on a
-//! connection its caller holds. Reads take `&mut Conn`; writes take
-//! `&mut Tx`, the transaction their caller opened and will commit, so a
-//! call never decides by itself whether it begins, joins or commits one.
+//! connection its caller holds. Reads take `&mut Conn`. A write that is
+//! atomic by itself (one statement) takes `&mut Writer`: it runs alone, or
+//! inside a caller's transaction (a `Tx` is a `Writer` too). A write of
+//! several statements that must commit together takes `&mut Tx`, the
+//! transaction its caller opened and will commit. A call never begins,
+//! joins or commits a transaction of its own accord; the one exception,
+//! `outbox::record_sent` on SQLite, says why.
 //!
 //! A statement both backends run the same way is written once, inside
 //! `on_conn!`, which compiles it for each backend's connection type (diesel's

@@ -8,11 +8,11 @@ use diesel_async::RunQueryDsl;
 use super::on_conn;
 use super::rows::Staff;
 use super::schema::staff;
-use crate::db::{Conn, Tx};
+use crate::db::{Conn, Tx, Writer};
 
 /// Records a staff member or refreshes their name; `is_admin` is kept.
-pub async fn upsert(tx: &mut Tx, member: &Staff) -> QueryResult<Staff> {
-    on_conn!(tx, |c| {
+pub async fn upsert(writer: &mut Writer, member: &Staff) -> QueryResult<Staff> {
+    on_conn!(writer, |c| {
         diesel::insert_into(staff::table)
             .values(member)
             .on_conflict(staff::user_id)

@@ -11,7 +11,7 @@ use super::fixed::fixed_statement;
 use super::rows::{NewTicket, OpenTicketRow, Staff, Ticket, User};
 use super::schema::{outbox_messages, staff, ticket_messages, tickets, users};
 use super::{on_conn, users as user_rows};
-use crate::db::{Conn, Tx};
+use crate::db::{Conn, Tx, Writer};
 use crate::domain::TicketStatus;
 
 /// What a close or reopen found.
@@ -154,8 +154,8 @@ pub async fn open_page(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<
     Ok(rows.into_iter().map(|(ticket, user, assignee)| OpenTicketRow { ticket, user, assignee }).collect())
 }
 
-pub(super) async fn insert(tx: &mut Tx, new: &NewTicket) -> QueryResult<Ticket> {
-    on_conn!(tx, |c| diesel::insert_into(tickets::table)
+pub(super) async fn insert(writer: &mut Writer, new: &NewTicket) -> QueryResult<Ticket> {
+    on_conn!(writer, |c| diesel::insert_into(tickets::table)
         .values(new)
         .returning(Ticket::as_returning())
         .get_result(c)
@@ -163,20 +163,20 @@ pub(super) async fn insert(tx: &mut Tx, new: &NewTicket) -> QueryResult<Ticket> 
 }
 
 /// Records a (re)created forum topic as the ticket's.
-pub async fn set_topic(tx: &mut Tx, ticket_id: i64, thread_id: i32) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn set_topic(writer: &mut Writer, ticket_id: i64, thread_id: i32) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(tickets::table.find(ticket_id)).set(tickets::support_thread_id.eq(thread_id)).execute(c).await
     })
 }
 
 /// Records the ticket's card in the support chat.
-pub async fn set_card(tx: &mut Tx, ticket_id: i64, message_id: i32) -> QueryResult<usize> {
-    on_conn!(tx, |c| SetTicketCard { ticket_id, message_id }.execute(c).await)
+pub async fn set_card(writer: &mut Writer, ticket_id: i64, message_id: i32) -> QueryResult<usize> {
+    on_conn!(writer, |c| SetTicketCard { ticket_id, message_id }.execute(c).await)
 }
 
 /// Stamps the first staff response; later responses leave it alone.
-pub async fn mark_first_response(tx: &mut Tx, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn mark_first_response(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(tickets::table.find(id))
             .filter(tickets::first_response_at.is_null())
             .set(tickets::first_response_at.eq(at))

@@ -9,7 +9,7 @@ use super::fixed::fixed_statement;
 use super::on_conn;
 use super::rows::User;
 use super::schema::users;
-use crate::db::{Conn, Tx};
+use crate::db::{Conn, Writer};
 use crate::domain::UserProfile;
 
 fixed_statement! {
@@ -40,7 +40,7 @@ fixed_statement! {
 }
 
 /// Inserts the user or refreshes their profile (see `UpsertUser`).
-pub async fn upsert(tx: &mut Tx, p: &UserProfile, now: NaiveDateTime) -> QueryResult<User> {
+pub async fn upsert(writer: &mut Writer, p: &UserProfile, now: NaiveDateTime) -> QueryResult<User> {
     let statement = UpsertUser {
         id: p.id,
         username: p.username.as_deref(),
@@ -49,7 +49,7 @@ pub async fn upsert(tx: &mut Tx, p: &UserProfile, now: NaiveDateTime) -> QueryRe
         language_code: p.language_code.as_deref(),
         now,
     };
-    on_conn!(tx, |c| statement.get_result(c).await)
+    on_conn!(writer, |c| statement.get_result(c).await)
 }
 
 pub async fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
@@ -58,8 +58,8 @@ pub async fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
 
 /// Bans (`at` set) or unbans; either way the ban notice is due again.
 /// Whether the user exists.
-pub async fn set_banned(tx: &mut Tx, id: i64, at: Option<NaiveDateTime>) -> QueryResult<bool> {
-    let changed = on_conn!(tx, |c| {
+pub async fn set_banned(writer: &mut Writer, id: i64, at: Option<NaiveDateTime>) -> QueryResult<bool> {
+    let changed = on_conn!(writer, |c| {
         diesel::update(users::table.find(id))
             .set((users::banned_at.eq(at), users::ban_notified_at.eq(None::<NaiveDateTime>)))
             .execute(c)
@@ -68,17 +68,17 @@ pub async fn set_banned(tx: &mut Tx, id: i64, at: Option<NaiveDateTime>) -> Quer
     Ok(changed == 1)
 }
 
-pub async fn set_ban_notified(tx: &mut Tx, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::ban_notified_at.eq(at)).execute(c).await)
+pub async fn set_ban_notified(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::ban_notified_at.eq(at)).execute(c).await)
 }
 
 /// Sending to the user answered 403: until they write again.
-pub async fn set_blocked_bot(tx: &mut Tx, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::blocked_bot_at.eq(at)).execute(c).await)
+pub async fn set_blocked_bot(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::blocked_bot_at.eq(at)).execute(c).await)
 }
 
 /// Takes the user's row lock (PostgreSQL) with a no-op update: portable to
 /// SQLite, which has no `FOR UPDATE` and needs none under `BEGIN IMMEDIATE`.
-pub async fn lock(tx: &mut Tx, id: i64) -> QueryResult<usize> {
-    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(c).await)
+pub async fn lock(writer: &mut Writer, id: i64) -> QueryResult<usize> {
+    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(c).await)
 }

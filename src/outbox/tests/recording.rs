@@ -18,6 +18,7 @@ use crate::testing::{conn, file};
 
 on_both_backends!(
     a_batch_of_sent_rows_records_each_and_skips_lapsed_claims,
+    a_batch_that_cannot_be_recorded_records_nothing,
     the_recorder_records_full_batches_and_on_demand
 );
 
@@ -85,6 +86,50 @@ async fn a_batch_of_sent_rows_records_each_and_skips_lapsed_claims(kind: Kind) {
     assert!(store(&db, &clock, "one").claim_due(LEASE, 100, 100).await.unwrap().is_empty());
     let again = store(&db, &clock, "other").claim_due(LEASE, 100, 100).await.unwrap();
     assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![theirs[0].id]);
+}
+
+/// Recording a batch is atomic: when one of its records fails, none is
+/// kept, and the batch can be recorded once the fault is gone.
+async fn a_batch_that_cannot_be_recorded_records_nothing(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let (db, clock) = setup(&test).await;
+    let (ticket, message, _) = file(&db, 1, 10, "help", NOON).await;
+    queue(
+        &db,
+        &clock,
+        vec![
+            OutboxDraft::new(SUPPORT, text(), Record::TicketCard).for_ticket(ticket.id),
+            OutboxDraft::new(SUPPORT, text(), Record::SupportCopy).for_ticket(ticket.id).for_message(message.id),
+        ],
+    )
+    .await;
+    let worker = store(&db, &clock, "worker");
+    let rows = worker.claim_due(LEASE, 100, 100).await.unwrap();
+    let batch = [sent(&rows[0], Record::TicketCard, 501), sent(&rows[1], Record::SupportCopy, 502)];
+    // The copy's record fails, as a broken constraint or a full disk would.
+    test.sql(match kind {
+        Kind::Sqlite => {
+            "CREATE TRIGGER refuse BEFORE UPDATE OF support_message_id ON ticket_messages \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        }
+        Kind::Postgres => {
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
+             CREATE TRIGGER refuse BEFORE UPDATE OF support_message_id ON ticket_messages \
+             FOR EACH ROW EXECUTE FUNCTION refuse();"
+        }
+    })
+    .await;
+    assert!(worker.record_sent(&batch).await.is_err());
+    let recorded = "SELECT count(*) FROM outbox_messages WHERE sent_at IS NOT NULL";
+    assert_eq!(test.count(recorded).await, 0, "the card's record went back with the copy's");
+    assert_eq!(tickets::find(&mut conn(&db).await, ticket.id).await.unwrap().unwrap().support_message_id, None);
+    test.sql(match kind {
+        Kind::Sqlite => "DROP TRIGGER refuse",
+        Kind::Postgres => "DROP TRIGGER refuse ON ticket_messages",
+    })
+    .await;
+    assert_eq!(worker.record_sent(&batch).await.unwrap(), Vec::<i64>::new(), "recorded once the fault is gone");
+    assert_eq!(test.count(recorded).await, 2);
 }
 
 /// Rows noted wait until a batch is full (then it is recorded in the

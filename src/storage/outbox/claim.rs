@@ -11,7 +11,7 @@ use super::super::fixed::fixed_statement;
 use super::super::on_conn;
 use super::super::rows::OutboxRow;
 use super::super::schema::outbox_messages;
-use crate::db::{Backed, Tx};
+use crate::db::{Backed, Tx, Writer};
 
 fixed_statement! {
     /// What the delivery worker `by` may claim now: of every chat, the run
@@ -116,8 +116,8 @@ pub async fn claim(
 
 /// Gives back every row `by` claims, so a worker taking over need not wait
 /// for the lease to run out.
-pub async fn release(tx: &mut Tx, by: &str) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn release(writer: &mut Writer, by: &str) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(outbox_messages::table)
             .filter(outbox_messages::claimed_by.eq(by))
             .set((

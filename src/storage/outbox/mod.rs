@@ -21,7 +21,7 @@ use super::on_conn;
 use super::rows::{NewOutboxRow, OutboxRow, Ticket, User};
 use super::schema::outbox_messages;
 use super::{tickets, users};
-use crate::db::Tx;
+use crate::db::{Tx, Writer};
 
 /// Rows `by` may change: unsent, and not claimed by another worker whose
 /// claim still holds. A worker whose lease ran out (it stalled, and another
@@ -47,8 +47,14 @@ pub async fn queue(tx: &mut Tx, rows: &[NewOutboxRow]) -> QueryResult<()> {
 
 /// Telegram refused the row for good (or it was given up on): kept with
 /// the reason.
-pub async fn mark_failed(tx: &mut Tx, id: i64, by: &str, reason: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn mark_failed(
+    writer: &mut Writer,
+    id: i64,
+    by: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(outbox_messages::table.find(id))
             .filter(claim_allows!(by, at))
             .set((
@@ -63,14 +69,14 @@ pub async fn mark_failed(tx: &mut Tx, id: i64, by: &str, reason: &str, at: Naive
 
 /// Puts a row back for later (a transient error); counts the attempt.
 pub async fn retry_later(
-    tx: &mut Tx,
+    writer: &mut Writer,
     id: i64,
     by: &str,
     now: NaiveDateTime,
     not_before: NaiveDateTime,
     reason: &str,
 ) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+    on_conn!(writer, |c| {
         diesel::update(outbox_messages::table.find(id))
             .filter(claim_allows!(by, now))
             .set((
@@ -85,8 +91,8 @@ pub async fn retry_later(
 
 /// Holds every unsent row of a chat until `not_before` (Telegram's
 /// retry_after applies to the chat, and order within it must hold).
-pub async fn hold_chat(tx: &mut Tx, chat_id: i64, not_before: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+pub async fn hold_chat(writer: &mut Writer, chat_id: i64, not_before: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
         diesel::update(outbox_messages::table)
             .filter(outbox_messages::chat_id.eq(chat_id))
             .filter(outbox_messages::sent_at.is_null())
@@ -101,13 +107,13 @@ pub async fn hold_chat(tx: &mut Tx, chat_id: i64, not_before: NaiveDateTime) -> 
 /// Records rows as sent inside one digest message; how many were still
 /// `by`'s to record.
 pub async fn mark_digested(
-    tx: &mut Tx,
+    writer: &mut Writer,
     ids: &[i64],
     by: &str,
     digest_message_id: i32,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    on_conn!(tx, |c| {
+    on_conn!(writer, |c| {
         diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(ids)))
             .filter(claim_allows!(by, at))
             .set((
