@@ -15,7 +15,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, Tr
 use tokio::sync::OwnedMutexGuard;
 
 use super::{Db, DbError, SqliteConn};
-use crate::config::Backend;
 
 type PgPooled = Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 type SqlitePooled = Object<AsyncDieselConnectionManager<SqliteConn>>;
@@ -47,17 +46,10 @@ impl Conn {
         }
     }
 
-    pub fn backed(&mut self) -> Backed<'_> {
+    pub(crate) fn backed(&mut self) -> Backed<'_> {
         match self {
             Self::Postgres(conn) => Backed::Postgres(conn),
             Self::Sqlite(conn) => Backed::Sqlite(conn),
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Self::Postgres(_) => Backend::Postgres,
-            Self::Sqlite(_) => Backend::Sqlite,
         }
     }
 
@@ -107,12 +99,11 @@ impl DerefMut for Writer {
     }
 }
 
-/// Savepoint statements of `Tx::savepoint`. One name is enough: the
-/// updates of a batch run one after another, and each releases the one
-/// before.
-const SAVEPOINT: &str = "SAVEPOINT step";
-const RELEASE_AND_SAVEPOINT: &str = "RELEASE SAVEPOINT step; SAVEPOINT step";
-const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT step";
+/// The statements of `Tx::mark` and `Tx::back_to_mark`. One name is
+/// enough: a transaction has one mark at a time.
+const SAVEPOINT: &str = "SAVEPOINT mark";
+const RELEASE_AND_SAVEPOINT: &str = "RELEASE SAVEPOINT mark; SAVEPOINT mark";
+const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT mark";
 
 /// A write transaction: `BEGIN` on PostgreSQL (READ COMMITTED: what a
 /// change depends on is locked as it is written, the user's row or the
@@ -123,9 +114,9 @@ const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT step";
 pub struct Tx {
     /// Always `Some` until `drop` takes it.
     writer: Option<Writer>,
-    /// A savepoint is open (released by the next one's statement, or by
-    /// COMMIT): one round trip per step instead of two.
-    savepoint_open: bool,
+    /// A mark is set (a savepoint, released by the next mark's statement,
+    /// or by COMMIT): one round trip per mark instead of two.
+    marked: bool,
     /// Committed or rolled back: the connection may go back to the pool.
     ended: bool,
 }
@@ -144,7 +135,7 @@ impl Tx {
                 .await?
             }
         }
-        Ok(Self { writer: Some(writer), savepoint_open: false, ended: false })
+        Ok(Self { writer: Some(writer), marked: false, ended: false })
     }
 
     /// Makes everything written durable; the connection goes back to the
@@ -180,18 +171,18 @@ impl Tx {
         }
     }
 
-    /// Starts a step that can be undone alone (`rollback_step`): a
-    /// savepoint, releasing the previous step's.
-    pub async fn savepoint(&mut self) -> QueryResult<()> {
-        let sql = if self.savepoint_open { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
+    /// Sets the point `back_to_mark` returns to (a savepoint), in place of
+    /// the mark before, whose writes are kept.
+    pub async fn mark(&mut self) -> QueryResult<()> {
+        let sql = if self.marked { RELEASE_AND_SAVEPOINT } else { SAVEPOINT };
         self.execute(sql).await?;
-        self.savepoint_open = true;
+        self.marked = true;
         Ok(())
     }
 
-    /// Undoes what was written since the last `savepoint`; the transaction
-    /// goes on.
-    pub async fn rollback_step(&mut self) -> QueryResult<()> {
+    /// Undoes what was written since the last `mark`; the transaction goes
+    /// on, and the mark stays.
+    pub async fn back_to_mark(&mut self) -> QueryResult<()> {
         self.execute(ROLLBACK_TO_SAVEPOINT).await
     }
 }
@@ -215,12 +206,13 @@ impl Drop for Tx {
     /// A transaction left open (its COMMIT or ROLLBACK failed, or its task
     /// was cancelled) closes its connection rather than return it to the
     /// pool mid-transaction: closing rolls back and, on SQLite, frees the
-    /// file's write lock at once.
+    /// file's write lock.
     fn drop(&mut self) {
         if self.ended {
             return;
         }
-        // The writer lock is let go only once the connection is closed.
+        // The writer lock is let go after the connection (unless a blocking
+        // statement of a cancelled task still holds it).
         if let Some(Writer { conn, _lock }) = self.writer.take() {
             match conn {
                 Conn::Postgres(conn) => drop(Object::take(conn)),

@@ -1,7 +1,8 @@
-//! Who may /assign, /ban and /unban: the support group's administrators,
-//! asked of Telegram (getChatMember). A "yes" is remembered for a minute, so
-//! a burst of commands costs one call; a "no" is not, so someone just made
-//! admin can act at once. Staff made admins through ADMIN_IDS count too.
+//! Whether someone administers the support group, asked of Telegram
+//! (getChatMember). A "yes" is remembered for a minute, so a burst of
+//! commands costs one call; a "no" is not, so someone just made admin can
+//! act at once. (Who may /assign and /ban, `ADMIN_IDS` included, is the
+//! staff commands' rule.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

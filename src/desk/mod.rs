@@ -8,7 +8,8 @@
 //!
 //! Files: `route` (what an update is), `commands` (what people type),
 //! `user` (users' messages, edits and commands), `staff` (staff replies),
-//! `staff_commands` (close, reopen, assign, note, ban), `listing` (`/open`,
+//! `staff_commands` (which ticket a command means, and what it does),
+//! `ticket_changes` (close, reopen, assign, note, ban), `listing` (`/open`,
 //! `/ticket`), `filed` (a Telegram message as a ticket stores it).
 
 pub mod admins;
@@ -18,6 +19,7 @@ mod listing;
 pub mod route;
 mod staff;
 mod staff_commands;
+mod ticket_changes;
 mod user;
 
 use std::sync::Arc;

@@ -65,7 +65,7 @@ impl Router {
 }
 
 /// The tree: each branch either answers a `Route` or passes the update on.
-pub fn schema() -> Handler<'static, Route, DpHandlerDescription> {
+fn schema() -> Handler<'static, Route, DpHandlerDescription> {
     let private =
         dptree::filter(|m: Message| m.chat.is_private() && from_person(&m))
             .branch(dptree::filter_map(user_command).endpoint(|message: Message, command: UserCommand| async move {
@@ -121,6 +121,10 @@ fn command_text(text: &str, bot_username: Option<&str>) -> Option<Result<String,
         Some((name, to)) => (name, Some(to)),
         None => (word, None),
     };
+    // A lone `/` names no command.
+    if name.is_empty() {
+        return None;
+    }
     if let (Some(to), Some(me)) = (addressee, bot_username) {
         if !to.eq_ignore_ascii_case(me) {
             return Some(Err(()));
@@ -321,6 +325,13 @@ mod tests {
         assert!(matches!(message(in_topic).await, Route::StaffMessage(_)));
         let chatter = message(in_group(SUPPORT, person(900), "coffee?")).await;
         assert!(matches!(chatter, Route::Ignore("staff talking among themselves")), "{chatter:?}");
+    }
+
+    #[tokio::test]
+    async fn a_lone_slash_is_no_command() {
+        let chatter = message(in_group(SUPPORT, person(900), "/")).await;
+        assert!(matches!(chatter, Route::Ignore("staff talking among themselves")), "{chatter:?}");
+        assert!(matches!(message(private(person(5), "/")).await, Route::UserMessage(_)));
     }
 
     #[tokio::test]

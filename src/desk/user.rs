@@ -54,8 +54,7 @@ impl Desk {
         let mut drafts = Vec::new();
         if new_ticket {
             if support.forum {
-                let name = render::full_name(&user.first_name, user.last_name.as_deref());
-                let topic = Outbound::CreateTopic { name: render::staff::topic_name(ticket.number, &name) };
+                let topic = Outbound::CreateTopic { name: render::staff::topic_name(&ticket, &user) };
                 drafts.push(OutboxDraft::new(support.id, topic, Record::TicketTopic).for_ticket(ticket.id));
             }
             let card = Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum };

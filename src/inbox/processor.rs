@@ -327,7 +327,7 @@ impl Processor {
             route => route,
         };
         if careful {
-            tx.savepoint().await?;
+            tx.mark().await?;
         }
         let handled = match self.desk.handle(tx, route).await {
             Ok(reaction) if careful => self.write_now(tx, row, reaction).await,
@@ -353,7 +353,7 @@ impl Processor {
             }
             Err(_) if !careful => Ok(Handled::Again),
             Err(e) => {
-                tx.rollback_step().await?;
+                tx.back_to_mark().await?;
                 // Most database errors pass (a restart, a lock timeout):
                 // retry. One that keeps failing on this update is about the
                 // update: set it aside, keep the rest going.
@@ -379,7 +379,7 @@ impl Processor {
         if inbox::queue_and_ack(tx, &rows, &[row.update_id], now).await? {
             return Ok(Some(reaction.tally));
         }
-        tx.rollback_step().await?;
+        tx.back_to_mark().await?;
         Ok(None)
     }
 
@@ -389,20 +389,4 @@ impl Processor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::lane_of;
-
-    #[test]
-    fn a_chat_keeps_its_lane_and_chats_spread_over_lanes() {
-        let lanes = 2;
-        // Consecutive ids, and ids all with one remainder of 2: both spread.
-        for ids in [(1..=1000).collect::<Vec<i64>>(), (1..=1000).map(|i| i * 2).collect()] {
-            let first = ids.iter().filter(|&&id| lane_of(Some(id), lanes) == 0).count();
-            assert!((400..=600).contains(&first), "{first} of 1000 chats in lane 0");
-        }
-        for id in [-1_001_555_000_222, 0, 42, i64::MAX] {
-            assert!(lane_of(Some(id), 3) < 3);
-        }
-        assert_eq!(lane_of(None, 3), lane_of(Some(0), 3));
-    }
-}
+mod tests;

@@ -111,7 +111,7 @@ impl DeliveryWorker {
         let Some((ticket, user)) = self.outbox.ticket_with_user(ticket_id).await? else {
             return Ok(Verdict::Refused("the ticket is gone".into()));
         };
-        let name = render::staff::topic_name(ticket.number, &user.first_name);
+        let name = render::staff::topic_name(&ticket, &user);
         if !self.limits.reserve(row.chat_id, 1) {
             return Ok(Verdict::Paced);
         }

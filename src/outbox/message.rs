@@ -167,9 +167,8 @@ impl OutboxDraft {
     pub fn into_row(self, now: NaiveDateTime) -> NewOutboxRow {
         NewOutboxRow {
             chat_id: self.chat_id,
-            // An envelope is plain data (strings, numbers, enums): it
-            // always serialises.
-            payload: serde_json::to_string(&self.envelope).unwrap_or_default(),
+            payload: serde_json::to_string(&self.envelope)
+                .expect("an envelope is plain data (strings, numbers, enums): it always serialises"),
             ticket_id: self.ticket_id,
             ticket_message_id: self.ticket_message_id,
             created_at: now,

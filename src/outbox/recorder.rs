@@ -2,12 +2,13 @@
 //!
 //! Recording each sent row on its own costs a transaction per message. The
 //! worker notes rows as Telegram accepts them and records them
-//! `RECORD_EVERY` at a time: one statement on PostgreSQL, one transaction
-//! on SQLite (or fewer, once the oldest has waited `RECORD_WITHIN`). A batch
-//! is recorded in the background while the lanes go on sending, one batch
-//! at a time: a lane that fills the next batch first waits for the one
-//! before it. Before anything reads what is waiting (a
-//! claim, a digest, an album) the worker records everything (`record_all`).
+//! `RECORD_EVERY` at a time (or fewer, once the oldest has waited
+//! `RECORD_WITHIN`), in one transaction: one statement on PostgreSQL. A
+//! batch is recorded in the background while the lanes go on sending, one
+//! batch at a time: a lane that fills the next batch first waits for the
+//! one before it. Before anything reads what is waiting, everything is
+//! recorded: in the claim's own transaction (`take_all`, `recorded`), or
+//! on its own before a digest, an album or a stop (`record_all`).
 
 use tokio::task::JoinHandle;
 
@@ -86,21 +87,28 @@ impl Recorder {
     /// Records every row noted, and returns once they are. If that fails
     /// they stay noted, to be recorded next time.
     pub async fn record_all(&self) -> Result<(), DbError> {
-        let mut in_flight = self.in_flight.lock().await;
-        self.settle(&mut in_flight).await?;
-        let batch = self.take();
+        let batch = self.take_all().await?;
         if batch.is_empty() {
             return Ok(());
         }
         let result = self.outbox.record_sent(&batch).await;
-        self.finish(batch, result)
+        self.recorded(batch, result)
+    }
+
+    /// Takes every row noted, once the batch in flight is recorded, for the
+    /// caller to record in a transaction of its own; `recorded` takes what
+    /// came of it.
+    pub async fn take_all(&self) -> Result<Vec<Sent>, DbError> {
+        let mut in_flight = self.in_flight.lock().await;
+        self.settle(&mut in_flight).await?;
+        Ok(self.take())
     }
 
     /// Waits for the batch in flight, if any.
     async fn settle(&self, in_flight: &mut Option<InFlight>) -> Result<(), DbError> {
         let Some((batch, handle)) = in_flight.take() else { return Ok(()) };
         match handle.await {
-            Ok(result) => self.finish(batch, result),
+            Ok(result) => self.recorded(batch, result),
             // Only a panic ends the task early: its rows go back, to be
             // recorded with the next batch.
             Err(e) => {
@@ -120,10 +128,11 @@ impl Recorder {
         noted.1.get_or_insert_with(std::time::Instant::now);
     }
 
-    /// A row no longer this worker's (it stalled past its lease and a
-    /// replica took the row) is said so: it may go twice. A batch that could
-    /// not be recorded goes back (`put_back`).
-    fn finish(&self, batch: Vec<Sent>, result: Result<Vec<i64>, DbError>) -> Result<(), DbError> {
+    /// What came of recording `batch`: a row no longer this worker's (it
+    /// stalled past its lease and a replica took the row) is said so, since
+    /// it may go twice; a batch that could not be recorded goes back
+    /// (`put_back`), and the error is returned.
+    pub fn recorded(&self, batch: Vec<Sent>, result: Result<Vec<i64>, DbError>) -> Result<(), DbError> {
         match result {
             Ok(lapsed) => {
                 for row in batch.iter().filter(|s| lapsed.contains(&s.outbox_id)) {

@@ -46,16 +46,28 @@ impl OutboxStore {
         self.clock.now().naive_utc()
     }
 
-    /// Claims, for `lease`, the rows that may be sent now: of each chat, up
-    /// to `run` rows from its oldest unsent one, stopping before a row that
-    /// is not due or that another worker holds; at most `limit` in all,
-    /// oldest first.
-    pub async fn claim_due(&self, lease: Duration, run: usize, limit: usize) -> Result<Vec<OutboxRow>, DbError> {
+    /// Records `sent` (see `record_sent`), then claims, for `lease`, the
+    /// rows that may be sent now: of each chat, up to `run` rows from its
+    /// oldest unsent one, stopping before a row that is not due or that
+    /// another worker holds; at most `limit` in all, oldest first. One
+    /// transaction; the ids of the lapsed rows, and the rows claimed.
+    pub async fn record_and_claim(
+        &self,
+        sent: &[Sent],
+        lease: Duration,
+        run: usize,
+        limit: usize,
+    ) -> Result<(Vec<i64>, Vec<OutboxRow>), DbError> {
         let now = self.now();
         let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let (run, limit) = (i64::try_from(run).unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
         let by = &*self.claimant;
-        self.db.transaction(async |tx| Ok(rows::claim(tx, by, now, until, run, limit).await?)).await
+        self.db
+            .transaction(async |tx| {
+                let lapsed = rows::record_sent(tx, sent, by, now).await?;
+                Ok((lapsed, rows::claim(tx, by, now, until, run, limit).await?))
+            })
+            .await
     }
 
     /// Gives back every row this claimant holds (it stops delivering).
@@ -69,7 +81,7 @@ impl OutboxStore {
     /// them: they may go twice).
     pub async fn record_sent(&self, sent: &[Sent]) -> Result<Vec<i64>, DbError> {
         let (now, by) = (self.now(), &*self.claimant);
-        Ok(rows::record_sent(&mut self.db.writer().await?, sent, by, now).await?)
+        self.db.transaction(async |tx| Ok(rows::record_sent(tx, sent, by, now).await?)).await
     }
 
     /// The row failed for good: kept with the reason.

@@ -18,9 +18,11 @@ pub fn card(ticket: &Ticket, user: &User) -> String {
     )
 }
 
-/// A ticket's forum topic name: plain text, at most 128 characters.
-pub fn topic_name(number: i32, user_name: &str) -> String {
-    format!("#{number} · {user_name}").chars().take(128).collect()
+/// A ticket's forum topic name, `#7 · Ann Lee`: plain text, at most 128
+/// characters.
+pub fn topic_name(ticket: &Ticket, user: &User) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    format!("#{} · {name}", ticket.number).chars().take(128).collect()
 }
 
 /// The first lines of `/help`, then one line per command (`/close`, what it
@@ -238,6 +240,14 @@ pub(crate) mod tests {
         for t in texts {
             assert!(visible_text(&t).is_ok(), "{t}");
         }
+    }
+
+    #[test]
+    fn a_topic_is_named_by_number_and_full_name_within_telegrams_limit() {
+        let mut ann = user("Ann", None);
+        ann.last_name = Some("Lee".into());
+        assert_eq!(topic_name(&ticket(7), &ann), "#7 · Ann Lee");
+        assert_eq!(topic_name(&ticket(7), &user(&"x".repeat(300), None)).chars().count(), 128);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::fixed::fixed_pg_sql;
 use super::rows::{NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, User};
 use super::schema::daily_ticket_counters;
 use super::{messages, on_conn, staff, tickets, users};
-use crate::db::{Backed, Tx, Writer};
+use crate::db::{Backed, Tx};
 use crate::domain::{Direction, MessageDraft, TicketStatus, UserProfile};
 
 /// What filing a user's message did.
@@ -97,8 +97,8 @@ pub async fn user_edit(
 /// The day's next ticket number, in one atomic statement: the counter row
 /// is created at 1 or incremented, and stays locked until the transaction
 /// ends, so concurrent callers queue and a rollback takes the number back.
-pub async fn next_daily_number(writer: &mut Writer, day: NaiveDate) -> QueryResult<i32> {
-    on_conn!(writer, |c| {
+async fn next_daily_number(tx: &mut Tx, day: NaiveDate) -> QueryResult<i32> {
+    on_conn!(tx, |c| {
         diesel::insert_into(daily_ticket_counters::table)
             .values((daily_ticket_counters::day.eq(day), daily_ticket_counters::last_value.eq(1)))
             .on_conflict(daily_ticket_counters::day)

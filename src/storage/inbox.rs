@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use super::fixed::{fixed_pg_sql, fixed_statement};
 use super::on_conn;
 use super::rows::{InboxUpdate, NewInboxUpdate, NewOutboxRow};
-use super::schema::{inbox_updates, outbox_messages};
+use super::schema::inbox_updates;
 use crate::db::{Backed, Conn, Tx, Writer};
 
 fixed_statement! {
@@ -98,9 +98,7 @@ pub async fn queue_and_ack(tx: &mut Tx, rows: &[NewOutboxRow], acks: &[i64], now
         let acked = statement.get_result::<Acked>(c).await?.acked;
         return Ok(acked == acks.len() as i64);
     }
-    for row in rows {
-        on_conn!(tx, |c| diesel::insert_into(outbox_messages::table).values(row).execute(c).await)?;
-    }
+    super::outbox::queue(tx, rows).await?;
     let mut all = true;
     for &update_id in acks {
         all &= on_conn!(tx, |c| MarkInboxDone { update_id, at: now, error: None }.execute(c).await)? == 1;

@@ -4,8 +4,7 @@
 //! inside a caller's transaction (a `Tx` is a `Writer` too). A write of
 //! several statements that must commit together takes `&mut Tx`, the
 //! transaction its caller opened and will commit. A call never begins,
-//! joins or commits a transaction of its own accord; the one exception,
-//! `outbox::record_sent` on SQLite, says why.
+//! joins or commits a transaction of its own accord.
 //!
 //! A statement both backends run the same way is written once, inside
 //! `on_conn!`, which compiles it for each backend's connection type (diesel's

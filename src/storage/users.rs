@@ -9,7 +9,7 @@ use super::fixed::fixed_statement;
 use super::on_conn;
 use super::rows::User;
 use super::schema::users;
-use crate::db::{Conn, Writer};
+use crate::db::{Conn, Tx, Writer};
 use crate::domain::UserProfile;
 
 fixed_statement! {
@@ -77,8 +77,9 @@ pub async fn set_blocked_bot(writer: &mut Writer, id: i64, at: NaiveDateTime) ->
     on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::blocked_bot_at.eq(at)).execute(c).await)
 }
 
-/// Takes the user's row lock (PostgreSQL) with a no-op update: portable to
-/// SQLite, which has no `FOR UPDATE` and needs none under `BEGIN IMMEDIATE`.
-pub async fn lock(writer: &mut Writer, id: i64) -> QueryResult<usize> {
-    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(c).await)
+/// Takes the user's row lock (PostgreSQL) until the transaction ends, with
+/// a no-op update: portable to SQLite, which has no `FOR UPDATE` and needs
+/// none under `BEGIN IMMEDIATE`.
+pub async fn lock(tx: &mut Tx, id: i64) -> QueryResult<usize> {
+    on_conn!(tx, |c| diesel::update(users::table.find(id)).set(users::id.eq(users::id)).execute(c).await)
 }

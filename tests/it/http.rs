@@ -12,7 +12,7 @@ use crate::support::{Kind, admin_url, on_both_backends};
 on_both_backends!(health_ready_and_metrics, ready_says_503_when_the_database_cannot_serve);
 
 /// One GET; (status, body).
-async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -23,7 +23,8 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
-fn metric(text: &str, name: &str) -> f64 {
+/// A metric's value in an exposition, by its name and labels.
+pub fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
         .and_then(|v| v.parse().ok())

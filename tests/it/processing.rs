@@ -125,6 +125,12 @@ async fn poisoned_update_fails_alone(kind: Kind) {
         assert_eq!(texts, expected, "user {}", user.id);
     }
     desk.settle().await;
+    // The batch that met the poisoned update was rolled back and done
+    // again: what it did is counted once.
+    let (_, metrics) = crate::http::get(desk.http, "/metrics").await;
+    assert_eq!(crate::http::metric(&metrics, "ticketbot_tickets_opened_total"), 5.0, "{metrics}");
+    let relayed = "ticketbot_messages_relayed_total{direction=\"to_staff\"}";
+    assert_eq!(crate::http::metric(&metrics, relayed), 14.0, "{metrics}");
     desk.stop().await;
 }
 

@@ -24,17 +24,21 @@ use super::limits::{FloodLimits, Windows};
 pub struct TgUser {
     pub id: i64,
     pub first_name: String,
+    pub last_name: Option<String>,
     pub username: Option<String>,
     pub language_code: Option<String>,
 }
 
 impl TgUser {
     pub fn new(id: i64, first_name: &str) -> Self {
-        Self { id, first_name: first_name.into(), username: None, language_code: Some("en".into()) }
+        Self { id, first_name: first_name.into(), last_name: None, username: None, language_code: Some("en".into()) }
     }
 
     fn json(&self) -> Value {
         let mut v = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
+        if let Some(l) = &self.last_name {
+            v["last_name"] = json!(l);
+        }
         if let Some(u) = &self.username {
             v["username"] = json!(u);
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use testdb::{Kind, TestDb, on_both_backends};
 
-use super::{labels, owned, queue_texts, setup, store};
+use super::{claim, labels, owned, queue_texts, setup, store};
 use crate::outbox::deliver::sent;
 use crate::outbox::message::Record;
 use crate::testing::at;
@@ -31,27 +31,27 @@ async fn a_claim_takes_each_chats_run_and_keeps_others_off(kind: Kind) {
     let (one, two) = (store(&db, &clock, "one"), store(&db, &clock, "two"));
 
     // Runs of at most 2 per chat, oldest first.
-    let first = one.claim_due(LEASE, 2, 100).await.unwrap();
+    let first = claim(&one, LEASE, 2, 100).await.unwrap();
     assert_eq!(labels(&first), owned(&[(1, "a1"), (2, "b1"), (1, "a2"), (2, "b2")]));
 
     // The other worker gets nothing of those chats: not even a3, which
     // must not overtake a1 and a2.
-    assert!(two.claim_due(LEASE, 2, 100).await.unwrap().is_empty());
+    assert!(claim(&two, LEASE, 2, 100).await.unwrap().is_empty());
     queue_texts(&db, &clock, &[(3, "c1")]).await;
-    assert_eq!(labels(&two.claim_due(LEASE, 2, 100).await.unwrap()), owned(&[(3, "c1")]));
+    assert_eq!(labels(&claim(&two, LEASE, 2, 100).await.unwrap()), owned(&[(3, "c1")]));
 
     // The first worker renews its own rows and does not take the other's.
-    let again = one.claim_due(LEASE, 2, 100).await.unwrap();
+    let again = claim(&one, LEASE, 2, 100).await.unwrap();
     assert_eq!(labels(&again), labels(&first));
 
     // Once a1 is recorded, the run moves on to a3.
     assert!(one.record_sent(&[sent(&first[0], Record::Nothing, 501)]).await.unwrap().is_empty());
-    let next = one.claim_due(LEASE, 2, 100).await.unwrap();
+    let next = claim(&one, LEASE, 2, 100).await.unwrap();
     assert_eq!(labels(&next), owned(&[(2, "b1"), (1, "a2"), (1, "a3"), (2, "b2")]));
 
     // Given back, the rows are free for the other worker at once.
     one.release_all().await.unwrap();
-    let taken = two.claim_due(LEASE, 2, 100).await.unwrap();
+    let taken = claim(&two, LEASE, 2, 100).await.unwrap();
     assert_eq!(labels(&taken), owned(&[(2, "b1"), (1, "a2"), (1, "a3"), (2, "b2"), (3, "c1")]));
 }
 
@@ -60,19 +60,19 @@ async fn a_row_that_must_wait_stops_its_chat(kind: Kind) {
     let (db, clock) = setup(&test).await;
     queue_texts(&db, &clock, &[(1, "a1"), (1, "a2"), (2, "b1")]).await;
     let one = store(&db, &clock, "one");
-    let rows = one.claim_due(LEASE, 10, 100).await.unwrap();
+    let rows = claim(&one, LEASE, 10, 100).await.unwrap();
     assert_eq!(rows.len(), 3);
 
     // a1 failed for now and retries in a minute: a2 waits behind it.
     one.retry(&rows[0], Duration::from_secs(60), "502").await.unwrap();
-    assert_eq!(labels(&one.claim_due(LEASE, 10, 100).await.unwrap()), owned(&[(2, "b1")]));
+    assert_eq!(labels(&claim(&one, LEASE, 10, 100).await.unwrap()), owned(&[(2, "b1")]));
     // Telegram's retry_after holds the whole chat, rows queued later too.
     one.hold_chat(2, Duration::from_secs(30)).await.unwrap();
     queue_texts(&db, &clock, &[(2, "b2")]).await;
-    assert!(one.claim_due(LEASE, 10, 100).await.unwrap().is_empty());
+    assert!(claim(&one, LEASE, 10, 100).await.unwrap().is_empty());
 
     clock.set(at("2026-11-21T12:01:01Z"));
-    let due = one.claim_due(LEASE, 10, 100).await.unwrap();
+    let due = claim(&one, LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&due), owned(&[(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")]));
 }
 
@@ -81,13 +81,13 @@ async fn a_lapsed_claim_records_nothing(kind: Kind) {
     let (db, clock) = setup(&test).await;
     queue_texts(&db, &clock, &[(1, "a1"), (1, "a2")]).await;
     let (stalled, successor) = (store(&db, &clock, "stalled"), store(&db, &clock, "successor"));
-    let held = stalled.claim_due(LEASE, 10, 100).await.unwrap();
+    let held = claim(&stalled, LEASE, 10, 100).await.unwrap();
     assert_eq!(held.len(), 2);
-    assert!(successor.claim_due(LEASE, 10, 100).await.unwrap().is_empty());
+    assert!(claim(&successor, LEASE, 10, 100).await.unwrap().is_empty());
 
     // The stalled worker's lease runs out; the successor takes the rows.
     clock.set(at("2026-11-21T12:00:21Z"));
-    let taken = successor.claim_due(LEASE, 10, 100).await.unwrap();
+    let taken = claim(&successor, LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&taken), labels(&held));
 
     // The stalled worker wakes up: none of its records land.
@@ -97,7 +97,7 @@ async fn a_lapsed_claim_records_nothing(kind: Kind) {
     stalled.failed(&held[1], "late").await.unwrap();
     // The successor's do, and a2 was neither delayed nor failed by them.
     assert!(successor.record_sent(&[sent(&held[0], Record::Nothing, 800)]).await.unwrap().is_empty());
-    let next = successor.claim_due(LEASE, 10, 100).await.unwrap();
+    let next = claim(&successor, LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&next), owned(&[(1, "a2")]));
     assert_eq!(test.count("SELECT count(*) FROM outbox_messages WHERE failed_at IS NOT NULL").await, 0);
 }
@@ -114,7 +114,7 @@ async fn concurrent_claimers_never_share_a_chat(kind: Kind) {
         .map(|n| {
             let worker = store(&db, &clock, &format!("worker-{n}"));
             // 8 rows each: together more than the 30 chats' heads.
-            tokio::spawn(async move { (n, worker.claim_due(LEASE, 4, 8).await.expect("claim")) })
+            tokio::spawn(async move { (n, claim(&worker, LEASE, 4, 8).await.expect("claim")) })
         })
         .collect();
     let mut holder: HashMap<i64, usize> = HashMap::new();
@@ -152,11 +152,11 @@ async fn postgres_claims_skip_locked_rows_without_waiting() {
         .await
         .unwrap();
     let one = store(&db, &clock, "one");
-    let claim = one.claim_due(LEASE, 10, 100);
-    let claimed = tokio::time::timeout(Duration::from_secs(5), claim).await.expect("the claim waited on a lock");
+    let pending = claim(&one, LEASE, 10, 100);
+    let claimed = tokio::time::timeout(Duration::from_secs(5), pending).await.expect("the claim waited on a lock");
     assert_eq!(labels(&claimed.unwrap()), owned(&[(2, "b1")]));
 
     locker.batch_execute("COMMIT").await.unwrap();
-    let claimed = one.claim_due(LEASE, 10, 100).await.unwrap();
+    let claimed = claim(&one, LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&claimed), owned(&[(1, "a1"), (1, "a2"), (2, "b1")]));
 }

@@ -28,6 +28,16 @@ fn store(db: &Db, clock: &Arc<ManualClock>, claimant: &str) -> OutboxStore {
     OutboxStore::new(db.clone(), clock.clone() as Arc<dyn Clock>, claimant)
 }
 
+/// What `store` may send now (a claim with nothing to record first).
+async fn claim(
+    store: &OutboxStore,
+    lease: std::time::Duration,
+    run: usize,
+    limit: usize,
+) -> Result<Vec<OutboxRow>, crate::db::DbError> {
+    Ok(store.record_and_claim(&[], lease, run, limit).await?.1)
+}
+
 /// Queues `drafts`, in order, now.
 async fn queue(db: &Db, clock: &ManualClock, drafts: Vec<OutboxDraft>) {
     let now = clock.now().naive_utc();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use testdb::{Kind, TestDb, on_both_backends};
 
-use super::{queue, setup, store};
+use super::{claim, queue, setup, store};
 use crate::outbox::deliver::sent;
 use crate::outbox::message::{Outbound, OutboxDraft, Record};
 use crate::outbox::recorder::{RECORD_EVERY, Recorder};
@@ -51,11 +51,11 @@ async fn a_batch_of_sent_rows_records_each_and_skips_lapsed_claims(kind: Kind) {
         ],
     )
     .await;
-    let ours = store(&db, &clock, "one").claim_due(LEASE, 100, 100).await.unwrap();
+    let ours = claim(&store(&db, &clock, "one"), LEASE, 100, 100).await.unwrap();
     assert_eq!(ours.len(), 6);
     // A row another worker holds: "one" may not mark it sent.
     queue(&db, &clock, vec![OutboxDraft::new(7, text(), Record::TicketCard).for_ticket(second.id)]).await;
-    let theirs = store(&db, &clock, "other").claim_due(LEASE, 100, 100).await.unwrap();
+    let theirs = claim(&store(&db, &clock, "other"), LEASE, 100, 100).await.unwrap();
     assert_eq!(theirs.len(), 1);
 
     let records = [
@@ -83,8 +83,8 @@ async fn a_batch_of_sent_rows_records_each_and_skips_lapsed_claims(kind: Kind) {
     assert_eq!(tickets::find(&mut conn, second.id).await.unwrap().unwrap().support_message_id, Some(601));
 
     // Ours are sent: nothing left to claim but the other worker's row.
-    assert!(store(&db, &clock, "one").claim_due(LEASE, 100, 100).await.unwrap().is_empty());
-    let again = store(&db, &clock, "other").claim_due(LEASE, 100, 100).await.unwrap();
+    assert!(claim(&store(&db, &clock, "one"), LEASE, 100, 100).await.unwrap().is_empty());
+    let again = claim(&store(&db, &clock, "other"), LEASE, 100, 100).await.unwrap();
     assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![theirs[0].id]);
 }
 
@@ -104,7 +104,7 @@ async fn a_batch_that_cannot_be_recorded_records_nothing(kind: Kind) {
     )
     .await;
     let worker = store(&db, &clock, "worker");
-    let rows = worker.claim_due(LEASE, 100, 100).await.unwrap();
+    let rows = claim(&worker, LEASE, 100, 100).await.unwrap();
     let batch = [sent(&rows[0], Record::TicketCard, 501), sent(&rows[1], Record::SupportCopy, 502)];
     // The copy's record fails, as a broken constraint or a full disk would.
     test.sql(match kind {
@@ -140,7 +140,7 @@ async fn the_recorder_records_full_batches_and_on_demand(kind: Kind) {
     let total = RECORD_EVERY + 4;
     queue(&db, &clock, (0..total).map(|_| OutboxDraft::new(SUPPORT, text(), Record::Nothing)).collect()).await;
     let worker = store(&db, &clock, "worker");
-    let rows = worker.claim_due(LEASE, 100, 100).await.unwrap();
+    let rows = claim(&worker, LEASE, 100, 100).await.unwrap();
     assert_eq!(rows.len(), total);
     let recorder = Recorder::new(worker);
     let noted = |row: &OutboxRow| sent(row, Record::Nothing, 1000 + row.id as i32);

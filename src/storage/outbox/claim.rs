@@ -48,8 +48,8 @@ struct Claimable {
 /// Claims queue one at a time (PostgreSQL: a transaction-scoped advisory
 /// lock; SQLite: its write lock), so each sees every earlier one and two
 /// workers never take rows of one chat out of order. A row another
-/// transaction has locked (being recorded right now) is skipped rather than
-/// waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and so is the rest
+/// transaction has locked (a background batch recording it right now) is
+/// skipped rather than waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and so is the rest
 /// of its chat's run: a skipped row must not be overtaken.
 pub async fn claim(
     tx: &mut Tx,

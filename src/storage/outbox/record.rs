@@ -9,11 +9,11 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
 use diesel::{QueryResult, QueryableByName};
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::RunQueryDsl;
 
 use super::super::fixed::{fixed_pg_sql, fixed_statement};
 use super::super::{messages, on_conn, tickets};
-use crate::db::{Backed, Writer};
+use crate::db::{Backed, Tx};
 
 /// What a sent row's message is, to be recorded. The discriminants are the
 /// codes PostgreSQL's one-statement record (`RecordSent`) goes by.
@@ -54,21 +54,16 @@ fixed_statement! {
     ")";
 }
 
-/// Records rows Telegram accepted, and what each means for its ticket,
-/// atomically (alone, or inside a caller's transaction). Returns the ids of
-/// the rows that were no longer `by`'s to record (its claim ran out and
-/// another worker took them: they may go twice); what their messages were
-/// is recorded anyway, because the messages exist.
-///
-/// The delivery worker records between its rounds: a transaction around it
-/// would cost PostgreSQL two round trips more before every claim, on the
-/// way of every message.
-pub async fn record_sent(writer: &mut Writer, sent: &[Sent], by: &str, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+/// Records rows Telegram accepted, and what each means for its ticket.
+/// Returns the ids of the rows that were no longer `by`'s to record (its
+/// claim ran out and another worker took them: they may go twice); what
+/// their messages were is recorded anyway, because the messages exist.
+pub async fn record_sent(tx: &mut Tx, sent: &[Sent], by: &str, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
     if sent.is_empty() {
         return Ok(Vec::new());
     }
     // PostgreSQL: one statement, one round trip, however many rows.
-    if let Backed::Postgres(c) = writer.backed() {
+    if let Backed::Postgres(c) = tx.backed() {
         let statement = RecordSent {
             outbox_ids: sent.iter().map(|s| s.outbox_id).collect(),
             message_ids: sent.iter().map(|s| s.message_id).collect(),
@@ -82,34 +77,21 @@ pub async fn record_sent(writer: &mut Writer, sent: &[Sent], by: &str, now: Naiv
         let marked: HashSet<i64> = statement.load::<Marked>(c).await?.into_iter().map(|r| r.id).collect();
         return Ok(sent.iter().map(|s| s.outbox_id).filter(|id| !marked.contains(id)).collect());
     }
-    // SQLite: a statement at a time (they cost microseconds here) inside
-    // a savepoint, which is a transaction of its own when the caller holds
-    // none. Its first statement writes, and the writer lock keeps this
-    // process's other writers out, so it needs no BEGIN IMMEDIATE.
-    on_conn!(writer, |c| c.batch_execute("SAVEPOINT record_sent").await)?;
-    let recorded = record_one_by_one(writer, sent, by, now).await;
-    let end = match recorded {
-        Ok(_) => "RELEASE SAVEPOINT record_sent",
-        Err(_) => "ROLLBACK TO SAVEPOINT record_sent; RELEASE SAVEPOINT record_sent",
-    };
-    on_conn!(writer, |c| c.batch_execute(end).await)?;
-    recorded
-}
-
-async fn record_one_by_one(writer: &mut Writer, sent: &[Sent], by: &str, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    // SQLite: a statement at a time; they cost microseconds here, and the
+    // caller's transaction makes them one commit.
     let mut lapsed = Vec::new();
     for s in sent {
         let mark = MarkOutboxSent { id: s.outbox_id, by, message_id: s.message_id, at: now };
-        if on_conn!(writer, |c| mark.execute(c).await)? == 0 {
+        if on_conn!(tx, |c| mark.execute(c).await)? == 0 {
             lapsed.push(s.outbox_id);
         }
         match (s.target, s.ticket_id, s.ticket_message_id) {
-            (SentTarget::Card, Some(ticket), _) => tickets::set_card(writer, ticket, s.message_id).await?,
-            (SentTarget::Topic, Some(ticket), _) => tickets::set_topic(writer, ticket, s.message_id).await?,
+            (SentTarget::Card, Some(ticket), _) => tickets::set_card(tx, ticket, s.message_id).await?,
+            (SentTarget::Topic, Some(ticket), _) => tickets::set_topic(tx, ticket, s.message_id).await?,
             (SentTarget::SupportCopy, _, Some(message)) => {
-                messages::set_support_copy(writer, message, s.chat_id, s.message_id).await?
+                messages::set_support_copy(tx, message, s.chat_id, s.message_id).await?
             }
-            (SentTarget::UserCopy, _, Some(message)) => messages::set_user_copy(writer, message, s.message_id).await?,
+            (SentTarget::UserCopy, _, Some(message)) => messages::set_user_copy(tx, message, s.message_id).await?,
             _ => 0,
         };
     }

@@ -5,3 +5,4 @@ mod inbox;
 mod numbering;
 mod plans;
 mod tickets;
+mod transactions;

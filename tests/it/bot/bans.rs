@@ -12,6 +12,8 @@ on_both_backends!(
     a_banned_users_messages_do_not_reach_staff,
     unban_lets_the_user_through_again,
     an_anonymous_admin_can_ban,
+    ban_is_for_admins,
+    ban_of_a_ticket_that_does_not_exist_says_so,
 );
 
 /// Alice's ticket, banned by an admin replying to its card: returns the admin,
@@ -82,5 +84,29 @@ async fn an_anonymous_admin_can_ban(kind: Kind) {
     desk.fake.anonymous_admin_message(SUPPORT, "/ban", Some(support[0].message_id));
     let support = desk.wait_sent(SUPPORT, 3, "banned").await;
     assert!(support[2].text.as_deref().unwrap().contains("is banned"), "{:?}", support[2].text);
+    desk.stop().await;
+}
+
+/// Someone who is no admin cannot ban: they are told, and the user is not.
+async fn ban_is_for_admins(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let user = alice();
+    let card = open_ticket(&desk, &user, "help").await[0].message_id;
+    desk.fake.group_message(SUPPORT, &TgUser::new(904, "Not an admin"), "/ban", Some(card));
+    let support = desk.wait_sent(SUPPORT, 3, "admins only").await;
+    assert!(support[2].text.as_deref().unwrap().contains("/ban is for the group's admins"), "{:?}", support[2].text);
+    desk.fake.user_sends(&user, "still here");
+    let support = desk.wait_sent(SUPPORT, 4, "the user's next message").await;
+    assert_eq!(support[3].copied_from.map(|(chat, _)| chat), Some(user.id), "still relayed: not banned");
+    desk.stop().await;
+}
+
+/// A ban naming a ticket that does not exist says so, whoever asks.
+async fn ban_of_a_ticket_that_does_not_exist_says_so(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    open_ticket(&desk, &alice(), "help").await;
+    desk.fake.group_message(SUPPORT, &TgUser::new(904, "Not an admin"), "/ban #99", None);
+    let support = desk.wait_sent(SUPPORT, 3, "no such ticket").await;
+    assert!(support[2].text.as_deref().unwrap().contains("There is no ticket #99"), "{:?}", support[2].text);
     desk.stop().await;
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     a_users_close_closes_the_topic,
     a_deleted_topic_is_replaced_by_a_new_one,
     the_new_topic_is_recorded_on_the_ticket,
+    a_new_topic_keeps_the_users_full_name,
 );
 
 /// Staff delete the ticket's topic and the user writes again: returns once
@@ -28,6 +29,19 @@ async fn delete_topic_and_follow_up(desk: &Desk, user: &TgUser, thread: i32) {
             sent.iter().any(|s| s.copied_from == Some((user.id, follow_up)) && s.thread_id.is_some_and(|t| t != thread))
         })
         .await;
+}
+
+/// A topic opened again after staff deleted it is named as the first one:
+/// the ticket's number and the user's full name.
+async fn a_new_topic_keeps_the_users_full_name(kind: Kind) {
+    let Some(desk) = Desk::start_with(kind, true).await else { return };
+    let mut user = TgUser::new(511, "Ann");
+    user.last_name = Some("Lee".into());
+    let thread = forum_ticket(&desk, &user, "topic please").await;
+    assert_eq!(desk.fake.topics(SUPPORT)[0].1, "#1 · Ann Lee");
+    delete_topic_and_follow_up(&desk, &user, thread).await;
+    assert_eq!(desk.fake.topics(SUPPORT)[0].1, "#1 · Ann Lee");
+    desk.stop().await;
 }
 
 /// One open topic per ticket, named after its number and user.

@@ -1,0 +1,113 @@
+//! What staff commands change: a ticket's status, its assignee, its
+//! notes, its user's ban; and who may do the admins' part.
+
+use teloxide::types::User;
+
+use super::filed::staff_of;
+use super::{Desk, DeskError, Reaction};
+use crate::db::{Conn, Tx};
+use crate::domain::{ContentKind, Direction, MessageDraft};
+use crate::metrics::Tally;
+use crate::outbox::OutboxDraft;
+use crate::render::{self, Lang, full_name};
+use crate::storage::rows::{Staff, Ticket};
+use crate::storage::{StatusChange, filing, staff, tickets, users};
+
+impl Desk {
+    /// Group admins (asked of Telegram) and staff made admins by ADMIN_IDS.
+    pub(super) async fn may_administer(&self, conn: &mut Conn, from: &User) -> Result<bool, DeskError> {
+        let id = from.id.0 as i64;
+        if staff::find(conn, id).await?.is_some_and(|s| s.is_admin) {
+            return Ok(true);
+        }
+        Ok(self.admins.is_admin(id).await)
+    }
+
+    pub(super) async fn set_status(
+        &self,
+        tx: &mut Tx,
+        ticket: &Ticket,
+        from: &User,
+        reopen: bool,
+    ) -> Result<Reaction, DeskError> {
+        let support = self.support;
+        let by = full_name(&from.first_name, from.last_name.as_deref());
+        let lang = Lang::from_code(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
+        let change = match reopen {
+            true => tickets::reopen(tx, ticket.id).await?,
+            false => tickets::close(tx, ticket.id, self.now()).await?,
+        };
+        let mut tally = Tally::default();
+        let drafts = match change {
+            StatusChange::Changed(t) if reopen => {
+                let mut drafts = vec![support.about(t.id, render::staff::reopened_by(t.number, &by))];
+                drafts.extend(support.topic_state(t.id, true));
+                drafts
+            }
+            StatusChange::Changed(t) => {
+                tally.closed = 1;
+                let mut drafts = vec![
+                    support.about(t.id, render::staff::closed_by(t.number, &by)),
+                    OutboxDraft::text(t.user_id, render::user::closed(lang, t.number, t.day)),
+                ];
+                drafts.extend(support.topic_state(t.id, false));
+                drafts
+            }
+            StatusChange::Unchanged(t) if reopen => vec![support.about(t.id, render::staff::already_open(t.number))],
+            StatusChange::Unchanged(t) => vec![support.about(t.id, render::staff::already_closed(t.number))],
+            StatusChange::UserHasOpenTicket(other) => {
+                vec![support.text(render::staff::user_has_other_ticket(ticket.number, other.number))]
+            }
+            StatusChange::NotFound => vec![support.text(render::staff::reply_to_no_ticket())],
+        };
+        Ok(Reaction { drafts, tally })
+    }
+
+    pub(super) async fn assign(
+        &self,
+        tx: &mut Tx,
+        ticket: &Ticket,
+        member: Staff,
+        from: &User,
+    ) -> Result<Reaction, DeskError> {
+        let by = full_name(&from.first_name, from.last_name.as_deref());
+        let to = member.username.as_ref().map(|u| format!("@{u}")).unwrap_or_else(|| member.display_name.clone());
+        let draft = match tickets::assign(tx, ticket.id, &member).await? {
+            Some(t) => self.support.about(t.id, render::staff::assigned(t.number, &to, &by)),
+            None => self.support.text(render::staff::reply_to_no_ticket()),
+        };
+        Ok(Reaction::say(vec![draft]))
+    }
+
+    pub(super) async fn note(
+        &self,
+        tx: &mut Tx,
+        ticket: &Ticket,
+        from: &User,
+        body: String,
+    ) -> Result<Reaction, DeskError> {
+        let now = self.now();
+        let member = staff_of(from, now);
+        let draft = MessageDraft {
+            direction: Direction::Note,
+            sender_id: member.user_id,
+            user_chat_id: ticket.user_id,
+            user_message_id: None,
+            support_chat_id: None,
+            support_message_id: None,
+            kind: ContentKind::Text,
+            text: Some(body),
+        };
+        filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
+        Ok(Reaction::say(vec![self.support.about(ticket.id, render::staff::note_saved(ticket.number))]))
+    }
+
+    pub(super) async fn ban(&self, tx: &mut Tx, ticket: &Ticket, ban: bool) -> Result<Reaction, DeskError> {
+        let user = users::find(tx, ticket.user_id).await?;
+        let name = user.map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
+        users::set_banned(tx, ticket.user_id, ban.then(|| self.now())).await?;
+        let html =
+            if ban { render::staff::user_banned(&name, ticket.number) } else { render::staff::user_unbanned(&name) };
+        Ok(Reaction::say(vec![self.support.about(ticket.id, html)]))
+    }
+}
