@@ -3,6 +3,7 @@
 //! (`ticketbot healthcheck`, `LOG_FORMAT`).
 
 mod compose;
+mod dependencies;
 mod dockerfile;
 mod healthcheck;
 mod log_format;
