@@ -11,6 +11,7 @@ use crate::config::{BotConfig, Config, ConfigError};
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::storage::staff;
+use crate::telegram::startup::StartupError;
 
 /// Why the application could not start; `exit_code` maps it for the CLI.
 #[derive(Debug, thiserror::Error)]
@@ -21,13 +22,16 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error("cannot listen on HTTP_ADDR {addr}: {reason}")]
     Http { addr: SocketAddr, reason: String },
+    #[error(transparent)]
+    Telegram(#[from] StartupError),
 }
 
 impl StartError {
-    /// 2 for configuration errors (the operator must fix a variable), 1 otherwise.
+    /// 2 for configuration errors (the operator must fix a variable:
+    /// including a token or support chat Telegram refuses), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Config(_) => 2,
+            Self::Config(_) | Self::Telegram(_) => 2,
             _ => 1,
         }
     }

@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -29,6 +30,9 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(execute(command, config));
+    // A blocking call still running (a SQLite statement on a stuck disk)
+    // must not keep the process from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     ExitCode::from(code)
 }
 
@@ -39,7 +43,12 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
-        LogFormat::Human => logs.init(),
+        // Colours only for a person at a terminal: not in `docker logs`,
+        // files or journald, and never with NO_COLOR set (no-color.org).
+        LogFormat::Human => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            logs.with_ansi(colour).init()
+        }
         // No colour codes inside what a collector parses.
         LogFormat::Json => logs.json().with_ansi(false).init(),
     }

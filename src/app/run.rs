@@ -19,15 +19,26 @@ use crate::inbox::webhook::Intake;
 use crate::outbox::{DeliveryWorker, SupportChat};
 use crate::storage::outbox as outbox_rows;
 use crate::telegram;
+use crate::telegram::api::BotApi;
+use crate::telegram::startup::{self, TelegramStatus};
 
 /// How long shutdown waits for the outbox to drain.
 const DRAIN: Duration = Duration::from_secs(10);
+
+/// After `DRAIN`, how long the delivery worker and the HTTP server get to
+/// stop: the whole shutdown takes at most `DRAIN + STOP_SLACK`.
+const STOP_SLACK: Duration = Duration::from_secs(2);
+
+/// How long start-up asks Telegram again when it does not answer (network,
+/// 5xx, 429) before starting on what it knows.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
 
 impl App {
     /// Runs the bot until `shutdown` resolves (`shutdown_signal()` in the
     /// binary, a channel in tests), then stops fetching, lets the updates
     /// in hand finish and gives the outbox up to `DRAIN` to empty.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+        let mut shutdown = std::pin::pin!(shutdown);
         let Self { config, bot: settings, db, metrics, clock, http } = self;
         // One replica at a time polls (Telegram refuses a second) and
         // delivers (the flood limits are kept in one place).
@@ -43,35 +54,53 @@ impl App {
             clock: clock.clone(),
             stored: stored.clone(),
         });
-        let probes = HttpState { db: db.clone(), clock: clock.clone(), metrics: metrics.clone() };
+        let telegram_status = TelegramStatus::default();
+        let probes = HttpState {
+            db: db.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            telegram: telegram_status.clone(),
+        };
         let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
         let http = tokio::spawn(crate::http::serve(http, crate::http::router(probes, webhook), async {
             let _ = http_stopped.await;
         }));
 
-        let bot = telegram::client(&settings);
-        let support = SupportChat {
-            id: settings.support_chat_id,
-            forum: telegram::support_is_forum(&bot, settings.support_chat_id).await,
+        let api = BotApi::new(&settings);
+        // What Telegram says about the token and the support chat decides
+        // whether the bot can start; a stop asked for meanwhile is honoured
+        // at once.
+        let facts = tokio::select! {
+            facts = startup::learn(&api, settings.support_chat_id, STARTUP_PATIENCE) => facts,
+            () = &mut shutdown => {
+                tracing::info!(during = "start-up", "shutting down");
+                let _ = stop_http.send(());
+                let _ = http.await;
+                return Ok(());
+            }
         };
-        let bot_username = telegram::bot_username(&bot).await;
-        let desk = Desk::new(
-            support,
-            config.ticket_timezone,
-            clock.clone(),
-            AdminCache::new(bot.clone(), settings.support_chat_id),
-        );
-        let router = Router::new(route::Context { support_chat: support.id, bot_username });
+        let facts = match facts {
+            Ok(facts) => facts,
+            Err(e) => {
+                let _ = stop_http.send(());
+                let _ = http.await;
+                return Err(e.into());
+            }
+        };
+        telegram_status.checked(facts.warnings.clone());
+        let support = SupportChat { id: facts.support_chat, forum: facts.forum };
+        let desk = Desk::new(support, config.ticket_timezone, clock.clone(), AdminCache::new(api.clone(), support.id));
+        let router = Router::new(route::Context { support_chat: support.id, bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);
 
         // Updates come by webhook (the HTTP server stores them) or by polling.
         let intake = match &settings.webhook {
             // Registered in the background, retried until Telegram takes it.
-            Some(webhook) => tokio::spawn(telegram::webhook::register(bot.clone(), webhook.clone())),
+            Some(webhook) => tokio::spawn(telegram::webhook::register(api.clone(), webhook.clone())),
             None => {
-                telegram::webhook::remove(&bot).await;
-                let poller = Arc::new(Poller::new(bot.clone(), db.clone(), clock.clone(), stored.clone()));
+                telegram::webhook::remove(&api).await;
+                let poller = Arc::new(Poller::new(api.clone(), db.clone(), clock.clone(), stored.clone()));
                 tokio::spawn(lead(polling, stop_rx.clone(), move |halt| {
                     let poller = poller.clone();
                     async move { poller.run(halt).await }
@@ -85,7 +114,7 @@ impl App {
             tracing::warn!("DELIVERY_PACING=off: Telegram's flood limits are not kept (benchmarks only)");
         }
         let worker = Arc::new(DeliveryWorker::new(
-            bot.clone(),
+            api.clone(),
             db.clone(),
             clock,
             metrics,
@@ -98,32 +127,40 @@ impl App {
             async move { worker.run(halt).await }
         }));
 
-        telegram::register_commands(&bot, support.id, menu::<UserCommand>(), menu::<StaffCommand>()).await;
+        // The menus are a convenience: asked in the background, never
+        // waited for.
+        let menus = tokio::spawn(async move {
+            telegram::register_commands(&api, support.id, &menu::<UserCommand>(), &menu::<StaffCommand>()).await
+        });
         shutdown.await;
         tracing::info!("stopping: no more fetching; finishing the updates in hand");
+        menus.abort();
+        // Everything below ends by `drained` plus `STOP_SLACK`, whatever
+        // hangs (a Telegram request, a database that stopped answering).
+        let drained = tokio::time::Instant::now() + DRAIN;
         let _ = stop_tx.send(true);
         if settings.webhook.is_some() {
             // Still retrying setWebhook: nothing to finish.
             intake.abort();
         } else {
             // The poller stops between calls, never mid-store.
-            let _ = intake.await;
+            finish("poller", intake, drained).await;
         }
-        let _ = processor.await;
+        finish("update processor", processor, drained).await;
         // The delivery worker keeps going until the outbox is empty or DRAIN
         // has passed; what is left is sent after the next start.
-        let deadline = tokio::time::Instant::now() + DRAIN;
-        while tokio::time::Instant::now() < deadline {
-            if outbox_left(&db).await.is_some_and(|left| left == 0) {
+        while tokio::time::Instant::now() < drained {
+            let left = tokio::time::timeout_at(drained, outbox_left(&db)).await;
+            if left.is_ok_and(|left| left == Some(0)) {
                 break;
             }
             outbox.notify_one();
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let _ = drain_tx.send(true);
-        let _ = delivery.await;
+        finish("delivery worker", delivery, tokio::time::Instant::now() + STOP_SLACK * 3 / 4).await;
         let _ = stop_http.send(());
-        let _ = http.await;
+        finish("HTTP server", http, tokio::time::Instant::now() + STOP_SLACK / 4).await;
         tracing::info!("shutting down");
         Ok(())
     }
@@ -133,4 +170,13 @@ impl App {
 async fn outbox_left(db: &crate::db::Db) -> Option<i64> {
     let mut conn = db.conn().await.ok()?;
     outbox_rows::backlog(&mut conn).await.ok()
+}
+
+/// Waits for `task` until `by`, then stops it where it is.
+async fn finish(what: &str, task: tokio::task::JoinHandle<()>, by: tokio::time::Instant) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout_at(by, task).await.is_err() {
+        tracing::warn!(task = what, "did not stop in time; stopped where it was");
+        abort.abort();
+    }
 }

@@ -1,51 +1,45 @@
 //! Whether someone administers the support group, asked of Telegram
-//! (getChatMember). A "yes" is remembered for a minute, so a burst of
-//! commands costs one call; a "no" is not, so someone just made admin can
-//! act at once. (Who may /assign and /ban, `ADMIN_IDS` included, is the
-//! staff commands' rule.)
+//! (getChatMember). Either answer is remembered for a minute, so a burst of
+//! commands (or of someone trying commands they may not use) costs one
+//! call; who was just made admin can act within that minute. (Who may
+//! /assign and /ban, `ADMIN_IDS` included, is the staff commands' rule.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use teloxide::prelude::*;
+use crate::telegram::api::BotApi;
 
 const TTL: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct AdminCache {
-    bot: Bot,
+    api: BotApi,
     chat: i64,
-    /// Admins and when Telegram last said so.
-    seen: Arc<Mutex<HashMap<i64, Instant>>>,
+    /// Telegram's last answer for each user, and when it came.
+    seen: Arc<Mutex<HashMap<i64, (bool, Instant)>>>,
 }
 
 impl AdminCache {
-    pub fn new(bot: Bot, chat: i64) -> Self {
-        Self { bot, chat, seen: Arc::default() }
+    pub fn new(api: BotApi, chat: i64) -> Self {
+        Self { api, chat, seen: Arc::default() }
     }
 
     /// Whether `user` administers the support group. When Telegram cannot
-    /// be asked, the answer is no (and nothing is cached).
+    /// be asked, the answer is no (and nothing is remembered).
     pub async fn is_admin(&self, user: i64) -> bool {
-        if let Some(at) = self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(&user).copied() {
-            if at.elapsed() < TTL {
-                return true;
-            }
+        let known = self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(&user).copied();
+        if let Some((admin, _)) = known.filter(|(_, at)| at.elapsed() < TTL) {
+            return admin;
         }
-        match self.bot.get_chat_member(ChatId(self.chat), UserId(user as u64)).await {
+        match self.api.get_chat_member(self.chat, user).await {
             Ok(member) => {
-                let admin = member.is_privileged();
-                let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-                if admin {
-                    seen.insert(user, Instant::now());
-                } else {
-                    seen.remove(&user);
-                }
+                let admin = member.is_admin();
+                self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(user, (admin, Instant::now()));
                 admin
             }
-            Err(e) => {
-                tracing::warn!(user, error = %e, "cannot check admin status; treating as not admin");
+            Err(failure) => {
+                tracing::warn!(user, %failure, "cannot check admin status; treating as not admin");
                 false
             }
         }

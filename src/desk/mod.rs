@@ -106,6 +106,7 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
+    use crate::telegram::api::BotApi;
     use crate::testing::at;
 
     #[test]
@@ -113,7 +114,7 @@ mod tests {
         // 22:59 UTC is 23:59 in Berlin (UTC+1 in November); a minute later
         // it is the 22nd in Berlin while still the 21st in UTC.
         let clock = Arc::new(ManualClock::new(at("2026-11-21T22:59:00Z")));
-        let admins = AdminCache::new(teloxide::Bot::new("1:test"), -100);
+        let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), -100);
         let desk = Desk::new(SupportChat { id: -100, forum: false }, chrono_tz::Europe::Berlin, clock.clone(), admins);
         let (day, now) = desk.today_and_now();
         assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());

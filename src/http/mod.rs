@@ -18,6 +18,7 @@ use crate::db::{Db, DbError};
 use crate::inbox::webhook::{self, Intake};
 use crate::metrics::{self as process_metrics, Gauges, Metrics};
 use crate::storage::outbox;
+use crate::telegram::startup::TelegramStatus;
 
 /// A probe waits this long for the database, then calls it not ready.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -27,6 +28,8 @@ pub struct HttpState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    /// What start-up learned from Telegram (warnings), once it has.
+    pub telegram: TelegramStatus,
 }
 
 /// The operators' routes, and Telegram's in webhook mode.
@@ -58,14 +61,19 @@ pub async fn serve(
 
 async fn ready(State(state): State<HttpState>) -> Response {
     let readiness = state.db.readiness(PROBE_TIMEOUT).await;
-    let status = if readiness.is_ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let telegram = state.telegram.warnings();
+    // Ready once the database is and Telegram has been checked; warnings
+    // (missing rights) do not stop the bot, so they do not make it unready.
+    let ready = readiness.is_ready() && telegram.is_some();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
-        "status": if readiness.is_ready() { "ready" } else { "not ready" },
+        "status": if ready { "ready" } else { "not ready" },
         "version": env!("CARGO_PKG_VERSION"),
         "backend": readiness.backend.name(),
         "schema_version": readiness.schema_version,
         "pending_migrations": readiness.pending,
         "error": readiness.error,
+        "telegram": { "checked": telegram.is_some(), "warnings": telegram.unwrap_or_default() },
     });
     (status, axum::Json(body)).into_response()
 }

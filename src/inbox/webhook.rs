@@ -1,15 +1,15 @@
 //! The webhook endpoint: Telegram's POST of one update. Refused with 401,
-//! and nothing read, without the right secret header; acknowledged (200)
-//! only once the update is committed to the inbox, so a failure here makes
-//! Telegram send it again.
+//! before its body is read, without the right secret header; a body over
+//! `BODY_LIMIT` is refused with 413 (no update comes near it); acknowledged
+//! (200) only once the update is committed to the inbox, so a failure here
+//! makes Telegram send it again.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use teloxide::types::Update;
 use tokio::sync::Notify;
 
 use super::Fetched;
@@ -17,6 +17,10 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::secret::Secret;
 use crate::telegram::webhook::SECRET_HEADER;
+
+/// The largest body taken: Telegram's updates are a few KiB (a message
+/// with 4096 characters and its entities is under 64 KiB).
+pub const BODY_LIMIT: usize = 1 << 20;
 
 /// What the endpoint needs.
 pub struct Intake {
@@ -35,12 +39,21 @@ pub fn routes(intake: Intake) -> Router {
     Router::new().route(&path, axum::routing::post(receive)).with_state(Arc::new(intake))
 }
 
-async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Body) -> StatusCode {
     let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes());
     if !given.is_some_and(|g| intake.secret.matches(g)) {
         tracing::warn!(secret_header = given.is_some(), "webhook: request without the right secret refused");
         return StatusCode::UNAUTHORIZED;
     }
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(body) => body,
+        // Over the limit (a client whose body broke off mid-way hears
+        // nothing of it anyway).
+        Err(e) => {
+            tracing::warn!(error = %e, limit = BODY_LIMIT, "webhook: body refused");
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+    };
     // Anything with an update id is stored, even what this version cannot
     // read: the processor sets it aside with the reason (answering 4xx would
     // only make Telegram retry, then drop it).
@@ -49,9 +62,7 @@ async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: By
         tracing::warn!(bytes = body.len(), "webhook: body is not an update");
         return StatusCode::BAD_REQUEST;
     };
-    let chat_id = serde_json::from_slice::<Update>(&body).ok().and_then(|u| u.chat().map(|c| c.id.0));
-    let payload = String::from_utf8_lossy(&body).into_owned();
-    let fetched = Fetched { update_id, chat_id, payload };
+    let fetched = Fetched::new(update_id, String::from_utf8_lossy(&body).into_owned());
     match super::store(&intake.db, &[fetched], intake.clock.now().naive_utc()).await {
         Ok(_) => {
             intake.stored.notify_one();

@@ -2,15 +2,15 @@
 //! arrive as an album. (`copyMessages` cannot reply; in a plain group the
 //! album is found again through the recorded copies.)
 
-use teloxide::prelude::*;
-use teloxide::types::{MessageId, ThreadId};
+use serde_json::json;
 
 use super::deliver::sent;
 use super::message::{Envelope, Outbound, Record};
-use super::send::{Verdict, backoff, classify};
+use super::send::{Verdict, backoff};
 use super::worker::{DeliveryWorker, Step};
 use crate::db::DbError;
 use crate::storage::rows::OutboxRow;
+use crate::telegram::api::{CALL_TIMEOUT, Sent};
 
 impl DeliveryWorker {
     pub(super) async fn deliver_album(
@@ -39,18 +39,18 @@ impl DeliveryWorker {
         if !self.limits.reserve(row.chat_id, ids.len()) {
             return Ok(Step::Waiting);
         }
-        let mut request =
-            self.bot.copy_messages(ChatId(row.chat_id), ChatId(from_chat_id), ids.iter().map(|(id, _)| MessageId(*id)));
+        let message_ids: Vec<i32> = ids.iter().map(|(id, _)| *id).collect();
+        let mut params = json!({ "chat_id": row.chat_id, "from_chat_id": from_chat_id, "message_ids": message_ids });
         if let Some(t) = thread {
-            request = request.message_thread_id(ThreadId(MessageId(t)));
+            params["message_thread_id"] = t.into();
         }
-        match request.await {
+        match self.api.call::<Vec<Sent>>("copyMessages", &params, CALL_TIMEOUT).await {
             Ok(copies) => {
                 self.counted(Verdict::Sent(0));
-                let members = ids.iter().zip(copies).map(|((_, member), copy)| sent(member, record, copy.0));
+                let members = ids.iter().zip(copies).map(|((_, member), copy)| sent(member, record, copy.message_id));
                 self.recorder.note(members.collect::<Vec<_>>()).await?;
             }
-            Err(e) => match self.counted(classify(e)) {
+            Err(failure) => match self.counted(Verdict::of(failure)) {
                 Verdict::Wait(after) => self.flood_controlled(row, after).await?,
                 Verdict::Transient(reason) => {
                     tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, members = ids.len(), "outbox: album failed, will retry");
@@ -58,13 +58,13 @@ impl DeliveryWorker {
                         self.outbox.retry(member, backoff(member.attempts), &reason).await?;
                     }
                 }
-                Verdict::Refused(reason) => {
-                    tracing::error!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: Telegram refused an album");
+                Verdict::Refused { status, reason } => {
+                    tracing::error!(chat = row.chat_id, ticket = row.ticket_id, status, %reason, "outbox: Telegram refused an album");
                     for (_, member) in &ids {
                         self.outbox.failed(member, &reason).await?;
                     }
                 }
-                // classify() never says Sent or Paced.
+                // A failure is never Sent or Paced.
                 Verdict::Sent(_) | Verdict::Paced => {}
             },
         }

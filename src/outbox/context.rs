@@ -3,10 +3,8 @@
 //! could not be made, or was deleted by staff) gets them first, so staff
 //! never see a bare message without its ticket.
 
-use teloxide::prelude::*;
-
 use super::message::{Envelope, Outbound, Reply};
-use super::send::{Verdict, backoff, classify};
+use super::send::{Verdict, backoff};
 use super::worker::{DeliveryWorker, Step, Tickets};
 use crate::db::DbError;
 use crate::render;
@@ -72,8 +70,8 @@ impl DeliveryWorker {
                 self.outbox.retry(row, backoff(row.attempts), &reason).await?;
                 Step::Moved
             }
-            Verdict::Refused(reason) => {
-                tracing::error!(chat = row.chat_id, ticket = row.ticket_id, ?missing, %reason, "outbox: Telegram refused the ticket's card or topic; the message goes without");
+            Verdict::Refused { status, reason } => {
+                tracing::error!(chat = row.chat_id, ticket = row.ticket_id, ?missing, status, %reason, "outbox: Telegram refused the ticket's card or topic; the message goes without");
                 return Ok(None);
             }
         };
@@ -107,17 +105,17 @@ impl DeliveryWorker {
     /// Creates a topic for the row's ticket (its first, or a new one when
     /// staff deleted it) and records it; `Sent(thread)` on success.
     async fn open_topic(&self, row: &OutboxRow) -> Result<Verdict, DbError> {
-        let Some(ticket_id) = row.ticket_id else { return Ok(Verdict::Refused("no ticket".into())) };
+        let Some(ticket_id) = row.ticket_id else { return Ok(Verdict::not_asked("no ticket")) };
         let Some((ticket, user)) = self.outbox.ticket_with_user(ticket_id).await? else {
-            return Ok(Verdict::Refused("the ticket is gone".into()));
+            return Ok(Verdict::not_asked("the ticket is gone"));
         };
         let name = render::staff::topic_name(&ticket, &user);
         if !self.limits.reserve(row.chat_id, 1) {
             return Ok(Verdict::Paced);
         }
-        let verdict = self.counted(match self.bot.create_forum_topic(ChatId(row.chat_id), name).await {
-            Ok(topic) => Verdict::Sent(topic.thread_id.0.0),
-            Err(e) => classify(e),
+        let verdict = self.counted(match self.create_topic(row.chat_id, &name).await {
+            Ok(thread) => Verdict::Sent(thread),
+            Err(failure) => Verdict::of(failure),
         });
         // A failure is logged by the caller, which decides what becomes of
         // the row.
@@ -131,7 +129,7 @@ impl DeliveryWorker {
     /// Posts the ticket's card (in its topic in a forum) and records it.
     async fn post_card(&self, row: &OutboxRow) -> Result<Verdict, DbError> {
         let Some((ticket, user)) = self.outbox.ticket_with_user(row.ticket_id.unwrap_or_default()).await? else {
-            return Ok(Verdict::Refused("the ticket is gone".into()));
+            return Ok(Verdict::not_asked("the ticket is gone"));
         };
         let message =
             Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: self.support.forum };

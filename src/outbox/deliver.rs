@@ -9,9 +9,13 @@ use crate::db::DbError;
 use crate::storage::outbox::Sent;
 use crate::storage::rows::OutboxRow;
 
-/// Attempts before a transient failure becomes final: with the backoff
-/// capped at 5 minutes, about a day and a half of retrying.
-const MAX_ATTEMPTS: i32 = 400;
+/// Attempts before a message that keeps failing while Telegram takes
+/// others is set aside (`gave_up`): with the backoff (1 s, 2 s, 4 s …)
+/// about four minutes, so its chat waits no longer than that. While
+/// nothing at all goes through (Telegram or the network is down) a row is
+/// never set aside: it waits, backing off up to 5 minutes, and goes when
+/// Telegram is back.
+pub(super) const MAX_ATTEMPTS: i32 = 8;
 
 /// What the row's sending recorded, for the recorder.
 pub(super) fn sent(row: &OutboxRow, record: Record, message_id: i32) -> Sent {
@@ -61,7 +65,7 @@ impl DeliveryWorker {
         let mut verdict = self.send(row.chat_id, &envelope.message, reply_to, thread).await;
         // Staff deleted the ticket's topic: open a new one and go on there.
         // If that fails, the row waits and tries again (never fails for it).
-        if thread.is_some() && matches!(&verdict, Verdict::Refused(r) if r.contains("message thread not found")) {
+        if thread.is_some() && verdict.is_lost_topic() {
             verdict = self.reopen_lost_topic(row, &envelope.message, tickets).await?;
         }
         match verdict {
@@ -75,10 +79,12 @@ impl DeliveryWorker {
                 self.flood_controlled(row, after).await?;
                 Ok(Step::Moved)
             }
-            // Given up after a day or so of retries: kept with the reason.
-            Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS => {
-                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: giving up after {MAX_ATTEMPTS} attempts");
-                self.outbox.failed(row, &format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")).await?;
+            // Failing on its own while Telegram takes other messages: set
+            // aside with the reason, so its chat moves on.
+            Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS && self.telegram_is_taking() => {
+                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: set aside after {MAX_ATTEMPTS} attempts");
+                let reason = format!("set aside after {MAX_ATTEMPTS} attempts: {reason}");
+                self.outbox.gave_up(row, &reason, self.support).await?;
                 Ok(Step::Done)
             }
             Verdict::Transient(reason) => {
@@ -88,13 +94,13 @@ impl DeliveryWorker {
                 Ok(Step::Moved)
             }
             // A user who blocked the bot (or deleted their account).
-            Verdict::Refused(reason) if row.chat_id > 0 && reason.starts_with("Forbidden") => {
+            Verdict::Refused { status: 403, reason } if row.chat_id > 0 => {
                 tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: the user cannot be reached");
                 self.outbox.user_blocked_bot(row, &reason, self.support).await?;
                 Ok(Step::Done)
             }
-            Verdict::Refused(reason) => {
-                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: Telegram refused a message");
+            Verdict::Refused { status, reason } => {
+                tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, status, %reason, "outbox: Telegram refused a message");
                 self.outbox.failed(row, &reason).await?;
                 Ok(Step::Done)
             }

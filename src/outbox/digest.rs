@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use super::lock;
 use super::message::{Outbound, Record};
 use super::send::{Verdict, backoff};
 use super::store::DigestCandidate;
@@ -115,8 +116,8 @@ impl DeliveryWorker {
             }
             // Not retried every round (a closed General topic refuses every
             // digest): one by one for a minute, then try again.
-            Verdict::Refused(reason) => {
-                tracing::error!(chat = head.chat_id, %reason, "outbox: Telegram refused a digest; one by one for a minute");
+            Verdict::Refused { status, reason } => {
+                tracing::error!(chat = head.chat_id, status, %reason, "outbox: Telegram refused a digest; one by one for a minute");
                 *lock(&self.digests_off_until) = Some(now + DIGEST_PAUSE);
                 return Ok(None);
             }
@@ -125,10 +126,6 @@ impl DeliveryWorker {
         // starts after them.
         Ok(Some(Step::Moved))
     }
-}
-
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What a waiting row is, as a digest sees it.

@@ -10,12 +10,15 @@
 //! that took over did.
 //!
 //! - 429: the chat waits `retry_after` (its later rows too, to keep order);
-//! - network errors and 5xx: the row is retried with exponential backoff
-//!   and jitter;
-//! - 400 (bad request) and 403 (blocked, not a member): the row fails with
-//!   Telegram's reason and is not retried.
+//! - network errors, timeouts and 5xx: the row is retried with exponential
+//!   backoff and jitter; one that keeps failing while Telegram takes other
+//!   messages is set aside after `MAX_ATTEMPTS` (about four minutes), staff
+//!   told when it was for a user, so its chat moves on;
+//! - 400 (bad request), 403 (blocked, not a member), 404 and every other
+//!   4xx: the row fails with Telegram's reason and is not retried.
 //!
-//! The worker's jobs, a file each: `worker` (rounds and claims), `deliver`
+//! The worker's jobs, a file each: `lanes` (the loop: chats side by side),
+//! `worker` (claims, a chat's run), `deliver`
 //! (one row), `send` (the request and what its answer means), `pacing`
 //! (flood limits), `digest` (merging when the support chat is flooded),
 //! `context` (a ticket's card and topic first), `album`, `recorder`
@@ -25,6 +28,7 @@ mod album;
 mod context;
 mod deliver;
 mod digest;
+mod lanes;
 pub mod message;
 mod pacing;
 mod recorder;
@@ -36,3 +40,8 @@ mod worker;
 
 pub use message::{OutboxDraft, SupportChat};
 pub use worker::{DeliveryWorker, UNRECORDED_AT_MOST, UNRECORDED_AT_MOST_WITH_ALBUMS};
+
+/// A poisoned lock still holds good data here (timestamps): take it.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}

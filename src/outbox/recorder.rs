@@ -52,6 +52,12 @@ impl Recorder {
         noted.0.len() >= RECORD_EVERY || noted.1.is_some_and(|at| at.elapsed() >= RECORD_WITHIN)
     }
 
+    /// When what is noted must be recorded by (`RECORD_WITHIN` after the
+    /// oldest was noted); `None` with nothing noted.
+    pub fn due_at(&self) -> Option<std::time::Instant> {
+        self.noted().1.map(|at| at + RECORD_WITHIN)
+    }
+
     /// Takes what is noted.
     fn take(&self) -> Vec<Sent> {
         let mut noted = self.noted();

@@ -2,15 +2,18 @@
 //! answer means for the row: sent, wait (429), try again later, or refused
 //! for good.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
-use teloxide::RequestError;
-use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId};
+use serde_json::{Value, json};
 
+use super::lock;
 use super::message::Outbound;
 use super::worker::DeliveryWorker;
+use crate::telegram::api::{CALL_TIMEOUT, Failure, Sent, Topic};
+
+/// How recent a message Telegram took must be for it to count as up.
+const TAKING_WINDOW: Duration = Duration::from_secs(60);
 
 /// What became of one attempt.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,12 +21,39 @@ pub(super) enum Verdict {
     Sent(i32),
     /// Telegram's flood control: wait this long before writing to the chat.
     Wait(Duration),
-    /// Worth trying again later (network, 5xx).
+    /// Worth trying again later (network, 5xx, an unreadable answer).
     Transient(String),
-    /// Telegram refused it for good (400, 403); the reason says why.
-    Refused(String),
+    /// Telegram refused it for good (400, 403, 404): its status and reason.
+    Refused {
+        status: u16,
+        reason: String,
+    },
     /// Not sent: the flood limits want this chat to wait (nothing to record).
     Paced,
+}
+
+impl Verdict {
+    /// What Telegram's answer means for the row.
+    pub(super) fn of(failure: Failure) -> Self {
+        match failure {
+            Failure::RetryAfter(after) => Verdict::Wait(after),
+            Failure::Refused { status, description } => Verdict::Refused { status, reason: description },
+            Failure::Migrated(chat) => {
+                Verdict::Refused { status: 400, reason: format!("the group moved to chat {chat}") }
+            }
+            Failure::Transient(reason) => Verdict::Transient(reason),
+        }
+    }
+
+    /// Refused before Telegram was asked: what the message needs is gone.
+    pub(super) fn not_asked(reason: &str) -> Self {
+        Verdict::Refused { status: 0, reason: reason.into() }
+    }
+
+    /// Refused because the ticket's forum topic is gone (staff deleted it).
+    pub(super) fn is_lost_topic(&self) -> bool {
+        matches!(self, Verdict::Refused { status: 400, reason } if reason.contains("message thread not found"))
+    }
 }
 
 impl DeliveryWorker {
@@ -42,110 +72,73 @@ impl DeliveryWorker {
         if !self.limits.reserve(chat_id, 1) {
             return Verdict::Paced;
         }
-        let chat = ChatId(chat_id);
-        let reply = reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
-        let thread = thread.map(|t| ThreadId(MessageId(t)));
+        let mut params = json!({ "chat_id": chat_id });
+        if let Some(id) = reply_to {
+            params["reply_parameters"] = json!({ "message_id": id, "allow_sending_without_reply": true });
+        }
+        if let Some(thread) = thread {
+            params["message_thread_id"] = thread.into();
+        }
         let result = match message {
             Outbound::Text { html, .. } => {
-                let mut request = self
-                    .bot
-                    .send_message(chat, html.clone())
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_previews());
-                if let Some(r) = reply {
-                    request = request.reply_parameters(r);
-                }
-                if let Some(t) = thread {
-                    request = request.message_thread_id(t);
-                }
-                request.await.map(|m| m.id.0)
+                params["text"] = html.as_str().into();
+                params["parse_mode"] = "HTML".into();
+                params["link_preview_options"] = json!({ "is_disabled": true });
+                self.api.call::<Sent>("sendMessage", &params, CALL_TIMEOUT).await.map(|m| m.message_id)
             }
             Outbound::Copy { from_chat_id, message_id, .. } => {
-                let mut request = self.bot.copy_message(chat, ChatId(*from_chat_id), MessageId(*message_id));
-                if let Some(r) = reply {
-                    request = request.reply_parameters(r);
-                }
-                if let Some(t) = thread {
-                    request = request.message_thread_id(t);
-                }
-                request.await.map(|m| m.0)
+                params["from_chat_id"] = (*from_chat_id).into();
+                params["message_id"] = (*message_id).into();
+                self.api.call::<Sent>("copyMessage", &params, CALL_TIMEOUT).await.map(|m| m.message_id)
             }
-            Outbound::CreateTopic { name } => {
-                self.bot.create_forum_topic(chat, name.clone()).await.map(|t| t.thread_id.0.0)
-            }
+            Outbound::CreateTopic { name } => self.create_topic(chat_id, name).await,
             Outbound::CloseTopic | Outbound::ReopenTopic => {
-                let Some(t) = thread else { return Verdict::Sent(0) };
-                let result = if matches!(message, Outbound::CloseTopic) {
-                    self.bot.close_forum_topic(chat, t).await
-                } else {
-                    self.bot.reopen_forum_topic(chat, t).await
-                };
-                match result {
+                let method =
+                    if matches!(message, Outbound::CloseTopic) { "closeForumTopic" } else { "reopenForumTopic" };
+                match self.api.call::<Value>(method, &params, CALL_TIMEOUT).await {
                     Ok(_) => Ok(0),
                     // Already in the wanted state.
-                    Err(RequestError::Api(e))
-                        if e.to_string().contains("TOPIC_CLOSED") || e.to_string().contains("TOPIC_NOT_MODIFIED") =>
+                    Err(Failure::Refused { description, .. })
+                        if description.contains("TOPIC_CLOSED") || description.contains("TOPIC_NOT_MODIFIED") =>
                     {
                         Ok(0)
                     }
-                    Err(e) => Err(e),
+                    Err(failure) => Err(failure),
                 }
             }
         };
         self.counted(match result {
             Ok(id) => Verdict::Sent(id),
-            Err(e) => classify(e),
+            Err(failure) => Verdict::of(failure),
         })
+    }
+
+    /// Whether Telegram took a message lately: a row that keeps failing
+    /// meanwhile fails on its own, not because Telegram is down.
+    pub(super) fn telegram_is_taking(&self) -> bool {
+        lock(&self.last_accepted).is_some_and(|at| at.elapsed() < TAKING_WINDOW)
+    }
+
+    /// Opens a forum topic; its thread id.
+    pub(super) async fn create_topic(&self, chat_id: i64, name: &str) -> Result<i32, Failure> {
+        let params = json!({ "chat_id": chat_id, "name": name });
+        self.api.call::<Topic>("createForumTopic", &params, CALL_TIMEOUT).await.map(|t| t.message_thread_id)
     }
 
     /// Counts an answer from Telegram by its result (for `/metrics`).
     pub(super) fn counted(&self, verdict: Verdict) -> Verdict {
         let result = match &verdict {
-            Verdict::Sent(_) => "sent",
+            Verdict::Sent(_) => {
+                *lock(&self.last_accepted) = Some(Instant::now());
+                "sent"
+            }
             Verdict::Wait(_) => "429",
             Verdict::Transient(_) => "retried",
-            Verdict::Refused(_) => "failed",
+            Verdict::Refused { .. } => "failed",
             Verdict::Paced => return verdict,
         };
         self.metrics.delivery(result);
         verdict
-    }
-}
-
-fn no_previews() -> LinkPreviewOptions {
-    LinkPreviewOptions {
-        is_disabled: true,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
-    }
-}
-
-/// What an error from the Bot API means for the row.
-pub(super) fn classify(error: RequestError) -> Verdict {
-    match error {
-        RequestError::RetryAfter(seconds) => Verdict::Wait(seconds.duration()),
-        RequestError::Api(api) => {
-            let description = match &api {
-                teloxide::ApiError::Unknown(text) => text.clone(),
-                other => other.to_string(),
-            };
-            // Telegram's descriptions start with the HTTP reason; teloxide
-            // keeps no status code. Bad Request and Forbidden are final;
-            // anything else (Internal Server Error, Bad Gateway) is not.
-            if description.starts_with("Bad Request") || description.starts_with("Forbidden") {
-                Verdict::Refused(description)
-            } else {
-                Verdict::Transient(description)
-            }
-        }
-        RequestError::MigrateToChatId(chat) => Verdict::Refused(format!("the group moved to chat {}", chat.0)),
-        // teloxide strips the URL (which holds the token) from these.
-        RequestError::Network(e) => Verdict::Transient(format!("network: {e}")),
-        // A proxy's HTML error page (502 from a load balancer) lands here.
-        RequestError::InvalidJson { .. } => Verdict::Transient("unreadable answer from the Bot API".into()),
-        RequestError::Io(e) => Verdict::Transient(format!("io: {e}")),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::db::{Db, DbError};
 use crate::render;
 use crate::storage::outbox::{self as rows, Sent};
 use crate::storage::rows::{OutboxRow, Ticket, TicketMessage, User};
-use crate::storage::tickets;
+use crate::storage::{tickets, users};
 
 /// A due row about a ticket, read for a digest.
 #[derive(Debug, Clone)]
@@ -114,6 +114,33 @@ impl OutboxStore {
                 };
                 let name = render::full_name(&user.first_name, user.last_name.as_deref());
                 let html = render::staff::user_blocked_bot(&name, ticket.as_ref().map(|t| t.number));
+                let notice = match &ticket {
+                    Some(t) => support.about(t.id, html),
+                    None => support.text(html),
+                };
+                Ok(rows::queue(tx, &[notice.into_row(now)]).await?)
+            })
+            .await
+    }
+
+    /// A row Telegram kept failing to take is set aside with the reason;
+    /// when it was for a user, staff are told in the same transaction.
+    /// (A support-chat row is not announced in the chat that fails: its
+    /// content stays in the ticket, `/ticket` shows it.)
+    pub async fn gave_up(&self, row: &OutboxRow, reason: &str, support: SupportChat) -> Result<(), DbError> {
+        let (now, by) = (self.now(), &*self.claimant);
+        self.db
+            .transaction(async |tx| {
+                if rows::mark_failed(tx, row.id, by, reason, now).await? == 0 || row.chat_id == support.id {
+                    return Ok(());
+                }
+                let Some(user) = users::find(tx, row.chat_id).await? else { return Ok(()) };
+                let ticket = match row.ticket_id {
+                    Some(id) => tickets::find(tx, id).await?,
+                    None => None,
+                };
+                let name = render::full_name(&user.first_name, user.last_name.as_deref());
+                let html = render::staff::undeliverable(&name, ticket.as_ref().map(|t| t.number), reason);
                 let notice = match &ticket {
                     Some(t) => support.about(t.id, html),
                     None => support.text(html),

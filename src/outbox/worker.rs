@@ -1,13 +1,12 @@
-//! The delivery worker's rounds: claim what may go now, send each chat's
-//! run in order with the chats side by side, record what was sent.
+//! The delivery worker: claims what may go now, sends each chat's run in
+//! order (the lanes that run the chats side by side are in `lanes`),
+//! records what was sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use rand::Rng;
-use teloxide::Bot;
 use tokio::sync::{Notify, watch};
 
 use super::message::{Record, SupportChat};
@@ -18,6 +17,7 @@ use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::storage::rows::{OutboxRow, Ticket};
+use crate::telegram::api::BotApi;
 
 /// Rows of one chat claimed per round: sent one after another, so a long
 /// queue (the support chat in a rush) costs one claim per this many sends.
@@ -93,13 +93,13 @@ impl Tickets {
 }
 
 pub struct DeliveryWorker {
-    pub(super) bot: Bot,
+    pub(super) api: BotApi,
     pub(super) outbox: OutboxStore,
     pub(super) metrics: Arc<Metrics>,
     /// Where staff read about tickets.
     pub(super) support: SupportChat,
     /// Woken when handling an update wrote to the outbox.
-    wake: Arc<Notify>,
+    pub(super) wake: Arc<Notify>,
     /// One delivery worker runs at a time across replicas (db/leader.rs),
     /// so the flood limits are tracked here.
     pub(super) limits: Limits,
@@ -107,13 +107,15 @@ pub struct DeliveryWorker {
     /// Telegram refused one).
     pub(super) last_digest: Mutex<Option<Instant>>,
     pub(super) digests_off_until: Mutex<Option<Instant>>,
+    /// When Telegram last took a message.
+    pub(super) last_accepted: Mutex<Option<Instant>>,
     /// Records what was sent, in batches.
     pub(super) recorder: Recorder,
 }
 
 impl DeliveryWorker {
     pub fn new(
-        bot: Bot,
+        api: BotApi,
         db: Db,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
@@ -125,7 +127,7 @@ impl DeliveryWorker {
         let claimant = format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>());
         let outbox = OutboxStore::new(db, clock, &claimant);
         Self {
-            bot,
+            api,
             recorder: Recorder::new(outbox.clone()),
             outbox,
             metrics,
@@ -134,47 +136,28 @@ impl DeliveryWorker {
             limits: Limits::new(paced),
             last_digest: Mutex::default(),
             digests_off_until: Mutex::default(),
+            last_accepted: Mutex::default(),
         }
     }
 
-    /// Runs until `stop` is set; a database error pauses it, never ends it.
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
-        // What the group got in the last minute from an earlier process (a
-        // restart, another replica that led until now) still counts. Not
-        // read without limits: unpaced, a minute can hold a million sends.
-        if !self.limits.is_off() {
-            match self.outbox.recent_sends(self.support.id, Duration::from_secs(60)).await {
-                Ok(ages) => self.limits.seed(self.support.id, &ages),
-                Err(e) => {
-                    tracing::warn!(chat = self.support.id, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
-                }
-            }
+    /// What the group got in the last minute from an earlier process (a
+    /// restart, another replica that led until now) still counts. Not read
+    /// without limits: unpaced, a minute can hold a million sends.
+    pub(super) async fn seed_limits(&self) {
+        if self.limits.is_off() {
+            return;
         }
-        loop {
-            if *stop.borrow() {
-                self.release_claims().await;
-                return;
-            }
-            let idle = match self.deliver_due(&stop).await {
-                Ok(sent) => sent == 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox: cannot record what was sent or claim what is due; retrying");
-                    true
-                }
-            };
-            if idle {
-                tokio::select! {
-                    _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-                    _ = stop.changed() => {}
-                }
+        match self.outbox.recent_sends(self.support.id, Duration::from_secs(60)).await {
+            Ok(ages) => self.limits.seed(self.support.id, &ages),
+            Err(e) => {
+                tracing::warn!(chat = self.support.id, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
             }
         }
     }
 
     /// Gives back every row this worker still claims, so a replica taking
     /// over need not wait for the lease.
-    async fn release_claims(&self) {
+    pub(super) async fn release_claims(&self) {
         if let Err(e) = self.recorder.record_all().await {
             tracing::error!(error = %e, "outbox: cannot record sent rows before stopping; they may go again");
         }
@@ -183,14 +166,17 @@ impl DeliveryWorker {
         }
     }
 
-    /// Claims what may go now and sends it: the chats side by side, each
-    /// chat's rows in order, until a row must wait (flood limits, a retry).
-    /// Returns how many rows saw something happen.
-    pub async fn deliver_due(&self, stop: &watch::Receiver<bool>) -> Result<usize, DbError> {
-        // What the last rounds sent is recorded before anything is claimed
-        // again, or it would be claimed and sent again: in the claim's own
-        // transaction, so the next message does not wait for a transaction
-        // of its own (two PostgreSQL round trips).
+    /// Records what the lanes sent and claims what may go now: of each chat
+    /// not in a lane (`busy`) its run, in the order of their oldest rows,
+    /// and when the runs must stop (before the lease ends).
+    pub(super) async fn claim_runs(
+        &self,
+        busy: &HashMap<i64, Option<Instant>>,
+    ) -> Result<(Vec<Vec<OutboxRow>>, Instant), DbError> {
+        // What was sent is recorded before anything is claimed again, or it
+        // would be claimed and sent again: in the claim's own transaction,
+        // so the next message does not wait for a transaction of its own
+        // (two PostgreSQL round trips).
         let noted = self.recorder.take_all().await?;
         let claimed_at = Instant::now();
         let claimed = self.outbox.record_and_claim(&noted, CLAIM_LEASE, CLAIM_RUN, CLAIM_LIMIT).await;
@@ -199,39 +185,24 @@ impl DeliveryWorker {
                 self.recorder.recorded(noted, Ok(lapsed))?;
                 rows
             }
-            Err(e) => return self.recorder.recorded(noted, Err(e)).map(|()| 0),
+            Err(e) => return self.recorder.recorded(noted, Err(e)).map(|()| (Vec::new(), claimed_at)),
         };
-        let deadline = claimed_at + CLAIM_LEASE - LEASE_MARGIN;
-        // The chats in the order of their oldest row, each with its run.
-        let mut runs: Vec<(i64, Vec<OutboxRow>)> = Vec::new();
-        for row in rows {
-            match runs.iter_mut().find(|(chat, _)| *chat == row.chat_id) {
-                Some((_, run)) => run.push(row),
-                None => runs.push((row.chat_id, vec![row])),
+        // A chat in a lane keeps its rows (claimed again, so still this
+        // worker's): the lane sends them, in order, or the next claim
+        // after it does.
+        let mut runs: Vec<Vec<OutboxRow>> = Vec::new();
+        for row in rows.into_iter().filter(|r| !busy.contains_key(&r.chat_id)) {
+            match runs.iter_mut().find(|run| run[0].chat_id == row.chat_id) {
+                Some(run) => run.push(row),
+                None => runs.push(vec![row]),
             }
         }
-        let outcomes: Vec<(i64, Result<usize, DbError>)> = futures_util::stream::iter(runs)
-            .map(|(chat, run)| async move { (chat, self.deliver_run(run, stop, deadline).await) })
-            .buffer_unordered(DELIVERY_LANES)
-            .collect()
-            .await;
-        let mut attempted = 0;
-        for (chat, outcome) in outcomes {
-            match outcome {
-                Ok(n) => attempted += n,
-                // The chat's run stopped at the row it could not record; its
-                // rows stay claimed and the next round tries again.
-                Err(e) => tracing::error!(chat, error = %e, "outbox: cannot read or record this chat's rows; retrying"),
-            }
-        }
-        // What this round sent is recorded by the next round's claim: at
-        // once when more is waiting, within the idle wait (250 ms) when not.
-        Ok(attempted)
+        Ok((runs, claimed_at + CLAIM_LEASE - LEASE_MARGIN))
     }
 
     /// Sends one chat's claimed rows in order, until one must wait. The
     /// rows left keep their claim (this worker renews it next round).
-    async fn deliver_run(
+    pub(super) async fn deliver_run(
         &self,
         run: Vec<OutboxRow>,
         stop: &watch::Receiver<bool>,

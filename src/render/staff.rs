@@ -48,6 +48,16 @@ pub fn user_blocked_bot(name: &str, number: Option<i32>) -> String {
     format!("⛔ {}{ticket} blocked the bot: nothing reaches them until they write again.", escape(name))
 }
 
+/// A message to a user that Telegram kept failing to take, set aside.
+pub fn undeliverable(name: &str, number: Option<i32>, reason: &str) -> String {
+    let ticket = number.map(|n| format!(" (ticket <b>#{n}</b>)")).unwrap_or_default();
+    format!(
+        "⚠️ A message to {}{ticket} could not be delivered and was set aside: {}. Send it again if it still matters.",
+        escape(name),
+        escape(&shorten(reason, 200))
+    )
+}
+
 pub fn closed_by(number: i32, by: &str) -> String {
     format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
 }

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use teloxide::prelude::*;
+use serde_json::{Value, json};
 
+use super::api::{BotApi, CALL_TIMEOUT, Failure};
 use crate::config::WebhookConfig;
 
 /// The header Telegram sends the secret in.
@@ -13,15 +14,16 @@ pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 /// Registers the webhook, retrying until Telegram accepts it: without it no
 /// update arrives. Pending updates are kept (the inbox drops repeats).
-pub async fn register(bot: Bot, webhook: WebhookConfig) {
+pub async fn register(api: BotApi, webhook: WebhookConfig) {
+    let params = json!({
+        "url": webhook.url.as_str(),
+        "secret_token": webhook.secret.expose(),
+        "allowed_updates": super::ALLOWED_UPDATES,
+        "drop_pending_updates": false,
+    });
     let mut wait = Duration::from_millis(250);
     loop {
-        let request = bot
-            .set_webhook(webhook.url.clone())
-            .secret_token(webhook.secret.expose())
-            .allowed_updates(super::allowed_updates())
-            .drop_pending_updates(false);
-        match request.await {
+        match api.call::<Value>("setWebhook", &params, CALL_TIMEOUT).await {
             Ok(_) => {
                 // The URL's path may be a secret of its own: log the host.
                 tracing::info!(host = webhook.url.host_str().unwrap_or_default(), "webhook registered");
@@ -29,24 +31,22 @@ pub async fn register(bot: Bot, webhook: WebhookConfig) {
             }
             // A refusal (a URL Telegram will not post to) needs the operator;
             // anything else is likely to pass.
-            Err(e) if e.to_string().contains("Bad Request") => {
-                tracing::error!(error = %e, retry_in_ms = wait.as_millis() as u64, "setWebhook refused: check WEBHOOK_URL (https, port 443, 80, 88 or 8443); no update arrives until it is accepted");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(30));
+            Err(failure @ Failure::Refused { .. }) => {
+                tracing::error!(%failure, retry_in_ms = wait.as_millis() as u64, "setWebhook refused: check WEBHOOK_URL (https, port 443, 80, 88 or 8443); no update arrives until it is accepted");
             }
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "setWebhook failed");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(30));
+            Err(failure) => {
+                tracing::warn!(%failure, retry_in_ms = wait.as_millis() as u64, "setWebhook failed");
             }
         }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(30));
     }
 }
 
 /// In polling mode a webhook left from an earlier run would make every
 /// `getUpdates` fail (409): remove it first.
-pub async fn remove(bot: &Bot) {
-    if let Err(e) = bot.delete_webhook().await {
-        tracing::warn!(error = %e, "deleteWebhook failed; polling may be refused while a webhook is set");
+pub async fn remove(api: &BotApi) {
+    if let Err(failure) = api.call::<Value>("deleteWebhook", &json!({}), CALL_TIMEOUT).await {
+        tracing::warn!(%failure, "deleteWebhook failed; polling may be refused while a webhook is set");
     }
 }

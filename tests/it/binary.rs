@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, FloodLimits, TgUser};
 
+use crate::bot_process;
 use crate::inspect;
 use crate::support::{Kind, TestDb, on_both_backends};
-
-#[path = "../../benches/common/bot_process.rs"]
-mod bot_process;
 
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SUPPORT: i64 = -1_001_234_567_890;

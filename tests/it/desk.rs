@@ -46,9 +46,22 @@ impl Desk {
         limits: Option<FloodLimits>,
         extra: &[(&'static str, String)],
     ) -> Option<Self> {
+        Self::start_prepared(kind, forum, limits, extra, |_| {}).await
+    }
+
+    /// The same, with the fake made ready by `prepare` (faults to meet at
+    /// start-up) before the bot starts.
+    pub async fn start_prepared(
+        kind: Kind,
+        forum: bool,
+        limits: Option<FloodLimits>,
+        extra: &[(&'static str, String)],
+        prepare: impl FnOnce(&FakeTelegram),
+    ) -> Option<Self> {
         let db = TestDb::new(kind).await?;
         let fake = FakeTelegram::start(TOKEN, limits).await.unwrap();
         fake.add_group(SUPPORT, "Support", forum);
+        prepare(&fake);
         let mut vars: HashMap<&'static str, String> = HashMap::from([
             ("TELOXIDE_TOKEN", TOKEN.to_string()),
             ("TELOXIDE_API_URL", fake.url()),

@@ -31,6 +31,20 @@ pub fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
 }
 
+/// `/ready` once start-up has checked Telegram (the bot answers before).
+pub async fn ready_after_start(addr: SocketAddr) -> (u16, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, body) = get(addr, "/ready").await;
+        let checked =
+            serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["telegram"]["checked"].as_bool());
+        if checked == Some(true) || std::time::Instant::now() > deadline {
+            return (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn health_ready_and_metrics(kind: Kind) {
     let backend = match kind {
         Kind::Sqlite => "sqlite",
@@ -40,10 +54,11 @@ async fn health_ready_and_metrics(kind: Kind) {
     let (status, body) = get(desk.http, "/health").await;
     assert_eq!((status, body.as_str()), (200, "ok\n"));
 
-    let (status, body) = get(desk.http, "/ready").await;
+    let (status, body) = ready_after_start(desk.http).await;
     assert_eq!(status, 200, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["telegram"], serde_json::json!({"checked": true, "warnings": []}), "{body}");
     assert_eq!(ready["backend"], backend);
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(ready["schema_version"], "2026-11-21-000005_outbox_claims");
@@ -79,7 +94,7 @@ async fn health_ready_and_metrics(kind: Kind) {
 async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
     let postgres = matches!(kind, Kind::Postgres);
     let Some(desk) = Desk::start(kind).await else { return };
-    assert_eq!(get(desk.http, "/ready").await.0, 200);
+    assert_eq!(ready_after_start(desk.http).await.0, 200);
 
     // A migration reverted under the running bot: not ready, and it says why.
     let url = desk.vars_database_url();

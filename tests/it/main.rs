@@ -2,6 +2,9 @@
 //! database: a fresh SQLite file, or a fresh PostgreSQL database that is
 //! dropped afterwards. Telegram is never reached.
 
+// The binary as the benches start it.
+#[path = "../../benches/common/bot_process.rs"]
+mod bot_process;
 mod desk;
 mod inspect;
 mod pg_cluster;
@@ -13,9 +16,11 @@ mod bot;
 mod burst;
 mod cli;
 mod deploy;
+mod faults;
 mod http;
 mod migrations;
 mod processing;
 mod replicas;
+mod startup;
 mod tls;
 mod webhook;

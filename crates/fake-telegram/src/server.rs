@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
+use super::faults::{self, Fault};
 use super::html::{telegram_len, visible_text};
 use super::limits::{FloodLimits, Windows};
 
@@ -101,6 +102,15 @@ struct Inner {
     first_poll: Option<Instant>,
     /// getUpdates calls that found another one in flight (two pollers).
     poll_conflicts: u64,
+    /// Failures injected by the test, first match wins.
+    faults: Vec<Fault>,
+    /// BotFather's privacy mode: the bot sees only commands and replies in
+    /// groups (getMe's `can_read_all_group_messages` is false).
+    privacy: bool,
+    /// Answers getUpdates at once, ignoring `timeout` (some emulators do).
+    ignore_poll_timeout: bool,
+    /// Groups the bot was removed from: getChat and sends answer 403.
+    kicked_from: HashSet<i64>,
     /// setWebhook's URL and secret token; getUpdates is refused while set.
     webhook: Option<(String, Option<String>)>,
     /// getUpdates calls being held open, and a counter that ends them.
@@ -301,6 +311,36 @@ impl FakeTelegram {
     /// 429 answers given so far.
     pub fn too_many_requests(&self) -> u64 {
         self.lock().too_many_requests
+    }
+
+    /// Makes calls fail or answer late, as `fault` says.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    /// Forgets every injected fault.
+    pub fn heal(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// BotFather's privacy mode on (or off, the fake's default).
+    pub fn set_privacy(&self, on: bool) {
+        self.lock().privacy = on;
+    }
+
+    /// getUpdates answers at once even when there is nothing new.
+    pub fn ignore_poll_timeout(&self) {
+        self.lock().ignore_poll_timeout = true;
+    }
+
+    /// Someone removes the bot from a group.
+    pub fn kick_bot(&self, chat_id: i64) {
+        self.lock().kicked_from.insert(chat_id);
+    }
+
+    /// getUpdates calls so far.
+    pub fn poll_count(&self) -> usize {
+        self.lock().calls.iter().filter(|c| c.method == "getupdates").count()
     }
 
     /// Answers 502 to every call for `span`.
@@ -533,6 +573,14 @@ async fn handle(
         }
     };
     let method = method.to_ascii_lowercase();
+    let hit = faults::hit(&mut shared.inner.lock().unwrap_or_else(|p| p.into_inner()).faults, &method, &params);
+    if let Some(hit) = hit {
+        tokio::time::sleep(hit.delay).await;
+        if let Some((status, description)) = hit.answer {
+            shared.inner.lock().unwrap_or_else(|p| p.into_inner()).calls.push(Call { method, params, status });
+            return error(status, &description);
+        }
+    }
     if method == "getupdates" {
         return get_updates(&shared, &params).await;
     }
@@ -610,7 +658,8 @@ async fn hold_poll(
                 inner.pending.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             }
             let batch: Vec<Value> = inner.pending.iter().take(limit).cloned().collect();
-            if !batch.is_empty() || Instant::now() >= deadline || inner.poll_release != release {
+            let early = inner.ignore_poll_timeout || inner.poll_release != release;
+            if !batch.is_empty() || Instant::now() >= deadline || early {
                 inner.calls.push(Call { method: "getupdates".into(), params: params.clone(), status: 200 });
                 return ok(Value::Array(batch));
             }
@@ -623,7 +672,7 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
     match method {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Ticketbot", "username": "ticketbot_test_bot",
-            "can_join_groups": true, "can_read_all_group_messages": true, "supports_inline_queries": false,
+            "can_join_groups": true, "can_read_all_group_messages": !inner.privacy, "supports_inline_queries": false,
             "can_connect_to_business": false, "has_main_web_app": false
         })),
         "getwebhookinfo" => {
@@ -649,6 +698,9 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             let scope = p["scope"]["type"].as_str().unwrap_or("default").to_string();
             inner.commands.insert(scope, p["commands"].clone());
             ok(json!(true))
+        }
+        "getchat" if p["chat_id"].as_i64().is_some_and(|c| inner.kicked_from.contains(&c)) => {
+            error(403, "Forbidden: bot was kicked from the supergroup chat")
         }
         "getchat" => {
             let Some(chat) = p["chat_id"].as_i64().and_then(|c| inner.chats.get(&c).cloned()) else {
@@ -730,6 +782,9 @@ fn admit(inner: &mut Inner, chat_id: i64) -> Result<(), Response> {
     }
     if inner.blocked_by.contains(&chat_id) {
         return Err(error(403, "Forbidden: bot was blocked by the user"));
+    }
+    if inner.kicked_from.contains(&chat_id) {
+        return Err(error(403, "Forbidden: bot was kicked from the supergroup chat"));
     }
     if let Some(limits) = inner.limits {
         if let Err(retry_after) = inner.windows.admit(&limits, chat_id, Instant::now()) {

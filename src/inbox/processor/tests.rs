@@ -15,6 +15,7 @@ use crate::inbox::{Fetched, store};
 use crate::metrics::Metrics;
 use crate::outbox::SupportChat;
 use crate::storage::inbox;
+use crate::telegram::api::BotApi;
 use crate::testing::{at, conn, naive, start};
 
 on_both_backends!(an_update_handled_elsewhere_meanwhile_is_done_once);
@@ -25,7 +26,7 @@ fn processor(db: &Db) -> Processor {
     let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
     let support = SupportChat { id: SUPPORT, forum: false };
     // Never asked: no command in these tests needs an admin.
-    let admins = AdminCache::new(teloxide::Bot::new("1:test"), SUPPORT);
+    let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), SUPPORT);
     let desk = Desk::new(support, chrono_tz::UTC, clock.clone(), admins);
     let router = Router::new(Context { support_chat: SUPPORT, bot_username: None });
     Processor::new(db.clone(), desk, router, clock, Arc::new(Metrics::new()), Default::default(), Default::default())

@@ -1,6 +1,7 @@
 //! The outbox against real databases: claims, and recording what was sent.
 
 mod claims;
+mod failing;
 mod recording;
 
 use std::sync::Arc;

@@ -65,6 +65,8 @@ fn human_logs_by_default() {
     assert!(serde_json::from_str::<serde_json::Value>(warning).is_err(), "{warning}");
     assert!(warning.contains("WARN"), "{warning}");
     assert!(!err.contains("s3cr3t-pw"), "password leaked: {err}");
+    // Not a terminal (a pipe, as under `docker logs`): no colour codes.
+    assert!(!err.contains('\x1b'), "ANSI codes in piped logs: {err:?}");
 }
 
 #[test]
