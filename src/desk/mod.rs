@@ -41,6 +41,11 @@ use route::Route;
 pub enum DeskError {
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
+    /// A staff reply to a message the bot sent moments ago and has not
+    /// recorded yet (recording trails Telegram's answer by up to a few
+    /// hundred ms): not wrong, early; the processor tries it again shortly.
+    #[error("replies to a message of the bot's not recorded yet")]
+    NotYetPlaced,
 }
 
 /// What handling one update decided: the messages to send, and what to

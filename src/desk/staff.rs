@@ -14,6 +14,11 @@ use crate::render;
 use crate::storage::rows::Ticket;
 use crate::storage::{filing, outbox, tickets};
 
+/// How long after the bot posted a message a reply to it may wait for the
+/// message to be recorded (the delivery worker records within about 250 ms
+/// of Telegram's answer; this leaves room for a slow database).
+const UNPLACED_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
+
 impl Desk {
     /// The ticket a support-chat message is about: in a forum, the ticket
     /// of its topic; otherwise the ticket of the message it replies to.
@@ -42,6 +47,9 @@ impl Desk {
         };
         let html = match outbox::is_digest(tx, self.support.id, replied.id.0).await? {
             true => render::staff::reply_to_digest(),
+            // A card or relay Telegram took a moment ago may not be
+            // recorded yet: the reply waits for it rather than being refused.
+            false if self.clock.now() - replied.date < UNPLACED_GRACE => return Err(DeskError::NotYetPlaced),
             false => render::staff::reply_to_no_ticket(),
         };
         let text = Outbound::Text { html, reply: Some(Reply::Message(message.id.0)), topic: false };

@@ -35,6 +35,13 @@ impl Failures {
         entry.times
     }
 
+    /// Tries it again after `after`, without counting a failure: it is
+    /// not wrong, only early.
+    pub fn postpone(&self, update_id: i64, after: Duration) {
+        let retry_at = Instant::now() + after;
+        self.map().entry(update_id).and_modify(|f| f.retry_at = retry_at).or_insert(Failing { times: 0, retry_at });
+    }
+
     /// It failed a moment ago: not yet.
     pub fn waiting(&self, update_id: i64) -> bool {
         self.map().get(&update_id).is_some_and(|f| f.retry_at > Instant::now())
@@ -70,5 +77,8 @@ mod tests {
         assert_eq!(failures.count(7), 1, "counted afresh");
         failures.keep_only(&[]);
         assert!(!failures.waiting(7), "no longer pending: forgotten");
+        failures.postpone(9, Duration::from_secs(60));
+        assert!(failures.waiting(9));
+        assert_eq!(failures.count(9), 1, "a postponement is no failure");
     }
 }

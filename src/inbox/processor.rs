@@ -34,6 +34,9 @@ use teloxide::types::Update;
 use tokio::sync::{Notify, watch};
 
 use super::failures::{Failures, RETRY_AFTER};
+
+/// How soon a reply to a message not recorded yet is tried again.
+const NOT_YET_PLACED_RETRY: Duration = Duration::from_millis(250);
 use crate::clock::Clock;
 use crate::config::Backend;
 use crate::db::{Db, DbError, Tx};
@@ -352,6 +355,15 @@ impl Processor {
                 Ok(Handled::Done)
             }
             Err(_) if !careful => Ok(Handled::Again),
+            Err(DeskError::NotYetPlaced) => {
+                tx.back_to_mark().await?;
+                tracing::debug!(
+                    update_id = row.update_id,
+                    "inbox: a reply to a message not recorded yet; trying again shortly"
+                );
+                self.failures.postpone(row.update_id, NOT_YET_PLACED_RETRY);
+                Ok(Handled::Failed)
+            }
             Err(e) => {
                 tx.back_to_mark().await?;
                 // Most database errors pass (a restart, a lock timeout):

@@ -18,6 +18,7 @@ on_both_backends!(
     a_slow_chat_does_not_hold_up_the_others,
     a_404_is_final,
     an_early_empty_poll_does_not_make_the_poller_spin,
+    a_fresh_card_is_recorded_and_answerable_at_once,
 );
 
 /// How soon another chat's message must go when one chat is in trouble
@@ -104,6 +105,32 @@ async fn an_early_empty_poll_does_not_make_the_poller_spin(kind: Kind) {
     // Updates still arrive.
     desk.fake.user_sends(&ann, "hello");
     desk.wait_sent(ann.id, 1, "confirmation").await;
+    desk.stop().await;
+}
+
+async fn a_fresh_card_is_recorded_and_answerable_at_once(kind: Kind) {
+    let Some(desk) = Desk::start_with_vars(kind, false, None, &[]).await else { return };
+    let (ann, _) = users();
+    // Ann's confirmation hangs: the worker must still record the card.
+    desk.fake.inject(Fault::slow("sendMessage", Duration::from_secs(8)).for_chat(ann.id).times(1));
+    desk.fake.user_sends(&ann, "hello");
+    desk.fake.wait_for(WAIT, "the card", |sent| sent.iter().any(|s| s.chat_id == SUPPORT)).await;
+    let card = desk.fake.sent_to(SUPPORT)[0].clone();
+    // Staff answer at once, before the bot can have recorded the card.
+    let answer = desk.fake.group_message(SUPPORT, &crate::desk::agent(), "on it", Some(card.message_id));
+    let deadline = card.at + Duration::from_secs(1);
+    while inspect::open_ticket(&desk.db, ann.id).await.and_then(|t| t.support_message_id).is_none() {
+        assert!(Instant::now() < deadline, "the card was not recorded within a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    desk.fake.wait_for(WAIT, "the answer", |sent| sent.iter().any(|s| s.copied_from == Some((SUPPORT, answer)))).await;
+    let refused = desk
+        .fake
+        .sent_to(SUPPORT)
+        .iter()
+        .filter(|s| s.text.as_deref().is_some_and(|t| t.contains("no ticket")))
+        .count();
+    assert_eq!(refused, 0);
     desk.stop().await;
 }
 

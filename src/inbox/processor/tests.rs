@@ -18,12 +18,19 @@ use crate::storage::inbox;
 use crate::telegram::api::BotApi;
 use crate::testing::{at, conn, naive, start};
 
-on_both_backends!(an_update_handled_elsewhere_meanwhile_is_done_once);
+on_both_backends!(
+    an_update_handled_elsewhere_meanwhile_is_done_once,
+    a_reply_to_a_card_not_recorded_yet_waits_for_it,
+    a_reply_to_an_old_unknown_bot_message_is_explained_at_once
+);
 
 const SUPPORT: i64 = -100;
 
 fn processor(db: &Db) -> Processor {
-    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    processor_at(db, Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z"))))
+}
+
+fn processor_at(db: &Db, clock: Arc<ManualClock>) -> Processor {
     let support = SupportChat { id: SUPPORT, forum: false };
     // Never asked: no command in these tests needs an admin.
     let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), SUPPORT);
@@ -62,6 +69,68 @@ async fn an_update_handled_elsewhere_meanwhile_is_done_once(kind: Kind) {
     assert_eq!(test.count("SELECT count(*) FROM outbox_messages").await, 6);
     assert_eq!(test.count("SELECT count(*) FROM outbox_messages WHERE chat_id = 502").await, 0);
     assert_eq!(test.count("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL").await, 0);
+}
+
+/// A staff member's reply, in the support group, to the bot's message
+/// `replied` posted at `posted` (unix seconds).
+fn staff_reply(update_id: i64, replied: i32, posted: i64) -> Fetched {
+    let group = json!({"id": SUPPORT, "type": "supergroup", "title": "Support"});
+    let update = json!({"update_id": update_id, "message": {"message_id": 60, "date": posted + 1,
+        "chat": group, "from": {"id": 900, "is_bot": false, "first_name": "Agent"}, "text": "on it",
+        "reply_to_message": {"message_id": replied, "date": posted, "chat": group,
+            "from": {"id": 7, "is_bot": true, "first_name": "Ticketbot"}, "text": "🎫 #1"}}});
+    Fetched { update_id, chat_id: Some(SUPPORT), payload: update.to_string() }
+}
+
+/// Handles what is pending now.
+async fn pass(processor: &Processor) -> super::Pass {
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    processor.process_pending(&stopped).await
+}
+
+/// Telegram took the card a moment ago, the delivery worker has not
+/// recorded it yet, and staff already answer it: the answer waits for the
+/// card instead of being refused, and then reaches the user.
+async fn a_reply_to_a_card_not_recorded_yet_waits_for_it(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = start(&test).await;
+    let noon = at("2026-11-21T12:00:00Z");
+    let clock = Arc::new(ManualClock::new(noon));
+    let processor = processor_at(&db, clock.clone());
+    store(&db, &[first_message(1, 501)], noon.naive_utc()).await.unwrap();
+    pass(&processor).await;
+    clock.set(noon + chrono::Duration::seconds(2));
+    store(&db, &[staff_reply(2, 50, noon.timestamp())], noon.naive_utc()).await.unwrap();
+    pass(&processor).await;
+    let waiting = "SELECT count(*) FROM inbox_updates WHERE update_id = 2 AND processed_at IS NULL";
+    assert_eq!(test.count(waiting).await, 1, "the reply waits");
+    assert_eq!(
+        test.count("SELECT count(*) FROM outbox_messages WHERE chat_id = -100 AND payload LIKE '%no ticket%'").await,
+        0
+    );
+    // The card is recorded; the reply goes through on a later pass.
+    test.sql("UPDATE tickets SET support_message_id = 50").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    pass(&processor).await;
+    assert_eq!(test.count(waiting).await, 0);
+    assert_eq!(
+        test.count("SELECT count(*) FROM outbox_messages WHERE chat_id = 501 AND payload LIKE '%copy%'").await,
+        1
+    );
+}
+
+/// A reply to a message of the bot's that is no ticket's and not new is
+/// answered at once.
+async fn a_reply_to_an_old_unknown_bot_message_is_explained_at_once(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = start(&test).await;
+    let noon = at("2026-11-21T12:00:00Z");
+    let clock = Arc::new(ManualClock::new(noon + chrono::Duration::minutes(1)));
+    let processor = processor_at(&db, clock);
+    store(&db, &[staff_reply(1, 50, noon.timestamp())], noon.naive_utc()).await.unwrap();
+    pass(&processor).await;
+    assert_eq!(test.count("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL").await, 0);
+    assert_eq!(test.count("SELECT count(*) FROM outbox_messages WHERE payload LIKE '%belongs to no ticket%'").await, 1);
 }
 
 #[test]
