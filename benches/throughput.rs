@@ -19,6 +19,9 @@
 //! `BENCH_BASELINE=/path/to/another/ticketbot` measures that binary and this
 //! build in turn, on a fresh database each, `BENCH_ROUNDS` times: a before
 //! and after in one run, both under the same load of the machine.
+//! `BENCH_BASELINE_VARS="NAME=value …"` sets variables for the baseline's
+//! runs only: with `BENCH_BASELINE` this build's own binary, a setting's
+//! cost (`SQLITE_SYNCHRONOUS=normal`) in one run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -44,6 +47,11 @@ async fn main() {
         std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let this = PathBuf::from(env!("CARGO_BIN_EXE_ticketbot"));
     let baseline = std::env::var_os("BENCH_BASELINE").map(PathBuf::from);
+    let baseline_vars: Vec<(String, String)> = std::env::var("BENCH_BASELINE_VARS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
     for (label, exe) in baseline.iter().map(|b| ("baseline", b)).chain([("this build", &this)]) {
         let size = std::fs::metadata(exe).map(|m| m.len()).unwrap_or(0);
         println!("{label} binary: {:.1} MiB ({size} bytes)", size as f64 / 1_048_576.0);
@@ -52,13 +60,13 @@ async fn main() {
         println!("\n{backend}");
         match &baseline {
             // One bot, `rounds` throughput rounds.
-            None => report("", &[measure(&this, backend, &admin, rounds, tickets).await]),
+            None => report("", &[measure(&this, &[], backend, &admin, rounds, tickets).await]),
             // Turns: baseline, this build, baseline, … each on a fresh database.
             Some(baseline) => {
                 let (mut before, mut after) = (Vec::new(), Vec::new());
                 for _ in 0..rounds {
-                    before.push(measure(baseline, backend, &admin, 1, tickets).await);
-                    after.push(measure(&this, backend, &admin, 1, tickets).await);
+                    before.push(measure(baseline, &baseline_vars, backend, &admin, 1, tickets).await);
+                    after.push(measure(&this, &[], backend, &admin, 1, tickets).await);
                 }
                 report("baseline   ", &before);
                 report("this build ", &after);
@@ -73,15 +81,22 @@ fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// A fresh database of `backend`, measured with binary `exe`.
-async fn measure(exe: &Path, backend: &str, admin: &str, rounds: usize, tickets: usize) -> Figures {
+/// A fresh database of `backend`, measured with binary `exe` run with `vars`.
+async fn measure(
+    exe: &Path,
+    vars: &[(String, String)],
+    backend: &str,
+    admin: &str,
+    rounds: usize,
+    tickets: usize,
+) -> Figures {
     let dir = tempfile::tempdir().expect("tempdir");
     let pg = if backend == "postgres" { Some(PgDatabase::create(admin).await) } else { None };
     let url = match &pg {
         Some(db) => db.url.clone(),
         None => format!("sqlite://{}", dir.path().join("bench.db").display()),
     };
-    let figures = run_backend(exe, &url, rounds, tickets).await;
+    let figures = run_backend(exe, vars, &url, rounds, tickets).await;
     if let Some(db) = pg {
         db.drop_it().await;
     }
@@ -142,12 +157,13 @@ struct Bot {
 }
 
 impl Bot {
-    async fn start(exe: &Path, url: &str) -> Self {
+    async fn start(exe: &Path, vars: &[(String, String)], url: &str) -> Self {
         let fake = FakeTelegram::start(TOKEN, None).await.expect("fake Bot API");
         fake.add_group(SUPPORT, "Support", false);
         let started = Instant::now();
         let child = bot_process::ticketbot_at(exe, TOKEN, &fake.url(), SUPPORT, url, "error")
             .env("DELIVERY_PACING", "off")
+            .envs(vars.iter().map(|(k, v)| (k, v)))
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start ticketbot");
@@ -184,8 +200,8 @@ impl Bot {
     }
 }
 
-async fn run_backend(exe: &Path, url: &str, rounds: usize, tickets: usize) -> Figures {
-    let bot = Bot::start(exe, url).await;
+async fn run_backend(exe: &Path, vars: &[(String, String)], url: &str, rounds: usize, tickets: usize) -> Figures {
+    let bot = Bot::start(exe, vars, url).await;
     let empty_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle, _) = bot.memory();
@@ -248,7 +264,7 @@ async fn run_backend(exe: &Path, url: &str, rounds: usize, tickets: usize) -> Fi
     let (after, peak) = bot.memory();
     bot.stop();
 
-    let bot = Bot::start(exe, url).await;
+    let bot = Bot::start(exe, vars, url).await;
     let full_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle_full, _) = bot.memory();

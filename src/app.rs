@@ -20,8 +20,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Database(#[from] DbError),
-    #[error("cannot listen on HTTP_ADDR {addr}: {reason}")]
-    Http { addr: SocketAddr, reason: String },
+    #[error("cannot listen on {var} {addr}: {reason} (is another process using it?)")]
+    Http { var: &'static str, addr: SocketAddr, reason: String },
     #[error(transparent)]
     Telegram(#[from] StartupError),
 }
@@ -45,6 +45,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Bound at build, so a taken port fails start-up.
     http: tokio::net::TcpListener,
+    /// `METRICS_ADDR`'s listener, when it is set.
+    operators: Option<tokio::net::TcpListener>,
 }
 
 impl App {
@@ -53,9 +55,11 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         // Configuration first: a missing token must not wait on a database.
         let bot = config.bot()?;
-        let addr = config.http_addr;
-        let http =
-            tokio::net::TcpListener::bind(addr).await.map_err(|e| StartError::Http { addr, reason: e.to_string() })?;
+        let http = listen("HTTP_ADDR", config.http_addr).await?;
+        let operators = match config.metrics_addr {
+            Some(addr) => Some(listen("METRICS_ADDR", addr).await?),
+            None => None,
+        };
         let db = Db::start(&config.database).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         if !config.admin_ids.is_empty() {
@@ -71,7 +75,7 @@ impl App {
             support_chat = bot.support_chat_id,
             "ticketbot started"
         );
-        Ok(Self { config, bot, db, metrics: Arc::new(Metrics::new()), clock, http })
+        Ok(Self { config, bot, db, metrics: Arc::new(Metrics::new()), clock, http, operators })
     }
 
     /// Where the HTTP server listens (`HTTP_ADDR`, its port chosen by the
@@ -79,6 +83,15 @@ impl App {
     pub fn http_addr(&self) -> std::io::Result<SocketAddr> {
         self.http.local_addr()
     }
+
+    /// Where `/metrics` and `/ready` are served when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.operators.as_ref().map(|l| l.local_addr())
+    }
+}
+
+async fn listen(var: &'static str, addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| StartError::Http { var, addr, reason: e.to_string() })
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (docker stop). The

@@ -11,10 +11,12 @@
 //! - `DATABASE_CONNECT_TIMEOUT` seconds to keep retrying an unreachable database at start-up (default 30).
 //! - `PG_SSL_ROOT_CERT`    PEM file of the CA(s) that `sslmode=verify-ca|verify-full` trusts (default: public roots).
 //! - `PG_SSL_ALLOW_SELF_SIGNED` `true` = `sslmode=require`: encrypted, certificate not checked (default `false`).
+//! - `SQLITE_SYNCHRONOUS`  `full` (default: a commit is on disk before it returns) or `normal` (faster; may lose the last commits on power loss).
 //! - `AUTO_MIGRATE`        run pending migrations before starting (default `true`).
 //! - `LOG_FORMAT`          `human` (default) or `json`; read first, by `LogFormat` (log_format.rs).
 //! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
 //! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
+//! - `METRICS_ADDR`        a second address for `/metrics` and `/ready` (default: served on `HTTP_ADDR`).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
@@ -32,11 +34,11 @@ mod log_format;
 pub mod sslmode;
 mod telegram;
 
-pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig};
+pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig, SqliteSync};
 pub use database_url::{Backend, DatabaseUrl};
 pub use log_format::LogFormat;
 pub use sslmode::{PgTls, SslMode, load_roots};
-pub use telegram::{BotConfig, WebhookConfig, derive_webhook_secret};
+pub use telegram::{BotConfig, OPERATOR_PATHS, WebhookConfig, derive_webhook_secret};
 
 /// Every variable this module reads.
 const KNOWN_VARS: &[&str] = &[
@@ -50,10 +52,12 @@ const KNOWN_VARS: &[&str] = &[
     "DATABASE_CONNECT_TIMEOUT",
     "PG_SSL_ROOT_CERT",
     "PG_SSL_ALLOW_SELF_SIGNED",
+    "SQLITE_SYNCHRONOUS",
     "AUTO_MIGRATE",
     "LOG_FORMAT",
     "TICKET_TIMEZONE",
     "HTTP_ADDR",
+    "METRICS_ADDR",
     "ADMIN_IDS",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
@@ -75,6 +79,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub ticket_timezone: Tz,
     pub http_addr: SocketAddr,
+    /// Where `/metrics` and `/ready` are served apart from the public
+    /// listener; on `http_addr` when `None`.
+    pub metrics_addr: Option<SocketAddr>,
     pub admin_ids: Vec<i64>,
     token: Option<Secret>,
     api_url: Option<url::Url>,
@@ -133,6 +140,20 @@ impl Config {
             })?,
         };
         let http_addr = parse_or("HTTP_ADDR", get("HTTP_ADDR"), SocketAddr::from(([127, 0, 0, 1], 8080)))?;
+        let metrics_addr = get("METRICS_ADDR")
+            .map(|raw| {
+                raw.parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {
+                    var: "METRICS_ADDR",
+                    reason: format!("{raw:?} is not an address such as 127.0.0.1:9090"),
+                })
+            })
+            .transpose()?;
+        if metrics_addr.is_some_and(|m| m == http_addr && m.port() != 0) {
+            return Err(ConfigError::Invalid {
+                var: "METRICS_ADDR",
+                reason: "is HTTP_ADDR; give it another port, or leave it unset to serve /metrics on HTTP_ADDR".into(),
+            });
+        }
         let admin_ids = match get("ADMIN_IDS") {
             None => Vec::new(),
             Some(list) => list
@@ -184,6 +205,9 @@ impl Config {
                     })?,
             ),
         };
+        if let Some(url) = &webhook_url {
+            telegram::validate_webhook_path(url.path())?;
+        }
         let webhook_secret = get("WEBHOOK_SECRET").map(Secret::new);
         if let Some(secret) = &webhook_secret {
             // Telegram's rule for secret_token.
@@ -211,6 +235,7 @@ impl Config {
             database,
             ticket_timezone,
             http_addr,
+            metrics_addr,
             admin_ids,
             token,
             api_url,
@@ -289,9 +314,27 @@ mod tests {
         assert_eq!(c.database.max_lifetime, Some(Duration::from_secs(1800)));
         assert_eq!(c.database.connect_timeout, Duration::from_secs(30));
         assert!(c.database.auto_migrate);
+        assert_eq!(c.database.sqlite_sync, SqliteSync::Full, "nothing committed is lost on power loss");
         assert_eq!(c.ticket_timezone, Tz::UTC);
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
         assert!(c.admin_ids.is_empty());
+    }
+
+    #[test]
+    fn metrics_addr_is_an_address_apart_from_http_addr() {
+        assert_eq!(load(&[]).unwrap().metrics_addr, None);
+        let c = load(&[("METRICS_ADDR", "127.0.0.1:9090")]).unwrap();
+        assert_eq!(c.metrics_addr, Some(SocketAddr::from(([127, 0, 0, 1], 9090))));
+        assert_eq!(var_of(load(&[("METRICS_ADDR", "localhost")]).unwrap_err()), "METRICS_ADDR");
+        let same = [("HTTP_ADDR", "0.0.0.0:8080"), ("METRICS_ADDR", "0.0.0.0:8080")];
+        assert_eq!(var_of(load(&same).unwrap_err()), "METRICS_ADDR");
+    }
+
+    #[test]
+    fn sqlite_synchronous_is_full_or_normal() {
+        assert_eq!(load(&[("SQLITE_SYNCHRONOUS", "NORMAL")]).unwrap().database.sqlite_sync, SqliteSync::Normal);
+        assert_eq!(load(&[("SQLITE_SYNCHRONOUS", "full")]).unwrap().database.sqlite_sync, SqliteSync::Full);
+        assert_eq!(var_of(load(&[("SQLITE_SYNCHRONOUS", "off")]).unwrap_err()), "SQLITE_SYNCHRONOUS");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::inbox::processor::Processor;
 use crate::inbox::webhook::Intake;
 use crate::outbox::{DeliveryWorker, SupportChat};
 use crate::storage::outbox as outbox_rows;
+use crate::storage::support_chat;
 use crate::telegram;
 use crate::telegram::api::BotApi;
 use crate::telegram::startup::{self, TelegramStatus};
@@ -39,7 +40,7 @@ impl App {
     /// in hand finish and gives the outbox up to `DRAIN` to empty.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
         let mut shutdown = std::pin::pin!(shutdown);
-        let Self { config, bot: settings, db, metrics, clock, http } = self;
+        let Self { config, bot: settings, db, metrics, clock, http, operators } = self;
         // One replica at a time polls (Telegram refuses a second) and
         // delivers (the flood limits are kept in one place).
         let polling = Elector::new(&config.database, Role::Polling)?;
@@ -61,10 +62,8 @@ impl App {
             metrics: metrics.clone(),
             telegram: telegram_status.clone(),
         };
-        let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-        let http = tokio::spawn(crate::http::serve(http, crate::http::router(probes, webhook), async {
-            let _ = http_stopped.await;
-        }));
+        let (stop_http, http_stopped) = watch::channel(false);
+        let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, http_stopped));
 
         let api = BotApi::new(&settings);
         // What Telegram says about the token and the support chat decides
@@ -74,7 +73,7 @@ impl App {
             facts = startup::learn(&api, settings.support_chat_id, STARTUP_PATIENCE) => facts,
             () = &mut shutdown => {
                 tracing::info!(during = "start-up", "shutting down");
-                let _ = stop_http.send(());
+                let _ = stop_http.send(true);
                 let _ = http.await;
                 return Ok(());
             }
@@ -82,15 +81,16 @@ impl App {
         let facts = match facts {
             Ok(facts) => facts,
             Err(e) => {
-                let _ = stop_http.send(());
+                let _ = stop_http.send(true);
                 let _ = http.await;
                 return Err(e.into());
             }
         };
         telegram_status.checked(facts.warnings.clone());
-        let support = SupportChat { id: facts.support_chat, forum: facts.forum };
-        let desk = Desk::new(support, config.ticket_timezone, clock.clone(), AdminCache::new(api.clone(), support.id));
-        let router = Router::new(route::Context { support_chat: support.id, bot_username: facts.username });
+        let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
+        let admins = AdminCache::new(api.clone(), support.clone());
+        let desk = Desk::new(support.clone(), config.ticket_timezone, clock.clone(), admins);
+        let router = Router::new(route::Context { support_chat: support.clone(), bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);
 
@@ -119,7 +119,7 @@ impl App {
             clock,
             metrics,
             outbox.clone(),
-            support,
+            support.clone(),
             settings.paced,
         ));
         let delivery = tokio::spawn(lead(delivering, drain_rx, move |halt| {
@@ -130,7 +130,7 @@ impl App {
         // The menus are a convenience: asked in the background, never
         // waited for.
         let menus = tokio::spawn(async move {
-            telegram::register_commands(&api, support.id, &menu::<UserCommand>(), &menu::<StaffCommand>()).await
+            telegram::register_commands(&api, support.id(), &menu::<UserCommand>(), &menu::<StaffCommand>()).await
         });
         shutdown.await;
         tracing::info!("stopping: no more fetching; finishing the updates in hand");
@@ -159,10 +159,35 @@ impl App {
         }
         let _ = drain_tx.send(true);
         finish("delivery worker", delivery, tokio::time::Instant::now() + STOP_SLACK * 3 / 4).await;
-        let _ = stop_http.send(());
+        let _ = stop_http.send(true);
         finish("HTTP server", http, tokio::time::Instant::now() + STOP_SLACK / 4).await;
         tracing::info!("shutting down");
         Ok(())
+    }
+}
+
+/// The support chat `id` is now: a group upgraded to a supergroup while
+/// the bot ran was recorded (`storage::support_chat`). The operator is told
+/// to update the setting; the bot follows either way.
+async fn follow_moves(db: &crate::db::Db, id: i64) -> i64 {
+    let now = match db.conn().await {
+        Ok(mut conn) => support_chat::follow(&mut conn, id).await,
+        Err(e) => Err(diesel::result::Error::QueryBuilderError(e.to_string().into())),
+    };
+    match now {
+        Ok(now) if now != id => {
+            tracing::warn!(
+                old = id,
+                new = now,
+                "the support chat was upgraded to a supergroup: set SUPPORT_CHAT_ID={now}"
+            );
+            now
+        }
+        Ok(now) => now,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read where the support chat moved; using SUPPORT_CHAT_ID as it is");
+            id
+        }
     }
 }
 

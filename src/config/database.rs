@@ -30,6 +30,36 @@ pub struct DatabaseConfig {
     pub auto_migrate: bool,
     /// PostgreSQL only; SQLite ignores it.
     pub tls: PgTls,
+    /// SQLite only: how hard a commit waits for the disk.
+    pub sqlite_sync: SqliteSync,
+}
+
+/// `SQLITE_SYNCHRONOUS`: what a SQLite commit waits for. The inbox tells
+/// Telegram an update arrived once it is committed, so the default keeps
+/// commits through a power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Every commit reaches the disk before it returns (`synchronous = FULL`).
+    #[default]
+    Full,
+    /// Commits survive a crash of the process but the last ones may be lost
+    /// on power loss (`synchronous = NORMAL`); faster on a slow disk.
+    Normal,
+}
+
+impl SqliteSync {
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        match raw.to_ascii_lowercase().as_str() {
+            "full" => Ok(Self::Full),
+            "normal" => Ok(Self::Normal),
+            other => Err(ConfigError::Invalid {
+                var: "SQLITE_SYNCHRONOUS",
+                reason: format!(
+                    "{other:?} is neither `full` (the default: nothing committed is lost on power loss) nor `normal`"
+                ),
+            }),
+        }
+    }
 }
 
 impl DatabaseConfig {
@@ -48,6 +78,7 @@ impl DatabaseConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             auto_migrate: true,
             tls,
+            sqlite_sync: SqliteSync::default(),
         }
     }
 }
@@ -78,6 +109,7 @@ impl DatabaseConfig {
             parse_or("DATABASE_MAX_LIFETIME", get("DATABASE_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME.as_secs())?;
         let connect_secs =
             parse_or("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"), DEFAULT_CONNECT_TIMEOUT.as_secs())?;
+        let sqlite_sync = get("SQLITE_SYNCHRONOUS").map(|raw| SqliteSync::parse(&raw)).transpose()?.unwrap_or_default();
         let auto_migrate = parse_bool("AUTO_MIGRATE", get("AUTO_MIGRATE"), true)?;
         let allow_self_signed = parse_bool("PG_SSL_ALLOW_SELF_SIGNED", get("PG_SSL_ALLOW_SELF_SIGNED"), false)?;
         let tls = match &url {
@@ -101,6 +133,7 @@ impl DatabaseConfig {
             connect_timeout: Duration::from_secs(connect_secs),
             auto_migrate,
             tls,
+            sqlite_sync,
         })
     }
 }

@@ -53,9 +53,41 @@ pub(super) fn validate_token(token: &Secret) -> Result<(), ConfigError> {
     }
 }
 
+/// The paths the operators' server answers itself; the webhook may not
+/// take one of them.
+pub const OPERATOR_PATHS: [&str; 3] = ["/health", "/ready", "/metrics"];
+
+/// The webhook is served at `WEBHOOK_URL`'s path. A path the HTTP router
+/// would refuse (a segment starting with `:` or `*`, braces, one of the
+/// operators' paths) is a configuration error here, not a panic later:
+/// plain segments of letters, digits, `-`, `.`, `_`, `~` and `%`-escapes.
+pub(super) fn validate_webhook_path(path: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { var: "WEBHOOK_URL", reason };
+    if OPERATOR_PATHS.contains(&path.trim_end_matches('/')) {
+        return Err(invalid(format!("its path {path} is the operators' own; use another, such as /telegram")));
+    }
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'%' | b'/');
+    if !path.bytes().all(plain) {
+        return Err(invalid(format!(
+            "its path {path:?} may hold only letters, digits, -, ., _, ~ and /, such as /telegram/updates"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_paths_the_router_cannot_serve_are_refused() {
+        for good in ["/", "/telegram", "/tg/hook-1_a.b~c", "/%F0%9F%A4%96"] {
+            assert!(validate_webhook_path(good).is_ok(), "{good}");
+        }
+        for bad in ["/health", "/metrics/", "/ready", "/:id", "/*rest", "/a{b}", "/a*b", "/a;b"] {
+            assert!(validate_webhook_path(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn derived_webhook_secret_is_stable_valid_and_not_the_token() {

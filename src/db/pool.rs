@@ -85,13 +85,12 @@ pub async fn sqlite(path: &Path, config: &DatabaseConfig) -> Result<SqlitePool, 
     let mut manager_config = ManagerConfig::default();
     // A local file does not go away under us: skip the test query.
     manager_config.recycling_method = RecyclingMethod::Fast;
-    manager_config.custom_setup = Box::new(|path: &str| {
+    let pragmas = sqlite_file::connection_pragmas(config.sqlite_sync);
+    manager_config.custom_setup = Box::new(move |path: &str| {
         let path = path.to_string();
         async move {
             let mut conn = SqliteConn::establish(&path).await?;
-            conn.batch_execute(sqlite_file::CONNECTION_PRAGMAS)
-                .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(pragmas).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()

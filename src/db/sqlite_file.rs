@@ -7,10 +7,18 @@ use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
 
 use super::DbError;
 
+use crate::config::SqliteSync;
+
 /// Applied to every SQLite connection, pool or not. `busy_timeout` comes
 /// first so that the statements after it already wait instead of failing.
-pub const CONNECTION_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+/// In WAL mode `FULL` syncs the log at every commit; `NORMAL` only at
+/// checkpoints, so a power loss may undo the last commits.
+pub fn connection_pragmas(sync: SqliteSync) -> &'static str {
+    match sync {
+        SqliteSync::Full => "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+        SqliteSync::Normal => "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+    }
+}
 
 /// Creates the folder and the file (mode 0600: tickets are personal data).
 pub fn ensure_file(path: &Path) -> Result<(), DbError> {
@@ -36,8 +44,9 @@ pub fn ensure_file(path: &Path) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Opens a connection outside any pool, with the per-connection pragmas and
-/// WAL journal mode. Switching a brand-new file to WAL can itself meet
+/// Opens a connection outside any pool (start-up, migrations), with the
+/// per-connection pragmas (always `FULL`: these are rare) and WAL journal
+/// mode. Switching a brand-new file to WAL can itself meet
 /// "database is locked" when several processes start together: retry.
 pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
     ensure_file(path)?;
@@ -46,7 +55,8 @@ pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
         path.to_str().ok_or_else(|| DbError::Open { target: target(), reason: "path is not valid UTF-8".into() })?;
     let mut conn =
         SqliteConnection::establish(path_str).map_err(|e| DbError::Open { target: target(), reason: e.to_string() })?;
-    conn.batch_execute(CONNECTION_PRAGMAS).map_err(|e| DbError::Open { target: target(), reason: e.to_string() })?;
+    conn.batch_execute(connection_pragmas(SqliteSync::Full))
+        .map_err(|e| DbError::Open { target: target(), reason: e.to_string() })?;
     let mut attempt = 0;
     loop {
         match conn.batch_execute("PRAGMA journal_mode = WAL;") {

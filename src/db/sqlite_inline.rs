@@ -8,9 +8,11 @@
 //! the statement: profiling the whole bot (BENCHMARKS.md) found half its CPU
 //! in the kernel's scheduler and futexes. Running inline blocks the worker
 //! for the statement instead, which is short: in-process writers queue on
-//! the writer lock before they reach SQLite (never in `busy_timeout`), WAL
-//! readers do not wait for writers, and with `synchronous = NORMAL` only a
-//! checkpoint (every ~1000 pages) syncs the disk.
+//! the writer lock before they reach SQLite (never in `busy_timeout`) and
+//! WAL readers do not wait for writers. A commit syncs the log
+//! (`synchronous = FULL`, the default): that wait blocks the worker too,
+//! which is why commits are few (a batch of updates, a batch of sends, one
+//! commit each). BENCHMARKS.md measures it against `NORMAL`.
 
 use std::error::Error;
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::outbox::SupportChat;
 use crate::telegram::api::BotApi;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -15,13 +16,13 @@ const TTL: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct AdminCache {
     api: BotApi,
-    chat: i64,
+    chat: SupportChat,
     /// Telegram's last answer for each user, and when it came.
     seen: Arc<Mutex<HashMap<i64, (bool, Instant)>>>,
 }
 
 impl AdminCache {
-    pub fn new(api: BotApi, chat: i64) -> Self {
+    pub fn new(api: BotApi, chat: SupportChat) -> Self {
         Self { api, chat, seen: Arc::default() }
     }
 
@@ -32,7 +33,7 @@ impl AdminCache {
         if let Some((admin, _)) = known.filter(|(_, at)| at.elapsed() < TTL) {
             return admin;
         }
-        match self.api.get_chat_member(self.chat, user).await {
+        match self.api.get_chat_member(self.chat.id(), user).await {
             Ok(member) => {
                 let admin = member.is_admin();
                 self.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(user, (admin, Instant::now()));

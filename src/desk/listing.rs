@@ -81,27 +81,27 @@ impl Desk {
             let time = m.created_at.format("%m-%d %H:%M").to_string();
             lines.push(render::staff::history_line(&time, who, m.kind.as_str(), m.text.as_deref()));
         }
-        let support = self.support;
+        let support = &self.support;
         // In a forum the answer goes to the ticket's topic (opened first if
         // a digest stood in for it); in a plain group, a ticket without a
         // card (it went into a digest) gets this answer as its card.
         let first_record = match ticket.support_message_id {
-            None if !support.forum => Record::RequestedCard,
+            None if !support.forum() => Record::RequestedCard,
             _ => Record::Nothing,
         };
         let mut drafts: Vec<OutboxDraft> = pack(&lines, MESSAGE_LIMIT)
             .into_iter()
             .enumerate()
             .map(|(i, html)| {
-                let text = Outbound::Text { html, reply: None, topic: support.forum };
+                let text = Outbound::Text { html, reply: None, topic: support.forum() };
                 let record = if i == 0 { first_record } else { Record::Nothing };
-                OutboxDraft::new(support.id, text, record).for_ticket(ticket.id)
+                OutboxDraft::new(support.id(), text, record).for_ticket(ticket.id)
             })
             .collect();
         drafts.extend(unseen.iter().map(|&(from_chat_id, message_id, filed)| {
-            let reply = (!support.forum).then_some(Reply::TicketCard);
-            let copy = Outbound::Copy { from_chat_id, message_id, album: None, reply, topic: support.forum };
-            OutboxDraft::new(support.id, copy, Record::RequestedCopy).for_ticket(ticket.id).for_message(filed)
+            let reply = (!support.forum()).then_some(Reply::TicketCard);
+            let copy = Outbound::Copy { from_chat_id, message_id, album: None, reply, topic: support.forum() };
+            OutboxDraft::new(support.id(), copy, Record::RequestedCopy).for_ticket(ticket.id).for_message(filed)
         }));
         Ok(Reaction::say(drafts))
     }

@@ -10,9 +10,11 @@
 //! `user` (users' messages, edits and commands), `staff` (staff replies),
 //! `staff_commands` (which ticket a command means, and what it does),
 //! `ticket_changes` (close, reopen, assign, note, ban), `listing` (`/open`,
-//! `/ticket`), `filed` (a Telegram message as a ticket stores it).
+//! `/ticket`), `filed` (a Telegram message as a ticket stores it), `chats`
+//! (the support chat's id and kind changing, groups the bot does not serve).
 
 pub mod admins;
+mod chats;
 pub mod commands;
 mod filed;
 mod listing;
@@ -46,6 +48,10 @@ pub enum DeskError {
     /// hundred ms): not wrong, early; the processor tries it again shortly.
     #[error("replies to a message of the bot's not recorded yet")]
     NotYetPlaced,
+    /// A message from the support chat's new id, learned from the database
+    /// just now (another replica saw the move): routed again, it is staff's.
+    #[error("comes from the support chat's new id")]
+    SupportChatMoved,
 }
 
 /// What handling one update decided: the messages to send, and what to
@@ -83,8 +89,16 @@ impl Desk {
             Route::UserCommand { message, command } => self.user_command(tx, &message, command).await,
             Route::UserMessage(message) => self.user_message(tx, &message).await,
             Route::UserEdit(message) => self.user_edit(tx, &message).await,
-            Route::StaffCommand { message, command } => self.staff_command(tx, &message, command).await,
-            Route::StaffMessage(message) => self.staff_message(tx, &message).await,
+            Route::StaffCommand { message, command } => {
+                self.learn_support_chat(&message.chat);
+                self.staff_command(tx, &message, command).await
+            }
+            Route::StaffMessage(message) => {
+                self.learn_support_chat(&message.chat);
+                self.staff_message(tx, &message).await
+            }
+            Route::SupportChatMoved { from, to } => self.support_chat_moved(tx, from, to).await,
+            Route::ForeignGroup(chat) => self.foreign_group(tx, chat).await,
             Route::Ignore(_) | Route::Unreadable(_) => Ok(Reaction::default()),
         }
     }
@@ -119,8 +133,9 @@ mod tests {
         // 22:59 UTC is 23:59 in Berlin (UTC+1 in November); a minute later
         // it is the 22nd in Berlin while still the 21st in UTC.
         let clock = Arc::new(ManualClock::new(at("2026-11-21T22:59:00Z")));
-        let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), -100);
-        let desk = Desk::new(SupportChat { id: -100, forum: false }, chrono_tz::Europe::Berlin, clock.clone(), admins);
+        let support = SupportChat::new(-100, false);
+        let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
+        let desk = Desk::new(support, chrono_tz::Europe::Berlin, clock.clone(), admins);
         let (day, now) = desk.today_and_now();
         assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
         assert_eq!(now, at("2026-11-21T22:59:00Z").naive_utc());

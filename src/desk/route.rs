@@ -8,11 +8,12 @@ use std::ops::ControlFlow;
 
 use teloxide::dispatching::{DpHandlerDescription, UpdateFilterExt};
 use teloxide::dptree::{self, Handler};
-use teloxide::types::{Message, Update, UpdateKind};
+use teloxide::types::{ChatMigration, MediaKind, Message, MessageCommon, MessageKind, Update, UpdateKind};
 use teloxide::utils::command::BotCommands;
 
 use super::commands::{StaffCommand, UserCommand};
 use crate::domain::TicketRef;
+use crate::outbox::SupportChat;
 
 /// What an update is.
 #[derive(Debug, Clone)]
@@ -28,6 +29,12 @@ pub enum Route {
     /// A message in the support chat that may answer a ticket: a reply, or
     /// a message in a forum topic.
     StaffMessage(Message),
+    /// Telegram upgraded the support group to a supergroup with a new id
+    /// (said in the old chat, and again in the new one).
+    SupportChatMoved { from: i64, to: i64 },
+    /// A message in a group the bot does not serve (someone added it): it
+    /// leaves, keeping nothing of the message.
+    ForeignGroup(i64),
     /// Nothing to do; why, for the log.
     Ignore(&'static str),
     /// teloxide could not read it: kept with the reason, never dropped.
@@ -37,7 +44,8 @@ pub enum Route {
 /// What routing needs to know besides the update.
 #[derive(Debug, Clone)]
 pub struct Context {
-    pub support_chat: i64,
+    /// Read afresh for each update: the chat can move.
+    pub support_chat: SupportChat,
     /// The bot's @username (from getMe): `/cmd@otherbot` is not ours.
     /// Unknown, every addressed command is taken for ours.
     pub bot_username: Option<String>,
@@ -73,6 +81,12 @@ fn schema() -> Handler<'static, Route, DpHandlerDescription> {
             }))
             .endpoint(|message: Message| async move { Route::UserMessage(message) });
     let support = dptree::filter(|m: Message, cx: Context| in_support_chat(&m, &cx))
+        // Topics renamed, closed or reopened in the app, pins, members
+        // joining: Telegram's notes about the chat, not answers.
+        .branch(
+            dptree::filter(|m: Message| !is_written(&m))
+                .endpoint(|| async { Route::Ignore("a service message in the support chat") }),
+        )
         .branch(dptree::filter_map(staff_command).endpoint(|message: Message, command: Parsed| async move {
             match command {
                 Parsed::Ours(command) => Route::StaffCommand { message, command },
@@ -84,8 +98,14 @@ fn schema() -> Handler<'static, Route, DpHandlerDescription> {
                 .endpoint(|message: Message| async move { Route::StaffMessage(message) }),
         )
         .endpoint(|| async { Route::Ignore("staff talking among themselves") });
+    let moved = dptree::filter_map(|m: Message, cx: Context| support_chat_moved(&m, &cx))
+        .endpoint(|(from, to): (i64, i64)| async move { Route::SupportChatMoved { from, to } });
+    let foreign = dptree::filter(|m: Message, cx: Context| {
+        (m.chat.is_group() || m.chat.is_supergroup()) && m.chat.id.0 != cx.support_chat.id()
+    })
+    .endpoint(|m: Message| async move { Route::ForeignGroup(m.chat.id.0) });
     dptree::entry()
-        .branch(Update::filter_message().branch(private).branch(support))
+        .branch(Update::filter_message().branch(moved).branch(private).branch(support).branch(foreign))
         .branch(
             Update::filter_edited_message()
                 .filter(|m: Message| m.chat.is_private() && from_person(&m))
@@ -96,6 +116,23 @@ fn schema() -> Handler<'static, Route, DpHandlerDescription> {
         )
 }
 
+/// Written by someone (text, media, a poll…), as opposed to Telegram's
+/// service messages about the chat.
+fn is_written(message: &Message) -> bool {
+    matches!(&message.kind, MessageKind::Common(MessageCommon { media_kind, .. }) if !matches!(media_kind, MediaKind::Migration(_)))
+}
+
+/// `(from, to)` when the message says the support chat moved: in the old
+/// group, "migrated to"; in the new supergroup, "migrated from".
+fn support_chat_moved(message: &Message, cx: &Context) -> Option<(i64, i64)> {
+    let support = cx.support_chat.id();
+    match message.chat_migration()? {
+        ChatMigration::To { chat_id } if message.chat.id.0 == support => Some((support, chat_id.0)),
+        ChatMigration::From { chat_id } if chat_id.0 == support => Some((support, message.chat.id.0)),
+        _ => None,
+    }
+}
+
 fn from_person(message: &Message) -> bool {
     message.from.as_ref().is_some_and(|u| !u.is_bot)
 }
@@ -104,8 +141,9 @@ fn from_person(message: &Message) -> bool {
 /// as GroupAnonymousBot writing on behalf of the group itself). Other bots
 /// are not staff.
 fn in_support_chat(message: &Message, cx: &Context) -> bool {
-    message.chat.id.0 == cx.support_chat
-        && (from_person(message) || message.sender_chat.as_ref().is_some_and(|c| c.id.0 == cx.support_chat))
+    let support = cx.support_chat.id();
+    message.chat.id.0 == support
+        && (from_person(message) || message.sender_chat.as_ref().is_some_and(|c| c.id.0 == support))
 }
 
 /// A command the text starts with, made ready for `BotCommands::parse`:
@@ -199,7 +237,10 @@ mod tests {
     const SUPPORT: i64 = -1_001_234_567_890;
 
     fn router() -> Router {
-        Router::new(Context { support_chat: SUPPORT, bot_username: Some("ticketbot_test_bot".into()) })
+        Router::new(Context {
+            support_chat: SupportChat::new(SUPPORT, false),
+            bot_username: Some("ticketbot_test_bot".into()),
+        })
     }
 
     fn person(id: i64) -> Value {
@@ -266,10 +307,76 @@ mod tests {
     async fn bots_and_strangers_chats_are_ignored() {
         let bot = json!({"id": 66, "is_bot": true, "first_name": "Spam"});
         assert!(matches!(message(private(bot, "hi")).await, Route::Ignore(_)));
-        assert!(matches!(message(in_group(-100_777, person(5), "hello all")).await, Route::Ignore(_)));
         let channel = json!({"update_id": 1, "channel_post": {"message_id": 1, "date": 1_800_000_000,
             "chat": {"id": -100_555, "type": "channel", "title": "News"}, "text": "news"}});
         assert!(matches!(route(channel).await, Route::Ignore(_)));
+    }
+
+    #[tokio::test]
+    async fn a_group_the_bot_does_not_serve_is_left() {
+        let route = message(in_group(-100_777, person(5), "hello all")).await;
+        assert!(matches!(route, Route::ForeignGroup(-100_777)), "{route:?}");
+        let mut added = in_group(-100_777, person(5), "");
+        added.as_object_mut().unwrap().remove("text");
+        added["new_chat_members"] = json!([{"id": 42, "is_bot": true, "first_name": "ticketbot"}]);
+        assert!(matches!(message(added).await, Route::ForeignGroup(-100_777)));
+        let mut small_group = in_group(-777, person(5), "hi");
+        small_group["chat"] = json!({"id": -777, "type": "group", "title": "Friends"});
+        assert!(matches!(message(small_group).await, Route::ForeignGroup(-777)));
+    }
+
+    #[tokio::test]
+    async fn the_support_group_upgraded_to_a_supergroup_is_followed_from_either_side() {
+        let mut to = in_group(SUPPORT, person(900), "");
+        to.as_object_mut().unwrap().remove("text");
+        to["migrate_to_chat_id"] = json!(-100_999);
+        assert!(matches!(message(to).await, Route::SupportChatMoved { from: SUPPORT, to: -100_999 }));
+        let mut from = in_group(-100_999, person(900), "");
+        from.as_object_mut().unwrap().remove("text");
+        from["migrate_from_chat_id"] = json!(SUPPORT);
+        assert!(matches!(message(from).await, Route::SupportChatMoved { from: SUPPORT, to: -100_999 }));
+        // Another group's upgrade is not ours.
+        let mut other = in_group(-100_777, person(900), "");
+        other.as_object_mut().unwrap().remove("text");
+        other["migrate_from_chat_id"] = json!(-555);
+        assert!(matches!(message(other).await, Route::ForeignGroup(-100_777)));
+    }
+
+    #[tokio::test]
+    async fn the_router_follows_the_support_chat_as_it_moves() {
+        let chat = SupportChat::new(SUPPORT, false);
+        let router = Router::new(Context { support_chat: chat.clone(), bot_username: None });
+        let update = |chat: i64| {
+            let json = json!({"update_id": 1, "message": in_group(chat, person(900), "/open")}).to_string();
+            serde_json::from_str::<Update>(&json).unwrap()
+        };
+        assert!(matches!(router.route(update(-100_999)).await, Route::ForeignGroup(_)));
+        chat.moved(SUPPORT, -100_999);
+        assert!(matches!(router.route(update(-100_999)).await, Route::StaffCommand { .. }));
+        assert!(matches!(router.route(update(SUPPORT)).await, Route::ForeignGroup(_)), "the old id is no longer ours");
+    }
+
+    #[tokio::test]
+    async fn service_messages_in_the_support_chat_are_no_answers() {
+        let service = |field: &str, value: Value| {
+            let mut m = in_group(SUPPORT, person(900), "");
+            m.as_object_mut().unwrap().remove("text");
+            m["message_thread_id"] = json!(44);
+            m["is_topic_message"] = json!(true);
+            m[field] = value;
+            m
+        };
+        let cases = [
+            service("forum_topic_edited", json!({"name": "renamed"})),
+            service("forum_topic_closed", json!({})),
+            service("forum_topic_reopened", json!({})),
+            service("pinned_message", in_group(SUPPORT, person(901), "pinned")),
+            service("new_chat_members", json!([person(77)])),
+        ];
+        for case in cases {
+            let route = message(case.clone()).await;
+            assert!(matches!(route, Route::Ignore("a service message in the support chat")), "{case}: {route:?}");
+        }
     }
 
     #[tokio::test]
@@ -356,7 +463,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_the_bots_username_every_addressed_command_is_ours() {
-        let router = Router::new(Context { support_chat: SUPPORT, bot_username: None });
+        let router = Router::new(Context { support_chat: SupportChat::new(SUPPORT, false), bot_username: None });
         let update = json!({"update_id": 1, "message": private(person(5), "/status@whoever")});
         let route = router.route(serde_json::from_str(&update.to_string()).unwrap()).await;
         assert_eq!(user_command(route), Some(UserCommand::Status));

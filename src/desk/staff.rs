@@ -23,13 +23,13 @@ impl Desk {
     /// The ticket a support-chat message is about: in a forum, the ticket
     /// of its topic; otherwise the ticket of the message it replies to.
     pub(super) async fn ticket_of(&self, conn: &mut Conn, message: &Message) -> Result<Option<Ticket>, DeskError> {
-        if let Some(thread) = message.thread_id.filter(|_| self.support.forum && message.is_topic_message) {
-            if let Some(ticket) = tickets::of_topic(conn, thread.0.0).await? {
+        if let Some(thread) = message.thread_id.filter(|_| self.support.forum() && message.is_topic_message) {
+            if let Some(ticket) = tickets::of_topic(conn, self.support.id(), thread.0.0).await? {
                 return Ok(Some(ticket));
             }
         }
         match message.reply_to_message() {
-            Some(replied) => Ok(tickets::of_support_message(conn, self.support.id, replied.id.0).await?),
+            Some(replied) => Ok(tickets::of_support_message(conn, self.support.id(), replied.id.0).await?),
             None => Ok(None),
         }
     }
@@ -45,7 +45,7 @@ impl Desk {
         let Some(replied) = message.reply_to_message().filter(|r| r.from.as_ref().is_some_and(|u| u.is_bot)) else {
             return Ok(Reaction::default());
         };
-        let html = match outbox::is_digest(tx, self.support.id, replied.id.0).await? {
+        let html = match outbox::is_digest(tx, self.support.id(), replied.id.0).await? {
             true => render::staff::reply_to_digest(),
             // A card or relay Telegram took a moment ago may not be
             // recorded yet: the reply waits for it rather than being refused.
@@ -53,7 +53,7 @@ impl Desk {
             false => render::staff::reply_to_no_ticket(),
         };
         let text = Outbound::Text { html, reply: Some(Reply::Message(message.id.0)), topic: false };
-        Ok(Reaction::say(vec![OutboxDraft::new(self.support.id, text, Record::Nothing)]))
+        Ok(Reaction::say(vec![OutboxDraft::new(self.support.id(), text, Record::Nothing)]))
     }
 
     /// A staff answer: filed on the ticket and copied to its user (media
@@ -65,7 +65,7 @@ impl Desk {
         let draft = staff_draft(message, Direction::ToUser, member.user_id, ticket.user_id);
         let filed = filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
         let copy = Outbound::Copy {
-            from_chat_id: self.support.id,
+            from_chat_id: self.support.id(),
             message_id: message.id.0,
             album: message.media_group_id().map(|g| g.0.clone()),
             reply: None,

@@ -30,7 +30,7 @@ impl Desk {
     ) -> Result<Reaction, DeskError> {
         let Some(from) = &message.from else { return Ok(Reaction::default()) };
         // Only admins can post anonymously (as the group itself).
-        let anonymous = message.sender_chat.as_ref().is_some_and(|c| c.id.0 == self.support.id);
+        let anonymous = message.sender_chat.as_ref().is_some_and(|c| c.id.0 == self.support.id());
         let context = self.ticket_of(tx, message).await?;
         let name = command.name();
         let say = |html: String| Ok(Reaction::say(vec![self.support.text(html)]));

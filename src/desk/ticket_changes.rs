@@ -30,7 +30,7 @@ impl Desk {
         from: &User,
         reopen: bool,
     ) -> Result<Reaction, DeskError> {
-        let support = self.support;
+        let support = &self.support;
         let by = full_name(&from.first_name, from.last_name.as_deref());
         let lang = Lang::from_code(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let change = match reopen {

@@ -43,7 +43,7 @@ impl Desk {
         let profile = profile_of(from);
         let (day, now) = self.today_and_now();
         let outcome = filing::user_message(tx, &profile, &user_draft(message, profile.id), day, now).await?;
-        let support = self.support;
+        let support = &self.support;
         let (user, ticket, filed, new_ticket) = match outcome {
             UserMessageOutcome::Banned { notify: true, .. } => {
                 return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::banned(lang))]));
@@ -53,12 +53,13 @@ impl Desk {
         };
         let mut drafts = Vec::new();
         if new_ticket {
-            if support.forum {
+            if support.forum() {
                 let topic = Outbound::CreateTopic { name: render::staff::topic_name(&ticket, &user) };
-                drafts.push(OutboxDraft::new(support.id, topic, Record::TicketTopic).for_ticket(ticket.id));
+                drafts.push(OutboxDraft::new(support.id(), topic, Record::TicketTopic).for_ticket(ticket.id));
             }
-            let card = Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum };
-            drafts.push(OutboxDraft::new(support.id, card, Record::TicketCard).for_ticket(ticket.id));
+            let card =
+                Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum() };
+            drafts.push(OutboxDraft::new(support.id(), card, Record::TicketCard).for_ticket(ticket.id));
         }
         // In a forum the topic holds the ticket; in a plain group the
         // replies to its card do.
@@ -66,11 +67,11 @@ impl Desk {
             from_chat_id: chat,
             message_id: message.id.0,
             album: message.media_group_id().map(|g| g.0.clone()),
-            reply: (!support.forum).then_some(Reply::TicketCard),
-            topic: support.forum,
+            reply: (!support.forum()).then_some(Reply::TicketCard),
+            topic: support.forum(),
         };
         drafts.push(
-            OutboxDraft::new(support.id, copy, Record::SupportCopy)
+            OutboxDraft::new(support.id(), copy, Record::SupportCopy)
                 .for_ticket(ticket.id)
                 .for_message(filed.id)
                 .held_for_album(),
@@ -91,17 +92,17 @@ impl Desk {
         let Some((ticket, filed)) = filing::user_edit(tx, chat, message_id, text.as_deref(), self.now()).await? else {
             return Ok(Reaction::default());
         };
-        let support = self.support;
-        let reply = match (support.forum, filed.support_message_id) {
+        let support = &self.support;
+        let reply = match (support.forum(), filed.support_message_id) {
             (false, Some(id)) => Some(Reply::Message(id)),
             (false, None) => Some(Reply::TicketCard),
             (true, _) => None,
         };
-        let marker = Outbound::Text { html: render::staff::user_edited(ticket.number), reply, topic: support.forum };
-        let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: support.forum };
+        let marker = Outbound::Text { html: render::staff::user_edited(ticket.number), reply, topic: support.forum() };
+        let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: support.forum() };
         Ok(Reaction::say(vec![
-            OutboxDraft::new(support.id, marker, Record::Nothing).for_ticket(ticket.id),
-            OutboxDraft::new(support.id, copy, Record::Nothing).for_ticket(ticket.id),
+            OutboxDraft::new(support.id(), marker, Record::Nothing).for_ticket(ticket.id),
+            OutboxDraft::new(support.id(), copy, Record::Nothing).for_ticket(ticket.id),
         ]))
     }
 
@@ -116,7 +117,7 @@ impl Desk {
             StatusChange::Changed(t) => t,
             _ => return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::no_open_ticket(lang))])),
         };
-        let support = self.support;
+        let support = &self.support;
         let mut drafts = vec![
             OutboxDraft::text(chat, render::user::closed(lang, t.number, t.day)),
             support.about(t.id, render::staff::closed_by_user(t.number)),

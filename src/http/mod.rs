@@ -1,7 +1,9 @@
-//! The operators' HTTP server on `HTTP_ADDR`, started and stopped with the
-//! bot: `/health` (the process answers), `/ready` (the database answers and
-//! no migration is pending) and `/metrics` (OpenMetrics text); in webhook
-//! mode also Telegram's endpoint (`inbox::webhook`).
+//! The HTTP servers, started and stopped with the bot. On `HTTP_ADDR`:
+//! `/health` (the process answers), in webhook mode Telegram's endpoint
+//! (`inbox::webhook`), and, unless `METRICS_ADDR` gives them a listener of
+//! their own (so a public webhook listener carries nothing else),
+//! `/ready` (the database answers, no migration is pending, Telegram has
+//! been asked) and `/metrics` (OpenMetrics text).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,28 +34,61 @@ pub struct HttpState {
     pub telegram: TelegramStatus,
 }
 
-/// The operators' routes, and Telegram's in webhook mode.
-pub fn router(state: HttpState, webhook: Option<Intake>) -> Router {
-    let probes = Router::new()
+/// The public listener's routes: `/health`, and Telegram's in webhook mode.
+pub fn public(webhook: Option<Intake>) -> Router {
+    let health = Router::new().route("/health", get(|| async { "ok\n" }));
+    match webhook {
+        Some(intake) => health.merge(webhook::routes(intake)),
+        None => health,
+    }
+}
+
+/// The operators' routes: `/ready` and `/metrics` (and `/health`, so a
+/// probe pointed at either listener finds it).
+pub fn operators(state: HttpState) -> Router {
+    Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .with_state(state);
+        .with_state(state)
+}
+
+/// Every route on one listener (`METRICS_ADDR` unset).
+pub fn together(state: HttpState, webhook: Option<Intake>) -> Router {
     match webhook {
-        Some(intake) => probes.merge(webhook::routes(intake)),
-        None => probes,
+        Some(intake) => operators(state).merge(webhook::routes(intake)),
+        None => operators(state),
+    }
+}
+
+/// Serves the public listener and, when `METRICS_ADDR` is set, the
+/// operators' one, until `stop` turns true.
+pub async fn serve_all(
+    public_listener: tokio::net::TcpListener,
+    operators_listener: Option<tokio::net::TcpListener>,
+    state: HttpState,
+    webhook: Option<Intake>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    match operators_listener {
+        Some(listener) => {
+            tokio::join!(
+                serve(public_listener, public(webhook), stopped(stop.clone())),
+                serve(listener, operators(state), stopped(stop)),
+            );
+        }
+        None => serve(public_listener, together(state, webhook), stopped(stop)).await,
     }
 }
 
 /// Serves until `shutdown` resolves. A failing server is logged, not fatal:
 /// the bot goes on serving users.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
+async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) {
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
-    tracing::info!(%addr, "HTTP: /health /ready /metrics");
+    tracing::info!(%addr, "HTTP: listening");
     if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
         tracing::error!(%addr, error = %e, "HTTP server stopped");
     }

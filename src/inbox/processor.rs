@@ -34,9 +34,6 @@ use teloxide::types::Update;
 use tokio::sync::{Notify, watch};
 
 use super::failures::{Failures, RETRY_AFTER};
-
-/// How soon a reply to a message not recorded yet is tried again.
-const NOT_YET_PLACED_RETRY: Duration = Duration::from_millis(250);
 use crate::clock::Clock;
 use crate::config::Backend;
 use crate::db::{Db, DbError, Tx};
@@ -45,6 +42,10 @@ use crate::desk::{Desk, DeskError, Reaction};
 use crate::metrics::{Metrics, Tally};
 use crate::storage::inbox;
 use crate::storage::rows::{InboxUpdate, NewOutboxRow};
+
+/// How soon an update that came too early (a reply to a message not
+/// recorded yet, a message from the support chat's new id) is tried again.
+const NOT_YET_PLACED_RETRY: Duration = Duration::from_millis(250);
 
 /// Times a database error may stop the same update before it is set aside
 /// (kept in the inbox with the error) so the updates behind it can go on.
@@ -332,6 +333,11 @@ impl Processor {
         if careful {
             tx.mark().await?;
         }
+        // A group the bot does not serve: the desk has it leave, and of the
+        // message only its update id (for deduplication) is kept.
+        if matches!(route, Route::ForeignGroup(_)) {
+            inbox::forget(tx, row.update_id).await?;
+        }
         let handled = match self.desk.handle(tx, route).await {
             Ok(reaction) if careful => self.write_now(tx, row, reaction).await,
             Ok(reaction) => {
@@ -355,12 +361,9 @@ impl Processor {
                 Ok(Handled::Done)
             }
             Err(_) if !careful => Ok(Handled::Again),
-            Err(DeskError::NotYetPlaced) => {
+            Err(e @ (DeskError::NotYetPlaced | DeskError::SupportChatMoved)) => {
                 tx.back_to_mark().await?;
-                tracing::debug!(
-                    update_id = row.update_id,
-                    "inbox: a reply to a message not recorded yet; trying again shortly"
-                );
+                tracing::debug!(update_id = row.update_id, reason = %e, "inbox: too early to handle; trying again shortly");
                 self.failures.postpone(row.update_id, NOT_YET_PLACED_RETRY);
                 Ok(Handled::Failed)
             }

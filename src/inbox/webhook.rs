@@ -1,10 +1,13 @@
 //! The webhook endpoint: Telegram's POST of one update. Refused with 401,
 //! before its body is read, without the right secret header; a body over
-//! `BODY_LIMIT` is refused with 413 (no update comes near it); acknowledged
-//! (200) only once the update is committed to the inbox, so a failure here
-//! makes Telegram send it again.
+//! `BODY_LIMIT` is refused with 413 (no update comes near it), one that has
+//! not arrived within `BODY_TIMEOUT` with 408; acknowledged (200) only once
+//! the update is committed to the inbox, so a failure here makes Telegram
+//! send it again. A store that takes longer than `STORE_TIMEOUT` answers
+//! 503: Telegram retries, and the inbox keeps a retried update once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,6 +24,15 @@ use crate::telegram::webhook::SECRET_HEADER;
 /// The largest body taken: Telegram's updates are a few KiB (a message
 /// with 4096 characters and its entities is under 64 KiB).
 pub const BODY_LIMIT: usize = 1 << 20;
+
+/// A body still trickling in after this is a client holding a connection
+/// open, not Telegram (which sends a few KiB at once).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Telegram waits about a minute for an answer before it tries again;
+/// answering well before that keeps its retry prompt and our connections
+/// few while the database is slow.
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What the endpoint needs.
 pub struct Intake {
@@ -45,13 +57,17 @@ async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bo
         tracing::warn!(secret_header = given.is_some(), "webhook: request without the right secret refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(body) => body,
+    let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        Ok(Ok(body)) => body,
         // Over the limit (a client whose body broke off mid-way hears
         // nothing of it anyway).
-        Err(e) => {
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, limit = BODY_LIMIT, "webhook: body refused");
             return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+        Err(_) => {
+            tracing::warn!(timeout_s = BODY_TIMEOUT.as_secs(), "webhook: body did not arrive in time");
+            return StatusCode::REQUEST_TIMEOUT;
         }
     };
     // Anything with an update id is stored, even what this version cannot
@@ -63,14 +79,20 @@ async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bo
         return StatusCode::BAD_REQUEST;
     };
     let fetched = Fetched::new(update_id, String::from_utf8_lossy(&body).into_owned());
-    match super::store(&intake.db, &[fetched], intake.clock.now().naive_utc()).await {
-        Ok(_) => {
+    let fetched = [fetched];
+    let stored = super::store(&intake.db, &fetched, intake.clock.now().naive_utc());
+    match tokio::time::timeout(STORE_TIMEOUT, stored).await {
+        Ok(Ok(_)) => {
             intake.stored.notify_one();
             StatusCode::OK
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             tracing::error!(update_id, error = %e, "webhook: cannot store the update; Telegram will retry");
             StatusCode::INTERNAL_SERVER_ERROR
+        }
+        Err(_) => {
+            tracing::error!(update_id, "webhook: the database did not store the update in time; Telegram will retry");
+            StatusCode::SERVICE_UNAVAILABLE
         }
     }
 }

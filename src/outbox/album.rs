@@ -50,7 +50,7 @@ impl DeliveryWorker {
                 let members = ids.iter().zip(copies).map(|((_, member), copy)| sent(member, record, copy.message_id));
                 self.recorder.note(members.collect::<Vec<_>>()).await?;
             }
-            Err(failure) => match self.counted(Verdict::of(failure)) {
+            Err(failure) => match self.counted(self.verdict_of(row.chat_id, failure).await) {
                 Verdict::Wait(after) => self.flood_controlled(row, after).await?,
                 Verdict::Transient(reason) => {
                     tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, members = ids.len(), "outbox: album failed, will retry");
@@ -64,8 +64,9 @@ impl DeliveryWorker {
                         self.outbox.failed(member, &reason).await?;
                     }
                 }
-                // A failure is never Sent or Paced.
-                Verdict::Sent(_) | Verdict::Paced => {}
+                // Readdressed: they go to the new chat next round. (A
+                // failure is never Sent or Paced.)
+                Verdict::Moved | Verdict::Sent(_) | Verdict::Paced => {}
             },
         }
         // The members after this row were in the album: the next claim

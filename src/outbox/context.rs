@@ -23,7 +23,7 @@ impl DeliveryWorker {
     /// What the row's ticket lacks for the row to go where it belongs.
     /// `ticket` is the row's, read for support-chat rows only.
     pub(super) fn missing_context(&self, envelope: &Envelope, ticket: Option<&Ticket>) -> Option<Missing> {
-        let forum = self.support.forum;
+        let forum = self.support.forum();
         let ticket = ticket?;
         if envelope.record.is_card() {
             return None;
@@ -60,7 +60,7 @@ impl DeliveryWorker {
         };
         let step = match verdict {
             Verdict::Paced => Step::Waiting,
-            Verdict::Sent(_) => Step::Moved,
+            Verdict::Sent(_) | Verdict::Moved => Step::Moved,
             Verdict::Wait(after) => {
                 self.flood_controlled(row, after).await?;
                 Step::Moved
@@ -95,6 +95,7 @@ impl DeliveryWorker {
                 self.send(row.chat_id, message, None, Some(new_thread)).await
             }
             Verdict::Paced => Verdict::Paced,
+            Verdict::Moved => Verdict::Moved,
             other => {
                 tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, verdict = ?other, "outbox: the ticket's topic is gone and cannot be recreated yet");
                 Verdict::Transient("the ticket's topic is gone and cannot be recreated yet".into())
@@ -115,13 +116,13 @@ impl DeliveryWorker {
         }
         let verdict = self.counted(match self.create_topic(row.chat_id, &name).await {
             Ok(thread) => Verdict::Sent(thread),
-            Err(failure) => Verdict::of(failure),
+            Err(failure) => self.verdict_of(row.chat_id, failure).await,
         });
         // A failure is logged by the caller, which decides what becomes of
         // the row.
         if let Verdict::Sent(thread) = &verdict {
             tracing::info!(ticket = ticket_id, chat = row.chat_id, thread, "opened a forum topic for the ticket");
-            self.outbox.set_ticket_topic(ticket_id, *thread).await?;
+            self.outbox.set_ticket_topic(ticket_id, row.chat_id, *thread).await?;
         }
         Ok(verdict)
     }
@@ -132,10 +133,10 @@ impl DeliveryWorker {
             return Ok(Verdict::not_asked("the ticket is gone"));
         };
         let message =
-            Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: self.support.forum };
+            Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: self.support.forum() };
         let verdict = self.send(row.chat_id, &message, None, ticket.support_thread_id).await;
         if let Verdict::Sent(message_id) = verdict {
-            self.outbox.set_ticket_card(ticket.id, message_id).await?;
+            self.outbox.set_ticket_card(ticket.id, row.chat_id, message_id).await?;
         }
         Ok(verdict)
     }

@@ -43,7 +43,7 @@ impl DeliveryWorker {
         };
         // For the support chat: the ticket's card and topic decide where the
         // row goes (a user's chat has neither).
-        let ticket = if row.chat_id == self.support.id { tickets.get(row.ticket_id).cloned() } else { None };
+        let ticket = if row.chat_id == self.support.id() { tickets.get(row.ticket_id).cloned() } else { None };
         if let Some(missing) = self.missing_context(&envelope, ticket.as_ref()) {
             self.recorder.record_all().await?;
             if let Some(step) = self.provide(row, missing).await? {
@@ -70,6 +70,7 @@ impl DeliveryWorker {
         }
         match verdict {
             Verdict::Paced => Ok(Step::Waiting),
+            Verdict::Moved => Ok(Step::Moved),
             Verdict::Sent(message_id) => {
                 self.recorder.note([sent(row, envelope.record, message_id)]).await?;
                 tickets.recorded(row.ticket_id, envelope.record, message_id);
@@ -84,7 +85,7 @@ impl DeliveryWorker {
             Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS && self.telegram_is_taking() => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: set aside after {MAX_ATTEMPTS} attempts");
                 let reason = format!("set aside after {MAX_ATTEMPTS} attempts: {reason}");
-                self.outbox.gave_up(row, &reason, self.support).await?;
+                self.outbox.gave_up(row, &reason, &self.support).await?;
                 Ok(Step::Done)
             }
             Verdict::Transient(reason) => {
@@ -96,7 +97,7 @@ impl DeliveryWorker {
             // A user who blocked the bot (or deleted their account).
             Verdict::Refused { status: 403, reason } if row.chat_id > 0 => {
                 tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: the user cannot be reached");
-                self.outbox.user_blocked_bot(row, &reason, self.support).await?;
+                self.outbox.user_blocked_bot(row, &reason, &self.support).await?;
                 Ok(Step::Done)
             }
             Verdict::Refused { status, reason } => {

@@ -57,7 +57,7 @@ impl DeliveryWorker {
     /// Whether more waits for the support chat than its limit lets out
     /// within `DIGEST_HORIZON`: `Some(rows waiting)` when flooded.
     pub(super) async fn support_flooded(&self) -> Result<Option<i64>, DbError> {
-        let chat = self.support.id;
+        let chat = self.support.id();
         let waiting = self.outbox.backlog_in(chat).await?;
         let room = self.limits.capacity(chat, DIGEST_HORIZON).saturating_sub(DIGEST_RESERVE);
         Ok((waiting > i64::try_from(room).unwrap_or(i64::MAX)).then_some(waiting))
@@ -109,6 +109,8 @@ impl DeliveryWorker {
                 }
             }
             Verdict::Wait(after) => self.flood_controlled(head, after).await?,
+            // Readdressed: the digest is made again for the new chat.
+            Verdict::Moved => {}
             // The head row carries the backoff: the chat waits with it.
             Verdict::Transient(reason) => {
                 tracing::warn!(chat = head.chat_id, ticket = head.ticket_id, %reason, "outbox: digest failed, will retry");

@@ -44,6 +44,8 @@ pub enum Outbound {
     /// Closes or reopens the ticket's forum topic.
     CloseTopic,
     ReopenTopic,
+    /// The bot leaves the chat (a group it does not serve).
+    LeaveChat,
 }
 
 impl Outbound {
@@ -52,7 +54,7 @@ impl Outbound {
         match self {
             Self::Text { topic, .. } | Self::Copy { topic, .. } => *topic,
             Self::CloseTopic | Self::ReopenTopic => true,
-            Self::CreateTopic { .. } => false,
+            Self::CreateTopic { .. } | Self::LeaveChat => false,
         }
     }
 
@@ -177,34 +179,6 @@ impl OutboxDraft {
     }
 }
 
-/// The support chat, as messages about tickets are addressed there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SupportChat {
-    pub id: i64,
-    /// Topics on: one per ticket.
-    pub forum: bool,
-}
-
-impl SupportChat {
-    /// A text about a ticket: in its topic in a forum, else as a reply to
-    /// its card.
-    pub fn about(&self, ticket_id: i64, html: String) -> OutboxDraft {
-        let text = Outbound::Text { html, reply: (!self.forum).then_some(Reply::TicketCard), topic: self.forum };
-        OutboxDraft::new(self.id, text, Record::Nothing).for_ticket(ticket_id)
-    }
-
-    /// A text about no one ticket.
-    pub fn text(&self, html: String) -> OutboxDraft {
-        OutboxDraft::text(self.id, html)
-    }
-
-    /// In a forum, the ticket's topic is closed or reopened with it.
-    pub fn topic_state(&self, ticket_id: i64, open: bool) -> Option<OutboxDraft> {
-        let op = if open { Outbound::ReopenTopic } else { Outbound::CloseTopic };
-        self.forum.then(|| OutboxDraft::new(self.id, op, Record::Nothing).for_ticket(ticket_id))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,17 +195,5 @@ mod tests {
         assert_eq!(row.not_before - now, chrono::Duration::milliseconds(ALBUM_WAIT_MS));
         let plain = OutboxDraft::text(5, "hi".into()).held_for_album().into_row(now);
         assert_eq!(plain.not_before, now, "only album members wait");
-    }
-
-    #[test]
-    fn notices_about_a_ticket_go_to_its_topic_or_under_its_card() {
-        let forum = SupportChat { id: -1, forum: true };
-        let plain = SupportChat { id: -1, forum: false };
-        let topic = forum.about(7, "x".into()).envelope.message;
-        assert_eq!(topic, Outbound::Text { html: "x".into(), reply: None, topic: true });
-        let under_card = plain.about(7, "x".into()).envelope.message;
-        assert_eq!(under_card, Outbound::Text { html: "x".into(), reply: Some(Reply::TicketCard), topic: false });
-        assert!(plain.topic_state(7, false).is_none());
-        assert_eq!(forum.topic_state(7, false).unwrap().envelope.message, Outbound::CloseTopic);
     }
 }

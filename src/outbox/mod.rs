@@ -34,11 +34,13 @@ mod pacing;
 mod recorder;
 mod send;
 mod store;
+mod support_chat;
 #[cfg(test)]
 mod tests;
 mod worker;
 
-pub use message::{OutboxDraft, SupportChat};
+pub use message::OutboxDraft;
+pub use support_chat::SupportChat;
 pub use worker::{DeliveryWorker, UNRECORDED_AT_MOST, UNRECORDED_AT_MOST_WITH_ALBUMS};
 
 /// A poisoned lock still holds good data here (timestamps): take it.

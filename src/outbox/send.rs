@@ -30,6 +30,9 @@ pub(super) enum Verdict {
     },
     /// Not sent: the flood limits want this chat to wait (nothing to record).
     Paced,
+    /// Not sent: the support chat has a new id (a group upgraded to a
+    /// supergroup); its waiting rows now go there, this one too.
+    Moved,
 }
 
 impl Verdict {
@@ -38,6 +41,7 @@ impl Verdict {
         match failure {
             Failure::RetryAfter(after) => Verdict::Wait(after),
             Failure::Refused { status, description } => Verdict::Refused { status, reason: description },
+            // Only the support chat is followed (`DeliveryWorker::verdict_of`).
             Failure::Migrated(chat) => {
                 Verdict::Refused { status: 400, reason: format!("the group moved to chat {chat}") }
             }
@@ -92,6 +96,12 @@ impl DeliveryWorker {
                 self.api.call::<Sent>("copyMessage", &params, CALL_TIMEOUT).await.map(|m| m.message_id)
             }
             Outbound::CreateTopic { name } => self.create_topic(chat_id, name).await,
+            Outbound::LeaveChat => match self.api.call::<Value>("leaveChat", &params, CALL_TIMEOUT).await {
+                Ok(_) => Ok(0),
+                // Removed meanwhile: already out.
+                Err(Failure::Refused { status: 400 | 403, .. }) => Ok(0),
+                Err(failure) => Err(failure),
+            },
             Outbound::CloseTopic | Outbound::ReopenTopic => {
                 let method =
                     if matches!(message, Outbound::CloseTopic) { "closeForumTopic" } else { "reopenForumTopic" };
@@ -107,10 +117,34 @@ impl DeliveryWorker {
                 }
             }
         };
-        self.counted(match result {
+        let verdict = match result {
             Ok(id) => Verdict::Sent(id),
-            Err(failure) => Verdict::of(failure),
-        })
+            Err(failure) => self.verdict_of(chat_id, failure).await,
+        };
+        self.counted(verdict)
+    }
+
+    /// What a failed send to `chat_id` means: as `Verdict::of`, except that
+    /// the support chat moving to a new id is followed (recorded, its
+    /// waiting rows readdressed) and the row goes again there.
+    pub(super) async fn verdict_of(&self, chat_id: i64, failure: Failure) -> Verdict {
+        let Failure::Migrated(to) = failure else { return Verdict::of(failure) };
+        if chat_id != self.support.id() {
+            return Verdict::of(failure);
+        }
+        match self.outbox.follow_move(chat_id, to).await {
+            Ok(moved) => {
+                tracing::info!(
+                    from = chat_id,
+                    to,
+                    moved,
+                    "outbox: waiting messages readdressed to the support chat's new id"
+                );
+                self.support.moved(chat_id, to);
+                Verdict::Moved
+            }
+            Err(e) => Verdict::Transient(format!("the support chat moved to {to}, and recording it failed: {e}")),
+        }
     }
 
     /// Whether Telegram took a message lately: a row that keeps failing
@@ -133,7 +167,7 @@ impl DeliveryWorker {
                 "sent"
             }
             Verdict::Wait(_) => "429",
-            Verdict::Transient(_) => "retried",
+            Verdict::Transient(_) | Verdict::Moved => "retried",
             Verdict::Refused { .. } => "failed",
             Verdict::Paced => return verdict,
         };

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
-use super::message::{Envelope, Outbound, SupportChat};
+use super::message::{Envelope, Outbound};
+use super::support_chat::SupportChat;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::render;
 use crate::storage::outbox::{self as rows, Sent};
 use crate::storage::rows::{OutboxRow, Ticket, TicketMessage, User};
-use crate::storage::{tickets, users};
+use crate::storage::{support_chat, tickets, users};
 
 /// A due row about a ticket, read for a digest.
 #[derive(Debug, Clone)]
@@ -105,7 +106,7 @@ impl OutboxStore {
 
     /// A 403 from a user: the row fails and, the first time since the user
     /// last wrote, staff are told in the same transaction.
-    pub async fn user_blocked_bot(&self, row: &OutboxRow, reason: &str, support: SupportChat) -> Result<(), DbError> {
+    pub async fn user_blocked_bot(&self, row: &OutboxRow, reason: &str, support: &SupportChat) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
         self.db
             .transaction(async |tx| {
@@ -127,11 +128,11 @@ impl OutboxStore {
     /// when it was for a user, staff are told in the same transaction.
     /// (A support-chat row is not announced in the chat that fails: its
     /// content stays in the ticket, `/ticket` shows it.)
-    pub async fn gave_up(&self, row: &OutboxRow, reason: &str, support: SupportChat) -> Result<(), DbError> {
+    pub async fn gave_up(&self, row: &OutboxRow, reason: &str, support: &SupportChat) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
         self.db
             .transaction(async |tx| {
-                if rows::mark_failed(tx, row.id, by, reason, now).await? == 0 || row.chat_id == support.id {
+                if rows::mark_failed(tx, row.id, by, reason, now).await? == 0 || row.chat_id == support.id() {
                     return Ok(());
                 }
                 let Some(user) = users::find(tx, row.chat_id).await? else { return Ok(()) };
@@ -157,14 +158,22 @@ impl OutboxStore {
         Ok(rows::mark_digested(&mut self.db.writer().await?, ids, by, digest_message_id, now).await?)
     }
 
-    /// Records a (re)created forum topic as the ticket's.
-    pub async fn set_ticket_topic(&self, ticket_id: i64, thread_id: i32) -> Result<(), DbError> {
-        Ok(tickets::set_topic(&mut self.db.writer().await?, ticket_id, thread_id).await.map(drop)?)
+    /// Records that the support chat `from` is now `to` and readdresses the
+    /// rows waiting for it; how many moved.
+    pub async fn follow_move(&self, from: i64, to: i64) -> Result<usize, DbError> {
+        let now = self.now();
+        self.db.transaction(async |tx| Ok::<_, DbError>(support_chat::record_move(tx, from, to, now).await?)).await
     }
 
-    /// Records a card posted for a ticket outside the outbox's own rows.
-    pub async fn set_ticket_card(&self, ticket_id: i64, message_id: i32) -> Result<(), DbError> {
-        Ok(tickets::set_card(&mut self.db.writer().await?, ticket_id, message_id).await.map(drop)?)
+    /// Records a (re)created forum topic in `chat_id` as the ticket's.
+    pub async fn set_ticket_topic(&self, ticket_id: i64, chat_id: i64, thread_id: i32) -> Result<(), DbError> {
+        Ok(tickets::set_topic(&mut self.db.writer().await?, ticket_id, chat_id, thread_id).await.map(drop)?)
+    }
+
+    /// Records a card posted in `chat_id` for a ticket outside the outbox's
+    /// own rows.
+    pub async fn set_ticket_card(&self, ticket_id: i64, chat_id: i64, message_id: i32) -> Result<(), DbError> {
+        Ok(tickets::set_card(&mut self.db.writer().await?, ticket_id, chat_id, message_id).await.map(drop)?)
     }
 
     /// Several tickets at once, by id.

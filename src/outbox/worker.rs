@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::{Notify, watch};
 
-use super::message::{Record, SupportChat};
+use super::message::Record;
 use super::pacing::Limits;
 use super::recorder::{RECORD_EVERY, Recorder};
 use super::store::OutboxStore;
+use super::support_chat::SupportChat;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
@@ -67,8 +68,19 @@ pub(super) enum Step {
 pub(super) struct Tickets(HashMap<i64, Ticket>);
 
 impl Tickets {
-    pub(super) fn load(&mut self, tickets: Vec<Ticket>) {
-        self.0 = tickets.into_iter().map(|t| (t.id, t)).collect();
+    /// The run's tickets, as seen from `chat`: a card or topic in another
+    /// chat (the support chat changed since) is no place for this chat's
+    /// rows, so the ticket gets new ones here.
+    pub(super) fn load(&mut self, chat: i64, tickets: Vec<Ticket>) {
+        self.0 = tickets
+            .into_iter()
+            .map(|mut t| {
+                if t.support_chat_id != Some(chat) {
+                    (t.support_message_id, t.support_thread_id, t.support_chat_id) = (None, None, Some(chat));
+                }
+                (t.id, t)
+            })
+            .collect();
     }
 
     pub(super) fn get(&self, id: Option<i64>) -> Option<&Ticket> {
@@ -147,10 +159,10 @@ impl DeliveryWorker {
         if self.limits.is_off() {
             return;
         }
-        match self.outbox.recent_sends(self.support.id, Duration::from_secs(60)).await {
-            Ok(ages) => self.limits.seed(self.support.id, &ages),
+        match self.outbox.recent_sends(self.support.id(), Duration::from_secs(60)).await {
+            Ok(ages) => self.limits.seed(self.support.id(), &ages),
             Err(e) => {
-                tracing::warn!(chat = self.support.id, error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
+                tracing::warn!(chat = self.support.id(), error = %e, "outbox: cannot read the last minute's sends; pacing from zero")
             }
         }
     }
@@ -209,7 +221,7 @@ impl DeliveryWorker {
         deadline: Instant,
     ) -> Result<usize, DbError> {
         let Some(chat) = run.first().map(|r| r.chat_id) else { return Ok(0) };
-        let support = chat == self.support.id;
+        let support = chat == self.support.id();
         // Whether the support chat is flooded is asked once per run: each
         // run ends at a digest anyway.
         let flooded = match support {
@@ -222,7 +234,7 @@ impl DeliveryWorker {
         if support {
             let mut ids: Vec<i64> = run.iter().filter_map(|r| r.ticket_id).collect();
             ids.dedup();
-            tickets.load(self.outbox.tickets(&ids).await?);
+            tickets.load(chat, self.outbox.tickets(&ids).await?);
         }
         let mut attempted = 0;
         for row in &run {

@@ -193,6 +193,7 @@ pub(crate) mod tests {
             first_response_at: None,
             support_message_id: None,
             support_thread_id: None,
+            support_chat_id: None,
         }
     }
 

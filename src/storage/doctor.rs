@@ -46,8 +46,10 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "first_response_at",
             "support_message_id",
             "support_thread_id",
+            "support_chat_id",
         ],
     ),
+    ("support_chat_moves", &["from_chat_id", "to_chat_id", "moved_at"]),
     (
         "ticket_messages",
         &[
@@ -96,7 +98,8 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "tickets_one_open_per_user",
     "tickets_user_opened",
     "tickets_status_opened",
-    "tickets_support_thread",
+    "tickets_support_topic",
+    "tickets_support_card",
     "ticket_messages_ticket",
     "ticket_messages_user_side",
     "ticket_messages_support_side",

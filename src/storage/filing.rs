@@ -202,7 +202,7 @@ impl QueryFragment<Pg> for AppendToOpenTicket<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH ticket AS (SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, \
-             first_response_at, support_message_id, support_thread_id FROM tickets \
+             first_response_at, support_message_id, support_thread_id, support_chat_id FROM tickets \
              WHERE status = 'open' AND user_id = ",
         );
         out.push_bind_param::<BigInt, _>(&self.user_id)?;

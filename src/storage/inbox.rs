@@ -75,6 +75,14 @@ pub async fn set_aside(writer: &mut Writer, update_id: i64, reason: &str, at: Na
     Ok(marked == 1)
 }
 
+/// Keeps nothing of an update but its id (and that it arrived): a message
+/// from a chat the bot does not serve.
+pub async fn forget(writer: &mut Writer, update_id: i64) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
+        diesel::update(inbox_updates::table.find(update_id)).set(inbox_updates::payload.eq("")).execute(c).await
+    })
+}
+
 /// Queues outbox rows, in order (their ids are their places in their
 /// chats' queues), and marks the updates `acks` handled. `false` when one
 /// of them was handled already (by another worker, or an earlier run): its

@@ -22,6 +22,7 @@ pub mod messages;
 pub mod outbox;
 pub mod rows;
 pub mod staff;
+pub mod support_chat;
 pub mod tickets;
 pub mod users;
 

@@ -48,6 +48,9 @@ pub struct Ticket {
     pub first_response_at: Option<NaiveDateTime>,
     pub support_message_id: Option<i32>,
     pub support_thread_id: Option<i32>,
+    /// The chat the card and topic are in (message and topic ids mean
+    /// something only within their chat).
+    pub support_chat_id: Option<i64>,
 }
 
 impl Ticket {

@@ -48,6 +48,15 @@ diesel::table! {
         first_response_at -> Nullable<Timestamp>,
         support_message_id -> Nullable<Integer>,
         support_thread_id -> Nullable<Integer>,
+        support_chat_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    support_chat_moves (from_chat_id) {
+        from_chat_id -> BigInt,
+        to_chat_id -> BigInt,
+        moved_at -> Timestamp,
     }
 }
 
@@ -109,5 +118,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_ticket_counters,
     tickets,
     ticket_messages,
-    outbox_messages
+    outbox_messages,
+    support_chat_moves
 );

@@ -33,13 +33,14 @@ fixed_statement! {
     /// autovacuum off), PostgreSQL's generic plan read every open ticket.
     OpenTicketOf { user_id: i64 }
     "SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, first_response_at, \
-     support_message_id, support_thread_id FROM tickets WHERE status = 'open' AND user_id = ", user_id: BigInt;
+     support_message_id, support_thread_id, support_chat_id FROM tickets WHERE status = 'open' AND user_id = ", user_id: BigInt;
 }
 
 fixed_statement! {
     /// Records a ticket's card in the support chat.
-    SetTicketCard { ticket_id: i64, message_id: i32 }
+    SetTicketCard { ticket_id: i64, chat_id: i64, message_id: i32 }
     "UPDATE tickets SET support_message_id = ", message_id: Integer;
+    ", support_chat_id = ", chat_id: BigInt;
     " WHERE id = ", ticket_id: BigInt;
 }
 
@@ -77,10 +78,11 @@ pub async fn with_user(conn: &mut Conn, id: i64) -> QueryResult<Option<(Ticket, 
     Ok(user_rows::find(conn, ticket.user_id).await?.map(|user| (ticket, user)))
 }
 
-/// The ticket whose forum topic this is.
-pub async fn of_topic(conn: &mut Conn, thread_id: i32) -> QueryResult<Option<Ticket>> {
+/// The ticket whose forum topic this is, in `chat_id`.
+pub async fn of_topic(conn: &mut Conn, chat_id: i64, thread_id: i32) -> QueryResult<Option<Ticket>> {
     on_conn!(conn, |c| {
         tickets::table
+            .filter(tickets::support_chat_id.eq(chat_id))
             .filter(tickets::support_thread_id.eq(thread_id))
             .order(tickets::id.desc())
             .select(Ticket::as_select())
@@ -96,6 +98,7 @@ pub async fn of_topic(conn: &mut Conn, thread_id: i32) -> QueryResult<Option<Tic
 pub async fn of_support_message(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<Ticket>> {
     let card = on_conn!(conn, |c| {
         tickets::table
+            .filter(tickets::support_chat_id.eq(chat_id))
             .filter(tickets::support_message_id.eq(message_id))
             .select(Ticket::as_select())
             .first(c)
@@ -162,16 +165,19 @@ pub(super) async fn insert(writer: &mut Writer, new: &NewTicket) -> QueryResult<
         .await)
 }
 
-/// Records a (re)created forum topic as the ticket's.
-pub async fn set_topic(writer: &mut Writer, ticket_id: i64, thread_id: i32) -> QueryResult<usize> {
+/// Records a (re)created forum topic in `chat_id` as the ticket's.
+pub async fn set_topic(writer: &mut Writer, ticket_id: i64, chat_id: i64, thread_id: i32) -> QueryResult<usize> {
     on_conn!(writer, |c| {
-        diesel::update(tickets::table.find(ticket_id)).set(tickets::support_thread_id.eq(thread_id)).execute(c).await
+        diesel::update(tickets::table.find(ticket_id))
+            .set((tickets::support_thread_id.eq(thread_id), tickets::support_chat_id.eq(chat_id)))
+            .execute(c)
+            .await
     })
 }
 
-/// Records the ticket's card in the support chat.
-pub async fn set_card(writer: &mut Writer, ticket_id: i64, message_id: i32) -> QueryResult<usize> {
-    on_conn!(writer, |c| SetTicketCard { ticket_id, message_id }.execute(c).await)
+/// Records the ticket's card in the support chat `chat_id`.
+pub async fn set_card(writer: &mut Writer, ticket_id: i64, chat_id: i64, message_id: i32) -> QueryResult<usize> {
+    on_conn!(writer, |c| SetTicketCard { ticket_id, chat_id, message_id }.execute(c).await)
 }
 
 /// Stamps the first staff response; later responses leave it alone.

@@ -9,7 +9,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::desk::{Desk, SUPPORT, agent, alice};
 use crate::support::{Kind, admin_url, on_both_backends};
 
-on_both_backends!(health_ready_and_metrics, ready_says_503_when_the_database_cannot_serve);
+on_both_backends!(
+    health_ready_and_metrics,
+    ready_says_503_when_the_database_cannot_serve,
+    metrics_addr_takes_metrics_and_ready_off_the_public_listener
+);
 
 /// One GET; (status, body).
 pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
@@ -61,7 +65,7 @@ async fn health_ready_and_metrics(kind: Kind) {
     assert_eq!(ready["telegram"], serde_json::json!({"checked": true, "warnings": []}), "{body}");
     assert_eq!(ready["backend"], backend);
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(ready["schema_version"], "2026-11-21-000005_outbox_claims");
+    assert_eq!(ready["schema_version"], "2026-12-01-000006_support_chat_of_tickets");
     assert_eq!(ready["pending_migrations"], 0);
     assert!(!body.contains("postgres://") && !body.contains("sqlite://"), "no URL: {body}");
 
@@ -109,7 +113,7 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
     assert_eq!(status, 503, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["pending_migrations"], 1, "{body}");
-    assert_eq!(ready["schema_version"], "2026-11-21-000004_outbox_digests");
+    assert_eq!(ready["schema_version"], "2026-11-21-000005_outbox_claims");
 
     if postgres {
         // The database gone altogether: still alive, not ready, no secrets.
@@ -131,5 +135,24 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
         let (status, _) = get(desk.http, "/metrics").await;
         assert_eq!(status, 200, "metrics still answer");
     }
+    desk.stop().await;
+}
+
+/// With `METRICS_ADDR`, the public listener (the webhook's) answers only
+/// `/health`; `/metrics` and `/ready` are on the second one.
+async fn metrics_addr_takes_metrics_and_ready_off_the_public_listener(kind: Kind) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let operators: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let extra = [("METRICS_ADDR", operators.to_string())];
+    let Some(desk) = Desk::start_with_vars(kind, false, None, &extra).await else { return };
+    assert_eq!(get(desk.http, "/health").await.0, 200);
+    assert_eq!(get(desk.http, "/metrics").await.0, 404);
+    assert_eq!(get(desk.http, "/ready").await.0, 404);
+    let (status, body) = ready_after_start(operators).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, text) = get(operators, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains("ticketbot_outbox_backlog"), "{text}");
+    assert_eq!(get(operators, "/health").await.0, 200);
     desk.stop().await;
 }

@@ -14,6 +14,7 @@ mod tcp_proxy;
 mod binary;
 mod bot;
 mod burst;
+mod chats;
 mod cli;
 mod deploy;
 mod faults;

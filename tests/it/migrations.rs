@@ -34,26 +34,28 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-11-21-000003_user_notices"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000004_outbox_digests"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000005_outbox_claims"), "{status}");
-    assert!(status.contains("0 applied, 5 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000006_support_chat_of_tickets"), "{status}");
+    assert!(status.contains("0 applied, 6 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("5 applied, 0 pending"), "{up}");
+    assert!(up.contains("6 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000006_support_chat_of_tickets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000005_outbox_claims"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000004_outbox_digests"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 4 pending"), "{down}");
+    assert!(down.contains("1 applied, 5 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 4 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 5 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -69,7 +71,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-11-21-000005_outbox_claims"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000006_support_chat_of_tickets"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
@@ -180,8 +182,9 @@ fn sqlite_file_is_created_private() {
     assert_eq!(mode, 0o600, "database file readable by its owner only");
 }
 
-/// Every pooled SQLite connection runs with WAL, a busy timeout and foreign
-/// keys on (each is off by default in SQLite).
+/// Every pooled SQLite connection runs with WAL, a busy timeout, foreign
+/// keys on (each is off by default in SQLite) and commits that wait for the
+/// disk (`synchronous = FULL`, 2) unless `SQLITE_SYNCHRONOUS` says `normal` (1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_pool_connections_have_their_pragmas() {
     use diesel::QueryableByName;
@@ -203,8 +206,23 @@ async fn sqlite_pool_connections_have_their_pragmas() {
         #[diesel(sql_type = BigInt)]
         foreign_keys: i64,
     }
+    #[derive(QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = BigInt)]
+        synchronous: i64,
+    }
 
     let db = TestDb::sqlite();
+    let mut normal = crate::support::config_for(&db.url);
+    normal.sqlite_sync = ticketbot::config::SqliteSync::Normal;
+    let ticketbot::db::Db::Sqlite { pool, .. } = ticketbot::db::Db::start(&normal).await.expect("start") else {
+        unreachable!()
+    };
+    let sync: Synchronous =
+        diesel::sql_query("PRAGMA synchronous").get_result(&mut *pool.get().await.unwrap()).await.unwrap();
+    assert_eq!(sync.synchronous, 1, "SQLITE_SYNCHRONOUS=normal");
+    drop(pool);
+
     let started = ticketbot::db::Db::start(&crate::support::config_for(&db.url)).await.expect("start");
     let ticketbot::db::Db::Sqlite { pool, .. } = started else { unreachable!() };
     // Check out several at once so more than one connection is examined.
@@ -219,5 +237,7 @@ async fn sqlite_pool_connections_have_their_pragmas() {
         assert!(t.timeout >= 1000, "busy_timeout {}", t.timeout);
         let fk: ForeignKeys = diesel::sql_query("PRAGMA foreign_keys").get_result(&mut **conn).await.unwrap();
         assert_eq!(fk.foreign_keys, 1);
+        let sync: Synchronous = diesel::sql_query("PRAGMA synchronous").get_result(&mut **conn).await.unwrap();
+        assert_eq!(sync.synchronous, 2, "FULL by default");
     }
 }

@@ -111,6 +111,9 @@ struct Inner {
     ignore_poll_timeout: bool,
     /// Groups the bot was removed from: getChat and sends answer 403.
     kicked_from: HashSet<i64>,
+    /// Groups upgraded to supergroups: old id to new. Sends and getChat to
+    /// the old id answer 400 with `migrate_to_chat_id`.
+    migrated: HashMap<i64, i64>,
     /// setWebhook's URL and secret token; getUpdates is refused while set.
     webhook: Option<(String, Option<String>)>,
     /// getUpdates calls being held open, and a counter that ends them.
@@ -170,6 +173,53 @@ impl FakeTelegram {
     pub fn add_group(&self, chat_id: i64, title: &str, is_forum: bool) {
         let chat = json!({"id": chat_id, "type": "supergroup", "title": title, "is_forum": is_forum});
         self.lock().chats.insert(chat_id, chat);
+    }
+
+    /// Registers a basic group (`"type": "group"`, which can become a
+    /// supergroup).
+    pub fn add_basic_group(&self, chat_id: i64, title: &str) {
+        let chat = json!({"id": chat_id, "type": "group", "title": title});
+        self.lock().chats.insert(chat_id, chat);
+    }
+
+    /// Telegram upgrades the group `old` to the supergroup `new`, as it
+    /// does when an admin turns on a supergroup feature: the old id is
+    /// refused from now on, and both chats get their service message
+    /// (`migrate_to_chat_id` in the old, `migrate_from_chat_id` in the new),
+    /// sent by `by`.
+    pub fn upgrade_to_supergroup(&self, old: i64, new: i64, by: &TgUser) {
+        let title = self.lock().chats.get(&old).and_then(|c| c["title"].as_str().map(str::to_string));
+        let title = title.unwrap_or_else(|| "some group".into());
+        let old_chat = json!({"id": old, "type": "group", "title": title});
+        self.add_group(new, &title, false);
+        self.lock().migrated.insert(old, new);
+        self.push_message(old_chat, by, json!({"migrate_to_chat_id": new}), None);
+        let new_chat = self.lock().chats[&new].clone();
+        self.push_message(new_chat, by, json!({"migrate_from_chat_id": old}), None);
+    }
+
+    /// Anything in a group that is not a text: a service message (`content`
+    /// such as `{"forum_topic_closed": {}}`), optionally in a topic.
+    pub fn group_event(&self, chat_id: i64, from: &TgUser, thread: Option<i32>, content: Value) -> i32 {
+        let chat =
+            self.lock().chats.get(&chat_id).cloned().unwrap_or_else(|| json!({"id": chat_id, "type": "supergroup"}));
+        let mut content = content;
+        if let Some(thread) = thread {
+            content["message_thread_id"] = json!(thread);
+            content["is_topic_message"] = json!(true);
+        }
+        self.push_message(chat, from, content, None)
+    }
+
+    /// The chats the bot left (leaveChat), in order.
+    pub fn left_chats(&self) -> Vec<i64> {
+        let inner = self.lock();
+        inner
+            .calls
+            .iter()
+            .filter(|c| c.method == "leavechat" && c.status == 200)
+            .filter_map(|c| c.params["chat_id"].as_i64())
+            .collect()
     }
 
     /// A user writes `text` to the bot in private; returns the message id.
@@ -547,6 +597,14 @@ fn error(code: u16, description: &str) -> Response {
     (status, axum::Json(json!({"ok": false, "error_code": code, "description": description}))).into_response()
 }
 
+/// Telegram's answer for a group that became a supergroup.
+fn migrated(new: i64) -> Response {
+    let body = json!({"ok": false, "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": new}});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
 fn bad_request(description: &str) -> Response {
     error(400, &format!("Bad Request: {description}"))
 }
@@ -699,6 +757,16 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             inner.commands.insert(scope, p["commands"].clone());
             ok(json!(true))
         }
+        "getchat" if p["chat_id"].as_i64().is_some_and(|c| inner.migrated.contains_key(&c)) => {
+            migrated(inner.migrated[&p["chat_id"].as_i64().unwrap_or_default()])
+        }
+        "leavechat" => {
+            let chat = p["chat_id"].as_i64().unwrap_or_default();
+            if inner.chats.remove(&chat).is_none() {
+                return bad_request("chat not found");
+            }
+            ok(json!(true))
+        }
         "getchat" if p["chat_id"].as_i64().is_some_and(|c| inner.kicked_from.contains(&c)) => {
             error(403, "Forbidden: bot was kicked from the supergroup chat")
         }
@@ -777,6 +845,9 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
 /// Checks the destination and the flood limits, as Telegram does before
 /// accepting a message.
 fn admit(inner: &mut Inner, chat_id: i64) -> Result<(), Response> {
+    if let Some(new) = inner.migrated.get(&chat_id) {
+        return Err(migrated(*new));
+    }
     if !inner.chats.contains_key(&chat_id) {
         return Err(bad_request("chat not found"));
     }

@@ -31,11 +31,11 @@ fn processor(db: &Db) -> Processor {
 }
 
 fn processor_at(db: &Db, clock: Arc<ManualClock>) -> Processor {
-    let support = SupportChat { id: SUPPORT, forum: false };
+    let support = SupportChat::new(SUPPORT, false);
     // Never asked: no command in these tests needs an admin.
-    let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), SUPPORT);
-    let desk = Desk::new(support, chrono_tz::UTC, clock.clone(), admins);
-    let router = Router::new(Context { support_chat: SUPPORT, bot_username: None });
+    let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
+    let desk = Desk::new(support.clone(), chrono_tz::UTC, clock.clone(), admins);
+    let router = Router::new(Context { support_chat: support, bot_username: None });
     Processor::new(db.clone(), desk, router, clock, Arc::new(Metrics::new()), Default::default(), Default::default())
 }
 
@@ -109,7 +109,7 @@ async fn a_reply_to_a_card_not_recorded_yet_waits_for_it(kind: Kind) {
         0
     );
     // The card is recorded; the reply goes through on a later pass.
-    test.sql("UPDATE tickets SET support_message_id = 50").await;
+    test.sql(&format!("UPDATE tickets SET support_message_id = 50, support_chat_id = {SUPPORT}")).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     pass(&processor).await;
     assert_eq!(test.count(waiting).await, 0);

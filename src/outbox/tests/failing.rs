@@ -15,8 +15,9 @@ use super::{queue, setup};
 use crate::clock::{Clock, ManualClock};
 use crate::db::Db;
 use crate::metrics::Metrics;
+use crate::outbox::OutboxDraft;
+use crate::outbox::SupportChat;
 use crate::outbox::deliver::MAX_ATTEMPTS;
-use crate::outbox::message::{OutboxDraft, SupportChat};
 use crate::outbox::worker::DeliveryWorker;
 use crate::telegram::api::BotApi;
 use crate::testing::file;
@@ -41,7 +42,7 @@ async fn telegram() -> FakeTelegram {
 
 fn worker(fake: &FakeTelegram, db: &Db, clock: &Arc<ManualClock>) -> DeliveryWorker {
     let api = BotApi::at(&fake.url(), TOKEN);
-    let support = SupportChat { id: SUPPORT, forum: false };
+    let support = SupportChat::new(SUPPORT, false);
     let metrics = Arc::new(Metrics::new());
     DeliveryWorker::new(
         api,

@@ -86,8 +86,8 @@ pub async fn record_sent(tx: &mut Tx, sent: &[Sent], by: &str, now: NaiveDateTim
             lapsed.push(s.outbox_id);
         }
         match (s.target, s.ticket_id, s.ticket_message_id) {
-            (SentTarget::Card, Some(ticket), _) => tickets::set_card(tx, ticket, s.message_id).await?,
-            (SentTarget::Topic, Some(ticket), _) => tickets::set_topic(tx, ticket, s.message_id).await?,
+            (SentTarget::Card, Some(ticket), _) => tickets::set_card(tx, ticket, s.chat_id, s.message_id).await?,
+            (SentTarget::Topic, Some(ticket), _) => tickets::set_topic(tx, ticket, s.chat_id, s.message_id).await?,
             (SentTarget::SupportCopy, _, Some(message)) => {
                 messages::set_support_copy(tx, message, s.chat_id, s.message_id).await?
             }
@@ -150,11 +150,13 @@ impl QueryFragment<Pg> for RecordSent<'_> {
             ") RETURNING o.id), \
              ticket_changes AS (SELECT ticket_id, \
              (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 1))[1] AS card, \
-             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 4))[1] AS topic \
+             (array_agg(message_id ORDER BY outbox_id DESC) FILTER (WHERE target = 4))[1] AS topic, \
+             (array_agg(chat_id ORDER BY outbox_id DESC))[1] AS chat \
              FROM sent WHERE target IN (1, 4) AND ticket_id IS NOT NULL GROUP BY ticket_id), \
              tickets_set AS (UPDATE tickets t SET \
              support_message_id = COALESCE(c.card, t.support_message_id), \
-             support_thread_id = COALESCE(c.topic, t.support_thread_id) \
+             support_thread_id = COALESCE(c.topic, t.support_thread_id), \
+             support_chat_id = c.chat \
              FROM ticket_changes c WHERE t.id = c.ticket_id AND t.id = ANY(",
         );
         // As for the outbox rows: the tickets and messages are found by
