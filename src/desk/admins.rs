@@ -13,6 +13,11 @@ use crate::telegram::api::BotApi;
 
 const TTL: Duration = Duration::from_secs(60);
 
+/// How much older than `TTL` an answer may be when read inside a
+/// transaction (`known`): it was asked for just before the transaction
+/// began, and may have turned 60 s old meanwhile.
+const GRACE: Duration = Duration::from_secs(30);
+
 #[derive(Clone)]
 pub struct AdminCache {
     api: BotApi,
@@ -24,6 +29,13 @@ pub struct AdminCache {
 impl AdminCache {
     pub fn new(api: BotApi, chat: SupportChat) -> Self {
         Self { api, chat, seen: Arc::default() }
+    }
+
+    /// The answer `is_admin` got lately, without asking Telegram: what a
+    /// transaction reads (`Desk::ask_ahead` asked before it began).
+    pub fn known(&self, user: i64) -> Option<bool> {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(&user).copied();
+        seen.filter(|(_, at)| at.elapsed() < TTL + GRACE).map(|(admin, _)| admin)
     }
 
     /// Whether `user` administers the support group. When Telegram cannot

@@ -103,6 +103,24 @@ impl Desk {
         }
     }
 
+    /// What handling `route` will need to know of Telegram (whether a staff
+    /// command's sender administers the group), asked before its
+    /// transaction begins so that no transaction waits on the network; the
+    /// answer is remembered (`AdminCache`) and read inside.
+    pub async fn ask_ahead(&self, route: &Route) {
+        use commands::StaffCommand::{Assign, Ban, Unban};
+        if let Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } = route {
+            if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
+                self.admins.is_admin(from.id.0 as i64).await;
+            }
+        }
+    }
+
+    /// The support chat's id now.
+    pub fn support_chat_id(&self) -> i64 {
+        self.support.id()
+    }
+
     /// Now, in UTC.
     fn now(&self) -> NaiveDateTime {
         self.clock.now().naive_utc()

@@ -203,12 +203,24 @@ impl Processor {
     /// Handles one lane's updates: without savepoints first, carefully if
     /// one of them fails.
     async fn handle_lane(&self, pending: &[InboxUpdate], stop: &watch::Receiver<bool>) -> Pass {
+        self.ask_ahead(pending).await;
         match self.handle_batch(pending, stop, false, 0).await {
             Ok(pass) => pass,
             // The careful batch finishes what the first one had begun,
             // stop or not, and is never given back to be done again.
             Err(reached) => {
                 self.handle_batch(pending, stop, true, reached).await.unwrap_or(Pass { handled: 0, failed: true })
+            }
+        }
+    }
+
+    /// Asks Telegram what the support chat's updates will need (admin
+    /// rights) before the transaction that handles them begins.
+    async fn ask_ahead(&self, pending: &[InboxUpdate]) {
+        let support = Some(self.desk.support_chat_id());
+        for row in pending.iter().filter(|row| row.chat_id == support) {
+            if let Ok(update) = serde_json::from_str::<Update>(&row.payload) {
+                self.desk.ask_ahead(&self.router.route(update).await).await;
             }
         }
     }

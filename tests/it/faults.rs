@@ -19,6 +19,7 @@ on_both_backends!(
     a_404_is_final,
     an_early_empty_poll_does_not_make_the_poller_spin,
     a_fresh_card_is_recorded_and_answerable_at_once,
+    a_slow_admin_question_holds_no_transaction_open,
 );
 
 /// How soon another chat's message must go when one chat is in trouble
@@ -156,4 +157,42 @@ async fn shutdown_is_bounded_while_a_request_hangs() {
     assert!(status.success(), "{status:?}");
     // README: at most DRAIN (10 s) + 2 s.
     assert!(took < Duration::from_secs(12), "exited {took:?} after SIGTERM");
+}
+
+/// `/ban` asks Telegram whether its sender is an admin; while Telegram
+/// takes 3 s to answer, no database transaction is open (on SQLite one
+/// would keep every other writer out: a new update could not even be
+/// stored), and the answer, once there, is used.
+async fn a_slow_admin_question_holds_no_transaction_open(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let (ann, bob) = users();
+    desk.fake.user_sends(&ann, "spam");
+    let card = desk.wait_sent(SUPPORT, 2, "card").await[0].message_id;
+    let admin = TgUser::new(903, "Admin");
+    desk.fake.make_admin(SUPPORT, admin.id);
+    desk.fake.inject(Fault::slow("getChatMember", Duration::from_secs(3)).times(1));
+    desk.fake.group_message(SUPPORT, &admin, "/ban", Some(card));
+    // The question is on its way (the fake logs a call once it answers).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let answered = |c: &fake_telegram::Call| c.method == "getchatmember" && c.params["user_id"] == admin.id;
+    assert!(!desk.fake.calls().iter().any(answered), "answered already");
+    match kind {
+        Kind::Sqlite => {
+            let asked = Instant::now();
+            desk.fake.user_sends(&bob, "hello meanwhile");
+            let stored = "SELECT count(*) FROM inbox_updates WHERE payload LIKE '%hello meanwhile%'";
+            while desk.db.count(stored).await == 0 {
+                assert!(asked.elapsed() < Duration::from_millis(1500), "the update waited for the admin question");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        Kind::Postgres => {
+            let open = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                        AND state LIKE 'idle in transaction%'";
+            assert_eq!(desk.db.count(open).await, 0, "a transaction waits on Telegram");
+        }
+    }
+    let support = desk.wait_sent(SUPPORT, 3, "banned").await;
+    assert!(support[2].text.as_deref().unwrap().contains("is banned"), "{support:?}");
+    desk.stop().await;
 }
