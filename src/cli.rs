@@ -1,5 +1,5 @@
 //! Command line: `run` (default), `migrate status|up|down`, `doctor`,
-//! `healthcheck`.
+//! `check`, `healthcheck`.
 
 pub mod healthcheck;
 
@@ -29,6 +29,11 @@ pub enum Command {
     /// Check the database: reachable, migrated, expected tables, columns and
     /// indexes, consistent ticket counters. Exits 1 if anything is wrong.
     Doctor,
+    /// Everything `run` needs, without running: the settings, what Telegram
+    /// says of the token, the support chat and the bot's rights there, and
+    /// the database checks of `doctor`. One `ok` or `FAIL` line each; exits
+    /// 1 if anything fails.
+    Check,
     /// Ask the running bot's HTTP server (`HTTP_ADDR`) for /health: exits 0
     /// on 200, 1 otherwise. The container's HEALTHCHECK; needs no token and
     /// no database.
@@ -57,7 +62,8 @@ pub async fn execute(command: Command, config: Config) -> u8 {
             }
         },
         Command::Migrate { action } => migrate_command(action, config).await,
-        Command::Doctor => doctor_command(config).await,
+        Command::Doctor => u8::from(!print_doctor(&config).await),
+        Command::Check => check_command(config).await,
         Command::Healthcheck => healthcheck::report(config.http_addr).await,
     }
 }
@@ -103,11 +109,12 @@ async fn migrate_command(action: MigrateAction, config: Config) -> u8 {
     0
 }
 
-async fn doctor_command(config: Config) -> u8 {
+/// `doctor`'s report; whether the database is healthy.
+async fn print_doctor(config: &Config) -> bool {
     match doctor::examine(&config.database).await {
         Err(e) => {
             println!("FAIL {e}");
-            1
+            false
         }
         Ok(report) => {
             println!("database: {}", report.target);
@@ -120,11 +127,48 @@ async fn doctor_command(config: Config) -> u8 {
             }
             if report.is_healthy() {
                 println!("healthy");
-                0
             } else {
                 println!("{} problem(s)", report.problems.len());
-                1
+            }
+            report.is_healthy()
+        }
+    }
+}
+
+/// How long `check` waits for Telegram to answer each question.
+const CHECK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn check_command(config: Config) -> u8 {
+    let telegram_ok = match config.bot() {
+        Err(e) => {
+            println!("FAIL {e}");
+            false
+        }
+        Ok(bot) => {
+            let api = crate::telegram::api::BotApi::new(&bot);
+            match crate::telegram::startup::check(&api, bot.support_chat_id, CHECK_PATIENCE).await {
+                Err(e) => {
+                    println!("FAIL {e}");
+                    false
+                }
+                Ok(facts) => {
+                    let name = facts.username.as_deref().map(|u| format!(" @{u}")).unwrap_or_default();
+                    println!("ok   TELOXIDE_TOKEN: Telegram knows the bot{name}");
+                    let forum = if facts.forum { "a forum: one topic per ticket" } else { "no topics" };
+                    println!("ok   SUPPORT_CHAT_ID {}: the bot is in the group ({forum})", facts.support_chat);
+                    for warning in &facts.warnings {
+                        println!("FAIL {warning}");
+                    }
+                    facts.warnings.is_empty()
+                }
             }
         }
+    };
+    let database_ok = print_doctor(&config).await;
+    if telegram_ok && database_ok {
+        println!("all checks passed");
+        0
+    } else {
+        1
     }
 }

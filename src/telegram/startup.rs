@@ -38,6 +38,10 @@ pub enum StartupError {
          (README: \"Setting up the bot in Telegram\")"
     )]
     SupportChat { chat: i64, reason: String },
+    /// Only when a limit was set on asking (`ticketbot check`): `run` asks
+    /// `getMe` until Telegram answers.
+    #[error("Telegram did not answer getMe ({0}): check the network, and TELOXIDE_API_URL if it is set")]
+    Unreachable(String),
 }
 
 /// Whether start-up has checked Telegram yet, and what it warned of: for
@@ -62,11 +66,26 @@ impl TelegramStatus {
 /// about the support chat are asked again, with backoff, for up to
 /// `patience`, and then the bot starts on what it knows.
 pub async fn learn(api: &BotApi, support_chat: i64, patience: Duration) -> Result<Facts, StartupError> {
+    learn_within(api, support_chat, None, patience).await
+}
+
+/// `learn`, giving up on `getMe` too after `patience` (`ticketbot check`).
+pub async fn check(api: &BotApi, support_chat: i64, patience: Duration) -> Result<Facts, StartupError> {
+    learn_within(api, support_chat, Some(Instant::now() + patience), patience).await
+}
+
+async fn learn_within(
+    api: &BotApi,
+    support_chat: i64,
+    me_deadline: Option<Instant>,
+    patience: Duration,
+) -> Result<Facts, StartupError> {
     let mut facts = Facts { support_chat, ..Facts::default() };
-    let me = match ask(None, "getMe", || api.get_me()).await {
+    let me = match ask(me_deadline, "getMe", || api.get_me()).await {
         Ok(me) => me,
         Err(failure) if failure.is_bad_token() => return Err(StartupError::Token(failure.to_string())),
-        Err(failure) => return Err(StartupError::Token(format!("getMe answered {failure}"))),
+        Err(failure @ Failure::Refused { .. }) => return Err(StartupError::Token(format!("getMe answered {failure}"))),
+        Err(failure) => return Err(StartupError::Unreachable(failure.to_string())),
     };
     facts.username = me.username.clone();
     let deadline = Some(Instant::now() + patience);

@@ -190,3 +190,56 @@ async fn try_get(addr: std::net::SocketAddr, path: &str) -> Option<(u16, String)
     tokio::net::TcpStream::connect(addr).await.ok()?;
     Some(crate::http::get(addr, path).await)
 }
+
+/// `ticketbot check` on `url` against `fake`: its stdout and exit code.
+async fn check(fake: &FakeTelegram, token: &str, url: &str) -> (String, Option<i32>) {
+    let mut command = bot_process::ticketbot(token, &fake.url(), SUPPORT, url, "warn");
+    command.arg("check").stdout(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code())
+}
+
+/// `ticketbot check`: one ok or FAIL line for the token, the support chat,
+/// the bot's rights and the database; exit 1 when anything fails, and never
+/// the token in what it prints.
+#[tokio::test]
+async fn check_says_ok_or_fail_for_each_thing_run_needs() {
+    let fake = FakeTelegram::start(TOKEN, None).await.unwrap();
+    fake.add_group(SUPPORT, "Support", true);
+    fake.make_admin(SUPPORT, fake_telegram::BOT_ID);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let migrated = bot_process::ticketbot(TOKEN, &fake.url(), SUPPORT, &url, "warn").args(["migrate", "up"]).output();
+    assert!(migrated.unwrap().status.success());
+
+    let (out, code) = check(&fake, TOKEN, &url).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("ok   TELOXIDE_TOKEN: Telegram knows the bot @ticketbot_test_bot"), "{out}");
+    assert!(out.contains(&format!("ok   SUPPORT_CHAT_ID {SUPPORT}: the bot is in the group (a forum")), "{out}");
+    assert!(out.contains("ok   ") && out.contains("healthy") && out.contains("all checks passed"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+
+    // Privacy mode on and no admin: a FAIL line naming what to do.
+    let plain = FakeTelegram::start(TOKEN, None).await.unwrap();
+    plain.add_group(SUPPORT, "Support", false);
+    plain.set_privacy(true);
+    let (out, code) = check(&plain, TOKEN, &url).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL the bot cannot read staff's replies") && out.contains("/setprivacy"), "{out}");
+
+    // A token Telegram refuses, and a database never migrated.
+    let wrong = "987654321:AAF-wrongwrongwrongwrongwrongwrong";
+    std::fs::write(dir.path().join("fresh.db"), b"").unwrap();
+    let fresh = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let (out, code) = check(&fake, wrong, &fresh).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL TELOXIDE_TOKEN is refused by Telegram"), "{out}");
+    assert!(out.contains("FAIL") && out.contains("migration(s) pending"), "{out}");
+    assert!(!out.contains("wrongwrong") && !out.contains("AAHdqTcv"), "a token was printed: {out}");
+
+    // A support chat the bot is not in.
+    let lonely = FakeTelegram::start(TOKEN, None).await.unwrap();
+    let (out, code) = check(&lonely, TOKEN, &url).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("FAIL SUPPORT_CHAT_ID {SUPPORT}: Telegram says")), "{out}");
+}
