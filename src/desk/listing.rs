@@ -20,6 +20,10 @@ const OPEN_PAGE: i64 = 15;
 /// latest): each costs one of the group's 20 messages a minute.
 const UNSEEN_COPIES: usize = 3;
 
+/// How many of a ticket's messages `/ticket` lists, the latest: at most
+/// 300 characters each, a few messages' worth, however long the ticket.
+const HISTORY_LINES: i64 = 50;
+
 impl Desk {
     /// `/open [page]`: open tickets, oldest first, with age and assignee.
     /// A page past the end shows the last.
@@ -58,7 +62,10 @@ impl Desk {
             lines.push(render::staff::card(ticket, user));
         }
         lines.push(render::staff::history_header(ticket, &name));
-        let history = messages::of_ticket(conn, ticket.id).await?;
+        let (history, total) = messages::latest_of_ticket(conn, ticket.id, HISTORY_LINES).await?;
+        if total > history.len() as i64 {
+            lines.push(render::staff::history_earlier(total - history.len() as i64, self.support.forum()));
+        }
         // The user's messages staff only saw as a digest line and the history
         // cannot show (media, texts longer than its lines): copied in full
         // after the history, the latest ones.

@@ -158,6 +158,13 @@ pub fn history_header(ticket: &Ticket, user_name: &str) -> String {
     format!("🎫 <b>#{}</b> · {} · {status} · {}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(user_name))
 }
 
+/// A long ticket's history lists only its latest messages; where the
+/// earlier ones are.
+pub fn history_earlier(count: i64, forum: bool) -> String {
+    let place = if forum { "in the ticket's topic" } else { "in this chat, as replies to the ticket's card" };
+    format!("… {count} earlier message(s) not listed: they are {place}, where each arrived.")
+}
+
 /// How much of a message a history line shows.
 pub const HISTORY_LINE_CHARS: usize = 300;
 

@@ -49,6 +49,29 @@ pub async fn of_ticket(conn: &mut Conn, ticket_id: i64) -> QueryResult<Vec<Ticke
     })
 }
 
+/// The latest `limit` messages filed on a ticket, oldest first, and how
+/// many it has in all.
+pub async fn latest_of_ticket(conn: &mut Conn, ticket_id: i64, limit: i64) -> QueryResult<(Vec<TicketMessage>, i64)> {
+    let mut latest = on_conn!(conn, |c| {
+        ticket_messages::table
+            .filter(ticket_messages::ticket_id.eq(ticket_id))
+            .order(ticket_messages::id.desc())
+            .limit(limit)
+            .select(TicketMessage::as_select())
+            .load(c)
+            .await
+    })?;
+    latest.reverse();
+    let total = if (latest.len() as i64) < limit {
+        latest.len() as i64
+    } else {
+        on_conn!(conn, |c| {
+            ticket_messages::table.filter(ticket_messages::ticket_id.eq(ticket_id)).count().get_result(c).await
+        })?
+    };
+    Ok((latest, total))
+}
+
 /// A message the user sent, by where it is in their chat.
 pub async fn find_from_user(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<Option<TicketMessage>> {
     on_conn!(conn, |c| {

@@ -18,6 +18,7 @@ on_both_backends!(
     open_takes_a_page_not_a_ticket,
     the_open_list_shows_the_assignee,
     ticket_shows_the_history_with_the_notes,
+    ticket_lists_a_long_history_in_a_few_messages,
     an_unknown_command_gets_the_help,
     a_command_addressed_to_this_bot_is_answered,
 );
@@ -143,6 +144,28 @@ async fn ticket_shows_the_history_with_the_notes(kind: Kind) {
     let support = desk.wait_sent(SUPPORT, 4, "history").await;
     let history = support[3].text.clone().unwrap();
     assert!(history.contains("printer on fire") && history.contains("customer is a VIP <3"), "{history}");
+    desk.stop().await;
+}
+
+/// `/ticket` on a ticket with hundreds of messages lists the latest 50 and
+/// says where the rest are: a few messages, not hundreds.
+async fn ticket_lists_a_long_history_in_a_few_messages(kind: Kind) {
+    let unpaced = [("DELIVERY_PACING", "off".to_string())];
+    let Some(desk) = Desk::start_with_vars(kind, false, None, &unpaced).await else { return };
+    let user = alice();
+    for i in 0..120 {
+        desk.fake.user_sends(&user, &format!("message number {i:03}"));
+    }
+    desk.wait_sent(SUPPORT, 121, "card and relays").await;
+    let before = desk.fake.sent_count();
+    desk.fake.group_message(SUPPORT, &smith(), "/ticket #1", None);
+    desk.settle().await;
+    let history: Vec<String> = desk.fake.sent_since(before).iter().filter_map(|m| m.text.clone()).collect();
+    assert!((1..=5).contains(&history.len()), "{} messages", history.len());
+    let all = history.join("\n");
+    assert!(all.contains("70 earlier message(s) not listed"), "{all}");
+    assert!(all.contains("message number 119") && all.contains("message number 070"), "{all}");
+    assert!(!all.contains("message number 069"), "only the latest 50");
     desk.stop().await;
 }
 
