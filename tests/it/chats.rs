@@ -1,7 +1,8 @@
 //! The chats around the desk, against the fake Bot API: the support group
 //! upgraded to a supergroup (a new id, message ids starting again), the
 //! support chat turning its topics on, service messages that are no
-//! answers, and groups the bot was added to but does not serve.
+//! answers, groups the bot was added to but does not serve, and updates
+//! kept as Telegram sent them.
 
 use fake_telegram::{FloodLimits, TgUser};
 
@@ -13,7 +14,8 @@ on_both_backends!(
     an_upgraded_support_group_is_followed_and_old_cards_route_nowhere,
     topics_turned_on_are_followed_without_a_restart,
     service_messages_in_a_topic_reach_no_one,
-    a_group_that_is_not_the_support_chat_is_left_and_forgotten
+    a_group_that_is_not_the_support_chat_is_left_and_forgotten,
+    polled_updates_are_kept_as_telegram_sent_them
 );
 
 const UPGRADED: i64 = -1_009_999_999_999;
@@ -128,5 +130,43 @@ async fn a_group_that_is_not_the_support_chat_is_left_and_forgotten(kind: Kind) 
     let kept = desk.db.count("SELECT count(*) FROM inbox_updates WHERE payload LIKE '%secret plans%'").await;
     assert_eq!(kept, 0, "the strangers' message is not kept");
     assert_eq!(desk.db.count("SELECT count(*) FROM inbox_updates").await, 2, "their ids are (deduplication)");
+    desk.stop().await;
+}
+
+/// Polling keeps what Telegram sent byte for byte, as the webhook does: an
+/// update of a kind this version cannot read is kept whole and set aside
+/// with the reason, and one with a field it does not know is handled.
+async fn polled_updates_are_kept_as_telegram_sent_them(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let future = serde_json::json!({"kind_from_the_future": {"emoji": "🦀", "quote": "<&>\"", "n": 1.5e300}});
+    let future_id = desk.fake.push_update(future);
+    let alice = alice();
+    let mut message = serde_json::json!({"message": {"message_id": 1, "date": 1_800_000_000,
+        "chat": {"id": alice.id, "type": "private", "first_name": "Ann"},
+        "from": {"id": alice.id, "is_bot": false, "first_name": "Ann"},
+        "text": "a field from the future", "field_from_the_future": [1, {"x": null}]}});
+    desk.fake.user_sends(&alice, "hello");
+    let message_id = desk.fake.push_update(message.clone());
+    desk.wait_sent(SUPPORT, 3, "the card and both messages").await;
+    desk.settle().await;
+    message["update_id"] = serde_json::json!(message_id);
+
+    #[derive(diesel::QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        payload: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        error: Option<String>,
+    }
+    let stored = |id: i64| format!("SELECT payload, error FROM inbox_updates WHERE update_id = {id}");
+    let kept: Vec<Stored> = desk.db.query(&stored(future_id)).await;
+    let sent = serde_json::to_string(&serde_json::json!({"update_id": future_id,
+        "kind_from_the_future": {"emoji": "🦀", "quote": "<&>\"", "n": 1.5e300}}))
+    .unwrap();
+    assert_eq!(kept[0].payload, sent, "byte for byte");
+    assert!(kept[0].error.as_deref().is_some_and(|e| e.contains("unrecognised update")), "{:?}", kept[0].error);
+    let kept: Vec<Stored> = desk.db.query(&stored(message_id)).await;
+    assert_eq!(kept[0].payload, serde_json::to_string(&message).unwrap());
+    assert_eq!(kept[0].error, None, "handled");
     desk.stop().await;
 }
