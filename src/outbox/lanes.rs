@@ -108,6 +108,7 @@ impl<'a> Lanes<'a> {
 impl DeliveryWorker {
     /// Runs until `stop` is set; a database error pauses it, never ends it.
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        self.take_over().await;
         self.seed_limits().await;
         let lane_stop = stop.clone();
         let mut lanes = Lanes::new(self, &lane_stop);

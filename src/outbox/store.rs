@@ -77,6 +77,12 @@ impl OutboxStore {
         Ok(rows::release(&mut self.db.writer().await?, by).await.map(drop)?)
     }
 
+    /// Frees the rows another worker still claims: this one has just become
+    /// the sender, so that one has stopped. How many.
+    pub async fn take_over(&self) -> Result<usize, DbError> {
+        Ok(rows::release_others(&mut self.db.writer().await?, &self.claimant).await?)
+    }
+
     /// Records rows Telegram accepted, together. Returns the ids of those no
     /// longer this claimant's (the lease ran out and another worker took
     /// them: they may go twice).

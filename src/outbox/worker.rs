@@ -167,6 +167,21 @@ impl DeliveryWorker {
         }
     }
 
+    /// This worker has just become the sender (it runs only while this
+    /// replica holds the delivery role): the rows the sender before it
+    /// claimed are free at once, not when their lease ends, so a replica
+    /// killed mid-burst delays its users' messages by the failover (a few
+    /// seconds), not by the 20 s lease.
+    pub(super) async fn take_over(&self) {
+        match self.outbox.take_over().await {
+            Ok(0) => {}
+            Ok(freed) => tracing::info!(rows = freed, "outbox: took over the rows the previous sender had claimed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: cannot free the previous sender's rows; they are free when its lease ends")
+            }
+        }
+    }
+
     /// Gives back every row this worker still claims, so a replica taking
     /// over need not wait for the lease.
     pub(super) async fn release_claims(&self) {

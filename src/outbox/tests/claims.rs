@@ -20,6 +20,7 @@ on_both_backends!(
     a_row_that_must_wait_stops_its_chat,
     a_lapsed_claim_records_nothing,
     concurrent_claimers_never_share_a_chat,
+    a_new_sender_frees_the_rows_the_one_before_claimed,
 );
 
 const LEASE: Duration = Duration::from_secs(20);
@@ -159,4 +160,22 @@ async fn postgres_claims_skip_locked_rows_without_waiting() {
     locker.batch_execute("COMMIT").await.unwrap();
     let claimed = claim(&one, LEASE, 10, 100).await.unwrap();
     assert_eq!(labels(&claimed), owned(&[(1, "a1"), (1, "a2"), (2, "b1")]));
+}
+
+/// A sender that died holding claims (killed mid-burst) does not hold its
+/// rows for the lease: the worker that takes the role over frees them, and
+/// rows already sent or failed are left alone.
+async fn a_new_sender_frees_the_rows_the_one_before_claimed(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let (db, clock) = setup(&test).await;
+    queue_texts(&db, &clock, &[(1, "a1"), (2, "b1"), (1, "a2")]).await;
+    let (dead, next) = (store(&db, &clock, "dead"), store(&db, &clock, "next"));
+    let held = claim(&dead, LEASE, 10, 100).await.unwrap();
+    assert_eq!(held.len(), 3);
+    assert!(dead.record_sent(&[sent(&held[0], Record::Nothing, 501)]).await.unwrap().is_empty());
+    assert!(claim(&next, LEASE, 10, 100).await.unwrap().is_empty(), "held for the lease");
+    assert_eq!(next.take_over().await.unwrap(), 2, "the two rows still waiting");
+    let taken = claim(&next, LEASE, 10, 100).await.unwrap();
+    assert_eq!(labels(&taken), owned(&[(2, "b1"), (1, "a2")]), "at once, a1 is not sent again");
+    assert_eq!(next.take_over().await.unwrap(), 0, "its own claims stay");
 }

@@ -116,6 +116,26 @@ pub async fn claim(
 
 /// Gives back every row `by` claims, so a worker taking over need not wait
 /// for the lease to run out.
+/// Frees every waiting row another claimant holds: called by a worker that
+/// has just become the only sender (the delivery role's lock), so the one
+/// before it, dead or cut off, has stopped sending. Without this, a killed
+/// sender's rows would wait out their whole lease.
+pub async fn release_others(writer: &mut Writer, by: &str) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
+        diesel::update(outbox_messages::table)
+            .filter(outbox_messages::sent_at.is_null())
+            .filter(outbox_messages::failed_at.is_null())
+            .filter(outbox_messages::claimed_by.is_not_null())
+            .filter(outbox_messages::claimed_by.ne(by))
+            .set((
+                outbox_messages::claimed_by.eq(None::<String>),
+                outbox_messages::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(c)
+            .await
+    })
+}
+
 pub async fn release(writer: &mut Writer, by: &str) -> QueryResult<usize> {
     on_conn!(writer, |c| {
         diesel::update(outbox_messages::table)

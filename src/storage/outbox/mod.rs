@@ -7,7 +7,7 @@ mod claim;
 mod reads;
 mod record;
 
-pub use claim::{claim, release};
+pub use claim::{claim, release, release_others};
 pub use reads::{
     album_head, backlog, backlog_in, digested_messages, due_with_tickets, is_digest, oldest_waiting, sent_since,
 };
