@@ -30,7 +30,9 @@ pub async fn file_user_message(db: &Db, user_id: i64, now: NaiveDateTime) -> Res
         text: Some("help".into()),
     };
     let outcome = db
-        .transaction(async |tx| Ok::<_, DbError>(filing::user_message(tx, &profile, &draft, now.date(), now).await?))
+        .transaction(async |tx| {
+            Ok::<_, DbError>(filing::user_message(tx, &profile, &draft, Default::default(), now.date(), now).await?)
+        })
         .await?;
     Ok(match outcome {
         UserMessageOutcome::Filed { ticket, .. } => ticket.number,

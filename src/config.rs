@@ -17,6 +17,8 @@
 //! - `TICKET_TIMEZONE`     IANA zone whose calendar day numbers tickets (default `UTC`).
 //! - `HTTP_ADDR`           address of the HTTP server (default `127.0.0.1:8080`).
 //! - `METRICS_ADDR`        a second address for `/metrics` and `/ready` (default: served on `HTTP_ADDR`).
+//! - `USER_MESSAGES_PER_MINUTE` messages one user may send staff a minute before the rest are kept unposted (default 30; 0 = no limit).
+//! - `USER_TICKETS_PER_HOUR` tickets one user may open an hour (default 5; 0 = no limit).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
@@ -26,6 +28,7 @@ use std::net::SocketAddr;
 
 use chrono_tz::Tz;
 
+use crate::domain::UserLimits;
 use crate::secret::Secret;
 
 mod database;
@@ -59,6 +62,8 @@ const KNOWN_VARS: &[&str] = &[
     "HTTP_ADDR",
     "METRICS_ADDR",
     "ADMIN_IDS",
+    "USER_MESSAGES_PER_MINUTE",
+    "USER_TICKETS_PER_HOUR",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",
@@ -83,6 +88,8 @@ pub struct Config {
     /// listener; on `http_addr` when `None`.
     pub metrics_addr: Option<SocketAddr>,
     pub admin_ids: Vec<i64>,
+    /// How much one user may send staff.
+    pub user_limits: UserLimits,
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
@@ -169,6 +176,20 @@ impl Config {
                 .collect::<Result<_, _>>()?,
         };
 
+        let defaults = UserLimits::default();
+        let user_limits = UserLimits {
+            messages_per_minute: parse_or(
+                "USER_MESSAGES_PER_MINUTE",
+                get("USER_MESSAGES_PER_MINUTE"),
+                defaults.messages_per_minute,
+            )?,
+            tickets_per_hour: parse_or(
+                "USER_TICKETS_PER_HOUR",
+                get("USER_TICKETS_PER_HOUR"),
+                defaults.tickets_per_hour,
+            )?,
+        };
+
         let token = get("TELOXIDE_TOKEN").map(Secret::new);
         if let Some(token) = &token {
             telegram::validate_token(token)?;
@@ -237,6 +258,7 @@ impl Config {
             http_addr,
             metrics_addr,
             admin_ids,
+            user_limits,
             token,
             api_url,
             support_chat_id,

@@ -10,6 +10,24 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+/// How much one user may send staff (`USER_MESSAGES_PER_MINUTE`,
+/// `USER_TICKETS_PER_HOUR`; 0 = no limit). Beyond it their messages are
+/// kept on their ticket but not relayed one by one, and they are told once
+/// to slow down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserLimits {
+    pub messages_per_minute: u32,
+    pub tickets_per_hour: u32,
+}
+
+impl Default for UserLimits {
+    /// A person typing fast sends a message every few seconds; a script,
+    /// many a second. Five tickets an hour is more than anyone needs.
+    fn default() -> Self {
+        Self { messages_per_minute: 30, tickets_per_hour: 5 }
+    }
+}
+
 /// A ticket as people name it: its day and its number within that day,
 /// shown as `#7 · 2026-11-21`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

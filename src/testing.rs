@@ -79,7 +79,10 @@ pub fn staff(id: i64) -> Staff {
 pub async fn file(db: &Db, user: i64, message_id: i32, text: &str, now: &str) -> (Ticket, TicketMessage, bool) {
     let now = naive(now);
     let draft = user_text(user, message_id, text);
-    let outcome = in_tx(db, async |tx| filing::user_message(tx, &profile(user), &draft, now.date(), now).await).await;
+    let outcome = in_tx(db, async |tx| {
+        filing::user_message(tx, &profile(user), &draft, Default::default(), now.date(), now).await
+    })
+    .await;
     match outcome {
         UserMessageOutcome::Filed { ticket, message, new_ticket, .. } => (ticket, message, new_ticket),
         other => panic!("expected it filed, got {other:?}"),

@@ -89,7 +89,7 @@ impl App {
         telegram_status.checked(facts.warnings.clone());
         let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
         let admins = AdminCache::new(api.clone(), support.clone());
-        let desk = Desk::new(support.clone(), config.ticket_timezone, clock.clone(), admins);
+        let desk = Desk::new(support.clone(), config.ticket_timezone, clock.clone(), admins, config.user_limits);
         let router = Router::new(route::Context { support_chat: support.clone(), bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);

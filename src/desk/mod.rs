@@ -31,6 +31,7 @@ use chrono_tz::Tz;
 
 use crate::clock::Clock;
 use crate::db::Tx;
+use crate::domain::UserLimits;
 use crate::metrics::Tally;
 use crate::outbox::{OutboxDraft, SupportChat};
 use admins::AdminCache;
@@ -76,11 +77,13 @@ pub struct Desk {
     zone: Tz,
     clock: Arc<dyn Clock>,
     admins: AdminCache,
+    /// How much one user may send staff.
+    limits: UserLimits,
 }
 
 impl Desk {
-    pub fn new(support: SupportChat, zone: Tz, clock: Arc<dyn Clock>, admins: AdminCache) -> Self {
-        Self { support, zone, clock, admins }
+    pub fn new(support: SupportChat, zone: Tz, clock: Arc<dyn Clock>, admins: AdminCache, limits: UserLimits) -> Self {
+        Self { support, zone, clock, admins, limits }
     }
 
     /// Acts on one update.
@@ -153,7 +156,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(at("2026-11-21T22:59:00Z")));
         let support = SupportChat::new(-100, false);
         let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
-        let desk = Desk::new(support, chrono_tz::Europe::Berlin, clock.clone(), admins);
+        let desk = Desk::new(support, chrono_tz::Europe::Berlin, clock.clone(), admins, UserLimits::default());
         let (day, now) = desk.today_and_now();
         assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
         assert_eq!(now, at("2026-11-21T22:59:00Z").naive_utc());

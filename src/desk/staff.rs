@@ -45,12 +45,17 @@ impl Desk {
         let Some(replied) = message.reply_to_message().filter(|r| r.from.as_ref().is_some_and(|u| u.is_bot)) else {
             return Ok(Reaction::default());
         };
-        let html = match outbox::is_digest(tx, self.support.id(), replied.id.0).await? {
-            true => render::staff::reply_to_digest(),
+        let support = self.support.id();
+        let html = if outbox::is_digest(tx, support, replied.id.0).await? {
+            render::staff::reply_to_digest()
+        } else if !outbox::is_recorded(tx, support, replied.id.0).await?
+            && self.clock.now() - replied.date < UNPLACED_GRACE
+        {
             // A card or relay Telegram took a moment ago may not be
             // recorded yet: the reply waits for it rather than being refused.
-            false if self.clock.now() - replied.date < UNPLACED_GRACE => return Err(DeskError::NotYetPlaced),
-            false => render::staff::reply_to_no_ticket(),
+            return Err(DeskError::NotYetPlaced);
+        } else {
+            render::staff::reply_to_no_ticket()
         };
         let text = Outbound::Text { html, reply: Some(Reply::Message(message.id.0)), topic: false };
         Ok(Reaction::say(vec![OutboxDraft::new(self.support.id(), text, Record::Nothing)]))

@@ -8,9 +8,9 @@ use super::{Desk, DeskError, Reaction};
 use crate::db::Tx;
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
-use crate::outbox::message::{Outbound, Record, Reply};
+use crate::outbox::message::{Envelope, Outbound, Record, Reply};
 use crate::render::{self, Lang};
-use crate::storage::{StatusChange, UserMessageOutcome, filing, tickets};
+use crate::storage::{Flood, StatusChange, UserMessageOutcome, filing, outbox, tickets};
 
 impl Desk {
     pub(super) async fn user_command(
@@ -42,14 +42,17 @@ impl Desk {
         let chat = message.chat.id.0;
         let profile = profile_of(from);
         let (day, now) = self.today_and_now();
-        let outcome = filing::user_message(tx, &profile, &user_draft(message, profile.id), day, now).await?;
+        let draft = user_draft(message, profile.id);
+        let outcome = filing::user_message(tx, &profile, &draft, self.limits, day, now).await?;
         let support = &self.support;
-        let (user, ticket, filed, new_ticket) = match outcome {
+        let (user, ticket, filed, new_ticket, flood) = match outcome {
             UserMessageOutcome::Banned { notify: true, .. } => {
                 return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::banned(lang))]));
             }
             UserMessageOutcome::Banned { notify: false, .. } => return Ok(Reaction::default()),
-            UserMessageOutcome::Filed { user, ticket, message, new_ticket } => (user, ticket, message, new_ticket),
+            UserMessageOutcome::Filed { user, ticket, message, new_ticket, flood } => {
+                (user, ticket, message, new_ticket, flood)
+            }
         };
         let mut drafts = Vec::new();
         if new_ticket {
@@ -61,25 +64,52 @@ impl Desk {
                 Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum() };
             drafts.push(OutboxDraft::new(support.id(), card, Record::TicketCard).for_ticket(ticket.id));
         }
-        // In a forum the topic holds the ticket; in a plain group the
-        // replies to its card do.
-        let copy = Outbound::Copy {
-            from_chat_id: chat,
-            message_id: message.id.0,
-            album: message.media_group_id().map(|g| g.0.clone()),
-            reply: (!support.forum()).then_some(Reply::TicketCard),
-            topic: support.forum(),
+        // Past the user's limits the message is kept, not posted: staff
+        // and the user hear of it once.
+        let limits = self.limits;
+        let (relay, told) = match flood {
+            Flood::Within => (true, None),
+            Flood::Messages { tell } => (
+                false,
+                tell.then(|| {
+                    let staff = render::staff::flooding(&user, &ticket, limits.messages_per_minute);
+                    (render::user::slow_down(lang), staff)
+                }),
+            ),
+            Flood::Tickets { tell } => (
+                false,
+                tell.then(|| {
+                    let staff = render::staff::too_many_tickets(&user, &ticket, limits.tickets_per_hour);
+                    (render::user::too_many_tickets(lang, limits.tickets_per_hour), staff)
+                }),
+            ),
         };
-        drafts.push(
-            OutboxDraft::new(support.id(), copy, Record::SupportCopy)
-                .for_ticket(ticket.id)
-                .for_message(filed.id)
-                .held_for_album(),
-        );
+        if relay {
+            // In a forum the topic holds the ticket; in a plain group the
+            // replies to its card do.
+            let copy = Outbound::Copy {
+                from_chat_id: chat,
+                message_id: message.id.0,
+                album: message.media_group_id().map(|g| g.0.clone()),
+                reply: (!support.forum()).then_some(Reply::TicketCard),
+                topic: support.forum(),
+            };
+            drafts.push(
+                OutboxDraft::new(support.id(), copy, Record::SupportCopy)
+                    .for_ticket(ticket.id)
+                    .for_message(filed.id)
+                    .held_for_album(),
+            );
+        }
         if new_ticket {
             drafts.push(OutboxDraft::text(chat, render::user::ticket_opened(lang, ticket.number, ticket.day)));
         }
-        let tally = Tally { opened: u64::from(new_ticket), to_staff: 1, ..Tally::default() };
+        if let Some((to_user, to_staff)) = told {
+            tracing::warn!(user = user.id, ticket = ticket.id, ?flood, "a user went past their limits; told once");
+            drafts.push(support.about(ticket.id, to_staff));
+            drafts.push(OutboxDraft::text(chat, to_user));
+        }
+        let tally = Tally { opened: u64::from(new_ticket), to_staff: u64::from(relay), ..Tally::default() };
         Ok(Reaction { drafts, tally })
     }
 
@@ -89,10 +119,25 @@ impl Desk {
     pub(super) async fn user_edit(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
         let (chat, message_id) = (message.chat.id.0, message.id.0);
         let text = stored_text(message);
-        let Some((ticket, filed)) = filing::user_edit(tx, chat, message_id, text.as_deref(), self.now()).await? else {
+        let edited = filing::user_edit(tx, chat, message_id, text.as_deref(), self.limits, self.now()).await?;
+        // Past the user's limits the edit is kept, not mirrored (`/ticket`
+        // shows the message as it reads now).
+        let Some((ticket, filed, false)) = edited else {
             return Ok(Reaction::default());
         };
         let support = &self.support;
+        // An earlier edit's follow-up still waiting copies the message as
+        // it reads when it goes: this edit is in it already. (A user editing
+        // a message a hundred times costs the support chat one follow-up
+        // per send, not two hundred messages.)
+        let waiting = outbox::waiting_about(tx, support.id(), ticket.id).await?;
+        let queued = waiting.iter().filter_map(|row| serde_json::from_str::<Envelope>(&row.payload).ok()).any(|e| {
+            matches!(e.message, Outbound::Copy { from_chat_id, message_id: m, .. } if from_chat_id == chat && m == message_id)
+                && e.record == Record::Nothing
+        });
+        if queued {
+            return Ok(Reaction::default());
+        }
         let reply = match (support.forum(), filed.support_message_id) {
             (false, Some(id)) => Some(Reply::Message(id)),
             (false, None) => Some(Reply::TicketCard),
@@ -100,9 +145,12 @@ impl Desk {
         };
         let marker = Outbound::Text { html: render::staff::user_edited(ticket.number), reply, topic: support.forum() };
         let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: support.forum() };
+        // Within one batch the check above cannot see the drafts of the
+        // batch's earlier edits (written at its end): the key merges them.
+        let key = format!("edit {chat} {message_id}");
         Ok(Reaction::say(vec![
-            OutboxDraft::new(support.id(), marker, Record::Nothing).for_ticket(ticket.id),
-            OutboxDraft::new(support.id(), copy, Record::Nothing).for_ticket(ticket.id),
+            OutboxDraft::new(support.id(), marker, Record::Nothing).for_ticket(ticket.id).merged_as(key.clone()),
+            OutboxDraft::new(support.id(), copy, Record::Nothing).for_ticket(ticket.id).merged_as(key),
         ]))
     }
 

@@ -101,6 +101,9 @@ enum Handled {
 #[derive(Default)]
 struct Left {
     rows: Vec<NewOutboxRow>,
+    /// The `merge_key`s of the drafts in `rows`: a later update's drafts
+    /// with one of them add nothing.
+    merged: HashSet<String>,
     acks: Vec<i64>,
     tally: Tally,
     timings: Vec<Duration>,
@@ -354,7 +357,13 @@ impl Processor {
             Ok(reaction) if careful => self.write_now(tx, row, reaction).await,
             Ok(reaction) => {
                 let now = self.now();
-                left.rows.extend(reaction.drafts.into_iter().map(|d| d.into_row(now)));
+                let drafts: Vec<_> = reaction
+                    .drafts
+                    .into_iter()
+                    .filter(|d| d.merge_key.as_ref().is_none_or(|k| !left.merged.contains(k)))
+                    .collect();
+                left.merged.extend(drafts.iter().filter_map(|d| d.merge_key.clone()));
+                left.rows.extend(drafts.into_iter().map(|d| d.into_row(now)));
                 left.acks.push(row.update_id);
                 Ok(Some(reaction.tally))
             }

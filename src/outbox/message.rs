@@ -136,6 +136,10 @@ pub struct OutboxDraft {
     /// Not sent before this much time has passed (album members wait for
     /// their siblings, which arrive as separate updates).
     pub hold: Option<chrono::Duration>,
+    /// Drafts with the same key written by one batch of updates are written
+    /// once, the first time: a later one would say nothing the first does
+    /// not (an edit's follow-up copies the message as it reads when sent).
+    pub merge_key: Option<String>,
 }
 
 impl OutboxDraft {
@@ -144,7 +148,14 @@ impl OutboxDraft {
     }
 
     pub fn new(chat_id: i64, message: Outbound, record: Record) -> Self {
-        Self { chat_id, envelope: Envelope { message, record }, ticket_id: None, ticket_message_id: None, hold: None }
+        Self {
+            chat_id,
+            envelope: Envelope { message, record },
+            ticket_id: None,
+            ticket_message_id: None,
+            hold: None,
+            merge_key: None,
+        }
     }
 
     pub fn for_ticket(mut self, ticket_id: i64) -> Self {
@@ -158,6 +169,12 @@ impl OutboxDraft {
     }
 
     /// Album members wait a moment for the rest of their album.
+    /// Merged with the batch's other drafts of this key (`merge_key`).
+    pub fn merged_as(mut self, key: String) -> Self {
+        self.merge_key = Some(key);
+        self
+    }
+
     pub fn held_for_album(mut self) -> Self {
         if matches!(self.envelope.message, Outbound::Copy { album: Some(_), .. }) {
             self.hold = Some(chrono::Duration::milliseconds(ALBUM_WAIT_MS));

@@ -86,6 +86,31 @@ pub fn reply_to_no_ticket() -> String {
     "This message belongs to no ticket: reply to a ticket's card or to one of its messages.".into()
 }
 
+/// Staff hear once a minute that a user is flooding, and where the
+/// messages not posted here are.
+pub fn flooding(user: &User, ticket: &Ticket, limit: u32) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    format!(
+        "🐢 {} is writing more than {limit} messages a minute: the rest of this minute's are kept on ticket \
+         <b>#{}</b>, not posted here. {} lists them.",
+        escape(&name),
+        ticket.number,
+        super::digest::ticket_command(ticket)
+    )
+}
+
+/// Staff hear once an hour that a user's messages stopped opening tickets.
+pub fn too_many_tickets(user: &User, ticket: &Ticket, limit: u32) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    format!(
+        "🐢 {} opened {limit} tickets within an hour: for the rest of the hour their messages are kept on \
+         ticket <b>#{}</b> without opening new ones. {} lists them.",
+        escape(&name),
+        ticket.number,
+        super::digest::ticket_command(ticket)
+    )
+}
+
 pub fn reply_to_digest() -> String {
     "That digest lists several tickets: open one with its /ticket_… link, then reply to its card.".into()
 }
@@ -217,6 +242,9 @@ pub(crate) mod tests {
             updated_at: at,
             ban_notified_at: None,
             blocked_bot_at: None,
+            burst_started_at: None,
+            burst_count: 0,
+            slowed_at: None,
         }
     }
 
@@ -237,6 +265,9 @@ pub(crate) mod tests {
             user_has_other_ticket(1, 2),
             reply_to_no_ticket(),
             reply_to_digest(),
+            flooding(&hostile, &ticket(3), 30),
+            too_many_tickets(&hostile, &ticket(3), 5),
+            history_earlier(12, true),
             command_needs_ticket("close"),
             assigned(1, "<b>", "&"),
             note_saved(1),

@@ -47,6 +47,28 @@ pub fn ticket_opened(lang: Lang, number: i32, day: NaiveDate) -> String {
     }
 }
 
+/// Told once a minute of flooding: nothing is lost.
+pub fn slow_down(lang: Lang) -> String {
+    match lang {
+        Lang::En => "🐢 You are writing faster than we can read. Everything you send is kept on your ticket;                      please wait a minute before writing more."
+            .into(),
+        Lang::Ru => "🐢 Вы пишете быстрее, чем мы успеваем читать. Всё, что вы присылаете, сохраняется в                      обращении; пожалуйста, подождите минуту, прежде чем писать ещё."
+            .into(),
+    }
+}
+
+/// Told once an hour when a message would open one ticket too many.
+pub fn too_many_tickets(lang: Lang, limit: u32) -> String {
+    match lang {
+        Lang::En => format!(
+            "🐢 You have opened {limit} tickets in the last hour. Your message is kept on your latest one;              please write again later to open a new ticket."
+        ),
+        Lang::Ru => format!(
+            "🐢 За последний час вы открыли {limit} обращений. Ваше сообщение сохранено в последнем из них;              чтобы открыть новое, напишите позже."
+        ),
+    }
+}
+
 pub fn status_open(lang: Lang, number: i32, day: NaiveDate) -> String {
     let day = day.format("%Y-%m-%d");
     match lang {
@@ -96,6 +118,8 @@ mod tests {
             for text in [
                 greeting(lang),
                 ticket_opened(lang, 7, day),
+                slow_down(lang),
+                too_many_tickets(lang, 5),
                 status_open(lang, 1, day),
                 no_open_ticket(lang),
                 closed(lang, 3, day),

@@ -14,27 +14,47 @@ use super::rows::{NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, Use
 use super::schema::daily_ticket_counters;
 use super::{messages, on_conn, staff, tickets, users};
 use crate::db::{Backed, Tx};
-use crate::domain::{Direction, MessageDraft, TicketStatus, UserProfile};
+use crate::domain::{Direction, MessageDraft, TicketStatus, UserLimits, UserProfile};
 
 /// What filing a user's message did.
 // Returned once per message and never stored in bulk: boxing buys nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserMessageOutcome {
-    /// Filed on the user's open ticket, which `new_ticket` says was just opened.
-    Filed { user: User, ticket: Ticket, message: TicketMessage, new_ticket: bool },
+    /// Filed on the user's open ticket, which `new_ticket` says was just
+    /// opened; or, past a limit (`flood`), on their open or latest ticket
+    /// without being relayed.
+    Filed { user: User, ticket: Ticket, message: TicketMessage, new_ticket: bool, flood: Flood },
     /// The user is banned; nothing was filed. `notify`: this is their first
     /// message since the ban, so they are to be told (once).
     Banned { user: User, notify: bool },
 }
 
+/// Whether a user's message went past their limits (`UserLimits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flood {
+    Within,
+    /// Past the messages a minute: kept, not relayed. `tell`: the first
+    /// such message of this minute, so the user (and staff) hear of it once.
+    Messages {
+        tell: bool,
+    },
+    /// Would open one ticket too many this hour: kept on their latest
+    /// ticket (not reopened), not relayed; `tell` once an hour.
+    Tickets {
+        tell: bool,
+    },
+}
+
 /// Files a user's message on their open ticket, opening one (with the day's
-/// next number) when there is none. All in the caller's transaction: if it
-/// rolls back, the number goes back too, so numbers have no gaps.
+/// next number) when there is none, within `limits`. All in the caller's
+/// transaction: if it rolls back, the number goes back too, so numbers have
+/// no gaps.
 pub async fn user_message(
     tx: &mut Tx,
     profile: &UserProfile,
     draft: &MessageDraft,
+    limits: UserLimits,
     day: NaiveDate,
     now: NaiveDateTime,
 ) -> QueryResult<UserMessageOutcome> {
@@ -49,13 +69,45 @@ pub async fn user_message(
         }
         return Ok(UserMessageOutcome::Banned { user, notify });
     }
+    // The upsert counted this message in the user's current minute.
+    let flooding = limits.messages_per_minute > 0 && user.burst_count > limits.messages_per_minute as i32;
     if let Some((ticket, message)) = append_to_open_ticket(tx, user.id, draft, now).await? {
-        return Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: false });
+        let flood = match flooding {
+            false => Flood::Within,
+            // Told once a minute of flooding.
+            true => Flood::Messages { tell: tell_once(tx, &user, user.burst_started_at, now).await? },
+        };
+        return Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: false, flood });
+    }
+    if limits.tickets_per_hour > 0 {
+        let hour_ago = now - chrono::TimeDelta::hours(1);
+        let recent = tickets::opened_since(tx, user.id, hour_ago, limits.tickets_per_hour as i64).await?;
+        if recent.len() >= limits.tickets_per_hour as usize {
+            // Kept on the latest of them, which stays closed.
+            let latest = recent[0].clone();
+            let message = messages::insert(tx, &NewTicketMessage::from_draft(latest.id, draft, now)).await?;
+            let flood = Flood::Tickets { tell: tell_once(tx, &user, Some(hour_ago), now).await? };
+            return Ok(UserMessageOutcome::Filed { user, ticket: latest, message, new_ticket: false, flood });
+        }
     }
     // The number is taken last, as late in the transaction as it can be:
     // every ticket of the day waits on the counter row after it.
     let (ticket, message) = open_ticket(tx, day, user.id, draft, now).await?;
-    Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: true })
+    let flood = match flooding {
+        false => Flood::Within,
+        true => Flood::Messages { tell: tell_once(tx, &user, user.burst_started_at, now).await? },
+    };
+    Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: true, flood })
+}
+
+/// Whether the user is to be told to slow down now: not told since
+/// `since` (the flooding minute's start, or an hour ago). Records it.
+async fn tell_once(tx: &mut Tx, user: &User, since: Option<NaiveDateTime>, now: NaiveDateTime) -> QueryResult<bool> {
+    let told = matches!((user.slowed_at, since), (Some(at), Some(since)) if at >= since);
+    if !told {
+        users::set_slowed(tx, user.id, now).await?;
+    }
+    Ok(!told)
 }
 
 /// Files a staff message on a ticket (an answer to the user, or a note)
@@ -75,23 +127,27 @@ pub async fn staff_message(
     Ok(message)
 }
 
-/// Records the user's edit of a message already filed. `None` when the
-/// message is on no ticket (a command, say) or its user is banned:
-/// nothing to mirror.
+/// Records the user's edit of a message already filed, counted in the
+/// user's minute like a message. `None` when the message is on no ticket
+/// (a command, say) or its user is banned: nothing to mirror. The `bool`:
+/// the edit is past `limits` (kept, not to be mirrored).
 pub async fn user_edit(
     tx: &mut Tx,
     chat_id: i64,
     message_id: i32,
     text: Option<&str>,
+    limits: UserLimits,
     now: NaiveDateTime,
-) -> QueryResult<Option<(Ticket, TicketMessage)>> {
+) -> QueryResult<Option<(Ticket, TicketMessage, bool)>> {
     let banned = users::find(tx, chat_id).await?.is_some_and(|u| u.banned_at.is_some());
     let Some(message) = messages::find_from_user(tx, chat_id, message_id).await? else { return Ok(None) };
     if banned {
         return Ok(None);
     }
     messages::set_edited(tx, message.id, text, now).await?;
-    Ok(tickets::find(tx, message.ticket_id).await?.map(|t| (t, message)))
+    let count = users::count_in_minute(tx, chat_id, now).await?;
+    let flooding = limits.messages_per_minute > 0 && count > limits.messages_per_minute as i32;
+    Ok(tickets::find(tx, message.ticket_id).await?.map(|t| (t, message, flooding)))
 }
 
 /// The day's next ticket number, in one atomic statement: the counter row

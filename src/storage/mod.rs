@@ -29,7 +29,7 @@ pub mod users;
 #[cfg(test)]
 mod tests;
 
-pub use filing::UserMessageOutcome;
+pub use filing::{Flood, UserMessageOutcome};
 pub use tickets::StatusChange;
 
 /// Runs `$body` with `$c` bound to the backend's own connection of

@@ -19,6 +19,12 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     pub ban_notified_at: Option<NaiveDateTime>,
     pub blocked_bot_at: Option<NaiveDateTime>,
+    /// The minute of messages being counted began then…
+    pub burst_started_at: Option<NaiveDateTime>,
+    /// …and this message is its `burst_count`th.
+    pub burst_count: i32,
+    /// When the user was last told to slow down.
+    pub slowed_at: Option<NaiveDateTime>,
 }
 
 // `treat_none_as_default_value = false` on every insertable: a `None` then

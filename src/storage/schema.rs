@@ -15,6 +15,9 @@ diesel::table! {
         updated_at -> Timestamp,
         ban_notified_at -> Nullable<Timestamp>,
         blocked_bot_at -> Nullable<Timestamp>,
+        burst_started_at -> Nullable<Timestamp>,
+        burst_count -> Integer,
+        slowed_at -> Nullable<Timestamp>,
     }
 }
 

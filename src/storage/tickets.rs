@@ -72,6 +72,20 @@ pub async fn find_by_number(conn: &mut Conn, day: NaiveDate, number: i32) -> Que
     })
 }
 
+/// The user's tickets opened since `since`, newest first, at most `limit`.
+pub async fn opened_since(conn: &mut Conn, user_id: i64, since: NaiveDateTime, limit: i64) -> QueryResult<Vec<Ticket>> {
+    on_conn!(conn, |c| {
+        tickets::table
+            .filter(tickets::user_id.eq(user_id))
+            .filter(tickets::opened_at.gt(since))
+            .order(tickets::opened_at.desc())
+            .limit(limit)
+            .select(Ticket::as_select())
+            .load(c)
+            .await
+    })
+}
+
 /// A ticket and its user.
 pub async fn with_user(conn: &mut Conn, id: i64) -> QueryResult<Option<(Ticket, User)>> {
     let Some(ticket) = find(conn, id).await? else { return Ok(None) };

@@ -13,10 +13,12 @@ use crate::db::{Conn, Tx, Writer};
 use crate::domain::UserProfile;
 
 fixed_statement! {
-    /// Records a user or refreshes their profile. A user who writes can be
-    /// written to again, so a "blocked the bot" mark is cleared. On
-    /// PostgreSQL the conflict update locks the row until the transaction
-    /// ends, which serialises one user's concurrent messages.
+    /// Records a user or refreshes their profile, and counts the message
+    /// in the user's current minute (a new minute begins when the last one
+    /// began before `minute_ago`). A user who writes can be written to
+    /// again, so a "blocked the bot" mark is cleared. On PostgreSQL the
+    /// conflict update locks the row until the transaction ends, which
+    /// serialises one user's concurrent messages.
     UpsertUser<'a> {
         id: i64,
         username: Option<&'a str>,
@@ -24,24 +26,33 @@ fixed_statement! {
         last_name: Option<&'a str>,
         language_code: Option<&'a str>,
         now: NaiveDateTime,
+        minute_ago: NaiveDateTime,
     }
-    "INSERT INTO users (id, username, first_name, last_name, language_code, created_at, updated_at) VALUES (", id: BigInt;
+    "INSERT INTO users (id, username, first_name, last_name, language_code, created_at, updated_at, \
+     burst_started_at, burst_count) VALUES (", id: BigInt;
     ", ", username: Nullable<Text>;
     ", ", first_name: Text;
     ", ", last_name: Nullable<Text>;
     ", ", language_code: Nullable<Text>;
     ", ", now: Timestamp;
     ", ", now: Timestamp;
-    ") ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
+    ", ", now: Timestamp;
+    ", 1) ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
      first_name = excluded.first_name, last_name = excluded.last_name, \
-     language_code = excluded.language_code, updated_at = excluded.updated_at, blocked_bot_at = NULL \
+     language_code = excluded.language_code, updated_at = excluded.updated_at, blocked_bot_at = NULL, \
+     burst_count = CASE WHEN users.burst_started_at IS NULL OR users.burst_started_at <= ", minute_ago: Timestamp;
+    " THEN 1 ELSE users.burst_count + 1 END, \
+     burst_started_at = CASE WHEN users.burst_started_at IS NULL OR users.burst_started_at <= ", minute_ago: Timestamp;
+    " THEN excluded.updated_at ELSE users.burst_started_at END \
      RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, \
-     ban_notified_at, blocked_bot_at";
+     ban_notified_at, blocked_bot_at, burst_started_at, burst_count, slowed_at";
 }
 
 /// Inserts the user or refreshes their profile (see `UpsertUser`).
 pub async fn upsert(writer: &mut Writer, p: &UserProfile, now: NaiveDateTime) -> QueryResult<User> {
+    let minute_ago = now - chrono::TimeDelta::minutes(1);
     let statement = UpsertUser {
+        minute_ago,
         id: p.id,
         username: p.username.as_deref(),
         first_name: &p.first_name,
@@ -70,6 +81,35 @@ pub async fn set_banned(writer: &mut Writer, id: i64, at: Option<NaiveDateTime>)
 
 pub async fn set_ban_notified(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::ban_notified_at.eq(at)).execute(c).await)
+}
+
+/// Counts one more message (an edit) in the user's current minute, as the
+/// upsert does for a message; the count.
+pub async fn count_in_minute(writer: &mut Writer, id: i64, now: NaiveDateTime) -> QueryResult<i32> {
+    let minute_ago = now - chrono::TimeDelta::minutes(1);
+    let counted: Counted = on_conn!(writer, |c| CountInMinute { id, now, minute_ago }.get_result(c).await)?;
+    Ok(counted.burst_count)
+}
+
+fixed_statement! {
+    /// `UpsertUser`'s counting alone.
+    CountInMinute { id: i64, now: NaiveDateTime, minute_ago: NaiveDateTime }
+    "UPDATE users SET burst_count = CASE WHEN burst_started_at IS NULL OR burst_started_at <= ", minute_ago: Timestamp;
+    " THEN 1 ELSE burst_count + 1 END, burst_started_at = CASE WHEN burst_started_at IS NULL OR burst_started_at <= ", minute_ago: Timestamp;
+    " THEN ", now: Timestamp;
+    " ELSE burst_started_at END WHERE id = ", id: BigInt;
+    " RETURNING burst_count";
+}
+
+#[derive(diesel::QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    burst_count: i32,
+}
+
+/// The user was told to slow down.
+pub async fn set_slowed(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::slowed_at.eq(at)).execute(c).await)
 }
 
 /// Sending to the user answered 403: until they write again.

@@ -35,27 +35,29 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-11-21-000004_outbox_digests"), "{status}");
     assert!(status.contains("[ ] 2026-11-21-000005_outbox_claims"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000006_support_chat_of_tickets"), "{status}");
-    assert!(status.contains("0 applied, 6 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000007_user_flood_limits"), "{status}");
+    assert!(status.contains("0 applied, 7 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("6 applied, 0 pending"), "{up}");
+    assert!(up.contains("7 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000007_user_flood_limits"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000006_support_chat_of_tickets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000005_outbox_claims"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000004_outbox_digests"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 5 pending"), "{down}");
+    assert!(down.contains("1 applied, 6 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 5 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 6 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -71,7 +73,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000006_support_chat_of_tickets"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000007_user_flood_limits"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

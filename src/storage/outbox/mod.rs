@@ -9,7 +9,8 @@ mod record;
 
 pub use claim::{claim, release, release_others};
 pub use reads::{
-    album_head, backlog, backlog_in, digested_messages, due_with_tickets, is_digest, oldest_waiting, sent_since,
+    album_head, backlog, backlog_in, digested_messages, due_with_tickets, is_digest, is_recorded, oldest_waiting,
+    sent_since, waiting_about,
 };
 pub use record::{Sent, SentTarget, record_sent};
 

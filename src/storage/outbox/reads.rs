@@ -29,6 +29,21 @@ pub async fn album_head(conn: &mut Conn, chat_id: i64, limit: i64) -> QueryResul
     })
 }
 
+/// Unsent rows about a ticket in one chat, oldest first.
+pub async fn waiting_about(conn: &mut Conn, chat_id: i64, ticket_id: i64) -> QueryResult<Vec<OutboxRow>> {
+    on_conn!(conn, |c| {
+        outbox_messages::table
+            .filter(outbox_messages::chat_id.eq(chat_id))
+            .filter(outbox_messages::sent_at.is_null())
+            .filter(outbox_messages::failed_at.is_null())
+            .filter(outbox_messages::ticket_id.eq(ticket_id))
+            .order(outbox_messages::id.asc())
+            .select(OutboxRow::as_select())
+            .load(c)
+            .await
+    })
+}
+
 /// Due, unsent rows of a chat, oldest first, each with its ticket, user
 /// and message.
 pub async fn due_with_tickets(
@@ -70,6 +85,20 @@ pub async fn digested_messages(conn: &mut Conn, ticket_id: i64) -> QueryResult<V
             .await
     })?;
     Ok(ids.into_iter().flatten().collect())
+}
+
+/// Whether the bot's sending of this message is recorded (as a row's own
+/// message; a digest is `is_digest`'s).
+pub async fn is_recorded(conn: &mut Conn, chat_id: i64, message_id: i32) -> QueryResult<bool> {
+    on_conn!(conn, |c| {
+        diesel::select(diesel::dsl::exists(
+            outbox_messages::table
+                .filter(outbox_messages::chat_id.eq(chat_id))
+                .filter(outbox_messages::sent_message_id.eq(message_id)),
+        ))
+        .get_result(c)
+        .await
+    })
 }
 
 /// Whether this support-chat message is a digest (it names several tickets).

@@ -95,7 +95,10 @@ async fn a_rolled_back_ticket_leaves_no_gap(kind: Kind) {
     // Open a ticket (number, ticket, first message) inside a transaction
     // that then fails, through the very statements production uses.
     let mut tx = db.begin().await.unwrap();
-    match filing::user_message(&mut tx, &profile(7), &user_text(7, 1, "x"), now.date(), now).await.unwrap() {
+    match filing::user_message(&mut tx, &profile(7), &user_text(7, 1, "x"), Default::default(), now.date(), now)
+        .await
+        .unwrap()
+    {
         UserMessageOutcome::Filed { ticket, new_ticket: true, .. } => assert_eq!(ticket.number, 1),
         other => panic!("{other:?}"),
     }

@@ -53,7 +53,9 @@ async fn reads(tx: &mut Tx) -> Vec<Reads> {
 async fn updates_and_delivery(tx: &mut Tx, users: Range<i64>, now: NaiveDateTime) {
     let count = users.end - users.start;
     for user in users {
-        let outcome = filing::user_message(tx, &profile(user), &user_text(user, 1, "help"), now.date(), now).await;
+        let outcome =
+            filing::user_message(tx, &profile(user), &user_text(user, 1, "help"), Default::default(), now.date(), now)
+                .await;
         let UserMessageOutcome::Filed { ticket, message, .. } = outcome.expect("file") else { panic!("banned?") };
         let card = OutboxDraft::text(SUPPORT, "card".into()).for_ticket(ticket.id);
         let relay = OutboxDraft::text(SUPPORT, "relay".into()).for_ticket(ticket.id).for_message(message.id);

@@ -31,7 +31,9 @@ async fn follow_ups_join_the_open_ticket(kind: Kind) {
     renamed.username = Some("renamed".into());
     let now = naive(NINE);
     let draft = user_text(5, 2, "more");
-    let outcome = in_tx(&db, async |tx| filing::user_message(tx, &renamed, &draft, now.date(), now).await).await;
+    let outcome =
+        in_tx(&db, async |tx| filing::user_message(tx, &renamed, &draft, Default::default(), now.date(), now).await)
+            .await;
     let UserMessageOutcome::Filed { ticket: second, new_ticket: false, .. } = outcome else { panic!("{outcome:?}") };
     assert_eq!(first.id, second.id);
     let mut conn = conn(&db).await;
@@ -170,7 +172,10 @@ async fn a_banned_user_files_nothing(kind: Kind) {
     let spam = |id: i32| user_text(5, id, "spam");
     for (id, told) in [(2, true), (3, false)] {
         let draft = spam(id);
-        let outcome = in_tx(&db, async |tx| filing::user_message(tx, &profile(5), &draft, now.date(), now).await).await;
+        let outcome = in_tx(&db, async |tx| {
+            filing::user_message(tx, &profile(5), &draft, Default::default(), now.date(), now).await
+        })
+        .await;
         assert!(
             matches!(outcome, UserMessageOutcome::Banned { notify, .. } if notify == told),
             "told once: {outcome:?}"
@@ -201,7 +206,8 @@ async fn hostile_text_is_stored_verbatim(kind: Kind) {
     who.first_name = "<3 \u{202E}evil".into();
     let now = naive(NINE);
     let draft = user_text(5, 1, &hostile);
-    let outcome = in_tx(&db, async |tx| filing::user_message(tx, &who, &draft, now.date(), now).await).await;
+    let outcome =
+        in_tx(&db, async |tx| filing::user_message(tx, &who, &draft, Default::default(), now.date(), now).await).await;
     let UserMessageOutcome::Filed { ticket, .. } = outcome else { panic!("{outcome:?}") };
     let mut conn = conn(&db).await;
     assert_eq!(messages::of_ticket(&mut conn, ticket.id).await.unwrap()[0].text.as_deref(), Some(hostile.as_str()));
@@ -213,10 +219,14 @@ async fn a_users_edit_is_recorded_on_their_message(kind: Kind) {
     let db = start(&test).await;
     let (ticket, message, _) = file(&db, 5, 10, "typo", NINE).await;
     let now = naive("2026-11-21T09:01:00Z");
-    let edited = in_tx(&db, async |tx| filing::user_edit(tx, 5, 10, Some("fixed"), now).await).await;
-    assert_eq!(edited.map(|(t, m)| (t.id, m.id)), Some((ticket.id, message.id)));
+    let edited =
+        in_tx(&db, async |tx| filing::user_edit(tx, 5, 10, Some("fixed"), Default::default(), now).await).await;
+    assert_eq!(edited.map(|(t, m, flooding)| (t.id, m.id, flooding)), Some((ticket.id, message.id, false)));
     let stored = &messages::of_ticket(&mut conn(&db).await, ticket.id).await.unwrap()[0];
     assert_eq!((stored.text.as_deref(), stored.edited_at), (Some("fixed"), Some(now)));
     // A message on no ticket (a command, say) has nothing to mirror.
-    assert_eq!(in_tx(&db, async |tx| filing::user_edit(tx, 5, 99, Some("x"), now).await).await, None);
+    assert_eq!(
+        in_tx(&db, async |tx| filing::user_edit(tx, 5, 99, Some("x"), Default::default(), now).await).await,
+        None
+    );
 }

@@ -150,7 +150,7 @@ async fn ticket_shows_the_history_with_the_notes(kind: Kind) {
 /// `/ticket` on a ticket with hundreds of messages lists the latest 50 and
 /// says where the rest are: a few messages, not hundreds.
 async fn ticket_lists_a_long_history_in_a_few_messages(kind: Kind) {
-    let unpaced = [("DELIVERY_PACING", "off".to_string())];
+    let unpaced = [("DELIVERY_PACING", "off".to_string()), ("USER_MESSAGES_PER_MINUTE", "0".to_string())];
     let Some(desk) = Desk::start_with_vars(kind, false, None, &unpaced).await else { return };
     let user = alice();
     for i in 0..120 {
