@@ -117,3 +117,43 @@ async fn a_standby_takes_over_polling() {
     let _ = stop_b.send(());
     replica_b.await.unwrap();
 }
+
+/// The sending replica killed (`kill -9`) mid-burst: the other takes the
+/// role over and frees the rows the dead one had claimed at once, so every
+/// user is told within seconds of the kill, not after the 20 s lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sender_is_replaced_within_seconds() {
+    let Some(db) = crate::support::TestDb::new(Kind::Postgres).await else { return };
+    let fake = FakeTelegram::start(crate::desk::TOKEN, None).await.unwrap();
+    fake.add_group(SUPPORT, "Support", false);
+    // Every send takes 300 ms, so the burst is still going when the kill comes.
+    fake.inject(fake_telegram::Fault::slow("sendMessage", Duration::from_millis(300)));
+    let start = || {
+        crate::bot_process::ticketbot(crate::desk::TOKEN, &fake.url(), SUPPORT, &db.url, "warn")
+            .env("DELIVERY_PACING", "off")
+            .env("USER_MESSAGES_PER_MINUTE", "0")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start ticketbot")
+    };
+    let mut first = start();
+    wait_until(Duration::from_secs(30), "the first replica polling", || fake.first_poll().is_some()).await;
+    let mut second = start();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    const USERS: i64 = 40;
+    for i in 0..USERS {
+        fake.user_sends(&TgUser::new(3000 + i, &format!("Burst {i}")), "help");
+    }
+    wait_until(Duration::from_secs(30), "the burst under way", || fake.sent_count() >= 10).await;
+    let _ = std::process::Command::new("kill").args(["-9", &first.id().to_string()]).status();
+    let killed = Instant::now();
+    let _ = first.wait();
+    assert!(fake.sent_count() < (USERS * 3) as usize, "the burst was over before the kill");
+    wait_until(Duration::from_secs(40), "every user told", || (0..USERS).all(|i| !fake.sent_to(3000 + i).is_empty()))
+        .await;
+    let took = killed.elapsed();
+    let _ = std::process::Command::new("kill").args(["-TERM", &second.id().to_string()]).status();
+    let _ = second.wait();
+    assert!(took < Duration::from_secs(12), "every user told {took:?} after the kill (the lease is 20 s)");
+}
