@@ -123,14 +123,16 @@ fn is_written(message: &Message) -> bool {
 }
 
 /// `(from, to)` when the message says the support chat moved: in the old
-/// group, "migrated to"; in the new supergroup, "migrated from".
+/// group, "migrated to"; in the new supergroup, "migrated from". Either id
+/// may be the current one (the move may be known already, or handled again
+/// after a rollback): recording it is idempotent.
 fn support_chat_moved(message: &Message, cx: &Context) -> Option<(i64, i64)> {
     let support = cx.support_chat.id();
-    match message.chat_migration()? {
-        ChatMigration::To { chat_id } if message.chat.id.0 == support => Some((support, chat_id.0)),
-        ChatMigration::From { chat_id } if chat_id.0 == support => Some((support, message.chat.id.0)),
-        _ => None,
-    }
+    let (from, to) = match message.chat_migration()? {
+        ChatMigration::To { chat_id } => (message.chat.id.0, chat_id.0),
+        ChatMigration::From { chat_id } => (chat_id.0, message.chat.id.0),
+    };
+    (from == support || to == support).then_some((from, to))
 }
 
 fn from_person(message: &Message) -> bool {
@@ -335,6 +337,16 @@ mod tests {
         from.as_object_mut().unwrap().remove("text");
         from["migrate_from_chat_id"] = json!(SUPPORT);
         assert!(matches!(message(from).await, Route::SupportChatMoved { from: SUPPORT, to: -100_999 }));
+        // Handled again after a rollback, or by a process that knows of the
+        // move already: still the move, recorded again (idempotent).
+        let chat = SupportChat::new(-100_999, false);
+        let knows = Router::new(Context { support_chat: chat, bot_username: None });
+        let mut to = in_group(SUPPORT, person(900), "");
+        to.as_object_mut().unwrap().remove("text");
+        to["migrate_to_chat_id"] = json!(-100_999);
+        let update = json!({"update_id": 1, "message": to}).to_string();
+        let route = knows.route(serde_json::from_str(&update).unwrap()).await;
+        assert!(matches!(route, Route::SupportChatMoved { from: SUPPORT, to: -100_999 }), "{route:?}");
         // Another group's upgrade is not ours.
         let mut other = in_group(-100_777, person(900), "");
         other.as_object_mut().unwrap().remove("text");

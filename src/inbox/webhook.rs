@@ -96,3 +96,16 @@ async fn receive(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bo
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every path `WEBHOOK_URL` may have (config::telegram's rule) is one
+    /// the router takes without panicking.
+    #[test]
+    fn the_paths_configuration_allows_are_routable() {
+        for path in ["/", "/telegram", "/tg/hook-1_a.b~c", "/%F0%9F%A4%96", "/bot123:AAH-x_y/updates"] {
+            let routes = axum::Router::<()>::new().route(path, axum::routing::post(|| async {}));
+            let _ = routes.merge(axum::Router::new().route("/health", axum::routing::get(|| async {})));
+        }
+    }
+}

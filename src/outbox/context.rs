@@ -134,7 +134,10 @@ impl DeliveryWorker {
         };
         let message =
             Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: self.support.forum() };
-        let verdict = self.send(row.chat_id, &message, None, ticket.support_thread_id).await;
+        // Its topic, if it has one in this chat (not the one it had before
+        // the support chat moved).
+        let thread = ticket.support_thread_id.filter(|_| ticket.support_chat_id == Some(row.chat_id));
+        let verdict = self.send(row.chat_id, &message, None, thread).await;
         if let Verdict::Sent(message_id) = verdict {
             self.outbox.set_ticket_card(ticket.id, row.chat_id, message_id).await?;
         }

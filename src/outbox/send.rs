@@ -96,10 +96,16 @@ impl DeliveryWorker {
                 self.api.call::<Sent>("copyMessage", &params, CALL_TIMEOUT).await.map(|m| m.message_id)
             }
             Outbound::CreateTopic { name } => self.create_topic(chat_id, name).await,
+            // Never the support chat, whatever the row says (a move
+            // readdressed it, say).
+            Outbound::LeaveChat if chat_id == self.support.id() => {
+                tracing::warn!(chat = chat_id, "outbox: not leaving the support chat");
+                Ok(0)
+            }
             Outbound::LeaveChat => match self.api.call::<Value>("leaveChat", &params, CALL_TIMEOUT).await {
                 Ok(_) => Ok(0),
-                // Removed meanwhile: already out.
-                Err(Failure::Refused { status: 400 | 403, .. }) => Ok(0),
+                // Removed meanwhile, or the group moved on: nothing to leave.
+                Err(Failure::Refused { status: 400 | 403, .. } | Failure::Migrated(_)) => Ok(0),
                 Err(failure) => Err(failure),
             },
             Outbound::CloseTopic | Outbound::ReopenTopic => {
@@ -129,7 +135,10 @@ impl DeliveryWorker {
     /// waiting rows readdressed) and the row goes again there.
     pub(super) async fn verdict_of(&self, chat_id: i64, failure: Failure) -> Verdict {
         let Failure::Migrated(to) = failure else { return Verdict::of(failure) };
-        if chat_id != self.support.id() {
+        // The support chat's old id, whether or not this process knows of
+        // the move yet (a row claimed before it, another replica's draft).
+        let support = self.support.id();
+        if chat_id != support && to != support {
             return Verdict::of(failure);
         }
         match self.outbox.follow_move(chat_id, to).await {

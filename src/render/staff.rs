@@ -245,6 +245,7 @@ pub(crate) mod tests {
             burst_started_at: None,
             burst_count: 0,
             slowed_at: None,
+            tickets_slowed_at: None,
         }
     }
 

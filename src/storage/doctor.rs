@@ -32,6 +32,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "burst_started_at",
             "burst_count",
             "slowed_at",
+            "tickets_slowed_at",
         ],
     ),
     ("staff", &["user_id", "username", "display_name", "is_admin", "created_at"]),

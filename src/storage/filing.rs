@@ -75,7 +75,7 @@ pub async fn user_message(
         let flood = match flooding {
             false => Flood::Within,
             // Told once a minute of flooding.
-            true => Flood::Messages { tell: tell_once(tx, &user, user.burst_started_at, now).await? },
+            true => Flood::Messages { tell: tell_once(tx, &user, false, user.burst_started_at, now).await? },
         };
         return Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: false, flood });
     }
@@ -86,7 +86,7 @@ pub async fn user_message(
             // Kept on the latest of them, which stays closed.
             let latest = recent[0].clone();
             let message = messages::insert(tx, &NewTicketMessage::from_draft(latest.id, draft, now)).await?;
-            let flood = Flood::Tickets { tell: tell_once(tx, &user, Some(hour_ago), now).await? };
+            let flood = Flood::Tickets { tell: tell_once(tx, &user, true, Some(hour_ago), now).await? };
             return Ok(UserMessageOutcome::Filed { user, ticket: latest, message, new_ticket: false, flood });
         }
     }
@@ -95,17 +95,25 @@ pub async fn user_message(
     let (ticket, message) = open_ticket(tx, day, user.id, draft, now).await?;
     let flood = match flooding {
         false => Flood::Within,
-        true => Flood::Messages { tell: tell_once(tx, &user, user.burst_started_at, now).await? },
+        true => Flood::Messages { tell: tell_once(tx, &user, false, user.burst_started_at, now).await? },
     };
     Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: true, flood })
 }
 
-/// Whether the user is to be told to slow down now: not told since
-/// `since` (the flooding minute's start, or an hour ago). Records it.
-async fn tell_once(tx: &mut Tx, user: &User, since: Option<NaiveDateTime>, now: NaiveDateTime) -> QueryResult<bool> {
-    let told = matches!((user.slowed_at, since), (Some(at), Some(since)) if at >= since);
+/// Whether the user is to be told to slow down now (about `tickets`, or
+/// their messages): not told of it since `since` (the flooding minute's
+/// start, or an hour ago). Records it.
+async fn tell_once(
+    tx: &mut Tx,
+    user: &User,
+    tickets: bool,
+    since: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let last = if tickets { user.tickets_slowed_at } else { user.slowed_at };
+    let told = matches!((last, since), (Some(at), Some(since)) if at >= since);
     if !told {
-        users::set_slowed(tx, user.id, now).await?;
+        users::set_slowed(tx, user.id, tickets, now).await?;
     }
     Ok(!told)
 }

@@ -23,8 +23,10 @@ pub struct User {
     pub burst_started_at: Option<NaiveDateTime>,
     /// …and this message is its `burst_count`th.
     pub burst_count: i32,
-    /// When the user was last told to slow down.
+    /// When the user was last told to slow down (messages a minute)…
     pub slowed_at: Option<NaiveDateTime>,
+    /// …and that they opened too many tickets.
+    pub tickets_slowed_at: Option<NaiveDateTime>,
 }
 
 // `treat_none_as_default_value = false` on every insertable: a `None` then

@@ -18,6 +18,7 @@ diesel::table! {
         burst_started_at -> Nullable<Timestamp>,
         burst_count -> Integer,
         slowed_at -> Nullable<Timestamp>,
+        tickets_slowed_at -> Nullable<Timestamp>,
     }
 }
 

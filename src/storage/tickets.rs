@@ -40,7 +40,17 @@ fixed_statement! {
     /// Records a ticket's card in the support chat.
     SetTicketCard { ticket_id: i64, chat_id: i64, message_id: i32 }
     "UPDATE tickets SET support_message_id = ", message_id: Integer;
-    ", support_chat_id = ", chat_id: BigInt;
+    ", support_thread_id = CASE WHEN support_chat_id = ", chat_id: BigInt;
+    " THEN support_thread_id END, support_chat_id = ", chat_id: BigInt;
+    " WHERE id = ", ticket_id: BigInt;
+}
+
+fixed_statement! {
+    /// Records a ticket's forum topic in the support chat.
+    SetTicketTopic { ticket_id: i64, chat_id: i64, thread_id: i32 }
+    "UPDATE tickets SET support_thread_id = ", thread_id: Integer;
+    ", support_message_id = CASE WHEN support_chat_id = ", chat_id: BigInt;
+    " THEN support_message_id END, support_chat_id = ", chat_id: BigInt;
     " WHERE id = ", ticket_id: BigInt;
 }
 
@@ -179,14 +189,10 @@ pub(super) async fn insert(writer: &mut Writer, new: &NewTicket) -> QueryResult<
         .await)
 }
 
-/// Records a (re)created forum topic in `chat_id` as the ticket's.
+/// Records a (re)created forum topic in `chat_id` as the ticket's; a card
+/// in another chat is forgotten (its id means nothing here).
 pub async fn set_topic(writer: &mut Writer, ticket_id: i64, chat_id: i64, thread_id: i32) -> QueryResult<usize> {
-    on_conn!(writer, |c| {
-        diesel::update(tickets::table.find(ticket_id))
-            .set((tickets::support_thread_id.eq(thread_id), tickets::support_chat_id.eq(chat_id)))
-            .execute(c)
-            .await
-    })
+    on_conn!(writer, |c| SetTicketTopic { ticket_id, chat_id, thread_id }.execute(c).await)
 }
 
 /// Records the ticket's card in the support chat `chat_id`.

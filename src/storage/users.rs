@@ -45,7 +45,7 @@ fixed_statement! {
      burst_started_at = CASE WHEN users.burst_started_at IS NULL OR users.burst_started_at <= ", minute_ago: Timestamp;
     " THEN excluded.updated_at ELSE users.burst_started_at END \
      RETURNING id, username, first_name, last_name, language_code, banned_at, created_at, updated_at, \
-     ban_notified_at, blocked_bot_at, burst_started_at, burst_count, slowed_at";
+     ban_notified_at, blocked_bot_at, burst_started_at, burst_count, slowed_at, tickets_slowed_at";
 }
 
 /// Inserts the user or refreshes their profile (see `UpsertUser`).
@@ -107,9 +107,16 @@ struct Counted {
     burst_count: i32,
 }
 
-/// The user was told to slow down.
-pub async fn set_slowed(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(writer, |c| diesel::update(users::table.find(id)).set(users::slowed_at.eq(at)).execute(c).await)
+/// The user was told to slow down: about their messages a minute, or
+/// (`tickets`) about their tickets an hour.
+pub async fn set_slowed(writer: &mut Writer, id: i64, tickets: bool, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
+        let user = diesel::update(users::table.find(id));
+        match tickets {
+            false => user.set(users::slowed_at.eq(at)).execute(c).await,
+            true => user.set(users::tickets_slowed_at.eq(at)).execute(c).await,
+        }
+    })
 }
 
 /// Sending to the user answered 403: until they write again.

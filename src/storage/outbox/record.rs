@@ -154,8 +154,8 @@ impl QueryFragment<Pg> for RecordSent<'_> {
              (array_agg(chat_id ORDER BY outbox_id DESC))[1] AS chat \
              FROM sent WHERE target IN (1, 4) AND ticket_id IS NOT NULL GROUP BY ticket_id), \
              tickets_set AS (UPDATE tickets t SET \
-             support_message_id = COALESCE(c.card, t.support_message_id), \
-             support_thread_id = COALESCE(c.topic, t.support_thread_id), \
+             support_message_id = COALESCE(c.card, CASE WHEN t.support_chat_id = c.chat THEN t.support_message_id END), \
+             support_thread_id = COALESCE(c.topic, CASE WHEN t.support_chat_id = c.chat THEN t.support_thread_id END), \
              support_chat_id = c.chat \
              FROM ticket_changes c WHERE t.id = c.ticket_id AND t.id = ANY(",
         );
