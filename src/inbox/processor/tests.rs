@@ -60,8 +60,14 @@ async fn an_update_handled_elsewhere_meanwhile_is_done_once(kind: Kind) {
     test.sql("UPDATE inbox_updates SET processed_at = '2026-11-21 12:00:01' WHERE update_id = 2").await;
 
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let pass = processor(&db).handle_lane(&pending, &stopped).await;
-    assert!(!pass.failed && pass.handled == 3, "{pass:?}");
+    let processor = processor(&db);
+    let pass = processor.handle_lane(&pending, &stopped).await;
+    assert!(!pass.failed, "{pass:?}");
+    // On a loaded machine the batch may stop at its time bound before the
+    // last update: the next pass finishes it.
+    while test.count("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL").await > 0 {
+        assert!(!processor.process_pending(&stopped).await.failed);
+    }
     let tickets = test.count("SELECT count(*) FROM tickets WHERE user_id IN (501, 503)").await;
     assert_eq!(tickets, 2, "updates 1 and 3 each opened a ticket");
     assert_eq!(test.count("SELECT count(*) FROM tickets WHERE user_id = 502").await, 0, "2 was done elsewhere");
