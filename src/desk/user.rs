@@ -126,12 +126,14 @@ impl Desk {
             return Ok(Reaction::default());
         };
         let support = &self.support;
-        // An earlier edit's follow-up still waiting (not being sent right
-        // now) copies the message as it reads when it goes: this edit is in
-        // it already. (A user editing
+        // An earlier edit's follow-up still waiting copies the message as
+        // it reads when it goes: this edit is in it already. (One sent a
+        // moment ago and not recorded yet, within about 250 ms, also counts
+        // as waiting: an edit in that moment reaches staff only with the
+        // next edit, and is in the database and `/ticket` meanwhile.) (A user editing
         // a message a hundred times costs the support chat one follow-up
         // per send, not two hundred messages.)
-        let waiting = outbox::waiting_about(tx, support.id(), ticket.id, self.now()).await?;
+        let waiting = outbox::waiting_about(tx, support.id(), ticket.id).await?;
         let queued = waiting.iter().filter_map(|row| serde_json::from_str::<Envelope>(&row.payload).ok()).any(|e| {
             matches!(e.message, Outbound::Copy { from_chat_id, message_id: m, .. } if from_chat_id == chat && m == message_id)
                 && e.record == Record::Nothing

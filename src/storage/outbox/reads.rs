@@ -1,10 +1,7 @@
 //! What the delivery worker, the desk and the metrics read of the outbox.
 
 use chrono::NaiveDateTime;
-use diesel::{
-    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, QueryDsl, QueryResult,
-    SelectableHelper,
-};
+use diesel::{ExpressionMethods, JoinOnDsl, NullableExpressionMethods, QueryDsl, QueryResult, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
 use super::super::on_conn;
@@ -32,21 +29,15 @@ pub async fn album_head(conn: &mut Conn, chat_id: i64, limit: i64) -> QueryResul
     })
 }
 
-/// Unsent rows about a ticket in one chat that no worker is sending now
-/// (unclaimed, or their claim lapsed), oldest first.
-pub async fn waiting_about(
-    conn: &mut Conn,
-    chat_id: i64,
-    ticket_id: i64,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<OutboxRow>> {
+/// Unsent rows about a ticket in one chat, oldest first (claimed ones too:
+/// a worker holds a whole run claimed while it sends it row by row).
+pub async fn waiting_about(conn: &mut Conn, chat_id: i64, ticket_id: i64) -> QueryResult<Vec<OutboxRow>> {
     on_conn!(conn, |c| {
         outbox_messages::table
             .filter(outbox_messages::chat_id.eq(chat_id))
             .filter(outbox_messages::sent_at.is_null())
             .filter(outbox_messages::failed_at.is_null())
             .filter(outbox_messages::ticket_id.eq(ticket_id))
-            .filter(outbox_messages::claimed_by.is_null().or(outbox_messages::claimed_until.le(now)))
             .order(outbox_messages::id.asc())
             .select(OutboxRow::as_select())
             .load(c)
