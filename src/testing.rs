@@ -1,6 +1,7 @@
 //! What the unit tests that need a real database share: a migrated
 //! database with its pool, a transaction to write in, and the people and
-//! messages they file.
+//! messages they file. Below storage (it names none of it), so storage's
+//! own tests can use it; filing through storage is `storage::tests::file`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::QueryResult;
@@ -9,8 +10,6 @@ use testdb::TestDb;
 use crate::config::{DatabaseConfig, DatabaseUrl};
 use crate::db::{Conn, Db, DbError, Tx, migrate};
 use crate::domain::{ContentKind, Direction, MessageDraft, UserProfile};
-use crate::storage::rows::{Staff, Ticket, TicketMessage};
-use crate::storage::{UserMessageOutcome, filing};
 
 /// The test database, migrated, behind a pool.
 pub async fn start(test: &TestDb) -> Db {
@@ -61,30 +60,5 @@ pub fn user_text(user_id: i64, message_id: i32, text: &str) -> MessageDraft {
         support_message_id: None,
         kind: ContentKind::Text,
         text: Some(text.into()),
-    }
-}
-
-pub fn staff(id: i64) -> Staff {
-    Staff {
-        user_id: id,
-        username: Some(format!("agent{id}")),
-        display_name: format!("Agent {id}"),
-        is_admin: false,
-        created_at: naive("2026-11-21T00:00:00Z"),
-    }
-}
-
-/// Files a user's message at `now` (its day, UTC) in a transaction of its
-/// own: the ticket, the message, and whether the ticket is new.
-pub async fn file(db: &Db, user: i64, message_id: i32, text: &str, now: &str) -> (Ticket, TicketMessage, bool) {
-    let now = naive(now);
-    let draft = user_text(user, message_id, text);
-    let outcome = in_tx(db, async |tx| {
-        filing::user_message(tx, &profile(user), &draft, Default::default(), now.date(), now).await
-    })
-    .await;
-    match outcome {
-        UserMessageOutcome::Filed { ticket, message, new_ticket, .. } => (ticket, message, new_ticket),
-        other => panic!("expected it filed, got {other:?}"),
     }
 }

@@ -27,7 +27,7 @@ pub mod tickets;
 pub mod users;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use filing::{Flood, UserMessageOutcome};
 pub use tickets::StatusChange;

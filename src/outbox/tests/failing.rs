@@ -19,8 +19,8 @@ use crate::outbox::OutboxDraft;
 use crate::outbox::SupportChat;
 use crate::outbox::deliver::MAX_ATTEMPTS;
 use crate::outbox::worker::DeliveryWorker;
+use crate::storage::tests::file;
 use crate::telegram::api::BotApi;
-use crate::testing::file;
 
 on_both_backends!(
     a_message_that_keeps_failing_is_set_aside_and_staff_are_told,

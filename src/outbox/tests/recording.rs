@@ -13,8 +13,9 @@ use crate::outbox::deliver::sent;
 use crate::outbox::message::{Outbound, OutboxDraft, Record};
 use crate::outbox::recorder::{RECORD_EVERY, Recorder};
 use crate::storage::rows::OutboxRow;
+use crate::storage::tests::file;
 use crate::storage::{messages, tickets};
-use crate::testing::{conn, file};
+use crate::testing::conn;
 
 on_both_backends!(
     a_batch_of_sent_rows_records_each_and_skips_lapsed_claims,

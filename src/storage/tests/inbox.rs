@@ -6,7 +6,6 @@
 use testdb::{Kind, TestDb, on_both_backends};
 
 use crate::db::Tx;
-use crate::outbox::OutboxDraft;
 use crate::storage::inbox;
 use crate::storage::rows::NewInboxUpdate;
 use crate::testing::{conn, in_tx, naive, start};
@@ -56,7 +55,7 @@ async fn marks_find_an_update_handled_elsewhere(kind: Kind) {
     inbox::store(&mut db.writer().await.unwrap(), &[update(1), update(2), update(3)], naive(NOON)).await.unwrap();
     let now = naive(NOON);
     let replies = |ids: &[i64]| -> Vec<_> {
-        ids.iter().map(|&id| OutboxDraft::text(id, format!("reply {id}")).into_row(now)).collect()
+        ids.iter().map(|&id| super::text_row(id, &format!("reply {id}"), None, None, now)).collect()
     };
     let queued = || test.count("SELECT count(*) FROM outbox_messages");
 

@@ -7,9 +7,10 @@ use std::process::Command;
 use chrono::NaiveDate;
 use testdb::{Kind, TestDb, on_both_backends};
 
+use super::file;
 use crate::db::Db;
 use crate::storage::{UserMessageOutcome, filing, messages, tickets};
-use crate::testing::{conn, file, naive, profile, start, user_text};
+use crate::testing::{conn, naive, profile, start, user_text};
 
 on_both_backends!(
     concurrent_tickets_get_every_number_once,

@@ -15,7 +15,6 @@ use testdb::TestDb;
 
 use crate::config::{DatabaseConfig, DatabaseUrl};
 use crate::db::{Backed, Db, Tx, migrate};
-use crate::outbox::OutboxDraft;
 use crate::storage::outbox::{Sent, SentTarget};
 use crate::storage::{UserMessageOutcome, filing, inbox, outbox, tickets};
 use crate::testing::{naive, profile, user_text};
@@ -57,9 +56,10 @@ async fn updates_and_delivery(tx: &mut Tx, users: Range<i64>, now: NaiveDateTime
             filing::user_message(tx, &profile(user), &user_text(user, 1, "help"), Default::default(), now.date(), now)
                 .await;
         let UserMessageOutcome::Filed { ticket, message, .. } = outcome.expect("file") else { panic!("banned?") };
-        let card = OutboxDraft::text(SUPPORT, "card".into()).for_ticket(ticket.id);
-        let relay = OutboxDraft::text(SUPPORT, "relay".into()).for_ticket(ticket.id).for_message(message.id);
-        let rows = [card.into_row(now), relay.into_row(now)];
+        let rows = [
+            super::text_row(SUPPORT, "card", Some(ticket.id), None, now),
+            super::text_row(SUPPORT, "relay", Some(ticket.id), Some(message.id), now),
+        ];
         assert!(inbox::queue_and_ack(tx, &rows, &[], now).await.expect("queue"));
     }
     let rows = outbox::claim(tx, "worker", now, now + Duration::seconds(20), 100, 100).await.expect("claim");
@@ -157,7 +157,7 @@ async fn postgres_open_ticket_lookup_uses_the_open_ticket_index() {
     let Some(test) = TestDb::postgres().await else { return };
     let db = crate::testing::start(&test).await;
     for user in 1..=200 {
-        crate::testing::file(&db, user, 1, "hi", "2026-11-21T12:00:00Z").await;
+        super::file(&db, user, 1, "hi", "2026-11-21T12:00:00Z").await;
     }
     let query = tickets::OpenTicketOf { user_id: 1 };
     let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();

@@ -2,9 +2,10 @@
 
 use testdb::{Kind, TestDb, on_both_backends};
 
+use super::{file, staff as agent};
 use crate::domain::{ContentKind, Direction, MessageDraft, TicketStatus};
 use crate::storage::{StatusChange, UserMessageOutcome, filing, messages, staff, tickets, users};
-use crate::testing::{conn, file, in_tx, naive, profile, staff as agent, start, user_text};
+use crate::testing::{conn, in_tx, naive, profile, start, user_text};
 
 on_both_backends!(
     follow_ups_join_the_open_ticket,
