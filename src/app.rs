@@ -71,7 +71,7 @@ impl App {
         }
         tracing::info!(
             database = %config.database.url,
-            zone = %config.ticket_timezone,
+            zone = %config.desk.zone,
             support_chat = bot.support_chat_id,
             "ticketbot started"
         );

@@ -19,6 +19,9 @@
 //! - `METRICS_ADDR`        a second address for `/metrics` and `/ready` (default: served on `HTTP_ADDR`).
 //! - `USER_MESSAGES_PER_MINUTE` messages one user may send staff a minute before the rest are kept unposted (default 30; 0 = no limit).
 //! - `USER_TICKETS_PER_HOUR` tickets one user may open an hour (default 5; 0 = no limit).
+//! - `FIRST_RESPONSE_SLA`  how long a ticket may wait for staff before one reminder (`30s`, `15m`, `4h`; unset = off).
+//! - `AUTO_CLOSE_AFTER`    close a ticket staff answered last after this long without the user's answer (unset = off).
+//! - `WORKING_HOURS`       when staff work, e.g. `Mon-Fri 09:00-18:00; Sat 10:00-14:00` (unset = always).
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
@@ -26,19 +29,18 @@
 
 use std::net::SocketAddr;
 
-use chrono_tz::Tz;
-
-use crate::domain::UserLimits;
 use crate::secret::Secret;
 
 mod database;
 mod database_url;
+mod desk;
 mod log_format;
 pub mod sslmode;
 mod telegram;
 
 pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig, SqliteSync};
 pub use database_url::{Backend, DatabaseUrl};
+pub use desk::DeskRules;
 pub use log_format::LogFormat;
 pub use sslmode::{PgTls, SslMode, load_roots};
 pub use telegram::{BotConfig, OPERATOR_PATHS, WebhookConfig, derive_webhook_secret};
@@ -64,6 +66,9 @@ const KNOWN_VARS: &[&str] = &[
     "ADMIN_IDS",
     "USER_MESSAGES_PER_MINUTE",
     "USER_TICKETS_PER_HOUR",
+    "FIRST_RESPONSE_SLA",
+    "AUTO_CLOSE_AFTER",
+    "WORKING_HOURS",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",
@@ -82,14 +87,13 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
-    pub ticket_timezone: Tz,
     pub http_addr: SocketAddr,
     /// Where `/metrics` and `/ready` are served apart from the public
     /// listener; on `http_addr` when `None`.
     pub metrics_addr: Option<SocketAddr>,
     pub admin_ids: Vec<i64>,
-    /// How much one user may send staff.
-    pub user_limits: UserLimits,
+    /// The time zone, per-user limits and the response clock.
+    pub desk: DeskRules,
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
@@ -139,13 +143,7 @@ impl Config {
 
         let database = DatabaseConfig::from_lookup(&get)?;
 
-        let ticket_timezone = match get("TICKET_TIMEZONE") {
-            None => Tz::UTC,
-            Some(name) => name.parse::<Tz>().map_err(|_| ConfigError::Invalid {
-                var: "TICKET_TIMEZONE",
-                reason: format!("{name:?} is not an IANA time zone name (e.g. Europe/Berlin)"),
-            })?,
-        };
+        let desk = DeskRules::from_lookup(&get)?;
         let http_addr = parse_or("HTTP_ADDR", get("HTTP_ADDR"), SocketAddr::from(([127, 0, 0, 1], 8080)))?;
         let metrics_addr = get("METRICS_ADDR")
             .map(|raw| {
@@ -174,20 +172,6 @@ impl Config {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-        };
-
-        let defaults = UserLimits::default();
-        let user_limits = UserLimits {
-            messages_per_minute: parse_or(
-                "USER_MESSAGES_PER_MINUTE",
-                get("USER_MESSAGES_PER_MINUTE"),
-                defaults.messages_per_minute,
-            )?,
-            tickets_per_hour: parse_or(
-                "USER_TICKETS_PER_HOUR",
-                get("USER_TICKETS_PER_HOUR"),
-                defaults.tickets_per_hour,
-            )?,
         };
 
         let token = get("TELOXIDE_TOKEN").map(Secret::new);
@@ -254,11 +238,10 @@ impl Config {
 
         Ok(Self {
             database,
-            ticket_timezone,
+            desk,
             http_addr,
             metrics_addr,
             admin_ids,
-            user_limits,
             token,
             api_url,
             support_chat_id,
@@ -337,7 +320,7 @@ mod tests {
         assert_eq!(c.database.connect_timeout, Duration::from_secs(30));
         assert!(c.database.auto_migrate);
         assert_eq!(c.database.sqlite_sync, SqliteSync::Full, "nothing committed is lost on power loss");
-        assert_eq!(c.ticket_timezone, Tz::UTC);
+        assert_eq!(c.desk.zone, chrono_tz::Tz::UTC);
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
         assert!(c.admin_ids.is_empty());
     }
@@ -473,6 +456,6 @@ mod tests {
     fn admin_ids_and_zone() {
         let c = load(&[("ADMIN_IDS", " 1, 22 ,333"), ("TICKET_TIMEZONE", "Asia/Tokyo")]).unwrap();
         assert_eq!(c.admin_ids, vec![1, 22, 333]);
-        assert_eq!(c.ticket_timezone, chrono_tz::Asia::Tokyo);
+        assert_eq!(c.desk.zone, chrono_tz::Asia::Tokyo);
     }
 }

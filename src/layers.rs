@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["render"],
     &["outbox"],
     &["desk"],
-    &["inbox"],
+    &["inbox", "timers"],
     &["http"],
     &["app", "bench"],
     &["cli"],

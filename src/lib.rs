@@ -24,6 +24,7 @@ pub(crate) mod outbox;
 pub(crate) mod render;
 pub(crate) mod storage;
 pub(crate) mod telegram;
+pub(crate) mod timers;
 
 #[doc(hidden)]
 pub mod bench;

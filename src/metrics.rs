@@ -25,6 +25,8 @@ pub struct Metrics {
     registry: Registry,
     tickets_opened: Counter,
     tickets_closed: Counter,
+    tickets_auto_closed: Counter,
+    reminders: Counter,
     relayed: Family<Label, Counter>,
     deliveries: Family<Label, Counter>,
     update_handling: Histogram,
@@ -50,6 +52,11 @@ pub struct Tally {
     pub closed: u64,
     pub to_staff: u64,
     pub to_user: u64,
+    /// Reminders of tickets waiting past the first-response time.
+    pub reminded: u64,
+    /// Tickets closed because their users left staff's answer unanswered
+    /// (counted in `closed` too).
+    pub auto_closed: u64,
 }
 
 impl Tally {
@@ -58,6 +65,8 @@ impl Tally {
         self.closed += other.closed;
         self.to_staff += other.to_staff;
         self.to_user += other.to_user;
+        self.reminded += other.reminded;
+        self.auto_closed += other.auto_closed;
     }
 }
 
@@ -73,6 +82,8 @@ impl Metrics {
             registry: Registry::default(),
             tickets_opened: Counter::default(),
             tickets_closed: Counter::default(),
+            tickets_auto_closed: Counter::default(),
+            reminders: Counter::default(),
             relayed: Family::default(),
             deliveries: Family::default(),
             update_handling: Histogram::new(BUCKETS),
@@ -95,6 +106,16 @@ impl Metrics {
             "ticketbot_tickets_closed",
             "Tickets closed (by staff or the user).",
             metrics.tickets_closed.clone(),
+        );
+        registry.register(
+            "ticketbot_tickets_auto_closed",
+            "Tickets closed after AUTO_CLOSE_AFTER without the user's answer (also in tickets_closed).",
+            metrics.tickets_auto_closed.clone(),
+        );
+        registry.register(
+            "ticketbot_first_response_reminders",
+            "Reminders of tickets that waited for staff past FIRST_RESPONSE_SLA.",
+            metrics.reminders.clone(),
         );
         registry.register(
             "ticketbot_messages_relayed",
@@ -125,6 +146,8 @@ impl Metrics {
     pub fn count(&self, tally: Tally) {
         self.tickets_opened.inc_by(tally.opened);
         self.tickets_closed.inc_by(tally.closed);
+        self.tickets_auto_closed.inc_by(tally.auto_closed);
+        self.reminders.inc_by(tally.reminded);
         self.relayed.get_or_create(&[("direction", "to_staff")]).inc_by(tally.to_staff);
         self.relayed.get_or_create(&[("direction", "to_user")]).inc_by(tally.to_user);
     }
@@ -162,7 +185,7 @@ mod tests {
     #[test]
     fn renders_counters_gauges_and_a_cumulative_histogram() {
         let m = Metrics::new();
-        m.count(Tally { opened: 1, to_user: 1, ..Tally::default() });
+        m.count(Tally { opened: 1, to_user: 1, reminded: 2, ..Tally::default() });
         m.delivery("sent");
         m.observe_update(Duration::from_micros(800));
         m.observe_update(Duration::from_millis(30));
@@ -171,6 +194,8 @@ mod tests {
         for line in [
             "ticketbot_tickets_opened_total 1\n",
             "ticketbot_tickets_closed_total 0\n",
+            "ticketbot_first_response_reminders_total 2\n",
+            "ticketbot_tickets_auto_closed_total 0\n",
             "ticketbot_messages_relayed_total{direction=\"to_user\"} 1\n",
             "ticketbot_messages_relayed_total{direction=\"to_staff\"} 0\n",
             "ticketbot_deliveries_total{result=\"sent\"} 1\n",

@@ -1,5 +1,6 @@
 //! The running bot: the HTTP server, the poller (or the webhook), the
-//! update processor and the delivery worker, and the order they stop in.
+//! update processor, the response clock's timer and the delivery worker,
+//! and the order they stop in.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::storage::support_chat;
 use crate::telegram;
 use crate::telegram::api::BotApi;
 use crate::telegram::startup::{self, TelegramStatus};
+use crate::timers::Timers;
 
 /// How long shutdown waits for the outbox to drain.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -89,7 +91,7 @@ impl App {
         telegram_status.checked(facts.warnings.clone());
         let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
         let admins = AdminCache::new(api.clone(), support.clone());
-        let desk = Desk::new(support.clone(), config.ticket_timezone, clock.clone(), admins, config.user_limits);
+        let desk = Desk::new(support.clone(), clock.clone(), admins, config.desk.clone());
         let router = Router::new(route::Context { support_chat: support.clone(), bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);
@@ -107,6 +109,8 @@ impl App {
                 }))
             }
         };
+        let timers = Timers::new(db.clone(), desk.clone(), clock.clone(), metrics.clone(), outbox.clone());
+        let timers = tokio::spawn(timers.run(stop_rx.clone()));
         let processor =
             Processor::new(db.clone(), desk, router, clock.clone(), metrics.clone(), stored, outbox.clone());
         let processor = tokio::spawn(processor.run(stop_rx));
@@ -147,6 +151,7 @@ impl App {
             finish("poller", intake, drained).await;
         }
         finish("update processor", processor, drained).await;
+        finish("response clock", timers, drained).await;
         // The delivery worker keeps going until the outbox is empty or DRAIN
         // has passed; what is left is sent after the next start.
         while tokio::time::Instant::now() < drained {

@@ -25,8 +25,9 @@ const UNSEEN_COPIES: usize = 3;
 const HISTORY_LINES: i64 = 50;
 
 impl Desk {
-    /// `/open [page]`: open tickets, oldest first, with age and assignee.
-    /// A page past the end shows the last.
+    /// `/open [page]`: open tickets, those waiting for staff first (the
+    /// longest waiting first, with how long), then the rest oldest first;
+    /// each with its age and assignee. A page past the end shows the last.
     pub(super) async fn list_open(&self, conn: &mut Conn, args: &str) -> Result<Reaction, DeskError> {
         let asked = args.split_whitespace().next().and_then(|a| a.parse::<i64>().ok()).unwrap_or(1).max(1) - 1;
         let total = tickets::count_open(conn).await?;
@@ -41,8 +42,9 @@ impl Desk {
         let mut lines = vec![render::staff::open_header(page, pages, total)];
         for row in &rows {
             let age = render::age(now - row.ticket.opened_at);
+            let waited = row.ticket.waiting_since.map(|since| render::age(now - since));
             let assignee = row.assignee.as_ref().map(|s| s.display_name.as_str());
-            lines.push(render::staff::open_line(&row.ticket, &row.user, &age, assignee));
+            lines.push(render::staff::open_line(&row.ticket, &row.user, &age, waited.as_deref(), assignee));
         }
         if page + 1 < pages {
             lines.push(render::staff::open_more(page + 1));

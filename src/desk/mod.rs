@@ -11,13 +11,15 @@
 //! `staff_commands` (which ticket a command means, and what it does),
 //! `ticket_changes` (close, reopen, assign, note, ban), `listing` (`/open`,
 //! `/ticket`), `filed` (a Telegram message as a ticket stores it), `chats`
-//! (the support chat's id and kind changing, groups the bot does not serve).
+//! (the support chat's id and kind changing, groups the bot does not serve),
+//! `response_clock` (reminders, auto-close, the away notice).
 
 pub mod admins;
 mod chats;
 pub mod commands;
 mod filed;
 mod listing;
+mod response_clock;
 pub mod route;
 mod staff;
 mod staff_commands;
@@ -27,11 +29,10 @@ mod user;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use chrono_tz::Tz;
 
 use crate::clock::Clock;
+use crate::config::DeskRules;
 use crate::db::Tx;
-use crate::domain::UserLimits;
 use crate::metrics::Tally;
 use crate::outbox::{OutboxDraft, SupportChat};
 use admins::AdminCache;
@@ -70,20 +71,20 @@ impl Reaction {
     }
 }
 
-/// What the use cases need besides the transaction; built once.
+/// What the use cases need besides the transaction; built once for the
+/// update processor, cloned for the timers.
+#[derive(Clone)]
 pub struct Desk {
     support: SupportChat,
-    /// The zone whose calendar day numbers tickets.
-    zone: Tz,
     clock: Arc<dyn Clock>,
     admins: AdminCache,
-    /// How much one user may send staff.
-    limits: UserLimits,
+    /// The time zone, how much one user may send, the response clock.
+    rules: DeskRules,
 }
 
 impl Desk {
-    pub fn new(support: SupportChat, zone: Tz, clock: Arc<dyn Clock>, admins: AdminCache, limits: UserLimits) -> Self {
-        Self { support, zone, clock, admins, limits }
+    pub fn new(support: SupportChat, clock: Arc<dyn Clock>, admins: AdminCache, rules: DeskRules) -> Self {
+        Self { support, clock, admins, rules }
     }
 
     /// Acts on one update.
@@ -136,7 +137,7 @@ impl Desk {
     /// session's zone and SQLite's is UTC.
     fn today_and_now(&self) -> (NaiveDate, NaiveDateTime) {
         let now = self.clock.now();
-        (now.with_timezone(&self.zone).date_naive(), now.naive_utc())
+        (now.with_timezone(&self.rules.zone).date_naive(), now.naive_utc())
     }
 }
 
@@ -156,7 +157,8 @@ mod tests {
         let clock = Arc::new(ManualClock::new(at("2026-11-21T22:59:00Z")));
         let support = SupportChat::new(-100, false);
         let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
-        let desk = Desk::new(support, chrono_tz::Europe::Berlin, clock.clone(), admins, UserLimits::default());
+        let rules = DeskRules { zone: chrono_tz::Europe::Berlin, ..DeskRules::default() };
+        let desk = Desk::new(support, clock.clone(), admins, rules);
         let (day, now) = desk.today_and_now();
         assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
         assert_eq!(now, at("2026-11-21T22:59:00Z").naive_utc());

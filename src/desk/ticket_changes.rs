@@ -36,7 +36,7 @@ impl Desk {
         let by = full_name(&from.first_name, from.last_name.as_deref());
         let lang = Lang::from_code(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let change = match reopen {
-            true => tickets::reopen(tx, ticket.id).await?,
+            true => tickets::reopen(tx, ticket.id, self.now()).await?,
             false => tickets::close(tx, ticket.id, self.now()).await?,
         };
         let mut tally = Tally::default();

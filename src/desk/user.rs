@@ -43,7 +43,7 @@ impl Desk {
         let profile = profile_of(from);
         let (day, now) = self.today_and_now();
         let draft = user_draft(message, profile.id);
-        let outcome = filing::user_message(tx, &profile, &draft, self.limits, day, now).await?;
+        let outcome = filing::user_message(tx, &profile, &draft, self.rules.limits, day, now).await?;
         let support = &self.support;
         let (user, ticket, filed, new_ticket, flood) = match outcome {
             UserMessageOutcome::Banned { notify: true, .. } => {
@@ -66,7 +66,7 @@ impl Desk {
         }
         // Past the user's limits the message is kept, not posted: staff
         // and the user hear of it once.
-        let limits = self.limits;
+        let limits = self.rules.limits;
         let (relay, told) = match flood {
             Flood::Within => (true, None),
             Flood::Messages { tell } => (
@@ -104,6 +104,9 @@ impl Desk {
         if new_ticket {
             drafts.push(OutboxDraft::text(chat, render::user::ticket_opened(lang, ticket.number, ticket.day)));
         }
+        if relay {
+            drafts.extend(self.away_notice(tx, &ticket, lang).await?);
+        }
         if let Some((to_user, to_staff)) = told {
             tracing::warn!(user = user.id, ticket = ticket.id, ?flood, "a user went past their limits; told once");
             drafts.push(support.about(ticket.id, to_staff));
@@ -119,7 +122,7 @@ impl Desk {
     pub(super) async fn user_edit(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
         let (chat, message_id) = (message.chat.id.0, message.id.0);
         let text = stored_text(message);
-        let edited = filing::user_edit(tx, chat, message_id, text.as_deref(), self.limits, self.now()).await?;
+        let edited = filing::user_edit(tx, chat, message_id, text.as_deref(), self.rules.limits, self.now()).await?;
         // Past the user's limits the edit is kept, not mirrored (`/ticket`
         // shows the message as it reads now).
         let Some((ticket, filed, false)) = edited else {

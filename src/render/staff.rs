@@ -66,6 +66,18 @@ pub fn closed_by_user(number: i32) -> String {
     format!("🔒 <b>#{number}</b> closed by the user.")
 }
 
+/// A ticket waited past `FIRST_RESPONSE_SLA`: who, and how long.
+pub fn reminder(ticket: &Ticket, user: &User, waited: &str, first: bool) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    let answer = if first { "a first answer" } else { "an answer" };
+    format!("⏰ <b>#{}</b> · {} has waited {waited} for {answer}.", ticket.number, escape(&name))
+}
+
+/// Closed by `AUTO_CLOSE_AFTER`.
+pub fn auto_closed(number: i32, after: &str) -> String {
+    format!("🔒 <b>#{number}</b> closed automatically: the user had not answered for {after}.")
+}
+
 pub fn reopened_by(number: i32, by: &str) -> String {
     format!("🔓 <b>#{number}</b> reopened by {}.", escape(by))
 }
@@ -164,14 +176,17 @@ pub fn open_header(page: u32, pages: u32, total: i64) -> String {
 }
 
 /// One line of `/open`: `ticket` waited `age` (already formatted).
-pub fn open_line(ticket: &Ticket, user: &User, age: &str, assignee: Option<&str>) -> String {
+/// One open ticket: its age, and for a ticket waiting for staff how long
+/// it has waited (`waited`), first.
+pub fn open_line(ticket: &Ticket, user: &User, age: &str, waited: Option<&str>, assignee: Option<&str>) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
     let who = match &user.username {
         Some(u) => format!("{name} (@{u})"),
         None => name,
     };
     let to = assignee.map(|a| format!(" → {}", escape(a))).unwrap_or_else(|| " → nobody".into());
-    format!("<b>#{}</b> · {} · {age} · {}{to}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(&who))
+    let waiting = waited.map(|w| format!("⏳ waiting {w} · ")).unwrap_or_default();
+    format!("{waiting}<b>#{}</b> · {} · {age} · {}{to}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(&who))
 }
 
 pub fn open_more(next_page: u32) -> String {
@@ -226,6 +241,11 @@ pub(crate) mod tests {
             support_message_id: None,
             support_thread_id: None,
             support_chat_id: None,
+            waiting_since: Some(at),
+            last_response_at: None,
+            first_responder_id: None,
+            reminded_at: None,
+            away_notified_at: None,
         }
     }
 
@@ -281,7 +301,7 @@ pub(crate) mod tests {
             no_such_ticket("#<1>"),
             no_open_tickets(),
             open_header(0, 2, 11),
-            open_line(&ticket(1), &hostile, "2h 5m", Some("A&B")),
+            open_line(&ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
             open_more(1),
             history_header(&ticket(1), "<3"),
             history_line("10:00", "👤", "photo", Some(&"<&>".repeat(500))),

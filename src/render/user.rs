@@ -1,7 +1,9 @@
 //! What users read, in English or Russian. A user gets Russian when their
 //! Telegram `language_code` starts with `ru`; English otherwise.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Weekday};
+
+use crate::domain::Opening;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -50,9 +52,11 @@ pub fn ticket_opened(lang: Lang, number: i32, day: NaiveDate) -> String {
 /// Told once a minute of flooding: nothing is lost.
 pub fn slow_down(lang: Lang) -> String {
     match lang {
-        Lang::En => "🐢 You are writing faster than we can read. Everything you send is kept on your ticket;                      please wait a minute before writing more."
+        Lang::En => "🐢 You are writing faster than we can read. Everything you send is kept on your ticket; \
+                     please wait a minute before writing more."
             .into(),
-        Lang::Ru => "🐢 Вы пишете быстрее, чем мы успеваем читать. Всё, что вы присылаете, сохраняется в                      обращении; пожалуйста, подождите минуту, прежде чем писать ещё."
+        Lang::Ru => "🐢 Вы пишете быстрее, чем мы успеваем читать. Всё, что вы присылаете, сохраняется в \
+                     обращении; пожалуйста, подождите минуту, прежде чем писать ещё."
             .into(),
     }
 }
@@ -61,10 +65,12 @@ pub fn slow_down(lang: Lang) -> String {
 pub fn too_many_tickets(lang: Lang, limit: u32) -> String {
     match lang {
         Lang::En => format!(
-            "🐢 You have opened {limit} tickets in the last hour. Your message is kept on your latest one;              please write again later to open a new ticket."
+            "🐢 You have opened {limit} tickets in the last hour. Your message is kept on your latest one; \
+                     please write again later to open a new ticket."
         ),
         Lang::Ru => format!(
-            "🐢 За последний час вы открыли {limit} обращений. Ваше сообщение сохранено в последнем из них;              чтобы открыть новое, напишите позже."
+            "🐢 За последний час вы открыли {limit} обращений. Ваше сообщение сохранено в последнем из них; \
+                     чтобы открыть новое, напишите позже."
         ),
     }
 }
@@ -99,6 +105,57 @@ pub fn new_ticket_prompt(lang: Lang) -> String {
     }
 }
 
+/// Outside `WORKING_HOURS`: staff are away, and when they are back (the
+/// time as the setting writes it); once per ticket.
+pub fn away(lang: Lang, back: Option<&Opening>, today: NaiveDate) -> String {
+    let when = back.map(|b| {
+        let day = match (b.date - today).num_days() {
+            0 => None,
+            1 => Some(match lang {
+                Lang::En => "tomorrow".to_string(),
+                Lang::Ru => "завтра".to_string(),
+            }),
+            _ => Some(weekday(lang, b.weekday)),
+        };
+        match (lang, day) {
+            (Lang::En, None) => format!("today at {}", b.time),
+            (Lang::En, Some(day)) => format!("{day} at {}", b.time),
+            (Lang::Ru, None) => format!("сегодня в {}", b.time),
+            (Lang::Ru, Some(day)) => format!("{day} в {}", b.time),
+        }
+    });
+    match (lang, when) {
+        (Lang::En, Some(when)) => format!(
+            "🌙 Our team is away right now and will be back {when}. Your message is kept on your ticket; \
+             we will answer here."
+        ),
+        (Lang::En, None) => {
+            "🌙 Our team is away right now. Your message is kept on your ticket; we will answer here.".into()
+        }
+        (Lang::Ru, Some(when)) => format!(
+            "🌙 Сейчас мы не на связи и вернёмся {when}. Ваше сообщение сохранено в обращении; мы ответим здесь."
+        ),
+        (Lang::Ru, None) => "🌙 Сейчас мы не на связи. Ваше сообщение сохранено в обращении; мы ответим здесь.".into(),
+    }
+}
+
+/// "on Monday" / "в понедельник".
+fn weekday(lang: Lang, day: Weekday) -> String {
+    let (en, ru) = match day {
+        Weekday::Mon => ("Monday", "в понедельник"),
+        Weekday::Tue => ("Tuesday", "во вторник"),
+        Weekday::Wed => ("Wednesday", "в среду"),
+        Weekday::Thu => ("Thursday", "в четверг"),
+        Weekday::Fri => ("Friday", "в пятницу"),
+        Weekday::Sat => ("Saturday", "в субботу"),
+        Weekday::Sun => ("Sunday", "в воскресенье"),
+    };
+    match lang {
+        Lang::En => format!("on {en}"),
+        Lang::Ru => ru.to_string(),
+    }
+}
+
 pub fn banned(lang: Lang) -> String {
     match lang {
         Lang::En => "Sorry, support is not available to you.".into(),
@@ -109,6 +166,7 @@ pub fn banned(lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
     use fake_telegram::visible_text;
 
     #[test]
@@ -125,11 +183,24 @@ mod tests {
                 closed(lang, 3, day),
                 new_ticket_prompt(lang),
                 banned(lang),
+                away(lang, None, day),
             ] {
                 assert!(visible_text(&text).is_ok(), "{text}");
             }
         }
         assert!(ticket_opened(Lang::En, 7, day).contains("#7</b> of 2026-11-21"));
+    }
+
+    #[test]
+    fn the_away_notice_names_the_day_and_the_time_as_written() {
+        let friday = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let opening = |date: NaiveDate, time: &str| Opening { date, weekday: date.weekday(), time: time.into() };
+        let monday = opening(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(), "9:00");
+        assert!(away(Lang::En, Some(&monday), friday).contains("back on Monday at 9:00"));
+        assert!(away(Lang::Ru, Some(&monday), friday).contains("вернёмся в понедельник в 9:00"));
+        let saturday = opening(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(), "10:00");
+        assert!(away(Lang::En, Some(&saturday), friday).contains("back tomorrow at 10:00"));
+        assert!(away(Lang::Ru, Some(&opening(friday, "14:00")), friday).contains("вернёмся сегодня в 14:00"));
     }
 
     #[test]

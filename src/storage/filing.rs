@@ -118,8 +118,8 @@ async fn tell_once(
     Ok(!told)
 }
 
-/// Files a staff message on a ticket (an answer to the user, or a note)
-/// and, for an answer, stamps the ticket's first response time.
+/// Files a staff message on a ticket (an answer to the user, or a note);
+/// an answer stops the ticket's clock (`tickets::record_response`).
 pub async fn staff_message(
     tx: &mut Tx,
     ticket_id: i64,
@@ -130,7 +130,7 @@ pub async fn staff_message(
     staff::upsert(tx, member).await?;
     let message = messages::insert(tx, &NewTicketMessage::from_draft(ticket_id, draft, now)).await?;
     if draft.direction == Direction::ToUser {
-        tickets::mark_first_response(tx, ticket_id, now).await?;
+        tickets::record_response(tx, ticket_id, member.user_id, now).await?;
     }
     Ok(message)
 }
@@ -193,7 +193,7 @@ async fn open_ticket(
     // SQLite holds the database's write lock for the whole transaction
     // anyway, so three plain statements cost nothing extra.
     let number = next_daily_number(tx, day).await?;
-    let new = NewTicket { day, number, user_id, status: TicketStatus::Open, opened_at: now };
+    let new = NewTicket { day, number, user_id, status: TicketStatus::Open, opened_at: now, waiting_since: Some(now) };
     let ticket = tickets::insert(tx, &new).await?;
     let message = messages::insert(tx, &NewTicketMessage::from_draft(ticket.id, first, now)).await?;
     Ok((ticket, message))
@@ -208,15 +208,28 @@ async fn append_to_open_ticket(
     message: &MessageDraft,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(Ticket, TicketMessage)>> {
-    // PostgreSQL: the lookup and the insert in one statement.
+    // PostgreSQL: the lookup, the insert and the clock in one statement.
     if let Backed::Postgres(c) = tx.backed() {
         let row: Option<FiledRow> = AppendToOpenTicket { user_id, now, message }.get_result(c).await.optional()?;
-        return Ok(row.map(|row| row.filed(message, now)));
+        return Ok(row.map(|row| row.filed(message, now)).map(|(ticket, message)| (waiting(ticket, now), message)));
     }
-    // SQLite: two statements cost microseconds.
+    // SQLite: a few statements cost microseconds.
     let Some(ticket) = tickets::open_ticket_of(tx, user_id).await? else { return Ok(None) };
     let message = messages::insert(tx, &NewTicketMessage::from_draft(ticket.id, message, now)).await?;
-    Ok(Some((ticket, message)))
+    if ticket.waiting_since.is_none() {
+        tickets::start_waiting(tx, ticket.id, now).await?;
+    }
+    Ok(Some((waiting(ticket, now), message)))
+}
+
+/// The ticket as its user's message leaves it: waiting for staff, since
+/// now if it was not.
+fn waiting(mut ticket: Ticket, now: NaiveDateTime) -> Ticket {
+    if ticket.waiting_since.is_none() {
+        ticket.waiting_since = Some(now);
+        ticket.reminded_at = None;
+    }
+    ticket
 }
 
 /// `open_ticket` on PostgreSQL: the counter's upsert, the ticket and its
@@ -238,13 +251,15 @@ impl QueryFragment<Pg> for OpenTicketQuery<'_> {
         out.push_sql(
             ", 1) ON CONFLICT (day) DO UPDATE SET last_value = daily_ticket_counters.last_value + 1 \
              RETURNING last_value), \
-             ticket AS (INSERT INTO tickets (day, number, user_id, status, opened_at) SELECT ",
+             ticket AS (INSERT INTO tickets (day, number, user_id, status, opened_at, waiting_since) SELECT ",
         );
         out.push_bind_param::<Date, _>(&self.day)?;
         out.push_sql(", last_value, ");
         out.push_bind_param::<BigInt, _>(&self.user_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(&TicketStatus::Open)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" FROM counter RETURNING *), ");
@@ -266,11 +281,17 @@ impl QueryFragment<Pg> for AppendToOpenTicket<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH ticket AS (SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, \
-             first_response_at, support_message_id, support_thread_id, support_chat_id FROM tickets \
+             first_response_at, support_message_id, support_thread_id, support_chat_id, waiting_since, \
+             last_response_at, first_responder_id, reminded_at, away_notified_at FROM tickets \
              WHERE status = 'open' AND user_id = ",
         );
         out.push_bind_param::<BigInt, _>(&self.user_id)?;
-        out.push_sql("), ");
+        // The ticket starts waiting for staff again, if staff answered last
+        // (run although nothing reads it: PostgreSQL runs every
+        // data-modifying WITH).
+        out.push_sql("), waiting AS (UPDATE tickets SET waiting_since = ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(", reminded_at = NULL WHERE id = (SELECT id FROM ticket) AND waiting_since IS NULL), ");
         push_message_of_ticket(&mut out, self.message, &self.now)
     }
 }

@@ -59,6 +59,17 @@ pub struct Ticket {
     /// The chat the card and topic are in (message and topic ids mean
     /// something only within their chat).
     pub support_chat_id: Option<i64>,
+    /// Waiting for staff since then (opened, or the user wrote after
+    /// staff's last answer); `None` while staff answered last, or closed.
+    pub waiting_since: Option<NaiveDateTime>,
+    /// Staff's latest answer.
+    pub last_response_at: Option<NaiveDateTime>,
+    /// Who answered first.
+    pub first_responder_id: Option<i64>,
+    /// The reminder for this waiting stretch went out then.
+    pub reminded_at: Option<NaiveDateTime>,
+    /// The user was told staff are away (once per ticket).
+    pub away_notified_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {
@@ -79,6 +90,8 @@ pub struct NewTicket {
     pub user_id: i64,
     pub status: TicketStatus,
     pub opened_at: NaiveDateTime,
+    /// A new ticket waits for staff from its first message.
+    pub waiting_since: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]

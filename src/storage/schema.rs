@@ -53,6 +53,21 @@ diesel::table! {
         support_message_id -> Nullable<Integer>,
         support_thread_id -> Nullable<Integer>,
         support_chat_id -> Nullable<BigInt>,
+        waiting_since -> Nullable<Timestamp>,
+        last_response_at -> Nullable<Timestamp>,
+        first_responder_id -> Nullable<BigInt>,
+        reminded_at -> Nullable<Timestamp>,
+        away_notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        kind -> Text,
+        staff_id -> Nullable<BigInt>,
+        at -> Timestamp,
     }
 }
 
@@ -115,6 +130,7 @@ diesel::table! {
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -123,5 +139,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     ticket_messages,
     outbox_messages,
-    support_chat_moves
+    support_chat_moves,
+    ticket_events
 );

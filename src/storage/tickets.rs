@@ -1,7 +1,7 @@
 //! Tickets: finding them, and the changes staff and users make to them.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Integer, Timestamp};
 use diesel::{
     ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper,
 };
@@ -33,7 +33,8 @@ fixed_statement! {
     /// autovacuum off), PostgreSQL's generic plan read every open ticket.
     OpenTicketOf { user_id: i64 }
     "SELECT id, day, number, user_id, status, opened_at, closed_at, assignee_id, first_response_at, \
-     support_message_id, support_thread_id, support_chat_id FROM tickets WHERE status = 'open' AND user_id = ", user_id: BigInt;
+     support_message_id, support_thread_id, support_chat_id, waiting_since, last_response_at, first_responder_id, \
+     reminded_at, away_notified_at FROM tickets WHERE status = 'open' AND user_id = ", user_id: BigInt;
 }
 
 fixed_statement! {
@@ -164,14 +165,20 @@ pub async fn count_open(conn: &mut Conn) -> QueryResult<i64> {
     on_conn!(conn, |c| tickets::table.filter(tickets::status.eq(TicketStatus::Open)).count().get_result(c).await)
 }
 
-/// Open tickets, oldest first, with their users and assignees.
+/// Open tickets, those waiting for staff first (longest waiting first),
+/// then the rest oldest first, with their users and assignees.
 pub async fn open_page(conn: &mut Conn, offset: i64, limit: i64) -> QueryResult<Vec<OpenTicketRow>> {
     let rows: Vec<(Ticket, User, Option<Staff>)> = on_conn!(conn, |c| {
         tickets::table
             .inner_join(users::table)
             .left_join(staff::table.on(tickets::assignee_id.eq(staff::user_id.nullable())))
             .filter(tickets::status.eq(TicketStatus::Open))
-            .order((tickets::opened_at.asc(), tickets::id.asc()))
+            .order((
+                tickets::waiting_since.is_null().asc(),
+                tickets::waiting_since.asc(),
+                tickets::opened_at.asc(),
+                tickets::id.asc(),
+            ))
             .offset(offset)
             .limit(limit)
             .select((Ticket::as_select(), User::as_select(), Option::<Staff>::as_select()))
@@ -200,12 +207,33 @@ pub async fn set_card(writer: &mut Writer, ticket_id: i64, chat_id: i64, message
     on_conn!(writer, |c| SetTicketCard { ticket_id, chat_id, message_id }.execute(c).await)
 }
 
-/// Stamps the first staff response; later responses leave it alone.
-pub async fn mark_first_response(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+fixed_statement! {
+    /// A staff answer: the ticket stops waiting; the first answer's time
+    /// and author are kept, the latest's time updated.
+    RecordResponse { ticket_id: i64, staff_id: i64, at: NaiveDateTime }
+    "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ", at: Timestamp;
+    "), first_responder_id = CASE WHEN first_response_at IS NULL THEN ", staff_id: BigInt;
+    " ELSE first_responder_id END, last_response_at = ", at: Timestamp;
+    ", waiting_since = NULL WHERE id = ", ticket_id: BigInt;
+}
+
+/// Records a staff answer on the ticket's clock.
+pub async fn record_response(
+    writer: &mut Writer,
+    ticket_id: i64,
+    staff_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    on_conn!(writer, |c| RecordResponse { ticket_id, staff_id, at }.execute(c).await)
+}
+
+/// The ticket waits for staff from `at` (its user wrote after staff's last
+/// answer, or it was reopened), with a reminder still to come.
+pub async fn start_waiting(writer: &mut Writer, ticket_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     on_conn!(writer, |c| {
-        diesel::update(tickets::table.find(id))
-            .filter(tickets::first_response_at.is_null())
-            .set(tickets::first_response_at.eq(at))
+        diesel::update(tickets::table.find(ticket_id))
+            .filter(tickets::waiting_since.is_null())
+            .set((tickets::waiting_since.eq(at), tickets::reminded_at.eq(None::<NaiveDateTime>)))
             .execute(c)
             .await
     })
@@ -221,7 +249,11 @@ pub async fn close(tx: &mut Tx, ticket_id: i64, now: NaiveDateTime) -> QueryResu
     let closed = on_conn!(tx, |c| {
         diesel::update(tickets::table.find(ticket_id))
             .filter(tickets::status.eq(TicketStatus::Open))
-            .set((tickets::status.eq(TicketStatus::Closed), tickets::closed_at.eq(now)))
+            .set((
+                tickets::status.eq(TicketStatus::Closed),
+                tickets::closed_at.eq(now),
+                tickets::waiting_since.eq(None::<NaiveDateTime>),
+            ))
             .returning(Ticket::as_returning())
             .get_result(c)
             .await
@@ -234,7 +266,8 @@ pub async fn close(tx: &mut Tx, ticket_id: i64, now: NaiveDateTime) -> QueryResu
 }
 
 /// Reopens a closed ticket, unless its user has opened another meanwhile.
-pub async fn reopen(tx: &mut Tx, ticket_id: i64) -> QueryResult<StatusChange> {
+/// It waits for staff again from `now`: reopened, it needs them.
+pub async fn reopen(tx: &mut Tx, ticket_id: i64, now: NaiveDateTime) -> QueryResult<StatusChange> {
     let Some(ticket) = find(tx, ticket_id).await? else { return Ok(StatusChange::NotFound) };
     // Lock the user as filing does, then read again: the user may have
     // opened a new ticket, or someone else reopened this one, while we
@@ -250,7 +283,12 @@ pub async fn reopen(tx: &mut Tx, ticket_id: i64) -> QueryResult<StatusChange> {
     let reopened = on_conn!(tx, |c| {
         diesel::update(tickets::table.find(ticket_id))
             .filter(tickets::status.eq(TicketStatus::Closed))
-            .set((tickets::status.eq(TicketStatus::Open), tickets::closed_at.eq(None::<NaiveDateTime>)))
+            .set((
+                tickets::status.eq(TicketStatus::Open),
+                tickets::closed_at.eq(None::<NaiveDateTime>),
+                tickets::waiting_since.eq(now),
+                tickets::reminded_at.eq(None::<NaiveDateTime>),
+            ))
             .returning(Ticket::as_returning())
             .get_result(c)
             .await

@@ -4,7 +4,12 @@ use std::process::{Command, Output};
 
 use crate::support::{Kind, TestDb, on_both_backends};
 
-on_both_backends!(migrate_status_up_down, doctor_healthy_then_dropped_column, doctor_low_counter);
+on_both_backends!(
+    migrate_status_up_down,
+    doctor_healthy_then_dropped_column,
+    doctor_low_counter,
+    the_response_clock_is_read_from_earlier_messages,
+);
 
 pub fn ticketbot(db_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ticketbot"))
@@ -36,14 +41,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-11-21-000005_outbox_claims"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000006_support_chat_of_tickets"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000007_user_flood_limits"), "{status}");
-    assert!(status.contains("0 applied, 7 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000008_response_clock"), "{status}");
+    assert!(status.contains("0 applied, 8 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("7 applied, 0 pending"), "{up}");
+    assert!(up.contains("8 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000007_user_flood_limits"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000006_support_chat_of_tickets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000005_outbox_claims"));
@@ -51,18 +58,56 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 6 pending"), "{down}");
+    assert!(down.contains("1 applied, 7 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 6 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 7 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
     assert!(out(&["doctor"]).contains("FAIL table tickets is missing"));
     assert!(out(&["migrate", "down"]).contains("nothing to revert"));
+}
+
+/// Tickets from before the response clock get its columns from their
+/// messages: waiting since the user's first message after staff's last
+/// answer, the latest answer, who answered first.
+async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
+    assert!(out(&["migrate", "up"]).contains("8 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
+    db.sql(
+        "INSERT INTO users (id, first_name, created_at, updated_at) VALUES \
+           (1, 'A', '2026-11-21 09:00:00', '2026-11-21 09:00:00'), (2, 'B', '2026-11-21 09:00:00', '2026-11-21 09:00:00'), \
+           (3, 'C', '2026-11-21 09:00:00', '2026-11-21 09:00:00'); \
+         INSERT INTO daily_ticket_counters (day, last_value) VALUES ('2026-11-21', 3); \
+         INSERT INTO tickets (id, day, number, user_id, status, opened_at, first_response_at) VALUES \
+           (1, '2026-11-21', 1, 1, 'open', '2026-11-21 09:00:00', '2026-11-21 09:10:00'), \
+           (2, '2026-11-21', 2, 2, 'open', '2026-11-21 09:00:00', '2026-11-21 09:10:00'), \
+           (3, '2026-11-21', 3, 3, 'open', '2026-11-21 09:00:00', NULL); \
+         INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) VALUES \
+           (1, 'from_user', 1, 1, 'text', 'q', '2026-11-21 09:00:00'), \
+           (1, 'to_user', 900, 1, 'text', 'a', '2026-11-21 09:10:00'), \
+           (1, 'to_user', 901, 1, 'text', 'b', '2026-11-21 09:20:00'), \
+           (1, 'from_user', 1, 1, 'text', 'q2', '2026-11-21 09:30:00'), \
+           (1, 'from_user', 1, 1, 'text', 'q3', '2026-11-21 09:40:00'), \
+           (2, 'from_user', 2, 2, 'text', 'q', '2026-11-21 09:00:00'), \
+           (2, 'to_user', 900, 2, 'text', 'a', '2026-11-21 09:10:00'), \
+           (3, 'from_user', 3, 3, 'text', 'q', '2026-11-21 09:00:00');",
+    )
+    .await;
+    assert!(out(&["migrate", "up"]).contains("applied 2026-12-01-000008_response_clock"));
+    let one = async |sql: &str| db.count(&format!("SELECT COUNT(*) FROM tickets WHERE {sql}")).await;
+    assert_eq!(one("id = 1 AND waiting_since = '2026-11-21 09:30:00' AND last_response_at = '2026-11-21 09:20:00' AND first_responder_id = 900").await, 1);
+    assert_eq!(one("id = 2 AND waiting_since IS NULL AND last_response_at = '2026-11-21 09:10:00'").await, 1);
+    assert_eq!(one("id = 3 AND waiting_since = '2026-11-21 09:00:00' AND last_response_at IS NULL AND first_responder_id IS NULL").await, 1);
+    assert!(ticketbot(&db.url, &["doctor"]).status.success());
 }
 
 async fn doctor_healthy_then_dropped_column(kind: Kind) {
@@ -73,7 +118,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000007_user_flood_limits"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000008_response_clock"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

@@ -4,6 +4,7 @@
 mod inbox;
 mod numbering;
 mod plans;
+mod response_clock;
 mod tickets;
 mod transactions;
 

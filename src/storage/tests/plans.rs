@@ -16,7 +16,7 @@ use testdb::TestDb;
 use crate::config::{DatabaseConfig, DatabaseUrl};
 use crate::db::{Backed, Db, Tx, migrate};
 use crate::storage::outbox::{Sent, SentTarget};
-use crate::storage::{UserMessageOutcome, filing, inbox, outbox, tickets};
+use crate::storage::{UserMessageOutcome, filing, inbox, outbox, response_clock, tickets};
 use crate::testing::{naive, profile, user_text};
 
 const SUPPORT: i64 = -100;
@@ -169,4 +169,61 @@ async fn postgres_open_ticket_lookup_uses_the_open_ticket_index() {
     let plan: Vec<PlanLine> = diesel::sql_query("EXPLAIN EXECUTE open_of(1)").load(&mut conn).await.unwrap();
     let plan = plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n");
     assert!(plan.contains("tickets_one_open_per_user"), "the lookup does not use the open-ticket index:\n{plan}");
+}
+
+/// The response clock's checks run every few seconds on every replica:
+/// with nothing due they must read next to nothing, however many tickets
+/// wait or sit answered (each walks its partial index from the oldest
+/// entry and stops at the first not due), under the generic plans a
+/// connection keeps and with no statistics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_clock_checks_read_only_what_is_due() {
+    let Some(test) = TestDb::postgres().await else { return };
+    let config = DatabaseConfig { pool_size: 1, ..DatabaseConfig::new(DatabaseUrl::parse(&test.url).unwrap()) };
+    migrate::run_pending(&config).await.expect("migrate");
+    let db = Db::pool_only(&config).await.expect("pool");
+    test.sql(
+        "ALTER TABLE tickets SET (autovacuum_enabled = false); ALTER TABLE users SET (autovacuum_enabled = false);",
+    )
+    .await;
+    let cutoff = naive("2026-11-21T09:00:00Z");
+    let checks = async |tx: &mut Tx| {
+        response_clock::due_reminders(tx, cutoff, 50).await.expect("reminders");
+        response_clock::due_auto_close(tx, cutoff, 50).await.expect("auto-close");
+    };
+    for _ in 0..10 {
+        let mut tx = db.begin().await.unwrap();
+        checks(&mut tx).await;
+        tx.commit().await.unwrap();
+    }
+    // 20,000 tickets waiting since after the cutoff, 20,000 answered after
+    // it, 20,000 closed.
+    test.sql(
+        "INSERT INTO users (id, first_name, created_at, updated_at) \
+         SELECT g, 'Many', now(), now() FROM generate_series(1, 60000) g; \
+         INSERT INTO tickets (day, number, user_id, status, opened_at, waiting_since) \
+         SELECT '2026-11-21', g, g, 'open', '2026-11-21 10:00', '2026-11-21 10:00' FROM generate_series(1, 20000) g; \
+         INSERT INTO tickets (day, number, user_id, status, opened_at, last_response_at) \
+         SELECT '2026-11-21', g, g, 'open', '2026-11-21 10:00', '2026-11-21 10:00' \
+         FROM generate_series(20001, 40000) g; \
+         INSERT INTO tickets (day, number, user_id, status, opened_at, closed_at, last_response_at) \
+         SELECT '2026-11-20', g, g, 'closed', '2026-11-20 10:00', '2026-11-20 11:00', '2026-11-20 10:30' \
+         FROM generate_series(40001, 60000) g;",
+    )
+    .await;
+    let mut tx = db.begin().await.unwrap();
+    let before = reads(&mut tx).await;
+    checks(&mut tx).await;
+    let after = reads(&mut tx).await;
+    tx.commit().await.unwrap();
+    let read: Vec<(&str, i64, i64)> = after
+        .iter()
+        .map(|a| {
+            let b = before.iter().find(|b| b.relname == a.relname);
+            let (scans, rows) = b.map_or((0, 0), |b| (b.seq_scan, b.rows_read));
+            (a.relname.as_str(), a.seq_scan - scans, a.rows_read - rows)
+        })
+        .filter(|&(_, seq_scans, rows_read)| seq_scans > 0 || rows_read > 10)
+        .collect();
+    assert!(read.is_empty(), "(table, sequential scans, rows read) of a check with nothing due: {read:?}");
 }

@@ -77,20 +77,23 @@ async fn reopen_refuses_a_second_open_ticket(kind: Kind) {
     let db = start(&test).await;
     let (first, _, _) = file(&db, 5, 1, "a", NINE).await;
     let now = naive(NINE);
-    assert!(matches!(in_tx(&db, async |tx| tickets::reopen(tx, first.id).await).await, StatusChange::Unchanged(_)));
+    assert!(matches!(
+        in_tx(&db, async |tx| tickets::reopen(tx, first.id, now).await).await,
+        StatusChange::Unchanged(_)
+    ));
     in_tx(&db, async |tx| tickets::close(tx, first.id, now).await).await;
-    match in_tx(&db, async |tx| tickets::reopen(tx, first.id).await).await {
+    match in_tx(&db, async |tx| tickets::reopen(tx, first.id, now).await).await {
         StatusChange::Changed(reopened) => assert!(reopened.is_open() && reopened.closed_at.is_none()),
         other => panic!("{other:?}"),
     }
     // With a newer ticket open, the old one cannot be reopened.
     in_tx(&db, async |tx| tickets::close(tx, first.id, now).await).await;
     let (second, _, _) = file(&db, 5, 2, "b", NINE).await;
-    match in_tx(&db, async |tx| tickets::reopen(tx, first.id).await).await {
+    match in_tx(&db, async |tx| tickets::reopen(tx, first.id, now).await).await {
         StatusChange::UserHasOpenTicket(other) => assert_eq!(other.id, second.id),
         other => panic!("{other:?}"),
     }
-    assert_eq!(in_tx(&db, async |tx| tickets::reopen(tx, 424_242).await).await, StatusChange::NotFound);
+    assert_eq!(in_tx(&db, async |tx| tickets::reopen(tx, 424_242, now).await).await, StatusChange::NotFound);
 }
 
 async fn assign_records_the_staff_member(kind: Kind) {

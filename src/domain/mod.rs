@@ -10,6 +10,10 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+mod working_hours;
+
+pub use working_hours::{Opening, WorkingHours};
+
 /// How much one user may send staff (`USER_MESSAGES_PER_MINUTE`,
 /// `USER_TICKETS_PER_HOUR`; 0 = no limit). Beyond it their messages are
 /// kept on their ticket but not relayed one by one, and they are told once
@@ -139,6 +143,16 @@ text_enum! {
         Text => "text", Photo => "photo", Document => "document", Video => "video",
         Voice => "voice", Audio => "audio", Sticker => "sticker", Animation => "animation",
         VideoNote => "video_note", Location => "location", Contact => "contact", Other => "other",
+    }
+}
+
+text_enum! {
+    /// What happened to a ticket that no message records (`ticket_events`).
+    EventKind {
+        /// It waited past `FIRST_RESPONSE_SLA`; staff were reminded.
+        Reminded => "reminded",
+        /// Nobody answered staff for `AUTO_CLOSE_AFTER`; it was closed.
+        AutoClosed => "auto_closed",
     }
 }
 
