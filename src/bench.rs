@@ -36,6 +36,6 @@ pub async fn file_user_message(db: &Db, user_id: i64, now: NaiveDateTime) -> Res
         .await?;
     Ok(match outcome {
         UserMessageOutcome::Filed { ticket, .. } => ticket.number,
-        UserMessageOutcome::Banned { .. } => 0,
+        UserMessageOutcome::Banned { .. } | UserMessageOutcome::Commented { .. } => 0,
     })
 }

@@ -22,6 +22,7 @@
 //! - `FIRST_RESPONSE_SLA`  how long a ticket may wait for staff before one reminder (`30s`, `15m`, `4h`; unset = off).
 //! - `AUTO_CLOSE_AFTER`    close a ticket staff answered last after this long without the user's answer (unset = off).
 //! - `WORKING_HOURS`       when staff work, e.g. `Mon-Fri 09:00-18:00; Sat 10:00-14:00` (unset = always).
+//! - `CSAT`                `on` (default): a closed ticket's user is asked to rate it; `off`.
 //! - `ADMIN_IDS`           comma-separated Telegram user ids made admins while the staff table is empty.
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
@@ -69,6 +70,7 @@ const KNOWN_VARS: &[&str] = &[
     "FIRST_RESPONSE_SLA",
     "AUTO_CLOSE_AFTER",
     "WORKING_HOURS",
+    "CSAT",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",

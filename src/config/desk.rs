@@ -3,12 +3,12 @@
 //!
 //! Variables: `TICKET_TIMEZONE`, `USER_MESSAGES_PER_MINUTE`,
 //! `USER_TICKETS_PER_HOUR`, `FIRST_RESPONSE_SLA`, `AUTO_CLOSE_AFTER`,
-//! `WORKING_HOURS`.
+//! `WORKING_HOURS`, `CSAT`.
 
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
-use super::{ConfigError, parse_or};
+use super::{ConfigError, parse_bool, parse_or};
 use crate::domain::{UserLimits, WorkingHours};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub struct DeskRules {
     /// When staff are at work; `None` = always (the clock always runs, no
     /// away notices).
     pub working_hours: Option<WorkingHours>,
+    /// Ask the user to rate a ticket when it closes.
+    pub csat: bool,
 }
 
 impl Default for DeskRules {
@@ -34,6 +36,7 @@ impl Default for DeskRules {
             first_response_sla: None,
             auto_close_after: None,
             working_hours: None,
+            csat: true,
         }
     }
 }
@@ -74,6 +77,8 @@ impl DeskRules {
             first_response_sla: duration("FIRST_RESPONSE_SLA", get("FIRST_RESPONSE_SLA"))?,
             auto_close_after: duration("AUTO_CLOSE_AFTER", get("AUTO_CLOSE_AFTER"))?,
             working_hours,
+            // `on` or `off` (true/false, yes/no, 1/0 too).
+            csat: parse_bool("CSAT", get("CSAT"), true)?,
         })
     }
 }
@@ -142,6 +147,9 @@ mod tests {
         assert!(matches!(err, ConfigError::Invalid { var: "FIRST_RESPONSE_SLA", .. }), "{err}");
         let err = DeskRules::from_lookup(&get(&[("AUTO_CLOSE_AFTER", "0s")])).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { var: "AUTO_CLOSE_AFTER", .. }), "{err}");
+        let err = DeskRules::from_lookup(&get(&[("CSAT", "maybe")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "CSAT", .. }), "{err}");
+        assert!(!DeskRules::from_lookup(&get(&[("CSAT", "off")])).unwrap().csat);
         let err = DeskRules::from_lookup(&get(&[("WORKING_HOURS", "Mon-Fri 9-18")])).unwrap_err();
         assert!(err.to_string().starts_with("WORKING_HOURS is invalid: \"9-18\""), "{err}");
         let rules = DeskRules::from_lookup(&get(&[

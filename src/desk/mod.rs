@@ -12,13 +12,15 @@
 //! `ticket_changes` (close, reopen, assign, note, ban), `listing` (`/open`,
 //! `/ticket`), `filed` (a Telegram message as a ticket stores it), `chats`
 //! (the support chat's id and kind changing, groups the bot does not serve),
-//! `response_clock` (reminders, auto-close, the away notice).
+//! `response_clock` (reminders, auto-close, the away notice), `ratings`
+//! (the rating question, its stars, the comment after).
 
 pub mod admins;
 mod chats;
 pub mod commands;
 mod filed;
 mod listing;
+mod ratings;
 mod response_clock;
 pub mod route;
 mod staff;
@@ -103,6 +105,7 @@ impl Desk {
             }
             Route::SupportChatMoved { from, to } => self.support_chat_moved(tx, from, to).await,
             Route::ForeignGroup(chat) => self.foreign_group(tx, chat).await,
+            Route::Press(press) => self.pressed(tx, press).await,
             Route::Ignore(_) | Route::Unreadable(_) => Ok(Reaction::default()),
         }
     }

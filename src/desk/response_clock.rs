@@ -59,8 +59,8 @@ impl Desk {
     }
 
     /// Closes each ticket in `due` that is still due (its user may have
-    /// written meanwhile): the user is told as for `/close`, staff under
-    /// the card or in the topic, which is closed.
+    /// written meanwhile): the user is told as for `/close` (and asked to
+    /// rate it), staff under the card or in the topic, which is closed.
     pub async fn auto_close(&self, tx: &mut Tx, due: &[Ticket]) -> Result<Reaction, DeskError> {
         let Some(after) = self.rules.auto_close_after else { return Ok(Reaction::default()) };
         let now = self.now();
@@ -70,13 +70,11 @@ impl Desk {
             response_clock::record_event(tx, closed.id, EventKind::AutoClosed, None, now).await?;
             let lang = Lang::from_code(users::find(tx, closed.user_id).await?.and_then(|u| u.language_code).as_deref());
             let support = &self.support;
-            reaction
-                .drafts
-                .push(support.about(closed.id, render::staff::auto_closed(closed.number, &render::age(after))));
-            reaction
-                .drafts
-                .push(OutboxDraft::text(closed.user_id, render::user::closed(lang, closed.number, closed.day)));
-            reaction.drafts.extend(support.topic_state(closed.id, false));
+            let drafts = &mut reaction.drafts;
+            drafts.push(support.about(closed.id, render::staff::auto_closed(closed.number, &render::age(after))));
+            drafts.push(OutboxDraft::text(closed.user_id, render::user::closed(lang, closed.number, closed.day)));
+            drafts.extend(self.rating_question(&closed, lang));
+            drafts.extend(support.topic_state(closed.id, false));
             reaction.tally.add(Tally { closed: 1, auto_closed: 1, ..Tally::default() });
         }
         Ok(reaction)

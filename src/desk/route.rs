@@ -8,7 +8,9 @@ use std::ops::ControlFlow;
 
 use teloxide::dispatching::{DpHandlerDescription, UpdateFilterExt};
 use teloxide::dptree::{self, Handler};
-use teloxide::types::{ChatMigration, MediaKind, Message, MessageCommon, MessageKind, Update, UpdateKind};
+use teloxide::types::{
+    CallbackQuery, ChatMigration, MediaKind, Message, MessageCommon, MessageKind, Update, UpdateKind,
+};
 use teloxide::utils::command::BotCommands;
 
 use super::commands::{StaffCommand, UserCommand};
@@ -35,10 +37,25 @@ pub enum Route {
     /// A message in a group the bot does not serve (someone added it): it
     /// leaves, keeping nothing of the message.
     ForeignGroup(i64),
+    /// A person pressed a button under one of the bot's messages (a
+    /// callback query): always answered, acted on when its data is ours.
+    Press(Press),
     /// Nothing to do; why, for the log.
     Ignore(&'static str),
     /// teloxide could not read it: kept with the reason, never dropped.
     Unreadable(String),
+}
+
+/// A button press: who pressed, under which message, and what the button
+/// said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Press {
+    pub query_id: String,
+    pub from: i64,
+    pub language: Option<String>,
+    /// The chat and message the button is under.
+    pub message: Option<(i64, i32)>,
+    pub data: String,
 }
 
 /// What routing needs to know besides the update.
@@ -111,9 +128,20 @@ fn schema() -> Handler<'static, Route, DpHandlerDescription> {
                 .filter(|m: Message| m.chat.is_private() && from_person(&m))
                 .endpoint(|message: Message| async move { Route::UserEdit(message) }),
         )
+        .branch(Update::filter_callback_query().endpoint(|q: CallbackQuery| async move { Route::Press(press_of(q)) }))
         .branch(
             dptree::filter_map(unreadable).endpoint(|reason: Unreadable| async move { Route::Unreadable(reason.0) }),
         )
+}
+
+fn press_of(query: CallbackQuery) -> Press {
+    Press {
+        query_id: query.id.0,
+        from: query.from.id.0 as i64,
+        language: query.from.language_code,
+        message: query.message.map(|m| (m.chat().id.0, m.id().0)),
+        data: query.data.unwrap_or_default(),
+    }
 }
 
 /// Written by someone (text, media, a poll…), as opposed to Telegram's
@@ -268,6 +296,27 @@ mod tests {
 
     async fn message(message: Value) -> Route {
         route(json!({"update_id": 1, "message": message})).await
+    }
+
+    #[tokio::test]
+    async fn a_button_press_routes_with_who_pressed_and_under_what() {
+        let mut ann = person(501);
+        ann["language_code"] = json!("ru");
+        let pressed = route(json!({"update_id": 1, "callback_query": {
+            "id": "q1", "from": ann, "chat_instance": "c", "data": "rate:12:4",
+            "message": private(person(501), "How did we do?")}}))
+        .await;
+        let Route::Press(press) = pressed else { panic!("{pressed:?}") };
+        assert_eq!(
+            press,
+            Press {
+                query_id: "q1".into(),
+                from: 501,
+                language: Some("ru".into()),
+                message: Some((501, 7)),
+                data: "rate:12:4".into()
+            }
+        );
     }
 
     fn user_command(route: Route) -> Option<UserCommand> {

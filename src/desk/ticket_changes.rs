@@ -52,6 +52,7 @@ impl Desk {
                     support.about(t.id, render::staff::closed_by(t.number, &by)),
                     OutboxDraft::text(t.user_id, render::user::closed(lang, t.number, t.day)),
                 ];
+                drafts.extend(self.rating_question(&t, lang));
                 drafts.extend(support.topic_state(t.id, false));
                 drafts
             }

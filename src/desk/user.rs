@@ -50,6 +50,10 @@ impl Desk {
                 return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::banned(lang))]));
             }
             UserMessageOutcome::Banned { notify: false, .. } => return Ok(Reaction::default()),
+            UserMessageOutcome::Commented { ticket, score, .. } => {
+                let text = draft.text.as_deref().unwrap_or_default();
+                return Ok(self.rating_commented(&ticket, score, text, lang));
+            }
             UserMessageOutcome::Filed { user, ticket, message, new_ticket, flood } => {
                 (user, ticket, message, new_ticket, flood)
             }
@@ -172,10 +176,9 @@ impl Desk {
             _ => return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::no_open_ticket(lang))])),
         };
         let support = &self.support;
-        let mut drafts = vec![
-            OutboxDraft::text(chat, render::user::closed(lang, t.number, t.day)),
-            support.about(t.id, render::staff::closed_by_user(t.number)),
-        ];
+        let mut drafts = vec![OutboxDraft::text(chat, render::user::closed(lang, t.number, t.day))];
+        drafts.extend(self.rating_question(&t, lang));
+        drafts.push(support.about(t.id, render::staff::closed_by_user(t.number)));
         drafts.extend(support.topic_state(t.id, false));
         if then_new {
             drafts.push(OutboxDraft::text(chat, render::user::new_ticket_prompt(lang)));

@@ -32,6 +32,10 @@ impl Default for UserLimits {
     }
 }
 
+/// A user who writes this soon after rating a ticket, with none open,
+/// comments on the rating: the text is kept with it, no ticket opens.
+pub const RATING_COMMENT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// A ticket as people name it: its day and its number within that day,
 /// shown as `#7 · 2026-11-21`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

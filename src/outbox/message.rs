@@ -46,6 +46,35 @@ pub enum Outbound {
     ReopenTopic,
     /// The bot leaves the chat (a group it does not serve).
     LeaveChat,
+    /// A text with buttons under it (an inline keyboard): pressing one
+    /// sends the bot a callback query with the button's data.
+    Ask {
+        html: String,
+        buttons: Vec<Button>,
+    },
+    /// Edits a text the bot sent in this chat (`editMessageText`), with the
+    /// buttons it is to keep (none: they go).
+    EditText {
+        message_id: i32,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Button>,
+    },
+    /// Answers a button press (`answerCallbackQuery`): the spinner on the
+    /// button stops, and `text`, if any, shows briefly.
+    AnswerPress {
+        query_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+}
+
+/// One button of an inline keyboard, in one row with the others: what it
+/// shows, and the data its press carries back (at most 64 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub text: String,
+    pub data: String,
 }
 
 impl Outbound {
@@ -54,7 +83,11 @@ impl Outbound {
         match self {
             Self::Text { topic, .. } | Self::Copy { topic, .. } => *topic,
             Self::CloseTopic | Self::ReopenTopic => true,
-            Self::CreateTopic { .. } | Self::LeaveChat => false,
+            Self::CreateTopic { .. }
+            | Self::LeaveChat
+            | Self::Ask { .. }
+            | Self::EditText { .. }
+            | Self::AnswerPress { .. } => false,
         }
     }
 

@@ -8,7 +8,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::lock;
-use super::message::Outbound;
+use super::message::{Button, Outbound};
 use super::worker::DeliveryWorker;
 use crate::telegram::api::{CALL_TIMEOUT, Failure, Sent, Topic};
 
@@ -108,6 +108,39 @@ impl DeliveryWorker {
                 Err(Failure::Refused { status: 400 | 403, .. } | Failure::Migrated(_)) => Ok(0),
                 Err(failure) => Err(failure),
             },
+            Outbound::Ask { html, buttons } => {
+                params["text"] = html.as_str().into();
+                params["parse_mode"] = "HTML".into();
+                params["reply_markup"] = keyboard(buttons);
+                self.api.call::<Sent>("sendMessage", &params, CALL_TIMEOUT).await.map(|m| m.message_id)
+            }
+            Outbound::EditText { message_id, html, buttons } => {
+                params["message_id"] = (*message_id).into();
+                params["text"] = html.as_str().into();
+                params["parse_mode"] = "HTML".into();
+                params["reply_markup"] = keyboard(buttons);
+                match self.api.call::<Value>("editMessageText", &params, CALL_TIMEOUT).await {
+                    Ok(_) => Ok(*message_id),
+                    // It already reads so (a press repeated).
+                    Err(Failure::Refused { description, .. }) if description.contains("message is not modified") => {
+                        Ok(*message_id)
+                    }
+                    Err(failure) => Err(failure),
+                }
+            }
+            Outbound::AnswerPress { query_id, text } => {
+                let mut params = json!({ "callback_query_id": query_id });
+                if let Some(text) = text {
+                    params["text"] = text.as_str().into();
+                }
+                match self.api.call::<Value>("answerCallbackQuery", &params, CALL_TIMEOUT).await {
+                    Ok(_) => Ok(0),
+                    // Telegram waits for an answer only so long; the press
+                    // itself was recorded.
+                    Err(Failure::Refused { status: 400, .. }) => Ok(0),
+                    Err(failure) => Err(failure),
+                }
+            }
             Outbound::CloseTopic | Outbound::ReopenTopic => {
                 let method =
                     if matches!(message, Outbound::CloseTopic) { "closeForumTopic" } else { "reopenForumTopic" };
@@ -183,6 +216,12 @@ impl DeliveryWorker {
         self.metrics.delivery(result);
         verdict
     }
+}
+
+/// An inline keyboard of one row.
+fn keyboard(buttons: &[Button]) -> Value {
+    let row: Vec<Value> = buttons.iter().map(|b| json!({ "text": b.text, "callback_data": b.data })).collect();
+    json!({ "inline_keyboard": [row] })
 }
 
 /// 1 s, 2 s, 4 s … capped at 5 minutes, with ±25 % jitter so that many rows

@@ -73,6 +73,17 @@ pub fn reminder(ticket: &Ticket, user: &User, waited: &str, first: bool) -> Stri
     format!("⏰ <b>#{}</b> · {} has waited {waited} for {answer}.", ticket.number, escape(&name))
 }
 
+/// The user rated the ticket (`⭐ 4/5 for #7`), or changed their rating.
+pub fn rated(number: i32, score: i32, before: Option<i32>) -> String {
+    let was = before.map(|b| format!(" (was {b}/5)")).unwrap_or_default();
+    format!("⭐ {score}/5 for <b>#{number}</b>{was}")
+}
+
+/// What the user wrote just after rating.
+pub fn rating_comment(number: i32, score: i32, text: &str) -> String {
+    format!("💬 The user's comment on ⭐ {score}/5 for <b>#{number}</b>: {}", escape(&shorten(text, 3000)))
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(number: i32, after: &str) -> String {
     format!("🔒 <b>#{number}</b> closed automatically: the user had not answered for {after}.")
@@ -303,6 +314,10 @@ pub(crate) mod tests {
             open_header(0, 2, 11),
             open_line(&ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
             open_more(1),
+            rated(1, 4, Some(2)),
+            rating_comment(1, 4, &"<&>".repeat(2000)),
+            reminder(&ticket(1), &hostile, "7m", true),
+            auto_closed(1, "3d 0h"),
             history_header(&ticket(1), "<3"),
             history_line("10:00", "👤", "photo", Some(&"<&>".repeat(500))),
             history_line("10:00", "👤", "photo", None),

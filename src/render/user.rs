@@ -105,6 +105,51 @@ pub fn new_ticket_prompt(lang: Lang) -> String {
     }
 }
 
+/// After a close (`CSAT`): under it, five stars to tap.
+pub fn rating_question(lang: Lang, number: i32, day: NaiveDate) -> String {
+    let day = day.format("%Y-%m-%d");
+    match lang {
+        Lang::En => format!("How did we do with ticket <b>#{number}</b> of {day}? Tap a star: 1 is poor, 5 is great."),
+        Lang::Ru => format!(
+            "Как мы справились с обращением <b>#{number}</b> от {day}? Нажмите на звезду: 1 — плохо, 5 — отлично."
+        ),
+    }
+}
+
+/// The question once a star is tapped: the choice, and that it can change.
+pub fn rated(lang: Lang, number: i32, day: NaiveDate, score: i32) -> String {
+    let day = day.format("%Y-%m-%d");
+    let stars = "⭐".repeat(score.clamp(0, 5) as usize);
+    match lang {
+        Lang::En => format!(
+            "Thank you! You rated ticket <b>#{number}</b> of {day}: {stars} ({score}/5). Tap another star to \
+             change it. Anything to add? Write it here within a few minutes."
+        ),
+        Lang::Ru => format!(
+            "Спасибо! Ваша оценка обращения <b>#{number}</b> от {day}: {stars} ({score}/5). Чтобы изменить её, \
+             нажмите другую звезду. Хотите что-то добавить? Напишите здесь в ближайшие минуты."
+        ),
+    }
+}
+
+/// Shown briefly on the tapped star.
+pub fn rating_thanks(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Thank you for rating us!".into(),
+        Lang::Ru => "Спасибо за оценку!".into(),
+    }
+}
+
+/// The words a user wrote just after rating were kept with the rating.
+pub fn comment_kept(lang: Lang) -> String {
+    match lang {
+        Lang::En => "📝 Thank you, your comment is added to your rating. Write again to open a new ticket.".into(),
+        Lang::Ru => {
+            "📝 Спасибо, ваш комментарий добавлен к оценке. Напишите снова, чтобы открыть новое обращение.".into()
+        }
+    }
+}
+
 /// Outside `WORKING_HOURS`: staff are away, and when they are back (the
 /// time as the setting writes it); once per ticket.
 pub fn away(lang: Lang, back: Option<&Opening>, today: NaiveDate) -> String {
@@ -184,6 +229,10 @@ mod tests {
                 new_ticket_prompt(lang),
                 banned(lang),
                 away(lang, None, day),
+                rating_question(lang, 3, day),
+                rated(lang, 3, day, 4),
+                rating_thanks(lang),
+                comment_kept(lang),
             ] {
                 assert!(visible_text(&text).is_ok(), "{text}");
             }

@@ -60,6 +60,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("ticket_events", &["id", "ticket_id", "kind", "staff_id", "at"]),
+    ("ticket_ratings", &["ticket_id", "user_id", "score", "comment", "rated_at", "commented_at"]),
     ("support_chat_moves", &["from_chat_id", "to_chat_id", "moved_at"]),
     (
         "ticket_messages",
@@ -115,6 +116,8 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "tickets_open_answered",
     "ticket_events_kind_at",
     "ticket_events_ticket",
+    "ticket_ratings_user",
+    "ticket_ratings_rated",
     "ticket_messages_ticket",
     "ticket_messages_user_side",
     "ticket_messages_support_side",

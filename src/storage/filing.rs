@@ -12,9 +12,11 @@ use diesel_async::RunQueryDsl;
 use super::fixed::fixed_pg_sql;
 use super::rows::{NewTicket, NewTicketMessage, Staff, Ticket, TicketMessage, User};
 use super::schema::daily_ticket_counters;
-use super::{messages, on_conn, staff, tickets, users};
+use super::{messages, on_conn, ratings, staff, tickets, users};
 use crate::db::{Backed, Tx};
-use crate::domain::{Direction, MessageDraft, TicketStatus, UserLimits, UserProfile};
+use crate::domain::{
+    ContentKind, Direction, MessageDraft, RATING_COMMENT_WINDOW, TicketStatus, UserLimits, UserProfile,
+};
 
 /// What filing a user's message did.
 // Returned once per message and never stored in bulk: boxing buys nothing.
@@ -28,6 +30,10 @@ pub enum UserMessageOutcome {
     /// The user is banned; nothing was filed. `notify`: this is their first
     /// message since the ban, so they are to be told (once).
     Banned { user: User, notify: bool },
+    /// The user rated `ticket` moments ago and had no ticket open: this
+    /// text is the rating's comment (`RATING_COMMENT_WINDOW`), not a new
+    /// ticket.
+    Commented { user: User, ticket: Ticket, score: i32 },
 }
 
 /// Whether a user's message went past their limits (`UserLimits`).
@@ -78,6 +84,15 @@ pub async fn user_message(
             true => Flood::Messages { tell: tell_once(tx, &user, false, user.burst_started_at, now).await? },
         };
         return Ok(UserMessageOutcome::Filed { user, ticket, message, new_ticket: false, flood });
+    }
+    if let Some(text) = draft.text.as_deref().filter(|_| draft.kind == ContentKind::Text) {
+        let since = now - RATING_COMMENT_WINDOW;
+        if let Some(rating) = ratings::awaiting_comment(tx, user.id, since).await? {
+            ratings::comment(tx, rating.ticket_id, text, now).await?;
+            if let Some(ticket) = tickets::find(tx, rating.ticket_id).await? {
+                return Ok(UserMessageOutcome::Commented { user, ticket, score: rating.score });
+            }
+        }
     }
     if limits.tickets_per_hour > 0 {
         let hour_ago = now - chrono::TimeDelta::hours(1);

@@ -20,6 +20,7 @@ pub mod filing;
 pub mod inbox;
 pub mod messages;
 pub mod outbox;
+pub mod ratings;
 pub mod response_clock;
 pub mod rows;
 pub mod staff;

@@ -72,6 +72,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_ratings (ticket_id) {
+        ticket_id -> BigInt,
+        user_id -> BigInt,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        rated_at -> Timestamp,
+        commented_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     support_chat_moves (from_chat_id) {
         from_chat_id -> BigInt,
         to_chat_id -> BigInt,
@@ -131,6 +142,7 @@ diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ticket_ratings -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -140,5 +152,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_messages,
     outbox_messages,
     support_chat_moves,
-    ticket_events
+    ticket_events,
+    ticket_ratings
 );

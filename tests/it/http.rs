@@ -65,7 +65,7 @@ async fn health_ready_and_metrics(kind: Kind) {
     assert_eq!(ready["telegram"], serde_json::json!({"checked": true, "warnings": []}), "{body}");
     assert_eq!(ready["backend"], backend);
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(ready["schema_version"], "2026-12-01-000008_response_clock");
+    assert_eq!(ready["schema_version"], "2026-12-01-000009_ratings");
     assert_eq!(ready["pending_migrations"], 0);
     assert!(!body.contains("postgres://") && !body.contains("sqlite://"), "no URL: {body}");
 
@@ -76,7 +76,7 @@ async fn health_ready_and_metrics(kind: Kind) {
     desk.fake.group_message(SUPPORT, &agent(), "hi!", Some(support[0].message_id));
     desk.wait_sent(user.id, 2, "confirmation and answer").await;
     desk.fake.group_message(SUPPORT, &agent(), "/close", Some(support[0].message_id));
-    desk.wait_sent(user.id, 3, "closed notice").await;
+    desk.wait_sent(user.id, 4, "closed notice and rating question").await;
     desk.settle().await;
 
     let (status, text) = get(desk.http, "/metrics").await;
@@ -85,8 +85,8 @@ async fn health_ready_and_metrics(kind: Kind) {
     assert_eq!(metric(&text, "ticketbot_tickets_closed_total"), 1.0);
     assert_eq!(metric(&text, "ticketbot_messages_relayed_total{direction=\"to_staff\"}"), 1.0);
     assert_eq!(metric(&text, "ticketbot_messages_relayed_total{direction=\"to_user\"}"), 1.0);
-    // Card, relay, confirmation, answer, two closed notices.
-    assert_eq!(metric(&text, "ticketbot_deliveries_total{result=\"sent\"}"), 6.0, "{text}");
+    // Card, relay, confirmation, answer, two closed notices, the rating question.
+    assert_eq!(metric(&text, "ticketbot_deliveries_total{result=\"sent\"}"), 7.0, "{text}");
     assert_eq!(metric(&text, "ticketbot_deliveries_total{result=\"429\"}"), 0.0);
     assert_eq!(metric(&text, "ticketbot_outbox_backlog"), 0.0);
     assert_eq!(metric(&text, "ticketbot_outbox_oldest_age_seconds"), 0.0);
@@ -113,7 +113,7 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
     assert_eq!(status, 503, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["pending_migrations"], 1, "{body}");
-    assert_eq!(ready["schema_version"], "2026-12-01-000007_user_flood_limits");
+    assert_eq!(ready["schema_version"], "2026-12-01-000008_response_clock");
 
     if postgres {
         // The database gone altogether: still alive, not ready, no secrets.

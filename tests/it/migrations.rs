@@ -42,14 +42,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-01-000006_support_chat_of_tickets"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000007_user_flood_limits"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000008_response_clock"), "{status}");
-    assert!(status.contains("0 applied, 8 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000009_ratings"), "{status}");
+    assert!(status.contains("0 applied, 9 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("8 applied, 0 pending"), "{up}");
+    assert!(up.contains("9 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000007_user_flood_limits"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000006_support_chat_of_tickets"));
@@ -58,13 +60,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 7 pending"), "{down}");
+    assert!(down.contains("1 applied, 8 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 7 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 8 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -80,7 +82,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("8 applied"));
+    assert!(out(&["migrate", "up"]).contains("9 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
     db.sql(
         "INSERT INTO users (id, first_name, created_at, updated_at) VALUES \
@@ -102,7 +105,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
            (3, 'from_user', 3, 3, 'text', 'q', '2026-11-21 09:00:00');",
     )
     .await;
-    assert!(out(&["migrate", "up"]).contains("applied 2026-12-01-000008_response_clock"));
+    let up = out(&["migrate", "up"]);
+    assert!(up.contains("applied 2026-12-01-000008_response_clock"), "{up}");
     let one = async |sql: &str| db.count(&format!("SELECT COUNT(*) FROM tickets WHERE {sql}")).await;
     assert_eq!(one("id = 1 AND waiting_since = '2026-11-21 09:30:00' AND last_response_at = '2026-11-21 09:20:00' AND first_responder_id = 900").await, 1);
     assert_eq!(one("id = 2 AND waiting_since IS NULL AND last_response_at = '2026-11-21 09:10:00'").await, 1);
@@ -118,7 +122,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000008_response_clock"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000009_ratings"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

@@ -119,6 +119,12 @@ struct Inner {
     /// getUpdates calls being held open, and a counter that ends them.
     polls_in_flight: usize,
     poll_release: u64,
+    /// Button presses not answered yet, by callback query id.
+    presses: HashSet<String>,
+    /// answerCallbackQuery calls taken: the query and the text shown.
+    answered: Vec<(String, Option<String>)>,
+    /// editMessageText calls taken, in order: chat, message, new text.
+    edits: Vec<(i64, i32, String)>,
 }
 
 struct Shared {
@@ -308,6 +314,47 @@ impl FakeTelegram {
         drop(inner);
         self.shared.updates_arrived.notify_waiters();
         message_id
+    }
+
+    /// The buttons under a message the bot sent: (text, callback data).
+    pub fn buttons(&self, chat_id: i64, message_id: i32) -> Vec<(String, String)> {
+        let inner = self.lock();
+        let Some(message) = inner.messages.get(&(chat_id, message_id)) else { return Vec::new() };
+        let rows = message["reply_markup"]["inline_keyboard"].as_array().cloned().unwrap_or_default();
+        rows.iter()
+            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                (b["text"].as_str().unwrap_or_default().into(), b["callback_data"].as_str().unwrap_or_default().into())
+            })
+            .collect()
+    }
+
+    /// The text a message reads now (after edits).
+    pub fn text_of(&self, chat_id: i64, message_id: i32) -> Option<String> {
+        self.lock().messages.get(&(chat_id, message_id)).and_then(|m| m["text"].as_str().map(str::to_string))
+    }
+
+    /// `user` presses a button with `data` under `message_id` in the chat
+    /// `chat_id` (a callback query); returns the query's id.
+    pub fn press(&self, user: &TgUser, chat_id: i64, message_id: i32, data: &str) -> String {
+        let mut inner = self.lock();
+        let id = format!("q{}", inner.next_update_id);
+        inner.presses.insert(id.clone());
+        let message = inner.messages.get(&(chat_id, message_id)).cloned().unwrap_or(Value::Null);
+        drop(inner);
+        self.push_update(json!({"callback_query": {
+            "id": id, "from": user.json(), "message": message, "chat_instance": "ci", "data": data}}));
+        id
+    }
+
+    /// answerCallbackQuery calls taken: query id and the text shown.
+    pub fn answered(&self) -> Vec<(String, Option<String>)> {
+        self.lock().answered.clone()
+    }
+
+    /// editMessageText calls taken in `chat_id`: message id and new text.
+    pub fn edits(&self, chat_id: i64) -> Vec<(i32, String)> {
+        self.lock().edits.iter().filter(|e| e.0 == chat_id).map(|e| (e.1, e.2.clone())).collect()
     }
 
     /// Pushes an arbitrary update (its `update_id` is assigned here).
@@ -835,6 +882,18 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
                 ok(json!({"status": "member", "user": user_json}))
             }
         }
+        "answercallbackquery" => {
+            let id = p["callback_query_id"].as_str().unwrap_or_default();
+            if !inner.presses.remove(id) {
+                return bad_request("query is too old and response timeout expired or query ID is invalid");
+            }
+            if p["text"].as_str().is_some_and(|t| t.chars().count() > 200) {
+                return bad_request("MESSAGE_TOO_LONG");
+            }
+            inner.answered.push((id.to_string(), p["text"].as_str().map(str::to_string)));
+            ok(json!(true))
+        }
+        "editmessagetext" => edit_message_text(inner, p),
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
         "copymessages" => copy_messages(inner, p),
@@ -917,6 +976,9 @@ fn deliver(
     if let Some(t) = thread_id {
         message["message_thread_id"] = json!(t);
     }
+    if p["reply_markup"].is_object() {
+        message["reply_markup"] = p["reply_markup"].clone();
+    }
     inner.messages.insert((chat_id, message_id), message.clone());
     inner.sent.push(Sent {
         chat_id,
@@ -943,7 +1005,7 @@ fn send_message(inner: &mut Inner, p: &Value) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = check_thread(inner, chat_id, p) {
+    if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| check_keyboard(p)) {
         return r;
     }
     if let Err(r) = admit(inner, chat_id) {
@@ -951,6 +1013,55 @@ fn send_message(inner: &mut Inner, p: &Value) -> Response {
     }
     let (_, message) = deliver(inner, "sendmessage", chat_id, p, Some(visible), None);
     ok(message)
+}
+
+/// Buttons as Telegram checks them: rows of buttons, each with a text and
+/// at most 64 bytes of callback data.
+fn check_keyboard(p: &Value) -> Result<(), Response> {
+    let Some(markup) = p.get("reply_markup") else { return Ok(()) };
+    let rows = markup["inline_keyboard"].as_array().ok_or_else(|| bad_request("can't parse reply keyboard markup"))?;
+    for button in rows.iter().flat_map(|r| r.as_array().into_iter().flatten()) {
+        let data = button["callback_data"].as_str().unwrap_or_default();
+        if button["text"].as_str().is_none_or(str::is_empty) || data.is_empty() || data.len() > 64 {
+            return Err(bad_request("BUTTON_DATA_INVALID"));
+        }
+    }
+    Ok(())
+}
+
+fn edit_message_text(inner: &mut Inner, p: &Value) -> Response {
+    let (Some(chat_id), Some(message_id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
+        return bad_request("chat_id and message_id are required");
+    };
+    let text = p["text"].as_str().unwrap_or_default();
+    if text.trim().is_empty() {
+        return bad_request("message text is empty");
+    }
+    let visible = match check_text(text, p["parse_mode"].as_str(), 4096, "message") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_keyboard(p) {
+        return r;
+    }
+    let Some(message) = inner.messages.get_mut(&(chat_id, message_id as i32)) else {
+        return bad_request("message to edit not found");
+    };
+    if message["from"]["id"].as_i64() != Some(BOT_ID) {
+        return bad_request("message can't be edited");
+    }
+    let markup = p.get("reply_markup").cloned().unwrap_or(Value::Null);
+    if message["text"].as_str() == Some(visible.as_str()) && message["reply_markup"] == markup {
+        return bad_request(
+            "message is not modified: specified new message content and reply markup are exactly the same as a \
+             current content and reply markup of the message",
+        );
+    }
+    message["text"] = json!(visible);
+    message["reply_markup"] = markup;
+    let edited = message.clone();
+    inner.edits.push((chat_id, message_id as i32, visible));
+    ok(edited)
 }
 
 fn copy_message(inner: &mut Inner, p: &Value) -> Response {

@@ -4,6 +4,7 @@
 mod inbox;
 mod numbering;
 mod plans;
+mod ratings;
 mod response_clock;
 mod tickets;
 mod transactions;

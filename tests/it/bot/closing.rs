@@ -47,14 +47,14 @@ async fn after_a_users_close_the_next_message_opens_ticket_2(kind: Kind) {
     let user = alice();
     open_ticket(&desk, &user, "first problem").await;
     desk.fake.user_sends(&user, "/close");
-    desk.wait_sent(user.id, 2, "closed notice").await;
+    desk.wait_sent(user.id, 3, "closed notice and the rating question").await;
     desk.wait_sent(SUPPORT, 3, "closed by the user").await;
 
     desk.fake.user_sends(&user, "second problem");
     let support = desk.wait_sent(SUPPORT, 5, "second card").await;
     assert!(support[3].text.as_deref().unwrap().contains("#2"), "{:?}", support[3].text);
-    let to_user = desk.wait_sent(user.id, 3, "second confirmation").await;
-    assert!(to_user[2].text.as_deref().unwrap().contains("Ticket #2"));
+    let to_user = desk.wait_sent(user.id, 4, "second confirmation").await;
+    assert!(to_user[3].text.as_deref().unwrap().contains("Ticket #2"));
     desk.stop().await;
 }
 

@@ -51,6 +51,9 @@ async fn a_note_in_a_topic_stays_with_staff(kind: Kind) {
     desk.wait_sent(SUPPORT, 3, "noted").await;
     desk.fake.user_sends(&user, "/close");
     desk.wait_topic_closed(true).await;
-    assert_eq!(desk.fake.sent_to(user.id).len(), 2, "confirmation and closed notice; the note stayed with staff");
+    desk.settle().await;
+    let to_user = desk.fake.sent_to(user.id);
+    assert_eq!(to_user.len(), 3, "confirmation, closed notice, rating question; the note stayed with staff");
+    assert!(to_user.iter().all(|s| !s.text.as_deref().unwrap_or_default().contains("internal only")));
     desk.stop().await;
 }

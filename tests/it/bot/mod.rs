@@ -17,6 +17,7 @@ mod forum;
 mod forum_commands;
 mod ignored;
 mod pacing;
+mod ratings;
 mod response_clock;
 mod staff_commands;
 mod staff_replies;

@@ -72,9 +72,10 @@ async fn an_answer_the_user_leaves_closes_the_ticket(kind: Kind) {
     assert!(notice.text.as_deref().unwrap().starts_with("🔒 #1 closed automatically"), "{:?}", notice.text);
     assert_eq!(notice.reply_to, Some(support[0].message_id));
 
+    desk.wait_sent(user.id, 4, "the rating question").await;
     desk.fake.user_sends(&user, "it worked, but now another thing");
-    let to_user = desk.wait_sent(user.id, 4, "the new ticket's confirmation").await;
-    assert!(to_user[3].text.as_deref().unwrap().contains("#3"), "{:?}", to_user[3].text);
+    let to_user = desk.wait_sent(user.id, 5, "the new ticket's confirmation").await;
+    assert!(to_user[4].text.as_deref().unwrap().contains("#3"), "{:?}", to_user[4].text);
     assert_eq!(texts(&desk.fake.sent_to(SUPPORT), "closed automatically"), 1, "Bob's ticket waits for staff");
     let metrics = reqwest::get(format!("http://{}/metrics", desk.http)).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("ticketbot_tickets_auto_closed_total 1\n"), "{metrics}");
@@ -113,11 +114,11 @@ async fn outside_working_hours_the_user_hears_once_when_staff_are_back(kind: Kin
 
     // A new ticket, in Russian: told again, in the user's language.
     desk.fake.user_sends(&user, "/close");
-    desk.wait_sent(user.id, 3, "closed").await;
+    desk.wait_sent(user.id, 4, "closed, asked to rate").await;
     user.language_code = Some("ru".into());
     desk.fake.user_sends(&user, "снова я");
-    let to_user = desk.wait_sent(user.id, 5, "second ticket and notice").await;
-    assert!(to_user[4].text.as_deref().unwrap().contains("вернёмся"), "{:?}", to_user[4].text);
+    let to_user = desk.wait_sent(user.id, 6, "second ticket and notice").await;
+    assert!(to_user[5].text.as_deref().unwrap().contains("вернёмся"), "{:?}", to_user[5].text);
     desk.stop().await;
 }
 

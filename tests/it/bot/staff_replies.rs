@@ -85,15 +85,15 @@ async fn a_reply_to_a_closed_tickets_notice_reaches_the_user(kind: Kind) {
     let user = alice();
     open_ticket(&desk, &user, "first thing").await;
     desk.fake.user_sends(&user, "/new");
-    desk.wait_sent(user.id, 3, "closed and prompted").await;
+    desk.wait_sent(user.id, 4, "closed, asked to rate, prompted").await;
     desk.fake.user_sends(&user, "next thing");
-    desk.wait_sent(user.id, 4, "second ticket").await;
+    desk.wait_sent(user.id, 5, "second ticket").await;
 
     let support = desk.wait_sent(SUPPORT, 5, "second card").await;
     let notice = support.iter().find(|s| s.text.as_deref().is_some_and(|t| t.contains("closed by the user"))).unwrap();
     let late = desk.fake.group_message(SUPPORT, &agent(), "one more thing", Some(notice.message_id));
-    let to_user = desk.wait_sent(user.id, 5, "reply to the notice").await;
-    assert_eq!(to_user[4].copied_from, Some((SUPPORT, late)));
+    let to_user = desk.wait_sent(user.id, 6, "reply to the notice").await;
+    assert_eq!(to_user[5].copied_from, Some((SUPPORT, late)));
     desk.stop().await;
 }
 

@@ -50,8 +50,9 @@ async fn new_closes_and_invites_the_next_question(kind: Kind) {
     let user = alice();
     open_ticket(&desk, &user, "my question").await;
     desk.fake.user_sends(&user, "/new");
-    let to_user = desk.wait_sent(user.id, 3, "closed and prompted").await;
-    assert!(to_user[2].text.as_deref().unwrap().contains("new question"));
+    let to_user = desk.wait_sent(user.id, 4, "closed, asked to rate, prompted").await;
+    assert!(to_user[2].text.as_deref().unwrap().contains("How did we do"));
+    assert!(to_user[3].text.as_deref().unwrap().contains("new question"));
     desk.stop().await;
 }
 
@@ -61,9 +62,9 @@ async fn after_new_the_next_message_opens_ticket_2(kind: Kind) {
     let user = alice();
     open_ticket(&desk, &user, "my question").await;
     desk.fake.user_sends(&user, "/new");
-    desk.wait_sent(user.id, 3, "closed and prompted").await;
+    desk.wait_sent(user.id, 4, "closed, asked to rate, prompted").await;
     desk.fake.user_sends(&user, "next thing");
-    let to_user = desk.wait_sent(user.id, 4, "second ticket").await;
-    assert!(to_user[3].text.as_deref().unwrap().contains("Ticket #2"));
+    let to_user = desk.wait_sent(user.id, 5, "second ticket").await;
+    assert!(to_user[4].text.as_deref().unwrap().contains("Ticket #2"));
     desk.stop().await;
 }
