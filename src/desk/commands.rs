@@ -39,7 +39,7 @@ pub enum StaffCommand {
     Assign(String),
     /// Keep a note on a ticket; never sent to the user
     Note(String),
-    /// Open tickets, oldest first: /open [page]
+    /// Open tickets, those waiting for an answer first: /open [page]
     Open(String),
     /// A ticket's card and history: /ticket #N
     Ticket(String),
@@ -47,6 +47,12 @@ pub enum StaffCommand {
     Ban(String),
     /// Allow a banned user again (admins)
     Unban(String),
+    /// Send a saved reply to the ticket's user: /s NAME
+    S(String),
+    /// Saved replies: /snippet add NAME TEXT ({name}, {ticket} filled in), /snippet del NAME
+    Snippet(String),
+    /// List the saved replies
+    Snippets,
     /// How to answer tickets
     Help,
     #[command(hide)]
@@ -66,6 +72,9 @@ impl StaffCommand {
             Self::Ticket(_) => "ticket",
             Self::Ban(_) => "ban",
             Self::Unban(_) => "unban",
+            Self::S(_) => "s",
+            Self::Snippet(_) => "snippet",
+            Self::Snippets => "snippets",
             Self::Help => "help",
             Self::Start => "start",
         }
@@ -93,7 +102,13 @@ mod tests {
     #[test]
     fn menus_name_every_command_once_without_slashes() {
         let staff: Vec<String> = menu::<StaffCommand>().into_iter().map(|c| c.command).collect();
-        assert_eq!(staff, ["close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "help"]);
+        assert_eq!(
+            staff,
+            [
+                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "s", "snippet",
+                "snippets", "help"
+            ]
+        );
         let users: Vec<String> = menu::<UserCommand>().into_iter().map(|c| c.command).collect();
         assert_eq!(users, ["start", "status", "close", "new", "help"]);
         for c in menu::<StaffCommand>().into_iter().chain(menu::<UserCommand>()) {

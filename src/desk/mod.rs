@@ -13,7 +13,8 @@
 //! `/ticket`), `filed` (a Telegram message as a ticket stores it), `chats`
 //! (the support chat's id and kind changing, groups the bot does not serve),
 //! `response_clock` (reminders, auto-close, the away notice), `ratings`
-//! (the rating question, its stars, the comment after).
+//! (the rating question, its stars, the comment after), `snippets` (canned
+//! replies).
 
 pub mod admins;
 mod chats;
@@ -23,6 +24,7 @@ mod listing;
 mod ratings;
 mod response_clock;
 pub mod route;
+mod snippets;
 mod staff;
 mod staff_commands;
 mod ticket_changes;

@@ -53,6 +53,12 @@ impl Desk {
                 say(render::staff::help(lines.iter().map(|(c, d)| (c.as_str(), d.as_str()))))
             }
             StaffCommand::Open(args) => self.list_open(tx, &args).await,
+            StaffCommand::Snippets => self.list_snippets(tx).await,
+            StaffCommand::Snippet(args) => self.edit_snippets(tx, from, &args).await,
+            StaffCommand::S(args) => {
+                let Some(ticket) = context else { return say(render::staff::command_needs_ticket(name)) };
+                self.send_snippet(tx, message, from, &ticket, &args).await
+            }
             StaffCommand::Close(args) => {
                 let ticket = ticket!(&args, false);
                 self.set_status(tx, &ticket, from, false).await

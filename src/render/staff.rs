@@ -84,6 +84,46 @@ pub fn rating_comment(number: i32, score: i32, text: &str) -> String {
     format!("💬 The user's comment on ⭐ {score}/5 for <b>#{number}</b>: {}", escape(&shorten(text, 3000)))
 }
 
+pub fn snippet_saved(name: &str) -> String {
+    format!("💾 Saved reply <code>{0}</code> kept: send it with /s {0} on a ticket.", escape(name))
+}
+
+pub fn snippet_deleted(name: &str) -> String {
+    format!("🗑 Saved reply <code>{}</code> deleted.", escape(name))
+}
+
+pub fn no_such_snippet(name: &str) -> String {
+    format!("There is no saved reply <code>{}</code>: /snippets lists them.", escape(name))
+}
+
+pub fn snippet_too_long(limit: usize) -> String {
+    format!("A saved reply may be at most {limit} characters long, with {{name}} and {{ticket}} filled in.")
+}
+
+pub fn snippet_usage() -> String {
+    "Usage: /snippet add NAME TEXT (in the text, {name} is the user's first name and {ticket} the ticket's #N), \
+     /snippet del NAME; /s NAME as a reply to a ticket (or in its topic) sends it. A name is up to 32 of \
+     a-z, 0-9, _ and -."
+        .into()
+}
+
+pub fn no_snippets() -> String {
+    "No saved replies yet: /snippet add NAME TEXT keeps one.".into()
+}
+
+pub fn snippets_header(count: usize) -> String {
+    format!("<b>Saved replies</b> ({count}); send one with /s NAME on a ticket:")
+}
+
+pub fn snippet_line(name: &str, body: &str) -> String {
+    format!("• <code>{}</code> — {}", escape(name), escape(&shorten(body, 80)))
+}
+
+/// What `/s NAME` sent, for staff to see.
+pub fn snippet_sent(number: i32, name: &str, text: &str) -> String {
+    format!("📤 Sent <code>{}</code> to the user of <b>#{number}</b>:\n{}", escape(name), escape(&shorten(text, 3500)))
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(number: i32, after: &str) -> String {
     format!("🔒 <b>#{number}</b> closed automatically: the user had not answered for {after}.")
@@ -315,6 +355,15 @@ pub(crate) mod tests {
             open_line(&ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
             open_more(1),
             rated(1, 4, Some(2)),
+            snippet_saved("a<b"),
+            snippet_deleted("a<b"),
+            no_such_snippet("a<b"),
+            snippet_too_long(3500),
+            snippet_usage(),
+            no_snippets(),
+            snippets_header(3),
+            snippet_line("x", &"<&>".repeat(100)),
+            snippet_sent(1, "x", &"<&>".repeat(1500)),
             rating_comment(1, 4, &"<&>".repeat(2000)),
             reminder(&ticket(1), &hostile, "7m", true),
             auto_closed(1, "3d 0h"),

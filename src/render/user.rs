@@ -105,6 +105,12 @@ pub fn new_ticket_prompt(lang: Lang) -> String {
     }
 }
 
+/// A saved reply as its user reads it (plain text, not yet escaped):
+/// `{name}` is their first name, `{ticket}` the ticket's `#N`.
+pub fn fill_snippet(body: &str, first_name: &str, number: i32) -> String {
+    body.replace("{name}", first_name).replace("{ticket}", &format!("#{number}"))
+}
+
 /// After a close (`CSAT`): under it, five stars to tap.
 pub fn rating_question(lang: Lang, number: i32, day: NaiveDate) -> String {
     let day = day.format("%Y-%m-%d");

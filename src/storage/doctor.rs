@@ -61,6 +61,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("ticket_events", &["id", "ticket_id", "kind", "staff_id", "at"]),
     ("ticket_ratings", &["ticket_id", "user_id", "score", "comment", "rated_at", "commented_at"]),
+    ("snippets", &["name", "body", "updated_by", "updated_at"]),
     ("support_chat_moves", &["from_chat_id", "to_chat_id", "moved_at"]),
     (
         "ticket_messages",

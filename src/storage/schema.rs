@@ -83,6 +83,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    snippets (name) {
+        name -> Text,
+        body -> Text,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     support_chat_moves (from_chat_id) {
         from_chat_id -> BigInt,
         to_chat_id -> BigInt,
@@ -153,5 +162,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_messages,
     support_chat_moves,
     ticket_events,
-    ticket_ratings
+    ticket_ratings,
+    snippets
 );

@@ -43,14 +43,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-01-000007_user_flood_limits"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000008_response_clock"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000009_ratings"), "{status}");
-    assert!(status.contains("0 applied, 9 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000010_snippets"), "{status}");
+    assert!(status.contains("0 applied, 10 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("9 applied, 0 pending"), "{up}");
+    assert!(up.contains("10 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000007_user_flood_limits"));
@@ -60,13 +62,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 8 pending"), "{down}");
+    assert!(down.contains("1 applied, 9 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 8 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 9 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -82,7 +84,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("9 applied"));
+    assert!(out(&["migrate", "up"]).contains("10 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000008_response_clock"));
     db.sql(
@@ -122,7 +125,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000009_ratings"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000010_snippets"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

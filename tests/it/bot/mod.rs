@@ -19,6 +19,7 @@ mod ignored;
 mod pacing;
 mod ratings;
 mod response_clock;
+mod snippets;
 mod staff_commands;
 mod staff_replies;
 mod tickets;
