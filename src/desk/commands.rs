@@ -47,6 +47,8 @@ pub enum StaffCommand {
     Ban(String),
     /// Allow a banned user again (admins)
     Unban(String),
+    /// Delete an answer from the user's chat: reply to it with /unsend
+    Unsend(String),
     /// Send a saved reply to the ticket's user: /s NAME
     S(String),
     /// Saved replies: /snippet add NAME TEXT ({name}, {ticket} filled in), /snippet del NAME
@@ -72,6 +74,7 @@ impl StaffCommand {
             Self::Ticket(_) => "ticket",
             Self::Ban(_) => "ban",
             Self::Unban(_) => "unban",
+            Self::Unsend(_) => "unsend",
             Self::S(_) => "s",
             Self::Snippet(_) => "snippet",
             Self::Snippets => "snippets",
@@ -105,8 +108,8 @@ mod tests {
         assert_eq!(
             staff,
             [
-                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "s", "snippet",
-                "snippets", "help"
+                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "unsend", "s",
+                "snippet", "snippets", "help"
             ]
         );
         let users: Vec<String> = menu::<UserCommand>().into_iter().map(|c| c.command).collect();

@@ -84,6 +84,7 @@ impl Desk {
         for m in &history {
             let who = match m.direction {
                 Direction::FromUser => "👤",
+                Direction::ToUser if m.unsent_at.is_some() => "🗑",
                 Direction::ToUser => "🎧",
                 Direction::Note => "📝",
             };

@@ -14,7 +14,8 @@
 //! (the support chat's id and kind changing, groups the bot does not serve),
 //! `response_clock` (reminders, auto-close, the away notice), `ratings`
 //! (the rating question, its stars, the comment after), `snippets` (canned
-//! replies).
+//! replies), `staff_edits` (an edited answer followed into the user's chat,
+//! `/unsend`).
 
 pub mod admins;
 mod chats;
@@ -27,6 +28,7 @@ pub mod route;
 mod snippets;
 mod staff;
 mod staff_commands;
+mod staff_edits;
 mod ticket_changes;
 mod user;
 
@@ -97,6 +99,7 @@ impl Desk {
             Route::UserCommand { message, command } => self.user_command(tx, &message, command).await,
             Route::UserMessage(message) => self.user_message(tx, &message).await,
             Route::UserEdit(message) => self.user_edit(tx, &message).await,
+            Route::StaffEdit(message) => self.staff_edit(tx, &message).await,
             Route::StaffCommand { message, command } => {
                 self.learn_support_chat(&message.chat);
                 self.staff_command(tx, &message, command).await

@@ -26,6 +26,8 @@ pub enum Route {
     UserMessage(Message),
     /// A user edited a message in their private chat.
     UserEdit(Message),
+    /// Staff edited a message in the support chat (an answer, perhaps).
+    StaffEdit(Message),
     /// A staff command in the support chat.
     StaffCommand { message: Message, command: StaffCommand },
     /// A message in the support chat that may answer a ticket: a reply, or
@@ -125,8 +127,14 @@ fn schema() -> Handler<'static, Route, DpHandlerDescription> {
         .branch(Update::filter_message().branch(moved).branch(private).branch(support).branch(foreign))
         .branch(
             Update::filter_edited_message()
-                .filter(|m: Message| m.chat.is_private() && from_person(&m))
-                .endpoint(|message: Message| async move { Route::UserEdit(message) }),
+                .branch(
+                    dptree::filter(|m: Message| m.chat.is_private() && from_person(&m))
+                        .endpoint(|message: Message| async move { Route::UserEdit(message) }),
+                )
+                .branch(
+                    dptree::filter(|m: Message, cx: Context| in_support_chat(&m, &cx))
+                        .endpoint(|message: Message| async move { Route::StaffEdit(message) }),
+                ),
         )
         .branch(Update::filter_callback_query().endpoint(|q: CallbackQuery| async move { Route::Press(press_of(q)) }))
         .branch(
@@ -296,6 +304,14 @@ mod tests {
 
     async fn message(message: Value) -> Route {
         route(json!({"update_id": 1, "message": message})).await
+    }
+
+    #[tokio::test]
+    async fn an_edit_in_the_support_chat_is_staffs_and_elsewhere_nothing() {
+        let edited = |message: Value| route(json!({"update_id": 1, "edited_message": message}));
+        assert!(matches!(edited(in_group(SUPPORT, person(900), "fixed")).await, Route::StaffEdit(_)));
+        assert!(matches!(edited(in_group(-5, person(900), "elsewhere")).await, Route::Ignore(_)));
+        assert!(matches!(edited(private(person(501), "mine")).await, Route::UserEdit(_)));
     }
 
     #[tokio::test]

@@ -60,6 +60,21 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         buttons: Vec<Button>,
     },
+    /// Edits the user's copy of a staff answer to read as staff's edited
+    /// message does: its text (`editMessageText`) or its caption
+    /// (`editMessageCaption`), with its formatting (Telegram's entities).
+    EditCopy {
+        message_id: i32,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entities: Option<serde_json::Value>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        caption: bool,
+    },
+    /// Deletes a message the bot sent in this chat (`deleteMessage`).
+    Delete {
+        message_id: i32,
+    },
     /// Answers a button press (`answerCallbackQuery`): the spinner on the
     /// button stops, and `text`, if any, shows briefly.
     AnswerPress {
@@ -87,6 +102,8 @@ impl Outbound {
             | Self::LeaveChat
             | Self::Ask { .. }
             | Self::EditText { .. }
+            | Self::EditCopy { .. }
+            | Self::Delete { .. }
             | Self::AnswerPress { .. } => false,
         }
     }

@@ -128,6 +128,37 @@ impl DeliveryWorker {
                     Err(failure) => Err(failure),
                 }
             }
+            Outbound::EditCopy { message_id, text, entities, caption } => {
+                params["message_id"] = (*message_id).into();
+                let (method, field, formats) = match caption {
+                    true => ("editMessageCaption", "caption", "caption_entities"),
+                    false => ("editMessageText", "text", "entities"),
+                };
+                params[field] = text.as_str().into();
+                if let Some(entities) = entities {
+                    params[formats] = entities.clone();
+                }
+                match self.api.call::<Value>(method, &params, CALL_TIMEOUT).await {
+                    Ok(_) => Ok(*message_id),
+                    Err(Failure::Refused { description, .. }) if description.contains("message is not modified") => {
+                        Ok(*message_id)
+                    }
+                    Err(failure) => Err(failure),
+                }
+            }
+            Outbound::Delete { message_id } => {
+                params["message_id"] = (*message_id).into();
+                match self.api.call::<Value>("deleteMessage", &params, CALL_TIMEOUT).await {
+                    Ok(_) => Ok(*message_id),
+                    // The user deleted it already.
+                    Err(Failure::Refused { description, .. })
+                        if description.contains("message to delete not found") =>
+                    {
+                        Ok(*message_id)
+                    }
+                    Err(failure) => Err(failure),
+                }
+            }
             Outbound::AnswerPress { query_id, text } => {
                 let mut params = json!({ "callback_query_id": query_id });
                 if let Some(text) = text {

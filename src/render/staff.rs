@@ -124,6 +124,26 @@ pub fn snippet_sent(number: i32, name: &str, text: &str) -> String {
     format!("📤 Sent <code>{}</code> to the user of <b>#{number}</b>:\n{}", escape(name), escape(&shorten(text, 3500)))
 }
 
+pub fn unsend_usage() -> String {
+    "Use /unsend as a reply to an answer that reached a user: it is deleted from their chat.".into()
+}
+
+pub fn unsent() -> String {
+    "🗑 Unsent: the answer was deleted from the user's chat (the ticket keeps it, marked unsent).".into()
+}
+
+pub fn already_unsent() -> String {
+    "That answer was unsent already.".into()
+}
+
+pub fn unsend_not_delivered() -> String {
+    "That answer has not reached the user yet; try /unsend again in a moment.".into()
+}
+
+pub fn unsend_too_old() -> String {
+    "Telegram lets a bot delete its messages for 48 hours only: that answer stays.".into()
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(number: i32, after: &str) -> String {
     format!("🔒 <b>#{number}</b> closed automatically: the user had not answered for {after}.")
@@ -355,6 +375,11 @@ pub(crate) mod tests {
             open_line(&ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
             open_more(1),
             rated(1, 4, Some(2)),
+            unsend_usage(),
+            unsent(),
+            already_unsent(),
+            unsend_not_delivered(),
+            unsend_too_old(),
             snippet_saved("a<b"),
             snippet_deleted("a<b"),
             no_such_snippet("a<b"),

@@ -78,6 +78,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "text",
             "created_at",
             "edited_at",
+            "unsent_at",
         ],
     ),
     ("inbox_updates", &["update_id", "chat_id", "payload", "received_at", "processed_at", "error"]),

@@ -88,6 +88,32 @@ pub async fn find_from_user(conn: &mut Conn, chat_id: i64, message_id: i32) -> Q
     })
 }
 
+/// The ticket message that is this support-chat message: a staff answer
+/// or note written there, or a user's message relayed there.
+pub async fn find_by_support_side(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i32,
+) -> QueryResult<Option<TicketMessage>> {
+    on_conn!(conn, |c| {
+        ticket_messages::table
+            .filter(ticket_messages::support_chat_id.eq(chat_id))
+            .filter(ticket_messages::support_message_id.eq(message_id))
+            .order(ticket_messages::id.asc())
+            .select(TicketMessage::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
+}
+
+/// A staff answer deleted from the user's chat.
+pub async fn set_unsent(writer: &mut Writer, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
+        diesel::update(ticket_messages::table.find(id)).set(ticket_messages::unsent_at.eq(at)).execute(c).await
+    })
+}
+
 pub async fn set_edited(writer: &mut Writer, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
     on_conn!(writer, |c| {
         diesel::update(ticket_messages::table.find(id))

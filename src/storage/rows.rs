@@ -109,6 +109,8 @@ pub struct TicketMessage {
     pub text: Option<String>,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    /// A staff answer deleted from the user's chat (`/unsend`).
+    pub unsent_at: Option<NaiveDateTime>,
 }
 
 impl TicketMessage {
@@ -127,6 +129,7 @@ impl TicketMessage {
             text: draft.text.clone(),
             created_at: at,
             edited_at: None,
+            unsent_at: None,
         }
     }
 }

@@ -113,6 +113,7 @@ diesel::table! {
         text -> Nullable<Text>,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        unsent_at -> Nullable<Timestamp>,
     }
 }
 

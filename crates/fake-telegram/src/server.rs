@@ -123,8 +123,11 @@ struct Inner {
     presses: HashSet<String>,
     /// answerCallbackQuery calls taken: the query and the text shown.
     answered: Vec<(String, Option<String>)>,
-    /// editMessageText calls taken, in order: chat, message, new text.
+    /// editMessageText and editMessageCaption calls taken, in order:
+    /// chat, message, new text or caption.
     edits: Vec<(i64, i32, String)>,
+    /// deleteMessage calls taken: chat and message.
+    deleted: Vec<(i64, i32)>,
 }
 
 struct Shared {
@@ -284,6 +287,15 @@ impl FakeTelegram {
             .cloned()
             .unwrap_or_else(|| json!({"id": chat_id, "type": "supergroup", "title": "some group"}));
         self.push_message(chat, from, json!({"text": text}), reply_to)
+    }
+
+    /// Someone posts a photo with a caption in a group, optionally as a reply.
+    pub fn group_photo(&self, chat_id: i64, from: &TgUser, caption: &str, reply_to: Option<i32>) -> i32 {
+        let chat =
+            self.lock().chats.get(&chat_id).cloned().unwrap_or_else(|| json!({"id": chat_id, "type": "supergroup"}));
+        let content = json!({"caption": caption,
+            "photo": [{"file_id": "AgAD-staff", "file_unique_id": "s1", "width": 90, "height": 90}]});
+        self.push_message(chat, from, content, reply_to)
     }
 
     fn push_message(&self, chat: Value, from: &TgUser, content: Value, reply_to: Option<i32>) -> i32 {
@@ -457,6 +469,29 @@ impl FakeTelegram {
         inner.pending.push_back(json!({"update_id": update_id, "edited_message": edited}));
         drop(inner);
         self.shared.updates_arrived.notify_waiters();
+    }
+
+    /// Someone edits their message in a group (or a topic) to read `text`.
+    pub fn group_edits(&self, chat_id: i64, message_id: i32, text: &str) {
+        let mut inner = self.lock();
+        let Some(message) = inner.messages.get_mut(&(chat_id, message_id)) else { return };
+        if message.get("caption").is_some() {
+            message["caption"] = json!(text);
+        } else {
+            message["text"] = json!(text);
+        }
+        message["edit_date"] = json!(unix_now());
+        let edited = message.clone();
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        inner.pending.push_back(json!({"update_id": update_id, "edited_message": edited}));
+        drop(inner);
+        self.shared.updates_arrived.notify_waiters();
+    }
+
+    /// deleteMessage calls taken in `chat_id`: the messages deleted.
+    pub fn deleted(&self, chat_id: i64) -> Vec<i32> {
+        self.lock().deleted.iter().filter(|d| d.0 == chat_id).map(|d| d.1).collect()
     }
 
     /// Someone writes in a forum topic of a group.
@@ -894,6 +929,22 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             ok(json!(true))
         }
         "editmessagetext" => edit_message_text(inner, p),
+        "editmessagecaption" => edit_message_caption(inner, p),
+        "deletemessage" => {
+            let (Some(chat), Some(id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
+                return bad_request("chat_id and message_id are required");
+            };
+            let Some(message) = inner.messages.get(&(chat, id as i32)) else {
+                return bad_request("message to delete not found");
+            };
+            let age = unix_now() - message["date"].as_i64().unwrap_or_default();
+            if message["from"]["id"].as_i64() != Some(BOT_ID) || age > 48 * 3600 {
+                return bad_request("message can't be deleted for everyone");
+            }
+            inner.messages.remove(&(chat, id as i32));
+            inner.deleted.push((chat, id as i32));
+            ok(json!(true))
+        }
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
         "copymessages" => copy_messages(inner, p),
@@ -1059,6 +1110,31 @@ fn edit_message_text(inner: &mut Inner, p: &Value) -> Response {
     }
     message["text"] = json!(visible);
     message["reply_markup"] = markup;
+    let edited = message.clone();
+    inner.edits.push((chat_id, message_id as i32, visible));
+    ok(edited)
+}
+
+fn edit_message_caption(inner: &mut Inner, p: &Value) -> Response {
+    let (Some(chat_id), Some(message_id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
+        return bad_request("chat_id and message_id are required");
+    };
+    let caption = p["caption"].as_str().unwrap_or_default();
+    let visible = match check_text(caption, p["parse_mode"].as_str(), 1024, "message caption") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(message) = inner.messages.get_mut(&(chat_id, message_id as i32)) else {
+        return bad_request("message to edit not found");
+    };
+    if message["from"]["id"].as_i64() != Some(BOT_ID) {
+        return bad_request("message can't be edited");
+    }
+    if message["text"].as_str() == Some(visible.as_str()) {
+        return bad_request("message is not modified");
+    }
+    // Copies keep a caption as their text here.
+    message["text"] = json!(visible);
     let edited = message.clone();
     inner.edits.push((chat_id, message_id as i32, visible));
     ok(edited)

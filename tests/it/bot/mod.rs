@@ -21,6 +21,7 @@ mod ratings;
 mod response_clock;
 mod snippets;
 mod staff_commands;
+mod staff_edits;
 mod staff_replies;
 mod tickets;
 mod user_commands;
