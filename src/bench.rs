@@ -1,11 +1,14 @@
-//! The one door the benchmarks use below the bot's front doors:
+//! The doors the benchmarks use below the bot's front doors:
 //! `benches/numbering.rs` measures filing a user's first message (which
 //! opens a ticket with the day's next number) against the database's own
-//! ceiling for the same statements. Not an API.
+//! ceiling for the same statements; `benches/stats.rs` measures gathering
+//! `/stats`' figures. Not an API.
 
 use chrono::NaiveDateTime;
 
 use crate::db::{Db, DbError};
+use crate::desk::stats;
+use crate::domain::Period;
 use crate::domain::{ContentKind, Direction, MessageDraft, UserProfile};
 use crate::storage::{UserMessageOutcome, filing};
 
@@ -38,4 +41,13 @@ pub async fn file_user_message(db: &Db, user_id: i64, now: NaiveDateTime) -> Res
         UserMessageOutcome::Filed { ticket, .. } => ticket.number,
         UserMessageOutcome::Banned { .. } | UserMessageOutcome::Commented { .. } => 0,
     })
+}
+
+/// Gathers `/stats`' figures for `period` (`day`, `week`, `month`) as the
+/// command does, in UTC; how many tickets the period opened.
+pub async fn gather_stats(db: &Db, period: &str, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
+    let period = Period::parse(period).ok_or("day, week or month")?;
+    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
+    let figures = stats::gather(&mut conn, chrono_tz::UTC, period, now).await.map_err(|e| e.to_string())?;
+    Ok(figures.opened)
 }

@@ -33,6 +33,7 @@ pub struct Metrics {
     outbox_backlog: Gauge,
     outbox_oldest_age: Gauge<f64, AtomicU64>,
     pool: Family<Label, Gauge>,
+    today: Family<Label, Gauge<f64, AtomicU64>>,
 }
 
 /// What is read when scraped.
@@ -42,6 +43,23 @@ pub struct Gauges {
     pub outbox_oldest_age: Duration,
     pub pool_in_use: usize,
     pub pool_size: usize,
+    /// Today's figures (`/stats`'s), when the database gave them.
+    pub today: Option<DeskFigures>,
+}
+
+/// The desk's figures for today, in the ticket time zone: what `/stats`
+/// shows, for dashboards and alerts. Seconds; `None` where there is no
+/// data yet (exported as NaN).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DeskFigures {
+    pub opened: i64,
+    pub closed: i64,
+    pub first_response_p50: Option<i64>,
+    pub first_response_p90: Option<i64>,
+    pub close_p50: Option<i64>,
+    pub reminders: i64,
+    pub ratings: i64,
+    pub rating_average: Option<f64>,
 }
 
 /// What handling one batch of updates did, counted once it is committed (a
@@ -90,6 +108,7 @@ impl Metrics {
             outbox_backlog: Gauge::default(),
             outbox_oldest_age: Gauge::default(),
             pool: Family::default(),
+            today: Family::default(),
         };
         // Every label value is listed from the start, at zero, so a rate
         // over it is defined before the first event.
@@ -133,6 +152,13 @@ impl Metrics {
             "Age of the oldest message waiting in the outbox.",
             metrics.outbox_oldest_age.clone(),
         );
+        registry.register(
+            "ticketbot_today",
+            "Today's figures in the ticket time zone, as /stats shows them (figure: opened, closed, \
+             first_response_p50_seconds, first_response_p90_seconds, close_p50_seconds, reminders, ratings, \
+             rating_average; NaN until there is data).",
+            metrics.today.clone(),
+        );
         registry.register("ticketbot_db_pool_connections", "Database pool connections by state.", metrics.pool.clone());
         registry.register(
             "ticketbot_update_handling_seconds",
@@ -168,6 +194,21 @@ impl Metrics {
         self.outbox_oldest_age.set(gauges.outbox_oldest_age.as_secs_f64());
         self.pool.get_or_create(&[("state", "in_use")]).set(gauges.pool_in_use as i64);
         self.pool.get_or_create(&[("state", "open")]).set(gauges.pool_size as i64);
+        if let Some(today) = gauges.today {
+            let seconds = |s: Option<i64>| s.map_or(f64::NAN, |s| s as f64);
+            for (figure, value) in [
+                ("opened", today.opened as f64),
+                ("closed", today.closed as f64),
+                ("first_response_p50_seconds", seconds(today.first_response_p50)),
+                ("first_response_p90_seconds", seconds(today.first_response_p90)),
+                ("close_p50_seconds", seconds(today.close_p50)),
+                ("reminders", today.reminders as f64),
+                ("ratings", today.ratings as f64),
+                ("rating_average", today.rating_average.unwrap_or(f64::NAN)),
+            ] {
+                self.today.get_or_create(&[("figure", figure)]).set(value);
+            }
+        }
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &self.registry);

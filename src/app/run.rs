@@ -63,6 +63,7 @@ impl App {
             clock: clock.clone(),
             metrics: metrics.clone(),
             telegram: telegram_status.clone(),
+            zone: config.desk.zone,
         };
         let (stop_http, http_stopped) = watch::channel(false);
         let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, http_stopped));

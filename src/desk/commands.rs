@@ -47,6 +47,8 @@ pub enum StaffCommand {
     Ban(String),
     /// Allow a banned user again (admins)
     Unban(String),
+    /// The desk's figures, with a chart: /stats [day|week|month]
+    Stats(String),
     /// Delete an answer from the user's chat: reply to it with /unsend
     Unsend(String),
     /// Send a saved reply to the ticket's user: /s NAME
@@ -74,6 +76,7 @@ impl StaffCommand {
             Self::Ticket(_) => "ticket",
             Self::Ban(_) => "ban",
             Self::Unban(_) => "unban",
+            Self::Stats(_) => "stats",
             Self::Unsend(_) => "unsend",
             Self::S(_) => "s",
             Self::Snippet(_) => "snippet",
@@ -108,7 +111,7 @@ mod tests {
         assert_eq!(
             staff,
             [
-                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "unsend", "s",
+                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "stats", "unsend", "s",
                 "snippet", "snippets", "help"
             ]
         );

@@ -15,7 +15,7 @@
 //! `response_clock` (reminders, auto-close, the away notice), `ratings`
 //! (the rating question, its stars, the comment after), `snippets` (canned
 //! replies), `staff_edits` (an edited answer followed into the user's chat,
-//! `/unsend`).
+//! `/unsend`), `stats` (`/stats`, and the figures `/metrics` exports).
 
 pub mod admins;
 mod chats;
@@ -29,6 +29,7 @@ mod snippets;
 mod staff;
 mod staff_commands;
 mod staff_edits;
+pub mod stats;
 mod ticket_changes;
 mod user;
 

@@ -10,8 +10,10 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+mod stats;
 mod working_hours;
 
+pub use stats::{DayFigures, Period, StaffFigures, Stats};
 pub use working_hours::{Opening, WorkingHours};
 
 /// How much one user may send staff (`USER_MESSAGES_PER_MINUTE`,

@@ -17,8 +17,10 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
+use crate::desk::stats;
+use crate::domain::Period;
 use crate::inbox::webhook::{self, Intake};
-use crate::metrics::{self as process_metrics, Gauges, Metrics};
+use crate::metrics::{self as process_metrics, DeskFigures, Gauges, Metrics};
 use crate::storage::outbox;
 use crate::telegram::startup::TelegramStatus;
 
@@ -32,6 +34,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// What start-up learned from Telegram (warnings), once it has.
     pub telegram: TelegramStatus,
+    /// The ticket time zone: `/metrics`' "today".
+    pub zone: chrono_tz::Tz,
 }
 
 /// The public listener's routes: `/health`, and Telegram's in webhook mode.
@@ -123,8 +127,26 @@ async fn metrics(State(state): State<HttpState>) -> Response {
         let now = state.clock.now().naive_utc();
         gauges.outbox_oldest_age = oldest.and_then(|at| (now - at).to_std().ok()).unwrap_or_default();
     }
+    gauges.today = tokio::time::timeout(PROBE_TIMEOUT, today(&state)).await.ok().flatten();
     let text = state.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, process_metrics::CONTENT_TYPE)], text).into_response()
+}
+
+/// Today's figures, as `/stats` gathers them; `None` when the database
+/// cannot say (the scrape goes on without them).
+async fn today(state: &HttpState) -> Option<DeskFigures> {
+    let mut conn = state.db.conn().await.ok()?;
+    let day = stats::gather(&mut conn, state.zone, Period::Day, state.clock.now()).await.ok()?;
+    Some(DeskFigures {
+        opened: day.opened as i64,
+        closed: day.closed as i64,
+        first_response_p50: day.first_response_median,
+        first_response_p90: day.first_response_p90,
+        close_p50: day.close_median,
+        reminders: day.reminders,
+        ratings: day.ratings as i64,
+        rating_average: day.rating_average,
+    })
 }
 
 /// The outbox's backlog and when its oldest waiting row was written.

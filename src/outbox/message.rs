@@ -71,6 +71,13 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         caption: bool,
     },
+    /// A picture the bot drew (`sendPhoto`, uploaded): the PNG's bytes in
+    /// base64 (`encode_png`), so the row stays JSON.
+    Photo {
+        png: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
     /// Deletes a message the bot sent in this chat (`deleteMessage`).
     Delete {
         message_id: i32,
@@ -103,6 +110,7 @@ impl Outbound {
             | Self::Ask { .. }
             | Self::EditText { .. }
             | Self::EditCopy { .. }
+            | Self::Photo { .. }
             | Self::Delete { .. }
             | Self::AnswerPress { .. } => false,
         }
@@ -114,6 +122,18 @@ impl Outbound {
             _ => None,
         }
     }
+}
+
+/// A PNG for `Outbound::Photo`.
+pub fn encode_png(png: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(png)
+}
+
+/// The PNG of an `Outbound::Photo`; `None` when the row was tampered with.
+pub fn decode_png(png: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(png).ok()
 }
 
 /// Which message to reply to, resolved when the message is sent: the card

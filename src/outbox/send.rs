@@ -146,6 +146,10 @@ impl DeliveryWorker {
                     Err(failure) => Err(failure),
                 }
             }
+            Outbound::Photo { png, caption } => match super::message::decode_png(png) {
+                Some(bytes) => self.api.send_photo(&params, bytes, caption.as_deref()).await.map(|m| m.message_id),
+                None => return self.counted(Verdict::not_asked("the picture in the outbox row is not base64")),
+            },
             Outbound::Delete { message_id } => {
                 params["message_id"] = (*message_id).into();
                 match self.api.call::<Value>("deleteMessage", &params, CALL_TIMEOUT).await {

@@ -7,6 +7,7 @@
 //! Arguments that came from people (names, usernames, messages) are raw
 //! and escaped here, unless a function's doc says otherwise.
 
+pub mod chart;
 pub mod digest;
 pub mod html;
 pub mod staff;
@@ -35,6 +36,15 @@ pub fn age(d: chrono::Duration) -> String {
     }
 }
 
+/// "45s", "14m", "2h 5m", "3d 4h": a span of seconds, as `age` reads
+/// but with seconds when it is under a minute.
+pub fn duration(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{}s", s.max(0)),
+        s => age(chrono::Duration::seconds(s)),
+    }
+}
+
 /// A text cut to `max_chars`, with an ellipsis when something was cut.
 fn shorten(text: &str, max_chars: usize) -> String {
     let mut out: String = text.chars().take(max_chars).collect();
@@ -54,6 +64,8 @@ mod tests {
         assert_eq!(age(chrono::Duration::minutes(125)), "2h 5m");
         assert_eq!(age(chrono::Duration::minutes(3 * 1440 + 4 * 60 + 9)), "3d 4h");
         assert_eq!(age(chrono::Duration::minutes(-5)), "0m");
+        assert_eq!(duration(45), "45s");
+        assert_eq!(duration(3600 + 300), "1h 5m");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::html::{escape, user_link};
 use super::{full_name, shorten};
+use crate::domain::{Period, Stats};
 use crate::storage::rows::{Ticket, User};
 
 /// The ticket's card: who wrote, and how to answer.
@@ -142,6 +143,56 @@ pub fn unsend_not_delivered() -> String {
 
 pub fn unsend_too_old() -> String {
     "Telegram lets a bot delete its messages for 48 hours only: that answer stays.".into()
+}
+
+pub fn stats_usage() -> String {
+    "Usage: /stats (today), /stats week (the last 7 days), /stats month (the last 30 days).".into()
+}
+
+/// `/stats`' text: the period's figures, then per staff member.
+pub fn stats(stats: &Stats) -> String {
+    let period = match stats.period {
+        Period::Day => format!("today ({})", stats.last_day.format("%Y-%m-%d")),
+        _ => format!(
+            "the last {} days ({} – {})",
+            stats.days.len(),
+            stats.first_day.format("%Y-%m-%d"),
+            stats.last_day.format("%Y-%m-%d")
+        ),
+    };
+    let or_none = |s: Option<i64>| s.map(super::duration).unwrap_or_else(|| "—".into());
+    let mut text = format!(
+        "📊 <b>Statistics for {period}</b>\n\
+         Tickets: {} opened, {} closed\n\
+         First response: median {}, 90th percentile {} ({} of the tickets opened answered)\n\
+         Time to close: median {}\n\
+         Reminders sent (waited past the first-response time): {}\n",
+        stats.opened,
+        stats.closed,
+        or_none(stats.first_response_median),
+        or_none(stats.first_response_p90),
+        stats.answered,
+        or_none(stats.close_median),
+        stats.reminders,
+    );
+    text.push_str(&match stats.rating_average {
+        Some(average) => format!("Ratings: ⭐ {average:.1} average of {}", stats.ratings),
+        None => "Ratings: none".into(),
+    });
+    if !stats.staff.is_empty() {
+        text.push_str(
+            "\n<b>By staff member</b> (tickets answered; median first response of those they answered first):",
+        );
+    }
+    for member in stats.staff.iter().take(30) {
+        text.push_str(&format!(
+            "\n• {} — {}; {}",
+            escape(&member.name),
+            member.tickets_answered,
+            or_none(member.first_response_median)
+        ));
+    }
+    text
 }
 
 /// Closed by `AUTO_CLOSE_AFTER`.

@@ -119,6 +119,8 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "ticket_events_kind_at",
     "ticket_events_ticket",
     "ticket_ratings_user",
+    "tickets_closed",
+    "ticket_messages_answers",
     "ticket_ratings_rated",
     "ticket_messages_ticket",
     "ticket_messages_user_side",

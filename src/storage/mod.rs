@@ -25,6 +25,7 @@ pub mod response_clock;
 pub mod rows;
 pub mod snippets;
 pub mod staff;
+pub mod statistics;
 pub mod support_chat;
 pub mod tickets;
 pub mod users;

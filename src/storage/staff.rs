@@ -29,6 +29,14 @@ pub async fn find(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Staff>> {
 }
 
 /// Staff by @username, case-insensitively (Telegram usernames are).
+/// Several staff members at once, by user id.
+pub async fn find_many(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Staff>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_conn!(conn, |c| staff::table.filter(staff::user_id.eq_any(ids)).select(Staff::as_select()).load(c).await)
+}
+
 pub async fn find_by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Staff>> {
     let wanted = username.trim_start_matches('@').to_lowercase();
     let all: Vec<Staff> = on_conn!(conn, |c| {

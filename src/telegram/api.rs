@@ -21,6 +21,9 @@ use crate::config::BotConfig;
 /// How long a call may take, unless it says otherwise (a long poll).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long an upload (`sendPhoto`) may take: a chart is tens of kilobytes.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Why a call did not give an answer to use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
@@ -157,22 +160,35 @@ impl BotApi {
             .send()
             .await
             .map_err(network)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(network)?;
-        let answer: Answer<T> = match serde_json::from_slice(&body) {
-            Ok(answer) => answer,
-            // A proxy's HTML error page (a 502 from a load balancer), or an
-            // answer without the fields asked for.
-            Err(e) if status < 300 => return Err(Failure::Transient(format!("unreadable answer to {method}: {e}"))),
-            Err(_) => {
-                return Err(classify(status, format!("HTTP {status} (not a Bot API answer)"), Parameters::default()));
-            }
-        };
-        match (answer.ok, answer.result) {
-            (true, Some(result)) => Ok(result),
-            (true, None) => Err(Failure::Transient(format!("{method} answered ok without a result"))),
-            (false, _) => Err(classify(status, answer.description.unwrap_or_default(), answer.parameters)),
+        read_answer(method, response).await
+    }
+
+    /// `sendPhoto` with the picture uploaded (multipart): `params` are the
+    /// other fields (chat, reply, topic), `png` the file.
+    pub async fn send_photo(&self, params: &Value, png: Vec<u8>, caption: Option<&str>) -> Result<Sent, Failure> {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in params.as_object().into_iter().flatten() {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            form = form.text(name.clone(), text);
         }
+        if let Some(caption) = caption {
+            form = form.text("caption", caption.to_string()).text("parse_mode", "HTML");
+        }
+        let file =
+            reqwest::multipart::Part::bytes(png).file_name("chart.png").mime_str("image/png").map_err(network)?;
+        let form = form.part("photo", file);
+        let response = self
+            .http
+            .post(format!("{}sendPhoto", self.base))
+            .multipart(form)
+            .timeout(UPLOAD_TIMEOUT)
+            .send()
+            .await
+            .map_err(network)?;
+        read_answer("sendPhoto", response).await
     }
 
     pub async fn get_me(&self) -> Result<Me, Failure> {
@@ -240,6 +256,26 @@ fn classify(status: u16, description: String, parameters: Parameters) -> Failure
         // Every other 4xx is about the request: sending it again cannot help.
         400..=499 => Failure::Refused { status, description },
         _ => Failure::Transient(format!("{status} {description}")),
+    }
+}
+
+/// Telegram's answer to `method`, read and classified.
+async fn read_answer<T: DeserializeOwned>(method: &str, response: reqwest::Response) -> Result<T, Failure> {
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(network)?;
+    let answer: Answer<T> = match serde_json::from_slice(&body) {
+        Ok(answer) => answer,
+        // A proxy's HTML error page (a 502 from a load balancer), or an
+        // answer without the fields asked for.
+        Err(e) if status < 300 => return Err(Failure::Transient(format!("unreadable answer to {method}: {e}"))),
+        Err(_) => {
+            return Err(classify(status, format!("HTTP {status} (not a Bot API answer)"), Parameters::default()));
+        }
+    };
+    match (answer.ok, answer.result) {
+        (true, Some(result)) => Ok(result),
+        (true, None) => Err(Failure::Transient(format!("{method} answered ok without a result"))),
+        (false, _) => Err(classify(status, answer.description.unwrap_or_default(), answer.parameters)),
     }
 }
 

@@ -45,14 +45,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-01-000009_ratings"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000010_snippets"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000011_unsent_messages"), "{status}");
-    assert!(status.contains("0 applied, 11 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-01-000012_statistics"), "{status}");
+    assert!(status.contains("0 applied, 12 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("11 applied, 0 pending"), "{up}");
+    assert!(up.contains("12 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000012_statistics"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000011_unsent_messages"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
@@ -64,13 +66,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 10 pending"), "{down}");
+    assert!(down.contains("1 applied, 11 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 10 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 11 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -86,7 +88,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("11 applied"));
+    assert!(out(&["migrate", "up"]).contains("12 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000012_statistics"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000011_unsent_messages"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000009_ratings"));
@@ -128,7 +131,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000011_unsent_messages"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000012_statistics"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

@@ -128,6 +128,8 @@ struct Inner {
     edits: Vec<(i64, i32, String)>,
     /// deleteMessage calls taken: chat and message.
     deleted: Vec<(i64, i32)>,
+    /// Files uploaded (sendPhoto's photo), in order.
+    uploads: Vec<Vec<u8>>,
 }
 
 struct Shared {
@@ -489,6 +491,11 @@ impl FakeTelegram {
         self.shared.updates_arrived.notify_waiters();
     }
 
+    /// The files uploaded so far (sendPhoto's photos), in order.
+    pub fn uploads(&self) -> Vec<Vec<u8>> {
+        self.lock().uploads.clone()
+    }
+
     /// deleteMessage calls taken in `chat_id`: the messages deleted.
     pub fn deleted(&self, chat_id: i64) -> Vec<i32> {
         self.lock().deleted.iter().filter(|d| d.0 == chat_id).map(|d| d.1).collect()
@@ -615,7 +622,7 @@ impl FakeTelegram {
 }
 
 /// The text fields of a multipart/form-data body; a field that holds JSON
-/// (an array, an object, a boolean) is read as JSON.
+/// (an array, an object, a boolean) is read as JSON, an id as a number.
 fn multipart_fields(body: &str, boundary: &str) -> Value {
     let mut fields = serde_json::Map::new();
     for part in body.split(&format!("--{boundary}")) {
@@ -626,11 +633,23 @@ fn multipart_fields(body: &str, boundary: &str) -> Value {
             Some('[' | '{') | Some('t' | 'f') if serde_json::from_str::<Value>(value).is_ok() => {
                 serde_json::from_str(value).unwrap_or(Value::Null)
             }
+            // Ids come as text in a form; Telegram reads them as numbers.
+            _ if name.ends_with("_id") && value.parse::<i64>().is_ok() => json!(value.parse::<i64>().unwrap_or(0)),
             _ => Value::String(value.to_string()),
         };
         fields.insert(name.to_string(), parsed);
     }
     Value::Object(fields)
+}
+
+/// The bytes of the multipart part named `name`, as uploaded.
+fn uploaded_file(body: &[u8], boundary: &str, name: &str) -> Option<Vec<u8>> {
+    let marker = format!("name=\"{name}\"");
+    let at = body.windows(marker.len()).position(|w| w == marker.as_bytes())?;
+    let start = at + body[at..].windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let end_marker = format!("\r\n--{boundary}");
+    let len = body[start..].windows(end_marker.len()).position(|w| w == end_marker.as_bytes())?;
+    Some(body[start..start + len].to_vec())
 }
 
 /// A bare HTTP/1.1 POST of JSON to an http:// URL; the answer's status.
@@ -704,8 +723,15 @@ async fn handle(
     let params: Value = if body.is_empty() {
         json!({})
     } else if let Some(boundary) = content_type.split("boundary=").nth(1) {
-        // Methods that may upload a file (setWebhook) come as multipart.
-        multipart_fields(&String::from_utf8_lossy(&body), boundary.trim_matches('"'))
+        // Methods that may upload a file (setWebhook, sendPhoto) come as
+        // multipart; an uploaded photo is kept as it came.
+        let boundary = boundary.trim_matches('"');
+        let mut fields = multipart_fields(&String::from_utf8_lossy(&body), boundary);
+        if let Some(photo) = uploaded_file(&body, boundary, "photo") {
+            fields["photo"] = json!({"uploaded_bytes": photo.len()});
+            shared.inner.lock().unwrap_or_else(|p| p.into_inner()).uploads.push(photo);
+        }
+        fields
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
@@ -944,6 +970,29 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             inner.messages.remove(&(chat, id as i32));
             inner.deleted.push((chat, id as i32));
             ok(json!(true))
+        }
+        "sendphoto" => {
+            let Some(chat_id) = p["chat_id"].as_i64() else { return bad_request("chat_id is required") };
+            let uploaded = p["photo"]["uploaded_bytes"].as_u64().unwrap_or(0);
+            let is_png = inner.uploads.last().is_some_and(|f| f.starts_with(b"\x89PNG\r\n\x1a\n"));
+            if uploaded == 0 || !is_png {
+                return bad_request("IMAGE_PROCESS_FAILED");
+            }
+            if uploaded > 10 * 1024 * 1024 {
+                return bad_request("PHOTO_TOO_BIG");
+            }
+            let caption = match p["caption"].as_str() {
+                Some(c) => match check_text(c, p["parse_mode"].as_str(), 1024, "message caption") {
+                    Ok(v) => Some(v),
+                    Err(r) => return r,
+                },
+                None => None,
+            };
+            if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| admit(inner, chat_id)) {
+                return r;
+            }
+            let (_, message) = deliver(inner, "sendphoto", chat_id, p, caption, None);
+            ok(message)
         }
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),

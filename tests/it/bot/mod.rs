@@ -23,6 +23,7 @@ mod snippets;
 mod staff_commands;
 mod staff_edits;
 mod staff_replies;
+mod stats;
 mod tickets;
 mod user_commands;
 

@@ -1,0 +1,2 @@
+DROP INDEX ticket_messages_answers;
+DROP INDEX tickets_closed;
