@@ -10,6 +10,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 # Compiled into the binary by embed_migrations!.
 COPY migrations ./migrations
+# The chart's font, compiled in by include_bytes!.
+COPY assets ./assets
 # Not built, but Cargo refuses a manifest whose declared benches and tests
 # are missing, and a workspace whose members are (the fake Bot API and the
 # test databases, dev-dependencies only).

@@ -26,13 +26,19 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
     let reminders = statistics::count_events(conn, EventKind::Reminded, from, to).await?;
     let answered_by = statistics::answered_by_staff(conn, from, to).await?;
 
-    let mut first: Vec<i64> = opened.iter().filter_map(|o| o.first_response.map(|(s, _)| s)).collect();
+    let mut first: Vec<i64> = opened.iter().filter_map(|o| o.first_response).collect();
+    // Each day's opened tickets and first responses, in one pass.
+    let mut by_day: std::collections::HashMap<NaiveDate, (usize, Vec<i64>)> = std::collections::HashMap::new();
+    for o in &opened {
+        let entry = by_day.entry(o.day).or_default();
+        entry.0 += 1;
+        entry.1.extend(o.first_response);
+    }
     let days = (0..period.days())
         .map(|i| {
             let day = first_day + TimeDelta::days(i);
-            let of_day = opened.iter().filter(|o| o.day == day);
-            let mut responses: Vec<i64> = of_day.clone().filter_map(|o| o.first_response.map(|(s, _)| s)).collect();
-            DayFigures { day, opened: of_day.count(), first_response_median: percentile(&mut responses, 50) }
+            let (count, mut responses) = by_day.remove(&day).unwrap_or_default();
+            DayFigures { day, opened: count, first_response_median: percentile(&mut responses, 50) }
         })
         .collect();
     let ids: Vec<i64> = answered_by.iter().map(|a| a.staff_id).collect();
@@ -42,7 +48,8 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
         .map(|a| {
             let mut theirs: Vec<i64> = opened
                 .iter()
-                .filter_map(|o| o.first_response.filter(|(_, by)| *by == Some(a.staff_id)).map(|(s, _)| s))
+                .filter(|o| o.first_responder == Some(a.staff_id))
+                .filter_map(|o| o.first_response)
                 .collect();
             let name = members.iter().find(|m| m.user_id == a.staff_id).map(|m| m.display_name.clone());
             StaffFigures {

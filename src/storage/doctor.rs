@@ -120,6 +120,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "ticket_events_ticket",
     "ticket_ratings_user",
     "tickets_closed",
+    "tickets_day_clock",
     "ticket_messages_answers",
     "ticket_ratings_rated",
     "ticket_messages_ticket",

@@ -133,10 +133,10 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     assert!(stdout(&healthy).contains("healthy"));
     assert!(stdout(&healthy).contains("schema version: 2026-12-01-000012_statistics"));
 
-    db.sql("ALTER TABLE tickets DROP COLUMN first_response_at").await;
+    db.sql("ALTER TABLE tickets DROP COLUMN away_notified_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
     assert_eq!(sick.status.code(), Some(1), "{}", stdout(&sick));
-    assert!(stdout(&sick).contains("FAIL column tickets.first_response_at is missing"), "{}", stdout(&sick));
+    assert!(stdout(&sick).contains("FAIL column tickets.away_notified_at is missing"), "{}", stdout(&sick));
 
     db.sql("DROP INDEX tickets_one_open_per_user; CREATE INDEX tickets_one_open_per_user ON tickets (user_id)").await;
     let weak = stdout(&ticketbot(&db.url, &["doctor"]));

@@ -1,2 +1,3 @@
 DROP INDEX ticket_messages_answers;
 DROP INDEX tickets_closed;
+DROP INDEX tickets_day_clock;

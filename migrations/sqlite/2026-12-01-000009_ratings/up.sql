@@ -8,7 +8,7 @@ CREATE TABLE ticket_ratings (
     rated_at TIMESTAMP NOT NULL,           -- the latest press
     commented_at TIMESTAMP
 );
--- A user's latest rating (is their next message a comment?), and ratings
--- by period (statistics).
+-- A user's latest rating (is their next message a comment?), and the scores
+-- of a period (statistics, from the index alone).
 CREATE INDEX ticket_ratings_user ON ticket_ratings (user_id, rated_at);
-CREATE INDEX ticket_ratings_rated ON ticket_ratings (rated_at);
+CREATE INDEX ticket_ratings_rated ON ticket_ratings (rated_at, score);

@@ -31,6 +31,7 @@ fn each_check_catches_its_mistake() {
         ("COPY migrations ./migrations", "COPY migration ./migrations", "does not exist"),
         ("COPY migrations ./migrations", "", "migrations"),
         ("COPY crates ./crates", "", "workspace member crates/fake-telegram"),
+        ("COPY assets ./assets", "", "must copy assets"),
         ("ENV HTTP_ADDR=0.0.0.0:8080", "ENV HTTP_ADDR=127.0.0.1:8080", "HTTP_ADDR"),
     ];
     for (from, to, expected) in cases {
@@ -194,10 +195,11 @@ fn problems(text: &str, root: &Path) -> Vec<String> {
             }
         }
     }
-    let compiled_in = ["Cargo.toml", "Cargo.lock", "src", "migrations"];
+    let mut compiled_in: Vec<String> = ["Cargo.toml", "Cargo.lock", "src", "migrations"].map(String::from).to_vec();
+    compiled_in.extend(included_folders(root));
     for needed in compiled_in {
-        if !copied.iter().any(|c| c == needed || c == ".") {
-            found.push(format!("the build stage must copy {needed} (migrations are compiled in)"));
+        if !copied.iter().any(|c| *c == needed || c == ".") {
+            found.push(format!("the build stage must copy {needed} (compiled into the binary)"));
         }
     }
     // Cargo loads the whole workspace, so every member must be there.
@@ -210,6 +212,41 @@ fn problems(text: &str, root: &Path) -> Vec<String> {
         }
     }
     found
+}
+
+/// The repository's top-level folders that `include_bytes!` and
+/// `include_str!` in `src/` read files from (the chart's font, say).
+fn included_folders(root: &Path) -> Vec<String> {
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let mut folders = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for macro_name in ["include_bytes!(\"", "include_str!(\""] {
+            for (at, _) in text.match_indices(macro_name) {
+                let rest = &text[at + macro_name.len()..];
+                let Some(relative) = rest.split('"').next() else { continue };
+                let Some(dir) = file.parent() else { continue };
+                let Ok(full) = dir.join(relative).canonicalize() else { continue };
+                let Ok(inside) = full.strip_prefix(root.canonicalize().unwrap_or_default()) else { continue };
+                let top = inside.components().next().map(|c| c.as_os_str().to_string_lossy().to_string());
+                folders.extend(top.filter(|t| t != "src"));
+            }
+        }
+    }
+    folders.sort();
+    folders.dedup();
+    folders
 }
 
 /// The paths of `[workspace] members` in Cargo.toml, but the root.
