@@ -461,20 +461,17 @@ impl FakeTelegram {
 
     /// A user edits a message they sent to the bot.
     pub fn user_edits(&self, user: &TgUser, message_id: i32, text: &str) {
-        let mut inner = self.lock();
-        let Some(message) = inner.messages.get_mut(&(user.id, message_id)) else { return };
-        message["text"] = json!(text);
-        message["edit_date"] = json!(unix_now());
-        let edited = message.clone();
-        let update_id = inner.next_update_id;
-        inner.next_update_id += 1;
-        inner.pending.push_back(json!({"update_id": update_id, "edited_message": edited}));
-        drop(inner);
-        self.shared.updates_arrived.notify_waiters();
+        self.edit_message(user.id, message_id, text);
     }
 
     /// Someone edits their message in a group (or a topic) to read `text`.
     pub fn group_edits(&self, chat_id: i64, message_id: i32, text: &str) {
+        self.edit_message(chat_id, message_id, text);
+    }
+
+    /// A message edited to read `text` (its caption, if it has one), and
+    /// the `edited_message` update Telegram sends for it.
+    fn edit_message(&self, chat_id: i64, message_id: i32, text: &str) {
         let mut inner = self.lock();
         let Some(message) = inner.messages.get_mut(&(chat_id, message_id)) else { return };
         if message.get("caption").is_some() {
