@@ -1,8 +1,8 @@
 //! The response clock's use cases: a reminder for a ticket that waited for
 //! staff too long, the close of a ticket its user left unanswered, and the
-//! notice that staff are away. The timers (`crate::timers`) find what is
+//! notice that staff are away. The timer (`src/timers.rs`) finds what is
 //! due on a plain connection, so a check with nothing due writes nothing,
-//! and hand it here inside a transaction.
+//! and hands it here inside a transaction.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
