@@ -39,7 +39,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::clock::Clock;
 use crate::config::DeskRules;
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use crate::metrics::Tally;
 use crate::outbox::{OutboxDraft, SupportChat};
 use admins::AdminCache;
@@ -87,11 +87,14 @@ pub struct Desk {
     admins: AdminCache,
     /// The time zone, how much one user may send, the response clock.
     rules: DeskRules,
+    /// `/stats`' figures gathered ahead of the transaction, by the id of
+    /// the command's message (`ask_ahead`).
+    stats_ahead: stats::Ahead,
 }
 
 impl Desk {
     pub fn new(support: SupportChat, clock: Arc<dyn Clock>, admins: AdminCache, rules: DeskRules) -> Self {
-        Self { support, clock, admins, rules }
+        Self { support, clock, admins, rules, stats_ahead: stats::Ahead::default() }
     }
 
     /// Acts on one update.
@@ -116,16 +119,22 @@ impl Desk {
         }
     }
 
-    /// What handling `route` will need to know of Telegram (whether a staff
-    /// command's sender administers the group), asked before its
-    /// transaction begins so that no transaction waits on the network; the
-    /// answer is remembered (`AdminCache`) and read inside.
-    pub async fn ask_ahead(&self, route: &Route) {
-        use commands::StaffCommand::{Assign, Ban, Unban};
-        if let Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } = route {
-            if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
-                self.admins.is_admin(from.id.0 as i64).await;
+    /// What handling `route` will need that is slow to learn, learned
+    /// before its transaction begins so that no transaction waits on it:
+    /// whether a staff command's sender administers the group (Telegram's
+    /// answer, remembered in `AdminCache`), and `/stats`' figures (read on
+    /// a pooled connection: on SQLite the transaction holds the one write
+    /// lock). Both are read inside.
+    pub async fn ask_ahead(&self, route: &Route, db: &Db) {
+        use commands::StaffCommand::{Assign, Ban, Stats, Unban};
+        match route {
+            Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } => {
+                if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
+                    self.admins.is_admin(from.id.0 as i64).await;
+                }
             }
+            Route::StaffCommand { message, command: Stats(args) } => self.gather_ahead(db, message.id.0, args).await,
+            _ => {}
         }
     }
 

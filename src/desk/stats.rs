@@ -1,11 +1,16 @@
 //! `/stats [day|week|month]`: the desk's figures for a period, as a text
-//! and a chart. `gather` is also what `/metrics` exports (for today).
+//! and a chart. `gather` is also what `/metrics` exports (for today). The
+//! processor asks for them before the command's transaction begins
+//! (`Desk::ask_ahead`), so a month's reading never holds the write lock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::{Desk, DeskError, Reaction};
-use crate::db::Conn;
+use crate::db::{Conn, Db};
 use crate::domain::{DayFigures, EventKind, Period, StaffFigures, Stats};
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Outbound, Record};
@@ -97,13 +102,50 @@ fn midnight(zone: Tz, day: NaiveDate) -> NaiveDateTime {
         .map_or(local, |t| t.naive_utc())
 }
 
+/// Figures gathered before the transaction that answers `/stats`, by the
+/// command's message id; taken when answered. Shared by the desk's clones.
+#[derive(Clone, Default)]
+pub(super) struct Ahead(Arc<Mutex<HashMap<i32, Stats>>>);
+
+/// More figures than this waiting means updates were never answered (a
+/// crash between asking ahead and handling): they are forgotten.
+const AHEAD_AT_MOST: usize = 64;
+
+impl Ahead {
+    fn put(&self, message_id: i32, stats: Stats) {
+        let mut waiting = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if waiting.len() >= AHEAD_AT_MOST {
+            waiting.clear();
+        }
+        waiting.insert(message_id, stats);
+    }
+
+    fn take(&self, message_id: i32, period: Period) -> Option<Stats> {
+        let mut waiting = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        waiting.remove(&message_id).filter(|s| s.period == period)
+    }
+}
+
 impl Desk {
+    /// Gathers `/stats`' figures before the command's transaction; a
+    /// failure here only means they are gathered inside it.
+    pub(super) async fn gather_ahead(&self, db: &Db, message_id: i32, args: &str) {
+        let Some(period) = Period::parse(args) else { return };
+        let Ok(mut conn) = db.conn().await else { return };
+        if let Ok(stats) = gather(&mut conn, self.rules.zone, period, self.clock.now()).await {
+            self.stats_ahead.put(message_id, stats);
+        }
+    }
+
     /// `/stats [day|week|month]`: the text, then the chart.
-    pub(super) async fn stats(&self, conn: &mut Conn, args: &str) -> Result<Reaction, DeskError> {
+    pub(super) async fn stats(&self, conn: &mut Conn, message_id: i32, args: &str) -> Result<Reaction, DeskError> {
         let Some(period) = Period::parse(args) else {
             return Ok(Reaction::say(vec![self.support.text(render::staff::stats_usage())]));
         };
-        let stats = gather(conn, self.rules.zone, period, self.clock.now()).await?;
+        let stats = match self.stats_ahead.take(message_id, period) {
+            Some(stats) => stats,
+            None => gather(conn, self.rules.zone, period, self.clock.now()).await?,
+        };
         let mut drafts = vec![self.support.text(render::staff::stats(&stats))];
         match render::chart::png(&stats) {
             Ok(png) => {
@@ -127,6 +169,36 @@ mod tests {
         assert_eq!(percentile(&mut v, 90), Some(9));
         assert_eq!(percentile(&mut [7], 90), Some(7));
         assert_eq!(percentile(&mut [], 50), None);
+    }
+
+    #[test]
+    fn figures_gathered_ahead_are_taken_once_for_their_period() {
+        let ahead = Ahead::default();
+        let figures = |period| Stats {
+            period,
+            first_day: NaiveDate::MIN,
+            last_day: NaiveDate::MIN,
+            opened: 0,
+            closed: 0,
+            answered: 0,
+            first_response_median: None,
+            first_response_p90: None,
+            close_median: None,
+            reminders: 0,
+            ratings: 0,
+            rating_average: None,
+            days: Vec::new(),
+            staff: Vec::new(),
+        };
+        ahead.put(7, figures(Period::Week));
+        assert!(ahead.take(7, Period::Day).is_none(), "another period is gathered again");
+        ahead.put(7, figures(Period::Week));
+        assert_eq!(ahead.take(7, Period::Week).map(|s| s.period), Some(Period::Week));
+        assert!(ahead.take(7, Period::Week).is_none(), "taken once");
+        for id in 0..=AHEAD_AT_MOST as i32 {
+            ahead.put(id, figures(Period::Day));
+        }
+        assert!(ahead.0.lock().unwrap().len() <= AHEAD_AT_MOST, "bounded");
     }
 
     #[test]

@@ -217,13 +217,14 @@ impl Processor {
         }
     }
 
-    /// Asks Telegram what the support chat's updates will need (admin
-    /// rights) before the transaction that handles them begins.
+    /// Learns what the support chat's updates will need (admin rights from
+    /// Telegram, `/stats`' figures) before the transaction that handles
+    /// them begins.
     async fn ask_ahead(&self, pending: &[InboxUpdate]) {
         let support = Some(self.desk.support_chat_id());
         for row in pending.iter().filter(|row| row.chat_id == support) {
             if let Ok(update) = serde_json::from_str::<Update>(&row.payload) {
-                self.desk.ask_ahead(&self.router.route(update).await).await;
+                self.desk.ask_ahead(&self.router.route(update).await, &self.db).await;
             }
         }
     }
