@@ -26,7 +26,7 @@ impl Desk {
     /// spinner until it is). A star of the presser's own ticket records the
     /// rating (a second press changes it), shows the choice in the
     /// question, and tells staff; anything else (another user's ticket, one
-    /// that does not exist, data not ours) changes nothing.
+    /// that does not exist or is open again, data not ours) changes nothing.
     pub(super) async fn pressed(&self, tx: &mut Tx, press: Press) -> Result<Reaction, DeskError> {
         let lang = Lang::from_code(press.language.as_deref());
         let answer = |text: Option<String>| {
@@ -36,7 +36,10 @@ impl Desk {
         let Some((ticket_id, score)) = parse(&press.data) else {
             return Ok(Reaction::say(vec![answer(None)]));
         };
-        let Some(ticket) = tickets::find(tx, ticket_id).await?.filter(|t| t.user_id == press.from) else {
+        // Only the ticket's own user rates it, and only once it is closed
+        // (reopened, it is being worked on again).
+        let found = tickets::find(tx, ticket_id).await?;
+        let Some(ticket) = found.filter(|t| t.user_id == press.from && !t.is_open()) else {
             tracing::warn!(
                 from = press.from,
                 ticket = ticket_id,

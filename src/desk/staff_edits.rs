@@ -11,7 +11,7 @@ use crate::domain::Direction;
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Outbound, Record};
 use crate::render;
-use crate::storage::messages;
+use crate::storage::{messages, tickets};
 
 /// How long Telegram lets a bot delete its message in a private chat; a
 /// little less, for the time the delete waits in the outbox.
@@ -23,6 +23,11 @@ impl Desk {
     /// formatting) and the ticket keeps the new text. An answer whose copy
     /// is still waiting to go needs nothing: the copy is made when it goes.
     pub(super) async fn staff_edit(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
+        // A command is no answer, whatever it sent (`/s NAME` files its
+        // saved reply under the command's id): editing it changes nothing.
+        if message.text().is_some_and(|t| t.starts_with('/')) {
+            return Ok(Reaction::default());
+        }
         let found = messages::find_by_support_side(tx, message.chat.id.0, message.id.0).await?;
         let Some(filed) = found.filter(|m| m.direction == Direction::ToUser && m.unsent_at.is_none()) else {
             return Ok(Reaction::default());
@@ -49,7 +54,8 @@ impl Desk {
     }
 
     /// `/unsend`, as a reply to a staff answer: its copy is deleted from
-    /// the user's chat, the ticket keeps it marked unsent, staff are told.
+    /// the user's chat, the ticket keeps it marked unsent (and its clock as
+    /// if it had never been sent), staff are told.
     pub(super) async fn unsend(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
         let say = |html: String| Ok(Reaction::say(vec![self.support.text(html)]));
         let Some(replied) = message.reply_to_message() else { return say(render::staff::unsend_usage()) };
@@ -64,6 +70,9 @@ impl Desk {
             (None, Some(_)) if now - filed.created_at > UNSEND_WINDOW => render::staff::unsend_too_old(),
             (None, Some(copy)) => {
                 messages::set_unsent(tx, filed.id, now).await?;
+                // The user never got it: their ticket's clock reads as if
+                // it had not been sent.
+                tickets::answer_taken_back(tx, filed.ticket_id).await?;
                 let delete = Outbound::Delete { message_id: copy };
                 return Ok(Reaction::say(vec![
                     OutboxDraft::new(filed.user_chat_id, delete, Record::Nothing),

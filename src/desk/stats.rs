@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -105,7 +106,11 @@ fn midnight(zone: Tz, day: NaiveDate) -> NaiveDateTime {
 /// Figures gathered before the transaction that answers `/stats`, by the
 /// command's message id; taken when answered. Shared by the desk's clones.
 #[derive(Clone, Default)]
-pub(super) struct Ahead(Arc<Mutex<HashMap<i32, Stats>>>);
+pub(super) struct Ahead(Arc<Mutex<HashMap<i32, (Instant, Stats)>>>);
+
+/// Figures gathered longer ago than this are gathered again: the command
+/// was handled much later (its batch failed and was retried, say).
+const AHEAD_FRESH: Duration = Duration::from_secs(10);
 
 /// More figures than this waiting means updates were never answered (a
 /// crash between asking ahead and handling): they are forgotten.
@@ -117,12 +122,13 @@ impl Ahead {
         if waiting.len() >= AHEAD_AT_MOST {
             waiting.clear();
         }
-        waiting.insert(message_id, stats);
+        waiting.insert(message_id, (Instant::now(), stats));
     }
 
     fn take(&self, message_id: i32, period: Period) -> Option<Stats> {
         let mut waiting = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        waiting.remove(&message_id).filter(|s| s.period == period)
+        let (at, stats) = waiting.remove(&message_id)?;
+        (stats.period == period && at.elapsed() < AHEAD_FRESH).then_some(stats)
     }
 }
 

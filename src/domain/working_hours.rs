@@ -152,7 +152,8 @@ impl WorkingHours {
     }
 
     /// `date`'s intervals as instants, in order; a start or end that falls
-    /// into a daylight-saving gap is moved to the gap's end.
+    /// into a daylight-saving gap is moved an hour later (the usual shift;
+    /// a zone that shifts by half an hour gets it half an hour late).
     fn intervals_on(&self, zone: Tz, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>, &str)> {
         let instant = |date: NaiveDate, time: NaiveTime| {
             let local = date.and_time(time);

@@ -12,7 +12,7 @@ use super::rows::{NewTicket, OpenTicketRow, Staff, Ticket, User};
 use super::schema::{outbox_messages, staff, ticket_messages, tickets, users};
 use super::{on_conn, users as user_rows};
 use crate::db::{Conn, Tx, Writer};
-use crate::domain::TicketStatus;
+use crate::domain::{Direction, TicketStatus};
 
 /// What a close or reopen found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +225,50 @@ pub async fn record_response(
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     on_conn!(writer, |c| RecordResponse { ticket_id, staff_id, at }.execute(c).await)
+}
+
+/// A staff answer was taken back (`/unsend`): the ticket's clock is set
+/// from the answers that stay. The latest of them is its last response
+/// (none: no first response either); an open ticket whose user wrote
+/// after it (or who has had no answer) waits again from that message, with
+/// its reminder still to come.
+pub async fn answer_taken_back(tx: &mut Tx, ticket_id: i64) -> QueryResult<()> {
+    let answers: Vec<(NaiveDateTime, i64)> = on_conn!(tx, |c| {
+        ticket_messages::table
+            .filter(ticket_messages::ticket_id.eq(ticket_id))
+            .filter(ticket_messages::direction.eq(Direction::ToUser))
+            .filter(ticket_messages::unsent_at.is_null())
+            .order(ticket_messages::id.asc())
+            .select((ticket_messages::created_at, ticket_messages::sender_id))
+            .load(c)
+            .await
+    })?;
+    let last = answers.last().map(|a| a.0);
+    let first = <[_]>::first(&answers).copied();
+    let waiting: Option<NaiveDateTime> = on_conn!(tx, |c| {
+        let mut asked = ticket_messages::table
+            .filter(ticket_messages::ticket_id.eq(ticket_id))
+            .filter(ticket_messages::direction.eq(Direction::FromUser))
+            .into_boxed();
+        if let Some(last) = last {
+            asked = asked.filter(ticket_messages::created_at.gt(last));
+        }
+        asked.select(diesel::dsl::min(ticket_messages::created_at)).first(c).await
+    })?;
+    on_conn!(tx, |c| {
+        diesel::update(tickets::table.find(ticket_id))
+            .filter(tickets::status.eq(TicketStatus::Open))
+            .set((
+                tickets::first_response_at.eq(first.map(|a| a.0)),
+                tickets::first_responder_id.eq(first.map(|a| a.1)),
+                tickets::last_response_at.eq(last),
+                tickets::waiting_since.eq(waiting),
+                tickets::reminded_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
 }
 
 /// The ticket waits for staff from `at` (its user wrote after staff's last

@@ -73,6 +73,14 @@ async fn a_press_for_someone_elses_ticket_or_none_changes_nothing(kind: Kind) {
     assert_eq!(desk.db.count("SELECT COUNT(*) FROM ticket_ratings").await, 0);
     assert_eq!(desk.fake.sent_to(SUPPORT).len(), before, "staff told nothing");
     assert!(desk.fake.edits(alice().id).is_empty(), "the question unchanged");
+
+    // Reopened, the ticket is worked on again: its stars record nothing.
+    desk.fake.group_message(SUPPORT, &agent(), "/reopen #1", None);
+    desk.wait_sent(SUPPORT, before + 1, "reopened").await;
+    desk.fake.press(&alice(), alice().id, question, &star);
+    desk.settle().await;
+    assert_eq!(desk.fake.answered().len(), 4);
+    assert_eq!(desk.db.count("SELECT COUNT(*) FROM ticket_ratings").await, 0);
     desk.stop().await;
 }
 

@@ -27,7 +27,7 @@ async fn a_saved_reply_reaches_the_user_filled_in_and_counts_as_the_answer(kind:
     assert!(support[0].text.as_deref().unwrap().contains("Saved reply greet kept"), "{:?}", support[0].text);
     let user = alice();
     let support = open_ticket(&desk, &user, "help").await;
-    desk.fake.group_message(SUPPORT, &agent(), "/s Greet", Some(support[1].message_id));
+    let command = desk.fake.group_message(SUPPORT, &agent(), "/s Greet", Some(support[1].message_id));
     let to_user = desk.wait_sent(user.id, 2, "the saved reply").await;
     assert_eq!(to_user[1].text.as_deref(), Some("Hello <3 & co! About #1: <b>try</b> again."));
     let support = desk.wait_sent(SUPPORT, 4, "what went").await;
@@ -43,6 +43,11 @@ async fn a_saved_reply_reaches_the_user_filled_in_and_counts_as_the_answer(kind:
     let answer = messages.iter().find(|m| m.direction == "to_user").expect("filed as an answer");
     assert_eq!(answer.text.as_deref(), Some("Hello <3 & co! About #1: <b>try</b> again."));
     assert_eq!(answer.user_message_id, Some(to_user[1].message_id), "the user's copy recorded");
+
+    // Editing the command (a typo in its name) is no edit of the answer.
+    desk.fake.group_edits(SUPPORT, command, "/s thanks");
+    desk.settle().await;
+    assert!(desk.fake.edits(user.id).is_empty(), "{:?}", desk.fake.edits(user.id));
     desk.stop().await;
 }
 

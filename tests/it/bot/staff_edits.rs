@@ -58,6 +58,11 @@ async fn unsend_deletes_the_answer_from_the_users_chat_once(kind: Kind) {
     assert!(support[2].text.as_deref().unwrap().starts_with("🗑 Unsent"), "{:?}", support[2].text);
     desk.settle().await;
     assert_eq!(desk.fake.deleted(alice().id), [copy]);
+    // The user never got it: the ticket waits for its first answer again.
+    let ticket = inspect::open_ticket(&desk.db, alice().id).await.unwrap();
+    assert_eq!(ticket.first_response_at, None);
+    let waiting = "SELECT COUNT(*) FROM tickets WHERE waiting_since IS NOT NULL AND last_response_at IS NULL";
+    assert_eq!(desk.db.count(waiting).await, 1);
     desk.fake.group_message(SUPPORT, &agent(), "/unsend", Some(staff));
     let support = desk.wait_sent(SUPPORT, 4, "already").await;
     assert_eq!(support[3].text.as_deref(), Some("That answer was unsent already."));
