@@ -2,6 +2,7 @@
 
 mod claims;
 mod failing;
+mod guards;
 mod recording;
 
 use std::sync::Arc;
