@@ -69,12 +69,8 @@ impl Desk {
             let Some(closed) = response_clock::auto_close(tx, ticket, now - after, now).await? else { continue };
             response_clock::record_event(tx, closed.id, EventKind::AutoClosed, None, now).await?;
             let lang = Lang::from_code(users::find(tx, closed.user_id).await?.and_then(|u| u.language_code).as_deref());
-            let support = &self.support;
-            let drafts = &mut reaction.drafts;
-            drafts.push(support.about(closed.id, render::staff::auto_closed(closed.number, &render::age(after))));
-            drafts.push(OutboxDraft::text(closed.user_id, render::user::closed(lang, closed.number, closed.day)));
-            drafts.extend(self.rating_question(&closed, lang));
-            drafts.extend(support.topic_state(closed.id, false));
+            let to_staff = render::staff::auto_closed(closed.number, &render::age(after));
+            reaction.drafts.extend(self.closed(&closed, lang, to_staff));
             reaction.tally.add(Tally { closed: 1, auto_closed: 1, ..Tally::default() });
         }
         Ok(reaction)

@@ -7,7 +7,7 @@ use teloxide::types::{Message, User};
 use super::filed::staff_of;
 use super::{Desk, DeskError, Reaction};
 use crate::db::{Conn, Tx};
-use crate::domain::{ContentKind, Direction, MessageDraft};
+use crate::domain::{Direction, MessageDraft};
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Outbound, Record};
@@ -73,16 +73,8 @@ impl Desk {
         }
         let now = self.now();
         let member = staff_of(from, now);
-        let draft = MessageDraft {
-            direction: Direction::ToUser,
-            sender_id: member.user_id,
-            user_chat_id: ticket.user_id,
-            user_message_id: None,
-            support_chat_id: Some(message.chat.id.0),
-            support_message_id: Some(message.id.0),
-            kind: ContentKind::Text,
-            text: Some(text.clone()),
-        };
+        let command = Some((message.chat.id.0, message.id.0));
+        let draft = MessageDraft::staff_text(Direction::ToUser, member.user_id, ticket.user_id, command, text.clone());
         let filed = filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
         let to_user = Outbound::Text { html, reply: None, topic: false };
         let drafts = vec![

@@ -180,22 +180,7 @@ mod tests {
     #[test]
     fn figures_gathered_ahead_are_taken_once_for_their_period() {
         let ahead = Ahead::default();
-        let figures = |period| Stats {
-            period,
-            first_day: NaiveDate::MIN,
-            last_day: NaiveDate::MIN,
-            opened: 0,
-            closed: 0,
-            answered: 0,
-            first_response_median: None,
-            first_response_p90: None,
-            close_median: None,
-            reminders: 0,
-            ratings: 0,
-            rating_average: None,
-            days: Vec::new(),
-            staff: Vec::new(),
-        };
+        let figures = |period| Stats::with_days(period, NaiveDate::MIN, NaiveDate::MIN, Vec::new());
         ahead.put(7, figures(Period::Week));
         assert!(ahead.take(7, Period::Day).is_none(), "another period is gathered again");
         ahead.put(7, figures(Period::Week));

@@ -6,7 +6,7 @@ use teloxide::types::User;
 use super::filed::staff_of;
 use super::{Desk, DeskError, Reaction};
 use crate::db::{Conn, Tx};
-use crate::domain::{ContentKind, Direction, MessageDraft};
+use crate::domain::{Direction, MessageDraft};
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
 use crate::render::{self, Lang, full_name};
@@ -48,13 +48,7 @@ impl Desk {
             }
             StatusChange::Changed(t) => {
                 tally.closed = 1;
-                let mut drafts = vec![
-                    support.about(t.id, render::staff::closed_by(t.number, &by)),
-                    OutboxDraft::text(t.user_id, render::user::closed(lang, t.number, t.day)),
-                ];
-                drafts.extend(self.rating_question(&t, lang));
-                drafts.extend(support.topic_state(t.id, false));
-                drafts
+                self.closed(&t, lang, render::staff::closed_by(t.number, &by))
             }
             StatusChange::Unchanged(t) if reopen => vec![support.about(t.id, render::staff::already_open(t.number))],
             StatusChange::Unchanged(t) => vec![support.about(t.id, render::staff::already_closed(t.number))],
@@ -64,6 +58,19 @@ impl Desk {
             StatusChange::NotFound => vec![support.text(render::staff::reply_to_no_ticket())],
         };
         Ok(Reaction { drafts, tally })
+    }
+
+    /// What every close says, whoever closed the ticket: staff read
+    /// `to_staff` in its topic or under its card, its user is told (and
+    /// asked to rate it), its topic is closed. In order within each chat.
+    pub(super) fn closed(&self, ticket: &Ticket, lang: Lang, to_staff: String) -> Vec<OutboxDraft> {
+        let mut drafts = vec![
+            self.support.about(ticket.id, to_staff),
+            OutboxDraft::text(ticket.user_id, render::user::closed(lang, ticket.number, ticket.day)),
+        ];
+        drafts.extend(self.rating_question(ticket, lang));
+        drafts.extend(self.support.topic_state(ticket.id, false));
+        drafts
     }
 
     pub(super) async fn assign(
@@ -91,16 +98,7 @@ impl Desk {
     ) -> Result<Reaction, DeskError> {
         let now = self.now();
         let member = staff_of(from, now);
-        let draft = MessageDraft {
-            direction: Direction::Note,
-            sender_id: member.user_id,
-            user_chat_id: ticket.user_id,
-            user_message_id: None,
-            support_chat_id: None,
-            support_message_id: None,
-            kind: ContentKind::Text,
-            text: Some(body),
-        };
+        let draft = MessageDraft::staff_text(Direction::Note, member.user_id, ticket.user_id, None, body);
         filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
         Ok(Reaction::say(vec![self.support.about(ticket.id, render::staff::note_saved(ticket.number))]))
     }

@@ -175,11 +175,7 @@ impl Desk {
             StatusChange::Changed(t) => t,
             _ => return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::no_open_ticket(lang))])),
         };
-        let support = &self.support;
-        let mut drafts = vec![OutboxDraft::text(chat, render::user::closed(lang, t.number, t.day))];
-        drafts.extend(self.rating_question(&t, lang));
-        drafts.push(support.about(t.id, render::staff::closed_by_user(t.number)));
-        drafts.extend(support.topic_state(t.id, false));
+        let mut drafts = self.closed(&t, lang, render::staff::closed_by_user(t.number));
         if then_new {
             drafts.push(OutboxDraft::text(chat, render::user::new_ticket_prompt(lang)));
         }

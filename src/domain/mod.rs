@@ -186,6 +186,30 @@ pub struct MessageDraft {
     pub text: Option<String>,
 }
 
+impl MessageDraft {
+    /// A text staff wrote without a Telegram message of its own to file (a
+    /// note, a saved reply): `support` is the command that made it, if it
+    /// is to stand for it in the support chat.
+    pub fn staff_text(
+        direction: Direction,
+        sender_id: i64,
+        user_chat_id: i64,
+        support: Option<(i64, i32)>,
+        text: String,
+    ) -> Self {
+        Self {
+            direction,
+            sender_id,
+            user_chat_id,
+            user_message_id: None,
+            support_chat_id: support.map(|s| s.0),
+            support_message_id: support.map(|s| s.1),
+            kind: ContentKind::Text,
+            text: Some(text),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,29 @@ pub struct StaffFigures {
 }
 
 #[cfg(test)]
+impl Stats {
+    /// A period with nothing in it but `days` (tests).
+    pub(crate) fn with_days(period: Period, first_day: NaiveDate, last_day: NaiveDate, days: Vec<DayFigures>) -> Self {
+        Self {
+            period,
+            first_day,
+            last_day,
+            opened: 0,
+            closed: 0,
+            answered: 0,
+            first_response_median: None,
+            first_response_p90: None,
+            close_median: None,
+            reminders: 0,
+            ratings: 0,
+            rating_average: None,
+            days,
+            staff: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

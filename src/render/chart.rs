@@ -122,28 +122,15 @@ mod tests {
 
     fn stats(days: usize) -> Stats {
         let first = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        Stats {
-            period: if days == 1 { Period::Day } else { Period::Month },
-            first_day: first,
-            last_day: first + chrono::TimeDelta::days(days as i64 - 1),
-            opened: 0,
-            closed: 0,
-            answered: 0,
-            first_response_median: None,
-            first_response_p90: None,
-            close_median: None,
-            reminders: 0,
-            ratings: 0,
-            rating_average: None,
-            days: (0..days)
-                .map(|i| DayFigures {
-                    day: first + chrono::TimeDelta::days(i as i64),
-                    opened: i * 3 % 17 + 2,
-                    first_response_median: (i % 4 != 3).then_some(60 * (i as i64 % 9 + 1)),
-                })
-                .collect(),
-            staff: Vec::new(),
-        }
+        let period = if days == 1 { Period::Day } else { Period::Month };
+        let figures = (0..days)
+            .map(|i| DayFigures {
+                day: first + chrono::TimeDelta::days(i as i64),
+                opened: i * 3 % 17 + 2,
+                first_response_median: (i % 4 != 3).then_some(60 * (i as i64 % 9 + 1)),
+            })
+            .collect();
+        Stats::with_days(period, first, first + chrono::TimeDelta::days(days as i64 - 1), figures)
     }
 
     #[test]

@@ -951,8 +951,8 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             inner.answered.push((id.to_string(), p["text"].as_str().map(str::to_string)));
             ok(json!(true))
         }
-        "editmessagetext" => edit_message_text(inner, p),
-        "editmessagecaption" => edit_message_caption(inner, p),
+        "editmessagetext" => bot_edits(inner, p, false),
+        "editmessagecaption" => bot_edits(inner, p, true),
         "deletemessage" => {
             let (Some(chat), Some(id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
                 return bad_request("chat_id and message_id are required");
@@ -1126,15 +1126,18 @@ fn check_keyboard(p: &Value) -> Result<(), Response> {
     Ok(())
 }
 
-fn edit_message_text(inner: &mut Inner, p: &Value) -> Response {
+/// editMessageText, or with `caption` editMessageCaption (copies keep a
+/// caption as their text here), as Telegram checks them.
+fn bot_edits(inner: &mut Inner, p: &Value, caption: bool) -> Response {
     let (Some(chat_id), Some(message_id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
         return bad_request("chat_id and message_id are required");
     };
-    let text = p["text"].as_str().unwrap_or_default();
-    if text.trim().is_empty() {
+    let (field, limit, what) = if caption { ("caption", 1024, "message caption") } else { ("text", 4096, "message") };
+    let text = p[field].as_str().unwrap_or_default();
+    if !caption && text.trim().is_empty() {
         return bad_request("message text is empty");
     }
-    let visible = match check_text(text, p["parse_mode"].as_str(), 4096, "message") {
+    let visible = match check_text(text, p["parse_mode"].as_str(), limit, what) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -1156,31 +1159,6 @@ fn edit_message_text(inner: &mut Inner, p: &Value) -> Response {
     }
     message["text"] = json!(visible);
     message["reply_markup"] = markup;
-    let edited = message.clone();
-    inner.edits.push((chat_id, message_id as i32, visible));
-    ok(edited)
-}
-
-fn edit_message_caption(inner: &mut Inner, p: &Value) -> Response {
-    let (Some(chat_id), Some(message_id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
-        return bad_request("chat_id and message_id are required");
-    };
-    let caption = p["caption"].as_str().unwrap_or_default();
-    let visible = match check_text(caption, p["parse_mode"].as_str(), 1024, "message caption") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(message) = inner.messages.get_mut(&(chat_id, message_id as i32)) else {
-        return bad_request("message to edit not found");
-    };
-    if message["from"]["id"].as_i64() != Some(BOT_ID) {
-        return bad_request("message can't be edited");
-    }
-    if message["text"].as_str() == Some(visible.as_str()) {
-        return bad_request("message is not modified");
-    }
-    // Copies keep a caption as their text here.
-    message["text"] = json!(visible);
     let edited = message.clone();
     inner.edits.push((chat_id, message_id as i32, visible));
     ok(edited)
