@@ -10,6 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{BotConfig, Config, ConfigError};
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
+use crate::render::texts::{Texts, TextsError};
 use crate::storage::staff;
 use crate::telegram::startup::StartupError;
 
@@ -24,6 +25,8 @@ pub enum StartError {
     Http { var: &'static str, addr: SocketAddr, reason: String },
     #[error(transparent)]
     Telegram(#[from] StartupError),
+    #[error(transparent)]
+    Texts(#[from] TextsError),
 }
 
 impl StartError {
@@ -31,7 +34,7 @@ impl StartError {
     /// including a token or support chat Telegram refuses), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Config(_) | Self::Telegram(_) => 2,
+            Self::Config(_) | Self::Telegram(_) | Self::Texts(_) => 2,
             _ => 1,
         }
     }
@@ -43,6 +46,8 @@ pub struct App {
     db: Db,
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
+    /// Every text people read, checked before anything started.
+    texts: Arc<Texts>,
     /// Bound at build, so a taken port fails start-up.
     http: tokio::net::TcpListener,
     /// `METRICS_ADDR`'s listener, when it is set.
@@ -55,6 +60,7 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         // Configuration first: a missing token must not wait on a database.
         let bot = config.bot()?;
+        let texts = Arc::new(Texts::load(config.texts_dir.as_deref(), &config.staff_language)?);
         let http = listen("HTTP_ADDR", config.http_addr).await?;
         let operators = match config.metrics_addr {
             Some(addr) => Some(listen("METRICS_ADDR", addr).await?),
@@ -75,7 +81,7 @@ impl App {
             support_chat = bot.support_chat_id,
             "ticketbot started"
         );
-        Ok(Self { config, bot, db, metrics: Arc::new(Metrics::new()), clock, http, operators })
+        Ok(Self { config, bot, db, metrics: Arc::new(Metrics::new()), clock, texts, http, operators })
     }
 
     /// Where the HTTP server listens (`HTTP_ADDR`, its port chosen by the

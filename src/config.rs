@@ -71,6 +71,8 @@ const KNOWN_VARS: &[&str] = &[
     "AUTO_CLOSE_AFTER",
     "WORKING_HOURS",
     "CSAT",
+    "TEXTS_DIR",
+    "STAFF_LANGUAGE",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",
@@ -96,6 +98,11 @@ pub struct Config {
     pub admin_ids: Vec<i64>,
     /// The time zone, per-user limits and the response clock.
     pub desk: DeskRules,
+    /// `TEXTS_DIR`: the operator's texts, over the embedded ones (read and
+    /// checked when the bot starts, `render::Texts::load`).
+    pub texts_dir: Option<std::path::PathBuf>,
+    /// `STAFF_LANGUAGE`: what the support chat reads, `en` unless set.
+    pub staff_language: String,
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
@@ -227,6 +234,9 @@ impl Config {
             }
         }
 
+        let texts_dir = get("TEXTS_DIR").map(std::path::PathBuf::from);
+        let staff_language = get("STAFF_LANGUAGE").unwrap_or_else(|| "en".into());
+
         let paced = match get("DELIVERY_PACING").as_deref() {
             None | Some("telegram") => true,
             Some("off") => false,
@@ -241,6 +251,8 @@ impl Config {
         Ok(Self {
             database,
             desk,
+            texts_dir,
+            staff_language,
             http_addr,
             metrics_addr,
             admin_ids,

@@ -11,7 +11,7 @@ use super::{App, StartError};
 use crate::db::leader::{Elector, Role, lead};
 use crate::desk::Desk;
 use crate::desk::admins::AdminCache;
-use crate::desk::commands::{StaffCommand, UserCommand, menu};
+use crate::desk::commands::{StaffCommand, menu, user_menus};
 use crate::desk::route::{self, Router};
 use crate::http::HttpState;
 use crate::inbox::poller::Poller;
@@ -42,7 +42,7 @@ impl App {
     /// in hand finish and gives the outbox up to `DRAIN` to empty.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
         let mut shutdown = std::pin::pin!(shutdown);
-        let Self { config, bot: settings, db, metrics, clock, http, operators } = self;
+        let Self { config, bot: settings, db, metrics, clock, texts, http, operators } = self;
         // One replica at a time polls (Telegram refuses a second) and
         // delivers (the flood limits are kept in one place).
         let polling = Elector::new(&config.database, Role::Polling)?;
@@ -92,7 +92,7 @@ impl App {
         telegram_status.checked(facts.warnings.clone());
         let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
         let admins = AdminCache::new(api.clone(), support.clone());
-        let desk = Desk::new(support.clone(), clock.clone(), admins, config.desk.clone());
+        let desk = Desk::new(support.clone(), clock.clone(), admins, config.desk.clone(), texts.clone());
         let router = Router::new(route::Context { support_chat: support.clone(), bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);
@@ -126,6 +126,7 @@ impl App {
             outbox.clone(),
             support.clone(),
             settings.paced,
+            texts.clone(),
         ));
         let delivery = tokio::spawn(lead(delivering, drain_rx, move |halt| {
             let worker = worker.clone();
@@ -134,9 +135,8 @@ impl App {
 
         // The menus are a convenience: asked in the background, never
         // waited for.
-        let menus = tokio::spawn(async move {
-            telegram::register_commands(&api, support.id(), &menu::<UserCommand>(), &menu::<StaffCommand>()).await
-        });
+        let (users, staff) = (user_menus(&texts), menu::<StaffCommand>(texts.staff()));
+        let menus = tokio::spawn(async move { telegram::register_commands(&api, support.id(), &users, &staff).await });
         shutdown.await;
         tracing::info!("stopping: no more fetching; finishing the updates in hand");
         menus.abort();

@@ -1,9 +1,11 @@
-//! The commands people type. The doc comment of each is what Telegram's
-//! command menu shows (`setMyCommands`) and, for staff, the line `/help`
-//! gives it.
+//! The commands people type. What each does, as Telegram's command menu
+//! shows it (`setMyCommands`) and, for staff, as `/help` lists it, is the
+//! text `menu-NAME` of `user.ftl` or `staff.ftl`.
 
 use teloxide::macros::BotCommands;
 use teloxide::types::BotCommand;
+
+use crate::render::Words;
 
 /// Users, in their private chat with the bot. Anything else they type,
 /// unknown commands included, is a message for staff.
@@ -87,27 +89,50 @@ impl StaffCommand {
     }
 }
 
-/// A command menu for `setMyCommands`: names without the slash, as
-/// Telegram wants them.
-pub fn menu<C: teloxide::utils::command::BotCommands>() -> Vec<BotCommand> {
+/// A command menu for `setMyCommands`, in `words`' language: names
+/// without the slash, as Telegram wants them, each described by its
+/// `menu-NAME` text.
+pub fn menu<C: teloxide::utils::command::BotCommands>(words: Words) -> Vec<BotCommand> {
     C::bot_commands()
         .into_iter()
-        .map(|c| BotCommand::new(c.command.trim_start_matches('/').to_string(), c.description))
+        .map(|c| {
+            let name = c.command.trim_start_matches('/').to_string();
+            let description = words.say(&format!("menu-{name}"), []);
+            BotCommand::new(name, description)
+        })
         .collect()
 }
 
+/// The users' menus: English for everyone, and one per other language
+/// users can read, for Telegram to show by the app's language.
+pub fn user_menus(texts: &crate::render::Texts) -> Vec<(Option<String>, Vec<BotCommand>)> {
+    let mut menus: Vec<(Option<String>, Vec<BotCommand>)> = Vec::new();
+    for words in texts.user_languages() {
+        let code = (words.language_code() != "en").then(|| words.language_code().to_string());
+        // Telegram names a menu's language by two letters only: the first
+        // folder of a language (pt before pt-BR) gives its menu.
+        if menus.iter().all(|(c, _)| *c != code) {
+            menus.push((code, menu::<UserCommand>(words)));
+        }
+    }
+    menus
+}
+
 /// The staff commands as `/help` lists them: (name, what it does).
-pub fn staff_help_lines() -> Vec<(String, String)> {
-    menu::<StaffCommand>().into_iter().map(|c| (c.command, c.description)).collect()
+pub fn staff_help_lines(words: Words) -> Vec<(String, String)> {
+    menu::<StaffCommand>(words).into_iter().map(|c| (c.command, c.description)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::render::Texts;
+
     #[test]
-    fn menus_name_every_command_once_without_slashes() {
-        let staff: Vec<String> = menu::<StaffCommand>().into_iter().map(|c| c.command).collect();
+    fn menus_name_every_command_once_without_slashes_in_every_language() {
+        let texts = Texts::embedded();
+        let staff: Vec<String> = menu::<StaffCommand>(texts.staff()).into_iter().map(|c| c.command).collect();
         assert_eq!(
             staff,
             [
@@ -115,21 +140,32 @@ mod tests {
                 "snippet", "snippets", "help"
             ]
         );
-        let users: Vec<String> = menu::<UserCommand>().into_iter().map(|c| c.command).collect();
+        let users: Vec<String> = menu::<UserCommand>(texts.user(None)).into_iter().map(|c| c.command).collect();
         assert_eq!(users, ["start", "status", "close", "new", "help"]);
-        for c in menu::<StaffCommand>().into_iter().chain(menu::<UserCommand>()) {
-            // Telegram's rules for a menu entry.
-            assert!(c.command.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", c.command);
-            assert!((3..=256).contains(&c.description.chars().count()), "{}", c.description);
+        let menus = user_menus(&texts);
+        assert_eq!(menus.iter().map(|(code, _)| code.as_deref()).collect::<Vec<_>>(), [None, Some("ru")]);
+        assert_eq!(menus[1].1[2].description, "Закрыть обращение");
+        for language in ["en", "ru"] {
+            let texts = Texts::load(None, language).unwrap();
+            let menus = [menu::<StaffCommand>(texts.staff()), menu::<UserCommand>(texts.user(Some(language)))];
+            for c in menus.into_iter().flatten() {
+                // Telegram's rules for a menu entry; a missing text would
+                // read as its id.
+                assert!(c.command.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", c.command);
+                assert!((3..=256).contains(&c.description.chars().count()), "{}", c.description);
+                assert!(!c.description.starts_with("menu-"), "{language}: {}", c.description);
+            }
         }
     }
 
     #[test]
     fn the_users_help_names_every_user_command() {
-        use crate::render::{Lang, user::greeting};
-        for c in menu::<UserCommand>().into_iter().filter(|c| c.command != "start") {
-            for lang in [Lang::En, Lang::Ru] {
-                assert!(greeting(lang).contains(&format!("/{}", c.command)), "/{} in {lang:?}", c.command);
+        use crate::render::user::greeting;
+        let texts = Texts::embedded();
+        for c in menu::<UserCommand>(texts.user(None)).into_iter().filter(|c| c.command != "start") {
+            for language in ["en", "ru"] {
+                let said = greeting(texts.user(Some(language)));
+                assert!(said.contains(&format!("/{}", c.command)), "/{} in {language}", c.command);
             }
         }
     }

@@ -32,22 +32,29 @@ impl Desk {
         let asked = args.split_whitespace().next().and_then(|a| a.parse::<i64>().ok()).unwrap_or(1).max(1) - 1;
         let total = tickets::count_open(conn).await?;
         if total == 0 {
-            return Ok(Reaction::say(vec![self.support.text(render::staff::no_open_tickets())]));
+            return Ok(Reaction::say(vec![self.support.text(render::staff::no_open_tickets(self.words()))]));
         }
         let pages = (total + OPEN_PAGE - 1) / OPEN_PAGE;
         let page = asked.min(pages - 1);
         let rows = tickets::open_page(conn, page * OPEN_PAGE, OPEN_PAGE).await?;
         let now = self.now();
         let (page, pages) = (u32::try_from(page).unwrap_or(u32::MAX), u32::try_from(pages).unwrap_or(u32::MAX));
-        let mut lines = vec![render::staff::open_header(page, pages, total)];
+        let mut lines = vec![render::staff::open_header(self.words(), page, pages, total)];
         for row in &rows {
-            let age = render::age(now - row.ticket.opened_at);
-            let waited = row.ticket.waiting_since.map(|since| render::age(now - since));
+            let age = render::age(self.words(), now - row.ticket.opened_at);
+            let waited = row.ticket.waiting_since.map(|since| render::age(self.words(), now - since));
             let assignee = row.assignee.as_ref().map(|s| s.display_name.as_str());
-            lines.push(render::staff::open_line(&row.ticket, &row.user, &age, waited.as_deref(), assignee));
+            lines.push(render::staff::open_line(
+                self.words(),
+                &row.ticket,
+                &row.user,
+                &age,
+                waited.as_deref(),
+                assignee,
+            ));
         }
         if page + 1 < pages {
-            lines.push(render::staff::open_more(page + 1));
+            lines.push(render::staff::open_more(self.words(), page + 1));
         }
         let texts = pack(&lines, MESSAGE_LIMIT);
         Ok(Reaction::say(texts.into_iter().map(|html| self.support.text(html)).collect()))
@@ -61,12 +68,16 @@ impl Desk {
         let name = user.as_ref().map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
         let mut lines = Vec::new();
         if let Some(user) = &user {
-            lines.push(render::staff::card(ticket, user));
+            lines.push(render::staff::card(self.words(), ticket, user));
         }
-        lines.push(render::staff::history_header(ticket, &name));
+        lines.push(render::staff::history_header(self.words(), ticket, &name));
         let (history, total) = messages::latest_of_ticket(conn, ticket.id, HISTORY_LINES).await?;
         if total > history.len() as i64 {
-            lines.push(render::staff::history_earlier(total - history.len() as i64, self.support.forum()));
+            lines.push(render::staff::history_earlier(
+                self.words(),
+                total - history.len() as i64,
+                self.support.forum(),
+            ));
         }
         // The user's messages staff only saw as a digest line and the history
         // cannot show (media, texts longer than its lines): copied in full
@@ -89,7 +100,7 @@ impl Desk {
                 Direction::Note => "📝",
             };
             let time = m.created_at.format("%m-%d %H:%M").to_string();
-            lines.push(render::staff::history_line(&time, who, m.kind.as_str(), m.text.as_deref()));
+            lines.push(render::staff::history_line(self.words(), &time, who, m.kind, m.text.as_deref()));
         }
         let support = &self.support;
         // In a forum the answer goes to the ticket's topic (opened first if

@@ -42,6 +42,7 @@ use crate::config::DeskRules;
 use crate::db::{Db, Tx};
 use crate::metrics::Tally;
 use crate::outbox::{OutboxDraft, SupportChat};
+use crate::render::{Texts, Words};
 use admins::AdminCache;
 use route::Route;
 
@@ -87,14 +88,28 @@ pub struct Desk {
     admins: AdminCache,
     /// The time zone, how much one user may send, the response clock.
     rules: DeskRules,
+    /// Every text people read: users' in their language, staff's in
+    /// `STAFF_LANGUAGE`.
+    texts: Arc<Texts>,
     /// `/stats`' figures gathered ahead of the transaction, by the id of
     /// the command's message (`ask_ahead`).
     stats_ahead: stats::Ahead,
 }
 
 impl Desk {
-    pub fn new(support: SupportChat, clock: Arc<dyn Clock>, admins: AdminCache, rules: DeskRules) -> Self {
-        Self { support, clock, admins, rules, stats_ahead: stats::Ahead::default() }
+    pub fn new(
+        support: SupportChat,
+        clock: Arc<dyn Clock>,
+        admins: AdminCache,
+        rules: DeskRules,
+        texts: Arc<Texts>,
+    ) -> Self {
+        Self { support, clock, admins, rules, texts, stats_ahead: stats::Ahead::default() }
+    }
+
+    /// What staff read, in `STAFF_LANGUAGE`.
+    fn words(&self) -> Words<'_> {
+        self.texts.staff()
     }
 
     /// Acts on one update.
@@ -176,7 +191,7 @@ mod tests {
         let support = SupportChat::new(-100, false);
         let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
         let rules = DeskRules { zone: chrono_tz::Europe::Berlin, ..DeskRules::default() };
-        let desk = Desk::new(support, clock.clone(), admins, rules);
+        let desk = Desk::new(support, clock.clone(), admins, rules, Arc::new(Texts::embedded()));
         let (day, now) = desk.today_and_now();
         assert_eq!(day, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
         assert_eq!(now, at("2026-11-21T22:59:00Z").naive_utc());

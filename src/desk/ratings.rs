@@ -7,7 +7,7 @@ use super::{Desk, DeskError, Reaction};
 use crate::db::Tx;
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Button, Outbound, Record};
-use crate::render::{self, Lang};
+use crate::render::{self, Words};
 use crate::storage::rows::Ticket;
 use crate::storage::{ratings, tickets};
 
@@ -16,7 +16,7 @@ const RATE: &str = "rate";
 
 impl Desk {
     /// The rating question for a ticket just closed (with `CSAT` on).
-    pub(super) fn rating_question(&self, ticket: &Ticket, lang: Lang) -> Option<OutboxDraft> {
+    pub(super) fn rating_question(&self, ticket: &Ticket, lang: Words<'_>) -> Option<OutboxDraft> {
         let html = render::user::rating_question(lang, ticket.number, ticket.day);
         let ask = Outbound::Ask { html, buttons: stars(ticket.id, None) };
         self.rules.csat.then(|| OutboxDraft::new(ticket.user_id, ask, Record::Nothing))
@@ -28,7 +28,7 @@ impl Desk {
     /// question, and tells staff; anything else (another user's ticket, one
     /// that does not exist or is open again, data not ours) changes nothing.
     pub(super) async fn pressed(&self, tx: &mut Tx, press: Press) -> Result<Reaction, DeskError> {
-        let lang = Lang::from_code(press.language.as_deref());
+        let lang = self.texts.user(press.language.as_deref());
         let answer = |text: Option<String>| {
             let outbound = Outbound::AnswerPress { query_id: press.query_id.clone(), text };
             OutboxDraft::new(press.from, outbound, Record::Nothing)
@@ -56,17 +56,18 @@ impl Desk {
                 let edit = Outbound::EditText { message_id, html, buttons: stars(ticket.id, Some(score)) };
                 drafts.push(OutboxDraft::new(chat, edit, Record::Nothing));
             }
-            drafts.push(self.support.about(ticket.id, render::staff::rated(ticket.number, score, before)));
+            drafts
+                .push(self.support.about(ticket.id, render::staff::rated(self.words(), ticket.number, score, before)));
         }
         Ok(Reaction::say(drafts))
     }
 
     /// The user's words just after rating: kept with the rating, the user
     /// told so, staff shown them.
-    pub(super) fn rating_commented(&self, ticket: &Ticket, score: i32, text: &str, lang: Lang) -> Reaction {
+    pub(super) fn rating_commented(&self, ticket: &Ticket, score: i32, text: &str, lang: Words<'_>) -> Reaction {
         Reaction::say(vec![
             OutboxDraft::text(ticket.user_id, render::user::comment_kept(lang)),
-            self.support.about(ticket.id, render::staff::rating_comment(ticket.number, score, text)),
+            self.support.about(ticket.id, render::staff::rating_comment(self.words(), ticket.number, score, text)),
         ])
     }
 }

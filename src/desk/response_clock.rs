@@ -11,7 +11,7 @@ use crate::db::{Conn, Tx};
 use crate::domain::EventKind;
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
-use crate::render::{self, Lang};
+use crate::render::{self, Words};
 use crate::storage::rows::{Ticket, User};
 use crate::storage::{response_clock, users};
 
@@ -44,8 +44,8 @@ impl Desk {
                 continue;
             }
             response_clock::record_event(tx, ticket.id, EventKind::Reminded, None, now).await?;
-            let waited = render::age(now - since);
-            let html = render::staff::reminder(ticket, user, &waited, ticket.first_response_at.is_none());
+            let waited = render::age(self.words(), now - since);
+            let html = render::staff::reminder(self.words(), ticket, user, &waited, ticket.first_response_at.is_none());
             reaction.drafts.push(self.support.about(ticket.id, html));
             reaction.tally.reminded += 1;
         }
@@ -68,8 +68,8 @@ impl Desk {
         for ticket in due {
             let Some(closed) = response_clock::auto_close(tx, ticket, now - after, now).await? else { continue };
             response_clock::record_event(tx, closed.id, EventKind::AutoClosed, None, now).await?;
-            let lang = Lang::from_code(users::find(tx, closed.user_id).await?.and_then(|u| u.language_code).as_deref());
-            let to_staff = render::staff::auto_closed(closed.number, &render::age(after));
+            let lang = self.texts.user(users::find(tx, closed.user_id).await?.and_then(|u| u.language_code).as_deref());
+            let to_staff = render::staff::auto_closed(self.words(), closed.number, &render::age(self.words(), after));
             reaction.drafts.extend(self.closed(&closed, lang, to_staff));
             reaction.tally.add(Tally { closed: 1, auto_closed: 1, ..Tally::default() });
         }
@@ -82,7 +82,7 @@ impl Desk {
         &self,
         tx: &mut Tx,
         ticket: &Ticket,
-        lang: Lang,
+        lang: Words<'_>,
     ) -> Result<Option<OutboxDraft>, DeskError> {
         let Some(hours) = &self.rules.working_hours else { return Ok(None) };
         let now = self.clock.now();

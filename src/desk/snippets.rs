@@ -28,14 +28,14 @@ impl Desk {
         let html = match (verb.to_ascii_lowercase().as_str(), snippet_name(name)) {
             ("add", Some(name)) if !body.trim().is_empty() && body.trim().chars().count() <= BODY_LIMIT => {
                 snippets::save(tx, &name, body.trim(), from.id.0 as i64, self.now()).await?;
-                render::staff::snippet_saved(&name)
+                render::staff::snippet_saved(self.words(), &name)
             }
-            ("add", Some(_)) if !body.trim().is_empty() => render::staff::snippet_too_long(BODY_LIMIT),
+            ("add", Some(_)) if !body.trim().is_empty() => render::staff::snippet_too_long(self.words(), BODY_LIMIT),
             ("del", Some(name)) if body.trim().is_empty() => match snippets::delete(tx, &name).await? {
-                true => render::staff::snippet_deleted(&name),
-                false => render::staff::no_such_snippet(&name),
+                true => render::staff::snippet_deleted(self.words(), &name),
+                false => render::staff::no_such_snippet(self.words(), &name),
             },
-            _ => render::staff::snippet_usage(),
+            _ => render::staff::snippet_usage(self.words()),
         };
         Ok(Reaction::say(vec![self.support.text(html)]))
     }
@@ -44,9 +44,9 @@ impl Desk {
     pub(super) async fn list_snippets(&self, conn: &mut Conn) -> Result<Reaction, DeskError> {
         let all = snippets::all(conn).await?;
         let lines = match all.is_empty() {
-            true => vec![render::staff::no_snippets()],
-            false => std::iter::once(render::staff::snippets_header(all.len()))
-                .chain(all.iter().map(|s| render::staff::snippet_line(&s.name, &s.body)))
+            true => vec![render::staff::no_snippets(self.words())],
+            false => std::iter::once(render::staff::snippets_header(self.words(), all.len()))
+                .chain(all.iter().map(|s| render::staff::snippet_line(self.words(), &s.name, &s.body)))
                 .collect(),
         };
         Ok(Reaction::say(pack(&lines, MESSAGE_LIMIT).into_iter().map(|html| self.support.text(html)).collect()))
@@ -63,13 +63,15 @@ impl Desk {
         args: &str,
     ) -> Result<Reaction, DeskError> {
         let say = |html: String| Ok(Reaction::say(vec![self.support.about(ticket.id, html)]));
-        let Some(name) = snippet_name(args.trim()) else { return say(render::staff::snippet_usage()) };
-        let Some(snippet) = snippets::find(tx, &name).await? else { return say(render::staff::no_such_snippet(&name)) };
+        let Some(name) = snippet_name(args.trim()) else { return say(render::staff::snippet_usage(self.words())) };
+        let Some(snippet) = snippets::find(tx, &name).await? else {
+            return say(render::staff::no_such_snippet(self.words(), &name));
+        };
         let first_name = users::find(tx, ticket.user_id).await?.map(|u| u.first_name).unwrap_or_default();
         let text = render::user::fill_snippet(&snippet.body, &first_name, ticket.number);
         let html = render::html::escape(&text);
         if render::html::visible_len(&html) > MESSAGE_LIMIT {
-            return say(render::staff::snippet_too_long(MESSAGE_LIMIT));
+            return say(render::staff::snippet_too_long(self.words(), MESSAGE_LIMIT));
         }
         let now = self.now();
         let member = staff_of(from, now);
@@ -79,7 +81,7 @@ impl Desk {
         let to_user = Outbound::Text { html, reply: None, topic: false };
         let drafts = vec![
             OutboxDraft::new(ticket.user_id, to_user, Record::UserCopy).for_ticket(ticket.id).for_message(filed.id),
-            self.support.about(ticket.id, render::staff::snippet_sent(ticket.number, &name, &text)),
+            self.support.about(ticket.id, render::staff::snippet_sent(self.words(), ticket.number, &name, &text)),
         ];
         Ok(Reaction { drafts, tally: Tally { to_user: 1, ..Tally::default() } })
     }

@@ -47,7 +47,7 @@ impl Desk {
         };
         let support = self.support.id();
         let html = if outbox::is_digest(tx, support, replied.id.0).await? {
-            render::staff::reply_to_digest()
+            render::staff::reply_to_digest(self.words())
         } else if !outbox::is_recorded(tx, support, replied.id.0).await?
             && self.clock.now() - replied.date < UNPLACED_GRACE
         {
@@ -55,7 +55,7 @@ impl Desk {
             // recorded yet: the reply waits for it rather than being refused.
             return Err(DeskError::NotYetPlaced);
         } else {
-            render::staff::reply_to_no_ticket()
+            render::staff::reply_to_no_ticket(self.words())
         };
         let text = Outbound::Text { html, reply: Some(Reply::Message(message.id.0)), topic: false };
         Ok(Reaction::say(vec![OutboxDraft::new(self.support.id(), text, Record::Nothing)]))

@@ -39,18 +39,18 @@ impl Desk {
             ($args:expr, $bare:expr) => {
                 match self.named_first(tx, $args, $bare).await?.0 {
                     Named::Ticket(ticket) => ticket,
-                    Named::Missing(reference) => return say(render::staff::no_such_ticket(&reference)),
+                    Named::Missing(reference) => return say(render::staff::no_such_ticket(self.words(), &reference)),
                     Named::None => match context {
                         Some(ticket) => ticket,
-                        None => return say(render::staff::command_needs_ticket(name)),
+                        None => return say(render::staff::command_needs_ticket(self.words(), name)),
                     },
                 }
             };
         }
         match command {
             StaffCommand::Help | StaffCommand::Start => {
-                let lines = staff_help_lines();
-                say(render::staff::help(lines.iter().map(|(c, d)| (c.as_str(), d.as_str()))))
+                let lines = staff_help_lines(self.words());
+                say(render::staff::help(self.words(), lines.iter().map(|(c, d)| (c.as_str(), d.as_str()))))
             }
             StaffCommand::Open(args) => self.list_open(tx, &args).await,
             StaffCommand::Stats(args) => self.stats(tx, message.id.0, &args).await,
@@ -58,7 +58,7 @@ impl Desk {
             StaffCommand::Snippets => self.list_snippets(tx).await,
             StaffCommand::Snippet(args) => self.edit_snippets(tx, from, &args).await,
             StaffCommand::S(args) => {
-                let Some(ticket) = context else { return say(render::staff::command_needs_ticket(name)) };
+                let Some(ticket) = context else { return say(render::staff::command_needs_ticket(self.words(), name)) };
                 self.send_snippet(tx, message, from, &ticket, &args).await
             }
             StaffCommand::Close(args) => {
@@ -82,7 +82,7 @@ impl Desk {
             StaffCommand::Ban(ref args) | StaffCommand::Unban(ref args) => {
                 let ticket = ticket!(args, false);
                 if !anonymous && !self.may_administer(tx, from).await? {
-                    return say(render::staff::admins_only(name));
+                    return say(render::staff::admins_only(self.words(), name));
                 }
                 self.ban(tx, &ticket, matches!(command, StaffCommand::Ban(_))).await
             }
@@ -90,12 +90,12 @@ impl Desk {
                 let (named, body) = self.named_first(tx, &args, false).await?;
                 let ticket = match named {
                     Named::Ticket(ticket) => Some(ticket),
-                    Named::Missing(reference) => return say(render::staff::no_such_ticket(&reference)),
+                    Named::Missing(reference) => return say(render::staff::no_such_ticket(self.words(), &reference)),
                     Named::None => context,
                 };
                 match ticket {
                     Some(ticket) if !body.trim().is_empty() => self.note(tx, &ticket, from, body).await,
-                    _ => say(render::staff::note_usage()),
+                    _ => say(render::staff::note_usage(self.words())),
                 }
             }
             StaffCommand::Assign(args) => {
@@ -105,21 +105,23 @@ impl Desk {
                 let ticket = match reference {
                     Some(reference) => match self.find_named(tx, reference).await? {
                         Named::Ticket(ticket) => Some(ticket),
-                        Named::Missing(reference) => return say(render::staff::no_such_ticket(&reference)),
+                        Named::Missing(reference) => {
+                            return say(render::staff::no_such_ticket(self.words(), &reference));
+                        }
                         Named::None => None,
                     },
                     None => context,
                 };
                 let mention = words.iter().find(|w| w.starts_with('@'));
                 let (Some(ticket), Some(mention)) = (ticket, mention) else {
-                    return say(render::staff::assign_usage());
+                    return say(render::staff::assign_usage(self.words()));
                 };
                 if !anonymous && !self.may_administer(tx, from).await? {
-                    return say(render::staff::admins_only(name));
+                    return say(render::staff::admins_only(self.words(), name));
                 }
                 match staff::find_by_username(tx, mention).await? {
                     Some(member) => self.assign(tx, &ticket, member, from).await,
-                    None => say(render::staff::unknown_staff(mention)),
+                    None => say(render::staff::unknown_staff(self.words(), mention)),
                 }
             }
         }

@@ -58,16 +58,16 @@ impl Desk {
     /// if it had never been sent), staff are told.
     pub(super) async fn unsend(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
         let say = |html: String| Ok(Reaction::say(vec![self.support.text(html)]));
-        let Some(replied) = message.reply_to_message() else { return say(render::staff::unsend_usage()) };
+        let Some(replied) = message.reply_to_message() else { return say(render::staff::unsend_usage(self.words())) };
         let found = messages::find_by_support_side(tx, self.support.id(), replied.id.0).await?;
         let Some(filed) = found.filter(|m| m.direction == Direction::ToUser) else {
-            return say(render::staff::unsend_usage());
+            return say(render::staff::unsend_usage(self.words()));
         };
         let now = self.now();
         let html = match (filed.unsent_at, filed.user_message_id) {
-            (Some(_), _) => render::staff::already_unsent(),
-            (None, None) => render::staff::unsend_not_delivered(),
-            (None, Some(_)) if now - filed.created_at > UNSEND_WINDOW => render::staff::unsend_too_old(),
+            (Some(_), _) => render::staff::already_unsent(self.words()),
+            (None, None) => render::staff::unsend_not_delivered(self.words()),
+            (None, Some(_)) if now - filed.created_at > UNSEND_WINDOW => render::staff::unsend_too_old(self.words()),
             (None, Some(copy)) => {
                 messages::set_unsent(tx, filed.id, now).await?;
                 // The user never got it: their ticket's clock reads as if
@@ -76,7 +76,7 @@ impl Desk {
                 let delete = Outbound::Delete { message_id: copy };
                 return Ok(Reaction::say(vec![
                     OutboxDraft::new(filed.user_chat_id, delete, Record::Nothing),
-                    self.support.about(filed.ticket_id, render::staff::unsent()),
+                    self.support.about(filed.ticket_id, render::staff::unsent(self.words())),
                 ]));
             }
         };

@@ -146,14 +146,14 @@ impl Desk {
     /// `/stats [day|week|month]`: the text, then the chart.
     pub(super) async fn stats(&self, conn: &mut Conn, message_id: i32, args: &str) -> Result<Reaction, DeskError> {
         let Some(period) = Period::parse(args) else {
-            return Ok(Reaction::say(vec![self.support.text(render::staff::stats_usage())]));
+            return Ok(Reaction::say(vec![self.support.text(render::staff::stats_usage(self.words()))]));
         };
         let stats = match self.stats_ahead.take(message_id, period) {
             Some(stats) => stats,
             None => gather(conn, self.rules.zone, period, self.clock.now()).await?,
         };
-        let mut drafts = vec![self.support.text(render::staff::stats(&stats))];
-        match render::chart::png(&stats) {
+        let mut drafts = vec![self.support.text(render::staff::stats(self.words(), &stats))];
+        match render::chart::png(self.words(), &stats) {
             Ok(png) => {
                 let photo = Outbound::Photo { png: crate::outbox::message::encode_png(&png), caption: None };
                 drafts.push(OutboxDraft::new(self.support.id(), photo, Record::Nothing));

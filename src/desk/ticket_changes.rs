@@ -9,7 +9,7 @@ use crate::db::{Conn, Tx};
 use crate::domain::{Direction, MessageDraft};
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
-use crate::render::{self, Lang, full_name};
+use crate::render::{self, Words, full_name};
 use crate::storage::rows::{Staff, Ticket};
 use crate::storage::{StatusChange, filing, staff, tickets, users};
 
@@ -34,7 +34,7 @@ impl Desk {
     ) -> Result<Reaction, DeskError> {
         let support = &self.support;
         let by = full_name(&from.first_name, from.last_name.as_deref());
-        let lang = Lang::from_code(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
+        let lang = self.texts.user(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let change = match reopen {
             true => tickets::reopen(tx, ticket.id, self.now()).await?,
             false => tickets::close(tx, ticket.id, self.now()).await?,
@@ -42,20 +42,24 @@ impl Desk {
         let mut tally = Tally::default();
         let drafts = match change {
             StatusChange::Changed(t) if reopen => {
-                let mut drafts = vec![support.about(t.id, render::staff::reopened_by(t.number, &by))];
+                let mut drafts = vec![support.about(t.id, render::staff::reopened_by(self.words(), t.number, &by))];
                 drafts.extend(support.topic_state(t.id, true));
                 drafts
             }
             StatusChange::Changed(t) => {
                 tally.closed = 1;
-                self.closed(&t, lang, render::staff::closed_by(t.number, &by))
+                self.closed(&t, lang, render::staff::closed_by(self.words(), t.number, &by))
             }
-            StatusChange::Unchanged(t) if reopen => vec![support.about(t.id, render::staff::already_open(t.number))],
-            StatusChange::Unchanged(t) => vec![support.about(t.id, render::staff::already_closed(t.number))],
+            StatusChange::Unchanged(t) if reopen => {
+                vec![support.about(t.id, render::staff::already_open(self.words(), t.number))]
+            }
+            StatusChange::Unchanged(t) => {
+                vec![support.about(t.id, render::staff::already_closed(self.words(), t.number))]
+            }
             StatusChange::UserHasOpenTicket(other) => {
-                vec![support.text(render::staff::user_has_other_ticket(ticket.number, other.number))]
+                vec![support.text(render::staff::user_has_other_ticket(self.words(), ticket.number, other.number))]
             }
-            StatusChange::NotFound => vec![support.text(render::staff::reply_to_no_ticket())],
+            StatusChange::NotFound => vec![support.text(render::staff::reply_to_no_ticket(self.words()))],
         };
         Ok(Reaction { drafts, tally })
     }
@@ -63,7 +67,7 @@ impl Desk {
     /// What every close says, whoever closed the ticket: staff read
     /// `to_staff` in its topic or under its card, its user is told (and
     /// asked to rate it), its topic is closed. In order within each chat.
-    pub(super) fn closed(&self, ticket: &Ticket, lang: Lang, to_staff: String) -> Vec<OutboxDraft> {
+    pub(super) fn closed(&self, ticket: &Ticket, lang: Words<'_>, to_staff: String) -> Vec<OutboxDraft> {
         let mut drafts = vec![
             self.support.about(ticket.id, to_staff),
             OutboxDraft::text(ticket.user_id, render::user::closed(lang, ticket.number, ticket.day)),
@@ -83,8 +87,8 @@ impl Desk {
         let by = full_name(&from.first_name, from.last_name.as_deref());
         let to = member.username.as_ref().map(|u| format!("@{u}")).unwrap_or_else(|| member.display_name.clone());
         let draft = match tickets::assign(tx, ticket.id, &member).await? {
-            Some(t) => self.support.about(t.id, render::staff::assigned(t.number, &to, &by)),
-            None => self.support.text(render::staff::reply_to_no_ticket()),
+            Some(t) => self.support.about(t.id, render::staff::assigned(self.words(), t.number, &to, &by)),
+            None => self.support.text(render::staff::reply_to_no_ticket(self.words())),
         };
         Ok(Reaction::say(vec![draft]))
     }
@@ -100,15 +104,18 @@ impl Desk {
         let member = staff_of(from, now);
         let draft = MessageDraft::staff_text(Direction::Note, member.user_id, ticket.user_id, None, body);
         filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
-        Ok(Reaction::say(vec![self.support.about(ticket.id, render::staff::note_saved(ticket.number))]))
+        Ok(Reaction::say(vec![self.support.about(ticket.id, render::staff::note_saved(self.words(), ticket.number))]))
     }
 
     pub(super) async fn ban(&self, tx: &mut Tx, ticket: &Ticket, ban: bool) -> Result<Reaction, DeskError> {
         let user = users::find(tx, ticket.user_id).await?;
         let name = user.map(|u| full_name(&u.first_name, u.last_name.as_deref())).unwrap_or_default();
         users::set_banned(tx, ticket.user_id, ban.then(|| self.now())).await?;
-        let html =
-            if ban { render::staff::user_banned(&name, ticket.number) } else { render::staff::user_unbanned(&name) };
+        let html = if ban {
+            render::staff::user_banned(self.words(), &name, ticket.number)
+        } else {
+            render::staff::user_unbanned(self.words(), &name)
+        };
         Ok(Reaction::say(vec![self.support.about(ticket.id, html)]))
     }
 }

@@ -9,7 +9,7 @@ use crate::db::Tx;
 use crate::metrics::Tally;
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Envelope, Outbound, Record, Reply};
-use crate::render::{self, Lang};
+use crate::render::{self, Words};
 use crate::storage::{Flood, StatusChange, UserMessageOutcome, filing, outbox, tickets};
 
 impl Desk {
@@ -19,7 +19,7 @@ impl Desk {
         message: &Message,
         command: UserCommand,
     ) -> Result<Reaction, DeskError> {
-        let lang = Lang::from_code(message.from.as_ref().and_then(|u| u.language_code.as_deref()));
+        let lang = self.texts.user(message.from.as_ref().and_then(|u| u.language_code.as_deref()));
         let chat = message.chat.id.0;
         let html = match command {
             UserCommand::Start | UserCommand::Help => render::user::greeting(lang),
@@ -38,7 +38,7 @@ impl Desk {
     /// first), then the message itself, a copy of it, under its card.
     pub(super) async fn user_message(&self, tx: &mut Tx, message: &Message) -> Result<Reaction, DeskError> {
         let Some(from) = &message.from else { return Ok(Reaction::default()) };
-        let lang = Lang::from_code(from.language_code.as_deref());
+        let lang = self.texts.user(from.language_code.as_deref());
         let chat = message.chat.id.0;
         let profile = profile_of(from);
         let (day, now) = self.today_and_now();
@@ -61,11 +61,14 @@ impl Desk {
         let mut drafts = Vec::new();
         if new_ticket {
             if support.forum() {
-                let topic = Outbound::CreateTopic { name: render::staff::topic_name(&ticket, &user) };
+                let topic = Outbound::CreateTopic { name: render::staff::topic_name(self.words(), &ticket, &user) };
                 drafts.push(OutboxDraft::new(support.id(), topic, Record::TicketTopic).for_ticket(ticket.id));
             }
-            let card =
-                Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: support.forum() };
+            let card = Outbound::Text {
+                html: render::staff::card(self.words(), &ticket, &user),
+                reply: None,
+                topic: support.forum(),
+            };
             drafts.push(OutboxDraft::new(support.id(), card, Record::TicketCard).for_ticket(ticket.id));
         }
         // Past the user's limits the message is kept, not posted: staff
@@ -76,14 +79,14 @@ impl Desk {
             Flood::Messages { tell } => (
                 false,
                 tell.then(|| {
-                    let staff = render::staff::flooding(&user, &ticket, limits.messages_per_minute);
+                    let staff = render::staff::flooding(self.words(), &user, &ticket, limits.messages_per_minute);
                     (render::user::slow_down(lang), staff)
                 }),
             ),
             Flood::Tickets { tell } => (
                 false,
                 tell.then(|| {
-                    let staff = render::staff::too_many_tickets(&user, &ticket, limits.tickets_per_hour);
+                    let staff = render::staff::too_many_tickets(self.words(), &user, &ticket, limits.tickets_per_hour);
                     (render::user::too_many_tickets(lang, limits.tickets_per_hour), staff)
                 }),
             ),
@@ -153,7 +156,11 @@ impl Desk {
             (false, None) => Some(Reply::TicketCard),
             (true, _) => None,
         };
-        let marker = Outbound::Text { html: render::staff::user_edited(ticket.number), reply, topic: support.forum() };
+        let marker = Outbound::Text {
+            html: render::staff::user_edited(self.words(), ticket.number),
+            reply,
+            topic: support.forum(),
+        };
         let copy = Outbound::Copy { from_chat_id: chat, message_id, album: None, reply: None, topic: support.forum() };
         // Within one batch the check above cannot see the drafts of the
         // batch's earlier edits (written at its end): the key merges them.
@@ -165,7 +172,13 @@ impl Desk {
     }
 
     /// `/close`, and `/new` (close, then the next message opens a ticket).
-    async fn user_closes(&self, tx: &mut Tx, chat: i64, lang: Lang, then_new: bool) -> Result<Reaction, DeskError> {
+    async fn user_closes(
+        &self,
+        tx: &mut Tx,
+        chat: i64,
+        lang: Words<'_>,
+        then_new: bool,
+    ) -> Result<Reaction, DeskError> {
         let Some(ticket) = tickets::open_ticket_of(tx, chat).await? else {
             let html =
                 if then_new { render::user::new_ticket_prompt(lang) } else { render::user::no_open_ticket(lang) };
@@ -175,7 +188,7 @@ impl Desk {
             StatusChange::Changed(t) => t,
             _ => return Ok(Reaction::say(vec![OutboxDraft::text(chat, render::user::no_open_ticket(lang))])),
         };
-        let mut drafts = self.closed(&t, lang, render::staff::closed_by_user(t.number));
+        let mut drafts = self.closed(&t, lang, render::staff::closed_by_user(self.words(), t.number));
         if then_new {
             drafts.push(OutboxDraft::text(chat, render::user::new_ticket_prompt(lang)));
         }

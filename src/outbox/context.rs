@@ -110,7 +110,7 @@ impl DeliveryWorker {
         let Some((ticket, user)) = self.outbox.ticket_with_user(ticket_id).await? else {
             return Ok(Verdict::not_asked("the ticket is gone"));
         };
-        let name = render::staff::topic_name(&ticket, &user);
+        let name = render::staff::topic_name(self.texts.staff(), &ticket, &user);
         if !self.limits.reserve(row.chat_id, 1) {
             return Ok(Verdict::Paced);
         }
@@ -132,8 +132,8 @@ impl DeliveryWorker {
         let Some((ticket, user)) = self.outbox.ticket_with_user(row.ticket_id.unwrap_or_default()).await? else {
             return Ok(Verdict::not_asked("the ticket is gone"));
         };
-        let message =
-            Outbound::Text { html: render::staff::card(&ticket, &user), reply: None, topic: self.support.forum() };
+        let html = render::staff::card(self.texts.staff(), &ticket, &user);
+        let message = Outbound::Text { html, reply: None, topic: self.support.forum() };
         // Its topic, if it has one in this chat (not the one it had before
         // the support chat moved).
         let thread = ticket.support_thread_id.filter(|_| ticket.support_chat_id == Some(row.chat_id));

@@ -85,7 +85,7 @@ impl DeliveryWorker {
             Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS && self.telegram_is_taking() => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: set aside after {MAX_ATTEMPTS} attempts");
                 let reason = format!("set aside after {MAX_ATTEMPTS} attempts: {reason}");
-                self.outbox.gave_up(row, &reason, &self.support).await?;
+                self.outbox.gave_up(row, &reason, &self.support, self.texts.staff()).await?;
                 Ok(Step::Done)
             }
             Verdict::Transient(reason) => {
@@ -97,7 +97,7 @@ impl DeliveryWorker {
             // A user who blocked the bot (or deleted their account).
             Verdict::Refused { status: 403, reason } if row.chat_id > 0 => {
                 tracing::warn!(chat = row.chat_id, ticket = row.ticket_id, %reason, "outbox: the user cannot be reached");
-                self.outbox.user_blocked_bot(row, &reason, &self.support).await?;
+                self.outbox.user_blocked_bot(row, &reason, &self.support, self.texts.staff()).await?;
                 Ok(Step::Done)
             }
             Verdict::Refused { status, reason } => {

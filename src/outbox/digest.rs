@@ -15,8 +15,8 @@ use super::send::{Verdict, backoff};
 use super::store::DigestCandidate;
 use super::worker::{DeliveryWorker, Step};
 use crate::db::DbError;
-use crate::render;
 use crate::render::html::{MESSAGE_LIMIT, visible_len};
+use crate::render::{self, Words};
 use crate::storage::rows::{OutboxRow, TicketMessage};
 
 /// The support chat goes to digests when more waits for it than its flood
@@ -81,7 +81,7 @@ impl DeliveryWorker {
         let candidates = self.outbox.digest_candidates(head.chat_id, DIGEST_READ).await?;
         // A digest of one row would save nothing; a head that cannot go
         // into one (an answer, a notice) goes first, on its own.
-        let Some(digest) = compose(&candidates).filter(|d| d.rows.len() > 1) else {
+        let Some(digest) = compose(self.texts.staff(), &candidates).filter(|d| d.rows.len() > 1) else {
             return Ok(None);
         };
         if recent && digest.complete {
@@ -163,7 +163,7 @@ struct Entry<'a> {
 /// Builds the first digest from the waiting rows (oldest first): one line
 /// per ticket, in the order the tickets first appear, as many as fit one
 /// message. `None` when no waiting row can go into a digest.
-pub fn compose(candidates: &[DigestCandidate]) -> Option<Digest> {
+pub fn compose(w: Words, candidates: &[DigestCandidate]) -> Option<Digest> {
     let mut entries: Vec<Entry<'_>> = Vec::new();
     let mut by_ticket: HashMap<i64, usize> = HashMap::new();
     for candidate in candidates {
@@ -184,10 +184,10 @@ pub fn compose(candidates: &[DigestCandidate]) -> Option<Digest> {
         return None;
     }
     // Room for the header, whatever its counts.
-    let budget = MESSAGE_LIMIT - visible_len(&render::digest::header(99_999, 99_999)) - 1;
+    let budget = MESSAGE_LIMIT - visible_len(&render::digest::header(w, 99_999, 99_999)) - 1;
     let (mut lines, mut used, mut rows, mut messages) = (Vec::new(), 0, Vec::new(), 0);
     for entry in &entries {
-        let Some(line) = line(entry) else { continue };
+        let Some(line) = line(w, entry) else { continue };
         let cost = visible_len(&line) + 1;
         if used + cost > budget {
             break;
@@ -199,17 +199,18 @@ pub fn compose(candidates: &[DigestCandidate]) -> Option<Digest> {
     }
     let tickets = lines.len();
     let complete = tickets == entries.len();
-    let html = std::iter::once(render::digest::header(tickets, messages)).chain(lines).collect::<Vec<_>>().join("\n");
+    let html =
+        std::iter::once(render::digest::header(w, tickets, messages)).chain(lines).collect::<Vec<_>>().join("\n");
     Some(Digest { html, rows, tickets, complete })
 }
 
-fn line(entry: &Entry<'_>) -> Option<String> {
+fn line(w: Words, entry: &Entry<'_>) -> Option<String> {
     let (ticket, user) = (entry.candidate.ticket.as_ref()?, entry.candidate.user.as_ref()?);
     let first = entry.messages.iter().flatten().next();
     let preview = first.map(|m| match m.text.as_deref().and_then(|t| t.lines().find(|l| !l.trim().is_empty())) {
         Some(line) if m.kind == crate::domain::ContentKind::Text => line.to_string(),
-        Some(line) => format!("[{}] {line}", m.kind.as_str()),
-        None => format!("[{}]", m.kind.as_str()),
+        Some(line) => format!("{} {line}", render::staff::media(w, m.kind)),
+        None => render::staff::media(w, m.kind),
     });
-    Some(render::digest::line(ticket, user, entry.new, entry.messages.len(), preview.as_deref()))
+    Some(render::digest::line(w, ticket, user, entry.new, entry.messages.len(), preview.as_deref()))
 }

@@ -12,7 +12,7 @@ use super::message::{Envelope, Outbound};
 use super::support_chat::SupportChat;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
-use crate::render;
+use crate::render::{self, Words};
 use crate::storage::outbox::{self as rows, Sent};
 use crate::storage::rows::{OutboxRow, Ticket, TicketMessage, User};
 use crate::storage::{support_chat, tickets, users};
@@ -112,7 +112,13 @@ impl OutboxStore {
 
     /// A 403 from a user: the row fails and, the first time since the user
     /// last wrote, staff are told in the same transaction.
-    pub async fn user_blocked_bot(&self, row: &OutboxRow, reason: &str, support: &SupportChat) -> Result<(), DbError> {
+    pub async fn user_blocked_bot(
+        &self,
+        row: &OutboxRow,
+        reason: &str,
+        support: &SupportChat,
+        w: Words<'_>,
+    ) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
         self.db
             .transaction(async |tx| {
@@ -120,7 +126,7 @@ impl OutboxStore {
                     return Ok(());
                 };
                 let name = render::full_name(&user.first_name, user.last_name.as_deref());
-                let html = render::staff::user_blocked_bot(&name, ticket.as_ref().map(|t| t.number));
+                let html = render::staff::user_blocked_bot(w, &name, ticket.as_ref().map(|t| t.number));
                 let notice = match &ticket {
                     Some(t) => support.about(t.id, html),
                     None => support.text(html),
@@ -134,7 +140,13 @@ impl OutboxStore {
     /// when it was for a user, staff are told in the same transaction.
     /// (A support-chat row is not announced in the chat that fails: its
     /// content stays in the ticket, `/ticket` shows it.)
-    pub async fn gave_up(&self, row: &OutboxRow, reason: &str, support: &SupportChat) -> Result<(), DbError> {
+    pub async fn gave_up(
+        &self,
+        row: &OutboxRow,
+        reason: &str,
+        support: &SupportChat,
+        w: Words<'_>,
+    ) -> Result<(), DbError> {
         let (now, by) = (self.now(), &*self.claimant);
         self.db
             .transaction(async |tx| {
@@ -147,7 +159,7 @@ impl OutboxStore {
                     None => None,
                 };
                 let name = render::full_name(&user.first_name, user.last_name.as_deref());
-                let html = render::staff::undeliverable(&name, ticket.as_ref().map(|t| t.number), reason);
+                let html = render::staff::undeliverable(w, &name, ticket.as_ref().map(|t| t.number), reason);
                 let notice = match &ticket {
                     Some(t) => support.about(t.id, html),
                     None => support.text(html),

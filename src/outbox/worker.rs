@@ -17,6 +17,7 @@ use super::support_chat::SupportChat;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
+use crate::render::Texts;
 use crate::storage::rows::{OutboxRow, Ticket};
 use crate::telegram::api::BotApi;
 
@@ -123,9 +124,14 @@ pub struct DeliveryWorker {
     pub(super) last_accepted: Mutex<Option<Instant>>,
     /// Records what was sent, in batches.
     pub(super) recorder: Recorder,
+    /// What staff read of delivery: cards, topics, digests, failures.
+    pub(super) texts: Arc<Texts>,
 }
 
 impl DeliveryWorker {
+    // Each is a handle the process shares with other parts; grouping them
+    // would only name the list.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         api: BotApi,
         db: Db,
@@ -134,6 +140,7 @@ impl DeliveryWorker {
         wake: Arc<Notify>,
         support: SupportChat,
         paced: bool,
+        texts: Arc<Texts>,
     ) -> Self {
         // Names this worker's claims: unique per process and run.
         let claimant = format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>());
@@ -149,6 +156,7 @@ impl DeliveryWorker {
             last_digest: Mutex::default(),
             digests_off_until: Mutex::default(),
             last_accepted: Mutex::default(),
+            texts,
         }
     }
 

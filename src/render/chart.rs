@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
+use super::texts::{Words, day};
 use crate::domain::{Period, Stats};
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -16,7 +17,7 @@ const FAMILY: &str = "sans-serif";
 const SIZE: (u32, u32) = (900, 450);
 
 /// The chart of `stats` as a PNG file's bytes.
-pub fn png(stats: &Stats) -> Result<Vec<u8>, String> {
+pub fn png(w: Words, stats: &Stats) -> Result<Vec<u8>, String> {
     static FONT_LOADED: OnceLock<Result<(), String>> = OnceLock::new();
     FONT_LOADED
         .get_or_init(|| {
@@ -25,7 +26,7 @@ pub fn png(stats: &Stats) -> Result<Vec<u8>, String> {
         .clone()?;
     let (width, height) = SIZE;
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
-    draw(stats, &mut rgb).map_err(|e| format!("drawing the chart: {e}"))?;
+    draw(w, stats, &mut rgb).map_err(|e| format!("drawing the chart: {e}"))?;
     let mut png = Vec::new();
     let mut encoder = png::Encoder::new(&mut png, width, height);
     encoder.set_color(png::ColorType::Rgb);
@@ -36,7 +37,7 @@ pub fn png(stats: &Stats) -> Result<Vec<u8>, String> {
     Ok(png)
 }
 
-fn draw<'a>(stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::error::Error + 'a>> {
+fn draw<'a>(w: Words, stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::error::Error + 'a>> {
     let root = BitMapBackend::with_buffer(rgb, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let days = stats.days.len().max(1);
@@ -45,13 +46,10 @@ fn draw<'a>(stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::erro
     let minutes = |seconds: i64| seconds as f64 / 60.0;
     let longest = stats.days.iter().filter_map(|d| d.first_response_median).map(minutes).fold(1.0, f64::max);
     let title = match stats.period {
-        Period::Day => format!("Tickets and first response, {}", stats.last_day.format("%Y-%m-%d")),
-        _ => format!(
-            "Tickets and first response, {} – {}",
-            stats.first_day.format("%Y-%m-%d"),
-            stats.last_day.format("%Y-%m-%d")
-        ),
+        Period::Day => w.say("chart-title-today", [("day", day(stats.last_day))]),
+        _ => w.say("chart-title-days", [("first", day(stats.first_day)), ("last", day(stats.last_day))]),
     };
+    let (opened, first_response) = (w.say("chart-opened", []), w.say("chart-first-response", []));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FAMILY, 22))
         .margin(14)
@@ -72,13 +70,13 @@ fn draw<'a>(stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::erro
         .x_label_formatter(&label)
         .y_labels((most_opened as usize + 1).min(10))
         .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_desc("tickets opened")
+        .y_desc(opened.as_str())
         .label_style((FAMILY, 13))
         .axis_desc_style((FAMILY, 14))
         .draw()?;
     chart
         .configure_secondary_axes()
-        .y_desc("median first response, minutes")
+        .y_desc(w.say("chart-minutes", []))
         .label_style((FAMILY, 13))
         .axis_desc_style((FAMILY, 14))
         .draw()?;
@@ -88,7 +86,7 @@ fn draw<'a>(stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::erro
             let x = i as f64;
             Rectangle::new([(x - 0.35, 0.0), (x + 0.35, d.opened as f64)], bars.mix(0.7).filled())
         }))?
-        .label("tickets opened")
+        .label(opened.as_str())
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], bars.mix(0.7).filled()));
     let line = RGBColor(219, 68, 55);
     let points: Vec<(f64, f64)> = stats
@@ -99,7 +97,7 @@ fn draw<'a>(stats: &'a Stats, rgb: &'a mut [u8]) -> Result<(), Box<dyn std::erro
         .collect();
     chart
         .draw_secondary_series(LineSeries::new(points.clone(), line.stroke_width(2)))?
-        .label("median first response")
+        .label(first_response.as_str())
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], line.stroke_width(2)));
     chart.draw_secondary_series(points.iter().map(|p| Circle::new(*p, 4, line.filled())))?;
     chart
@@ -135,8 +133,10 @@ mod tests {
 
     #[test]
     fn the_chart_is_a_png_of_its_size_with_something_drawn() {
-        for days in [1, 7, 30] {
-            let png = png(&stats(days)).unwrap();
+        let (en, ru) =
+            (crate::render::Texts::load(None, "en").unwrap(), crate::render::Texts::load(None, "ru").unwrap());
+        for (days, texts) in [(1, &en), (7, &ru), (30, &en)] {
+            let png = png(texts.staff(), &stats(days)).unwrap();
             assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
             let decoder = png::Decoder::new(std::io::Cursor::new(&png));
             let mut reader = decoder.read_info().unwrap();

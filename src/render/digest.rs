@@ -3,15 +3,13 @@
 //! decision, `outbox::digest`).
 
 use super::html::escape;
+use super::texts::Words;
 use super::{full_name, shorten};
 use crate::storage::rows::{Ticket, User};
 
 /// The first lines of a digest: what it is and how to reach a ticket.
-pub fn header(tickets: usize, messages: usize) -> String {
-    format!(
-        "📥 <b>Busy: {messages} message(s) in {tickets} ticket(s)</b>, gathered here to stay within Telegram's \
-         limits.\nTap a ticket to see it and answer; a reply to this digest reaches no one."
-    )
+pub fn header(w: Words, tickets: usize, messages: usize) -> String {
+    w.say("digest-header", [("tickets", tickets.into()), ("messages", messages.into())])
 }
 
 /// The command that opens a ticket, `/ticket_20261121_7` (Telegram makes
@@ -23,13 +21,21 @@ pub fn ticket_command(ticket: &Ticket) -> String {
 
 /// One ticket in a digest: new or not, its user, how many messages, and
 /// the first line of the first (`preview`, raw).
-pub fn line(ticket: &Ticket, user: &User, new: bool, messages: usize, preview: Option<&str>) -> String {
-    let icon = if new { "🆕" } else { "💬" };
+pub fn line(w: Words, ticket: &Ticket, user: &User, new: bool, messages: usize, preview: Option<&str>) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
     let handle = user.username.as_deref().map(|u| format!(" @{}", escape(&shorten(u, 32)))).unwrap_or_default();
-    let count = if messages > 1 { format!(" ({messages} messages)") } else { String::new() };
     let preview = preview.map(|p| format!(": {}", escape(&shorten(p, 80)))).unwrap_or_default();
-    format!("{icon} {} · {}{handle}{count}{preview}", ticket_command(ticket), escape(&shorten(&name, 40)))
+    w.say(
+        "digest-line",
+        [
+            ("new", if new { "yes" } else { "no" }.into()),
+            ("command", ticket_command(ticket).into()),
+            ("name", escape(&shorten(&name, 40)).into()),
+            ("handle", handle.into()),
+            ("messages", messages.into()),
+            ("preview", preview.into()),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -41,9 +47,14 @@ mod tests {
 
     #[test]
     fn digest_lines_are_valid_and_name_the_ticket_with_its_day() {
-        let shown = line(&ticket(7), &user("<3", Some("a<b")), true, 2, Some(&"<&>".repeat(100)));
+        let texts = crate::render::Texts::embedded();
+        let w = texts.staff();
+        let shown = line(w, &ticket(7), &user("<3", Some("a<b")), true, 2, Some(&"<&>".repeat(100)));
         let visible = visible_text(&shown).unwrap();
         assert!(visible.starts_with("🆕 /ticket_20261121_7 · <3 @a<b (2 messages): <&>"), "{visible}");
-        assert!(visible_text(&header(3, 4)).is_ok());
+        let one = visible_text(&line(w, &ticket(7), &user("Ann", None), false, 1, None)).unwrap();
+        assert_eq!(one, "💬 /ticket_20261121_7 · Ann");
+        assert!(visible_text(&header(w, 3, 4)).unwrap().starts_with("📥 Busy: 4 messages in 3 tickets,"));
+        assert!(visible_text(&header(w, 1, 1)).unwrap().starts_with("📥 Busy: 1 message in 1 ticket,"));
     }
 }

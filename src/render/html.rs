@@ -51,6 +51,71 @@ pub fn visible_len(html: &str) -> usize {
     len
 }
 
+/// The tags Telegram's HTML takes.
+const TAGS: &[&str] = &[
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+];
+
+/// Whether Telegram takes `html` (`parse_mode=HTML`): only its tags,
+/// each closed in order, and only the entities it knows. Checks an
+/// operator's texts at start, before a user could meet a 400.
+pub fn check(html: &str) -> Result<(), String> {
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let end = rest.find('>').ok_or("a \"<\" opens no tag: write &lt; for the character")?;
+                let inner = &rest[1..end];
+                match inner.strip_prefix('/') {
+                    Some(name) if open.pop() == Some(name.trim()) => {}
+                    Some(name) => return Err(format!("</{}> closes no open tag", name.trim())),
+                    None => {
+                        let name = inner.split_whitespace().next().unwrap_or_default();
+                        if !TAGS.contains(&name) {
+                            return Err(format!("<{name}> is not a tag Telegram knows (write &lt; for \"<\")"));
+                        }
+                        open.push(name);
+                    }
+                }
+                rest = &rest[end + 1..];
+            }
+            '>' => return Err("a lone \">\": write &gt;".into()),
+            '&' => {
+                let end = rest.find(';').filter(|end| *end <= 10).ok_or("a lone \"&\": write &amp;")?;
+                let entity = &rest[1..end];
+                let numeric = entity.strip_prefix("#x").map(|h| u32::from_str_radix(h, 16).is_ok());
+                let known = matches!(entity, "lt" | "gt" | "amp" | "quot")
+                    || numeric.or_else(|| entity.strip_prefix('#').map(|d| d.parse::<u32>().is_ok())).unwrap_or(false);
+                if !known {
+                    return Err(format!("&{entity}; is not an entity Telegram knows"));
+                }
+                rest = &rest[end + 1..];
+            }
+            c => rest = &rest[c.len_utf8()..],
+        }
+    }
+    match open.pop() {
+        Some(tag) => Err(format!("<{tag}> is never closed")),
+        None => Ok(()),
+    }
+}
+
 /// Telegram's limit for a text message, counted after entity parsing.
 pub const MESSAGE_LIMIT: usize = 4096;
 
@@ -84,6 +149,28 @@ pub fn pack(lines: &[String], limit: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use fake_telegram::visible_text;
+
+    #[test]
+    fn check_takes_what_telegram_takes_and_names_what_it_refuses() {
+        for good in ["<b>#7</b> &lt;3 &amp; &#38; &#x26;", "<a href=\"tg://user?id=1\">A</a>", "plain"] {
+            assert_eq!(check(good), Ok(()), "{good}");
+            assert!(visible_text(good).is_ok());
+        }
+        for (bad, says) in [
+            ("<b>open", "<b> is never closed"),
+            ("a < b", "opens no tag"),
+            ("</i>", "</i> closes no open tag"),
+            ("<b><i></b></i>", "</b> closes no open tag"),
+            ("<div>x</div>", "<div> is not a tag"),
+            ("Tom & Jerry", "a lone \"&\""),
+            ("&nbsp;", "&nbsp; is not an entity"),
+            ("1 > 0", "a lone \">\""),
+        ] {
+            let refused = check(bad).unwrap_err();
+            assert!(refused.contains(says), "{bad}: {refused}");
+            assert!(visible_text(bad).is_err(), "the fake Bot API refuses {bad} too");
+        }
+    }
 
     #[test]
     fn escaped_text_parses_back_to_itself() {

@@ -1,343 +1,395 @@
-//! What staff read in the support chat (English: the chat is shared).
+//! What staff read in the support chat, in `STAFF_LANGUAGE`
+//! (`Texts::staff`): each function names its message in
+//! `assets/texts/*/staff.ftl` and fills in its variables, escaped.
 
 use super::html::{escape, user_link};
-use super::{full_name, shorten};
-use crate::domain::{Period, Stats};
+use super::texts::{Words, day, id};
+use super::{duration, full_name, shorten};
+use crate::domain::{ContentKind, Period, Stats};
 use crate::storage::rows::{Ticket, User};
 
+/// ` @username` (escaped), or nothing.
+fn handle(user: &User) -> String {
+    user.username.as_deref().map(|u| format!(" @{}", escape(u))).unwrap_or_default()
+}
+
 /// The ticket's card: who wrote, and how to answer.
-pub fn card(ticket: &Ticket, user: &User) -> String {
+pub fn card(w: Words, ticket: &Ticket, user: &User) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    let handle = user.username.as_deref().map(|u| format!(" @{}", escape(u))).unwrap_or_default();
-    format!(
-        "🎫 <b>#{}</b> · {}\nFrom {}{handle} (id <code>{}</code>)\n\
-         Reply to this card or to any message of the ticket to answer.",
-        ticket.number,
-        ticket.day.format("%Y-%m-%d"),
-        user_link(user.id, &name),
-        user.id,
+    w.say(
+        "card",
+        [
+            ("number", id(ticket.number)),
+            ("day", day(ticket.day)),
+            ("user", user_link(user.id, &name).into()),
+            ("handle", handle(user).into()),
+            ("id", id(user.id)),
+        ],
     )
 }
 
 /// A ticket's forum topic name, `#7 · Ann Lee`: plain text, at most 128
 /// characters.
-pub fn topic_name(ticket: &Ticket, user: &User) -> String {
+pub fn topic_name(w: Words, ticket: &Ticket, user: &User) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    format!("#{} · {name}", ticket.number).chars().take(128).collect()
+    w.say("topic-name", [("number", id(ticket.number)), ("name", name.into())]).chars().take(128).collect()
 }
 
 /// The first lines of `/help`, then one line per command (`/close`, what it
-/// does), as the command list describes them.
-pub fn help<'a>(commands: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut text = String::from(
-        "<b>ticketbot</b> — answering tickets\n\
-         • Reply to a ticket's card or to any of its messages: your reply reaches the user (text, media, files).\n\
-         A ticket can also be named as <code>#N</code> (today) or <code>YYYY-MM-DD#N</code> instead of replying:",
-    );
+/// does), as the command menu describes them.
+pub fn help<'a>(w: Words, commands: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = w.say("help", []);
     for (command, description) in commands {
-        text.push_str(&format!("\n• /{} — {}", escape(command), escape(description)));
+        text.push('\n');
+        text.push_str(
+            &w.say("help-line", [("command", escape(command).into()), ("description", escape(description).into())]),
+        );
     }
     text
 }
 
-pub fn user_edited(number: i32) -> String {
-    format!("✏️ The user edited this message of <b>#{number}</b>; now it reads:")
+pub fn user_edited(w: Words, number: i32) -> String {
+    w.say("user-edited", [("number", id(number))])
 }
 
-pub fn user_blocked_bot(name: &str, number: Option<i32>) -> String {
-    let ticket = number.map(|n| format!(" (ticket <b>#{n}</b>)")).unwrap_or_default();
-    format!("⛔ {}{ticket} blocked the bot: nothing reaches them until they write again.", escape(name))
+pub fn user_blocked_bot(w: Words, name: &str, number: Option<i32>) -> String {
+    match number {
+        Some(n) => w.say("user-blocked-bot-ticket", [("name", escape(name).into()), ("number", id(n))]),
+        None => w.say("user-blocked-bot", [("name", escape(name).into())]),
+    }
 }
 
 /// A message to a user that Telegram kept failing to take, set aside.
-pub fn undeliverable(name: &str, number: Option<i32>, reason: &str) -> String {
-    let ticket = number.map(|n| format!(" (ticket <b>#{n}</b>)")).unwrap_or_default();
-    format!(
-        "⚠️ A message to {}{ticket} could not be delivered and was set aside: {}. Send it again if it still matters.",
-        escape(name),
-        escape(&shorten(reason, 200))
-    )
+pub fn undeliverable(w: Words, name: &str, number: Option<i32>, reason: &str) -> String {
+    let (name, reason) = (escape(name).into(), escape(&shorten(reason, 200)).into());
+    match number {
+        Some(n) => w.say("undeliverable-ticket", [("name", name), ("number", id(n)), ("reason", reason)]),
+        None => w.say("undeliverable", [("name", name), ("reason", reason)]),
+    }
 }
 
-pub fn closed_by(number: i32, by: &str) -> String {
-    format!("🔒 <b>#{number}</b> closed by {}.", escape(by))
+pub fn closed_by(w: Words, number: i32, by: &str) -> String {
+    w.say("closed-by", [("number", id(number)), ("name", escape(by).into())])
 }
 
-pub fn closed_by_user(number: i32) -> String {
-    format!("🔒 <b>#{number}</b> closed by the user.")
+pub fn closed_by_user(w: Words, number: i32) -> String {
+    w.say("closed-by-user", [("number", id(number))])
 }
 
 /// A ticket waited past `FIRST_RESPONSE_SLA`: who, and how long.
-pub fn reminder(ticket: &Ticket, user: &User, waited: &str, first: bool) -> String {
+pub fn reminder(w: Words, ticket: &Ticket, user: &User, waited: &str, first: bool) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    let answer = if first { "a first answer" } else { "an answer" };
-    format!("⏰ <b>#{}</b> · {} has waited {waited} for {answer}.", ticket.number, escape(&name))
+    let message = if first { "reminder-first" } else { "reminder" };
+    w.say(message, [("number", id(ticket.number)), ("name", escape(&name).into()), ("waited", waited.into())])
 }
 
 /// The user rated the ticket (`⭐ 4/5 for #7`), or changed their rating.
-pub fn rated(number: i32, score: i32, before: Option<i32>) -> String {
-    let was = before.map(|b| format!(" (was {b}/5)")).unwrap_or_default();
-    format!("⭐ {score}/5 for <b>#{number}</b>{was}")
+pub fn rated(w: Words, number: i32, score: i32, before: Option<i32>) -> String {
+    match before {
+        Some(before) => {
+            w.say("rated-again", [("score", score.into()), ("number", id(number)), ("before", before.into())])
+        }
+        None => w.say("rated", [("score", score.into()), ("number", id(number))]),
+    }
 }
 
 /// What the user wrote just after rating.
-pub fn rating_comment(number: i32, score: i32, text: &str) -> String {
-    format!("💬 The user's comment on ⭐ {score}/5 for <b>#{number}</b>: {}", escape(&shorten(text, 3000)))
+pub fn rating_comment(w: Words, number: i32, score: i32, text: &str) -> String {
+    let text = escape(&shorten(text, 3000)).into();
+    w.say("rating-comment", [("score", score.into()), ("number", id(number)), ("text", text)])
 }
 
-pub fn snippet_saved(name: &str) -> String {
-    format!("💾 Saved reply <code>{0}</code> kept: send it with /s {0} on a ticket.", escape(name))
+pub fn snippet_saved(w: Words, name: &str) -> String {
+    w.say("snippet-saved", [("name", escape(name).into())])
 }
 
-pub fn snippet_deleted(name: &str) -> String {
-    format!("🗑 Saved reply <code>{}</code> deleted.", escape(name))
+pub fn snippet_deleted(w: Words, name: &str) -> String {
+    w.say("snippet-deleted", [("name", escape(name).into())])
 }
 
-pub fn no_such_snippet(name: &str) -> String {
-    format!("There is no saved reply <code>{}</code>: /snippets lists them.", escape(name))
+pub fn no_such_snippet(w: Words, name: &str) -> String {
+    w.say("no-such-snippet", [("name", escape(name).into())])
 }
 
-pub fn snippet_too_long(limit: usize) -> String {
-    format!("A saved reply may be at most {limit} characters long, with {{name}} and {{ticket}} filled in.")
+pub fn snippet_too_long(w: Words, limit: usize) -> String {
+    w.say("snippet-too-long", [("limit", limit.into())])
 }
 
-pub fn snippet_usage() -> String {
-    "Usage: /snippet add NAME TEXT (in the text, {name} is the user's first name and {ticket} the ticket's #N), \
-     /snippet del NAME; /s NAME as a reply to a ticket (or in its topic) sends it. A name is up to 32 of \
-     a-z, 0-9, _ and -."
-        .into()
+pub fn snippet_usage(w: Words) -> String {
+    w.say("snippet-usage", [])
 }
 
-pub fn no_snippets() -> String {
-    "No saved replies yet: /snippet add NAME TEXT keeps one.".into()
+pub fn no_snippets(w: Words) -> String {
+    w.say("no-snippets", [])
 }
 
-pub fn snippets_header(count: usize) -> String {
-    format!("<b>Saved replies</b> ({count}); send one with /s NAME on a ticket:")
+pub fn snippets_header(w: Words, count: usize) -> String {
+    w.say("snippets-header", [("count", count.into())])
 }
 
-pub fn snippet_line(name: &str, body: &str) -> String {
-    format!("• <code>{}</code> — {}", escape(name), escape(&shorten(body, 80)))
+pub fn snippet_line(w: Words, name: &str, body: &str) -> String {
+    w.say("snippet-line", [("name", escape(name).into()), ("text", escape(&shorten(body, 80)).into())])
 }
 
 /// What `/s NAME` sent, for staff to see.
-pub fn snippet_sent(number: i32, name: &str, text: &str) -> String {
-    format!("📤 Sent <code>{}</code> to the user of <b>#{number}</b>:\n{}", escape(name), escape(&shorten(text, 3500)))
+pub fn snippet_sent(w: Words, number: i32, name: &str, text: &str) -> String {
+    let text = escape(&shorten(text, 3500)).into();
+    w.say("snippet-sent", [("name", escape(name).into()), ("number", id(number)), ("text", text)])
 }
 
-pub fn unsend_usage() -> String {
-    "Use /unsend as a reply to an answer that reached a user: it is deleted from their chat.".into()
+pub fn unsend_usage(w: Words) -> String {
+    w.say("unsend-usage", [])
 }
 
-pub fn unsent() -> String {
-    "🗑 Unsent: the answer was deleted from the user's chat (the ticket keeps it, marked unsent).".into()
+pub fn unsent(w: Words) -> String {
+    w.say("unsent", [])
 }
 
-pub fn already_unsent() -> String {
-    "That answer was unsent already.".into()
+pub fn already_unsent(w: Words) -> String {
+    w.say("already-unsent", [])
 }
 
-pub fn unsend_not_delivered() -> String {
-    "That answer has not reached the user yet; try /unsend again in a moment.".into()
+pub fn unsend_not_delivered(w: Words) -> String {
+    w.say("unsend-not-delivered", [])
 }
 
-pub fn unsend_too_old() -> String {
-    "Telegram lets a bot delete its messages for 48 hours only: that answer stays.".into()
+pub fn unsend_too_old(w: Words) -> String {
+    w.say("unsend-too-old", [])
 }
 
-pub fn stats_usage() -> String {
-    "Usage: /stats (today), /stats week (the last 7 days), /stats month (the last 30 days).".into()
+pub fn stats_usage(w: Words) -> String {
+    w.say("stats-usage", [])
 }
 
 /// `/stats`' text: the period's figures, then per staff member.
-pub fn stats(stats: &Stats) -> String {
-    let period = match stats.period {
-        Period::Day => format!("today ({})", stats.last_day.format("%Y-%m-%d")),
-        _ => format!(
-            "the last {} days ({} – {})",
-            stats.days.len(),
-            stats.first_day.format("%Y-%m-%d"),
-            stats.last_day.format("%Y-%m-%d")
+pub fn stats(w: Words, stats: &Stats) -> String {
+    let mut text = match stats.period {
+        Period::Day => w.say("stats-today", [("day", day(stats.last_day))]),
+        _ => w.say(
+            "stats-days",
+            [("days", stats.days.len().into()), ("first", day(stats.first_day)), ("last", day(stats.last_day))],
         ),
     };
-    let or_none = |s: Option<i64>| s.map(super::duration).unwrap_or_else(|| "—".into());
-    let mut text = format!(
-        "📊 <b>Statistics for {period}</b>\n\
-         Tickets: {} opened, {} closed\n\
-         First response: median {}, 90th percentile {} ({} of the tickets opened answered)\n\
-         Time to close: median {}\n\
-         Reminders sent (waited past the first-response time): {}\n",
-        stats.opened,
-        stats.closed,
-        or_none(stats.first_response_median),
-        or_none(stats.first_response_p90),
-        stats.answered,
-        or_none(stats.close_median),
-        stats.reminders,
-    );
+    let or_none = |s: Option<i64>| s.map(|s| duration(w, s)).unwrap_or_else(|| w.say("stats-none", []));
+    text.push('\n');
+    text.push_str(&w.say(
+        "stats-figures",
+        [
+            ("opened", stats.opened.into()),
+            ("closed", stats.closed.into()),
+            ("median", or_none(stats.first_response_median).into()),
+            ("p90", or_none(stats.first_response_p90).into()),
+            ("answered", stats.answered.into()),
+            ("close", or_none(stats.close_median).into()),
+            ("reminders", stats.reminders.into()),
+        ],
+    ));
+    text.push('\n');
     text.push_str(&match stats.rating_average {
-        Some(average) => format!("Ratings: ⭐ {average:.1} average of {}", stats.ratings),
-        None => "Ratings: none".into(),
+        Some(average) => w.say("stats-ratings", [("average", average.into()), ("count", stats.ratings.into())]),
+        None => w.say("stats-no-ratings", []),
     });
     if !stats.staff.is_empty() {
-        text.push_str(
-            "\n<b>By staff member</b> (tickets answered; median first response of those they answered first):",
-        );
+        text.push('\n');
+        text.push_str(&w.say("stats-staff-header", []));
     }
     for member in stats.staff.iter().take(30) {
-        text.push_str(&format!(
-            "\n• {} — {}; {}",
-            escape(&member.name),
-            member.tickets_answered,
-            or_none(member.first_response_median)
+        text.push('\n');
+        text.push_str(&w.say(
+            "stats-staff-line",
+            [
+                ("name", escape(&member.name).into()),
+                ("answered", member.tickets_answered.into()),
+                ("median", or_none(member.first_response_median).into()),
+            ],
         ));
     }
     text
 }
 
 /// Closed by `AUTO_CLOSE_AFTER`.
-pub fn auto_closed(number: i32, after: &str) -> String {
-    format!("🔒 <b>#{number}</b> closed automatically: the user had not answered for {after}.")
+pub fn auto_closed(w: Words, number: i32, after: &str) -> String {
+    w.say("auto-closed", [("number", id(number)), ("after", after.into())])
 }
 
-pub fn reopened_by(number: i32, by: &str) -> String {
-    format!("🔓 <b>#{number}</b> reopened by {}.", escape(by))
+pub fn reopened_by(w: Words, number: i32, by: &str) -> String {
+    w.say("reopened-by", [("number", id(number)), ("name", escape(by).into())])
 }
 
-pub fn already_closed(number: i32) -> String {
-    format!("<b>#{number}</b> is already closed.")
+pub fn already_closed(w: Words, number: i32) -> String {
+    w.say("already-closed", [("number", id(number))])
 }
 
-pub fn already_open(number: i32) -> String {
-    format!("<b>#{number}</b> is already open.")
+pub fn already_open(w: Words, number: i32) -> String {
+    w.say("already-open", [("number", id(number))])
 }
 
-pub fn user_has_other_ticket(number: i32, other: i32) -> String {
-    format!("Cannot reopen <b>#{number}</b>: the user has ticket <b>#{other}</b> open.")
+pub fn user_has_other_ticket(w: Words, number: i32, other: i32) -> String {
+    w.say("user-has-other-ticket", [("number", id(number)), ("other", id(other))])
 }
 
-pub fn reply_to_no_ticket() -> String {
-    "This message belongs to no ticket: reply to a ticket's card or to one of its messages.".into()
+pub fn reply_to_no_ticket(w: Words) -> String {
+    w.say("reply-to-no-ticket", [])
 }
 
 /// Staff hear once a minute that a user is flooding, and where the
 /// messages not posted here are.
-pub fn flooding(user: &User, ticket: &Ticket, limit: u32) -> String {
+pub fn flooding(w: Words, user: &User, ticket: &Ticket, limit: u32) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    format!(
-        "🐢 {} is writing more than {limit} messages a minute: the rest of this minute's are kept on ticket \
-         <b>#{}</b>, not posted here. {} lists them.",
-        escape(&name),
-        ticket.number,
-        super::digest::ticket_command(ticket)
+    w.say(
+        "flooding",
+        [
+            ("name", escape(&name).into()),
+            ("limit", limit.into()),
+            ("number", id(ticket.number)),
+            ("command", super::digest::ticket_command(ticket).into()),
+        ],
     )
 }
 
 /// Staff hear once an hour that a user's messages stopped opening tickets.
-pub fn too_many_tickets(user: &User, ticket: &Ticket, limit: u32) -> String {
+pub fn too_many_tickets(w: Words, user: &User, ticket: &Ticket, limit: u32) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    format!(
-        "🐢 {} opened {limit} tickets within an hour: for the rest of the hour their messages are kept on \
-         ticket <b>#{}</b> without opening new ones. {} lists them.",
-        escape(&name),
-        ticket.number,
-        super::digest::ticket_command(ticket)
+    w.say(
+        "too-many-tickets",
+        [
+            ("name", escape(&name).into()),
+            ("limit", limit.into()),
+            ("number", id(ticket.number)),
+            ("command", super::digest::ticket_command(ticket).into()),
+        ],
     )
 }
 
-pub fn reply_to_digest() -> String {
-    "That digest lists several tickets: open one with its /ticket_… link, then reply to its card.".into()
+pub fn reply_to_digest(w: Words) -> String {
+    w.say("reply-to-digest", [])
 }
 
-pub fn command_needs_ticket(command: &str) -> String {
-    format!("Use /{} as a reply to a ticket's card or message.", escape(command))
+pub fn command_needs_ticket(w: Words, command: &str) -> String {
+    w.say("command-needs-ticket", [("command", escape(command).into())])
 }
 
-pub fn assigned(number: i32, to: &str, by: &str) -> String {
-    format!("👤 <b>#{number}</b> assigned to {} by {}.", escape(to), escape(by))
+pub fn assigned(w: Words, number: i32, to: &str, by: &str) -> String {
+    w.say("assigned", [("number", id(number)), ("to", escape(to).into()), ("by", escape(by).into())])
 }
 
-pub fn note_saved(number: i32) -> String {
-    format!("📝 Note kept on <b>#{number}</b> (not sent to the user).")
+pub fn note_saved(w: Words, number: i32) -> String {
+    w.say("note-saved", [("number", id(number))])
 }
 
-pub fn user_banned(name: &str, number: i32) -> String {
-    format!("⛔ {} (ticket <b>#{number}</b>) is banned: their messages no longer reach staff.", escape(name))
+pub fn user_banned(w: Words, name: &str, number: i32) -> String {
+    w.say("user-banned", [("name", escape(name).into()), ("number", id(number))])
 }
 
-pub fn user_unbanned(name: &str) -> String {
-    format!("✅ {} is no longer banned.", escape(name))
+pub fn user_unbanned(w: Words, name: &str) -> String {
+    w.say("user-unbanned", [("name", escape(name).into())])
 }
 
-pub fn admins_only(command: &str) -> String {
-    format!("/{} is for the group's admins.", escape(command))
+pub fn admins_only(w: Words, command: &str) -> String {
+    w.say("admins-only", [("command", escape(command).into())])
 }
 
-pub fn unknown_staff(username: &str) -> String {
-    format!("I don't know @{} yet: they need to answer a ticket once first.", escape(username.trim_start_matches('@')))
+pub fn unknown_staff(w: Words, username: &str) -> String {
+    w.say("unknown-staff", [("username", escape(username.trim_start_matches('@')).into())])
 }
 
-pub fn assign_usage() -> String {
-    "Usage: /assign @username, as a reply to a ticket (or /assign @username #N).".into()
+pub fn assign_usage(w: Words) -> String {
+    w.say("assign-usage", [])
 }
 
-pub fn note_usage() -> String {
-    "Usage: /note text, as a reply to a ticket (or /note #N text).".into()
+pub fn note_usage(w: Words) -> String {
+    w.say("note-usage", [])
 }
 
-pub fn no_such_ticket(reference: &str) -> String {
-    format!("There is no ticket {}.", escape(reference))
+pub fn no_such_ticket(w: Words, reference: &str) -> String {
+    w.say("no-such-ticket", [("reference", escape(reference).into())])
 }
 
-pub fn no_open_tickets() -> String {
-    "No open tickets. 🎉".into()
+pub fn no_open_tickets(w: Words) -> String {
+    w.say("no-open-tickets", [])
 }
 
-pub fn open_header(page: u32, pages: u32, total: i64) -> String {
-    format!("📋 <b>Open tickets</b> — {total} in all, page {}/{pages}", page + 1)
+/// `page` counts from 0.
+pub fn open_header(w: Words, page: u32, pages: u32, total: i64) -> String {
+    w.say("open-header", [("total", total.into()), ("page", (page + 1).into()), ("pages", pages.into())])
 }
 
-/// One line of `/open`: `ticket` waited `age` (already formatted).
 /// One open ticket: its age, and for a ticket waiting for staff how long
-/// it has waited (`waited`), first.
-pub fn open_line(ticket: &Ticket, user: &User, age: &str, waited: Option<&str>, assignee: Option<&str>) -> String {
+/// it has waited (`waited`), first; `age` and `waited` already formatted.
+pub fn open_line(
+    w: Words,
+    ticket: &Ticket,
+    user: &User,
+    age: &str,
+    waited: Option<&str>,
+    assignee: Option<&str>,
+) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
     let who = match &user.username {
         Some(u) => format!("{name} (@{u})"),
         None => name,
     };
-    let to = assignee.map(|a| format!(" → {}", escape(a))).unwrap_or_else(|| " → nobody".into());
-    let waiting = waited.map(|w| format!("⏳ waiting {w} · ")).unwrap_or_default();
-    format!("{waiting}<b>#{}</b> · {} · {age} · {}{to}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(&who))
+    let assignee = assignee.map(escape).unwrap_or_else(|| w.say("nobody", []));
+    let (number, on, age, who, assignee) =
+        (id(ticket.number), day(ticket.day), age.into(), escape(&who).into(), assignee.into());
+    match waited {
+        Some(waited) => w.say(
+            "open-line-waiting",
+            [
+                ("waited", waited.into()),
+                ("number", number),
+                ("day", on),
+                ("age", age),
+                ("who", who),
+                ("assignee", assignee),
+            ],
+        ),
+        None => {
+            w.say("open-line", [("number", number), ("day", on), ("age", age), ("who", who), ("assignee", assignee)])
+        }
+    }
 }
 
-pub fn open_more(next_page: u32) -> String {
-    format!("More: /open {}", next_page + 1)
+/// `next_page` counts from 0.
+pub fn open_more(w: Words, next_page: u32) -> String {
+    w.say("open-more", [("page", (next_page + 1).into())])
 }
 
-pub fn history_header(ticket: &Ticket, user_name: &str) -> String {
+pub fn history_header(w: Words, ticket: &Ticket, user_name: &str) -> String {
     let status = if ticket.is_open() { "open" } else { "closed" };
-    format!("🎫 <b>#{}</b> · {} · {status} · {}", ticket.number, ticket.day.format("%Y-%m-%d"), escape(user_name))
+    w.say(
+        "history-header",
+        [
+            ("number", id(ticket.number)),
+            ("day", day(ticket.day)),
+            ("status", status.into()),
+            ("name", escape(user_name).into()),
+        ],
+    )
 }
 
 /// A long ticket's history lists only its latest messages; where the
 /// earlier ones are.
-pub fn history_earlier(count: i64, forum: bool) -> String {
-    let place = if forum { "in the ticket's topic" } else { "in this chat, as replies to the ticket's card" };
-    format!("… {count} earlier message(s) not listed: they are {place}, where each arrived.")
+pub fn history_earlier(w: Words, count: i64, forum: bool) -> String {
+    w.say("history-earlier", [("count", count.into()), ("forum", if forum { "yes" } else { "no" }.into())])
 }
 
 /// How much of a message a history line shows.
 pub const HISTORY_LINE_CHARS: usize = 300;
 
+/// `[photo]`: what a message without text carries.
+pub fn media(w: Words, kind: ContentKind) -> String {
+    w.say("history-media", [("kind", kind.as_str().into())])
+}
+
 /// One message of a ticket's history: `who` is its direction's mark, `text`
-/// is raw and gets shortened.
-pub fn history_line(time: &str, who: &str, kind: &str, text: Option<&str>) -> String {
+/// is raw and gets shortened; a message without text shows its kind.
+pub fn history_line(w: Words, time: &str, who: &str, kind: ContentKind, text: Option<&str>) -> String {
     let body = match text {
         Some(t) => escape(&shorten(t, HISTORY_LINE_CHARS)),
-        None => format!("[{kind}]"),
+        None => media(w, kind),
     };
-    format!("<code>{time}</code> {who}: {body}")
+    w.say("history-line", [("time", time.into()), ("who", who.into()), ("text", body.into())])
 }
 
 #[cfg(test)]
@@ -347,6 +399,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::domain::TicketStatus;
+    use crate::render::Texts;
 
     pub(crate) fn ticket(number: i32) -> Ticket {
         let at = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap().and_hms_opt(9, 0, 0).unwrap();
@@ -392,63 +445,70 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn every_staff_text_is_valid_telegram_html() {
+    fn every_staff_text_is_valid_telegram_html_in_every_language() {
         let hostile = user("<3 & co", Some("x<y"));
-        let texts = [
-            card(&ticket(7), &hostile),
-            help([("close", "Close <a> ticket"), ("note", "A & B")]),
-            user_edited(1),
-            user_blocked_bot("<3", Some(1)),
-            user_blocked_bot("<3", None),
-            closed_by(7, "<script>"),
-            closed_by_user(1),
-            reopened_by(7, "A&B"),
-            already_closed(1),
-            already_open(1),
-            user_has_other_ticket(1, 2),
-            reply_to_no_ticket(),
-            reply_to_digest(),
-            flooding(&hostile, &ticket(3), 30),
-            too_many_tickets(&hostile, &ticket(3), 5),
-            history_earlier(12, true),
-            command_needs_ticket("close"),
-            assigned(1, "<b>", "&"),
-            note_saved(1),
-            user_banned("<3", 1),
-            user_unbanned("<3"),
-            admins_only("ban"),
-            unknown_staff("@x<y"),
-            assign_usage(),
-            note_usage(),
-            no_such_ticket("#<1>"),
-            no_open_tickets(),
-            open_header(0, 2, 11),
-            open_line(&ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
-            open_more(1),
-            rated(1, 4, Some(2)),
-            unsend_usage(),
-            unsent(),
-            already_unsent(),
-            unsend_not_delivered(),
-            unsend_too_old(),
-            snippet_saved("a<b"),
-            snippet_deleted("a<b"),
-            no_such_snippet("a<b"),
-            snippet_too_long(3500),
-            snippet_usage(),
-            no_snippets(),
-            snippets_header(3),
-            snippet_line("x", &"<&>".repeat(100)),
-            snippet_sent(1, "x", &"<&>".repeat(1500)),
-            rating_comment(1, 4, &"<&>".repeat(2000)),
-            reminder(&ticket(1), &hostile, "7m", true),
-            auto_closed(1, "3d 0h"),
-            history_header(&ticket(1), "<3"),
-            history_line("10:00", "👤", "photo", Some(&"<&>".repeat(500))),
-            history_line("10:00", "👤", "photo", None),
-        ];
-        for t in texts {
-            assert!(visible_text(&t).is_ok(), "{t}");
+        for language in ["en", "ru"] {
+            let loaded = Texts::load(None, language).unwrap();
+            let w = loaded.staff();
+            assert_eq!(w.language(), language);
+            let texts = [
+                card(w, &ticket(7), &hostile),
+                help(w, [("close", "Close <a> ticket"), ("note", "A & B")]),
+                user_edited(w, 1),
+                user_blocked_bot(w, "<3", Some(1)),
+                user_blocked_bot(w, "<3", None),
+                undeliverable(w, "<3", Some(1), "Bad Request: <&>"),
+                undeliverable(w, "<3", None, "Forbidden"),
+                closed_by(w, 7, "<script>"),
+                closed_by_user(w, 1),
+                reopened_by(w, 7, "A&B"),
+                already_closed(w, 1),
+                already_open(w, 1),
+                user_has_other_ticket(w, 1, 2),
+                reply_to_no_ticket(w),
+                reply_to_digest(w),
+                flooding(w, &hostile, &ticket(3), 30),
+                too_many_tickets(w, &hostile, &ticket(3), 5),
+                history_earlier(w, 12, true),
+                command_needs_ticket(w, "close"),
+                assigned(w, 1, "<b>", "&"),
+                note_saved(w, 1),
+                user_banned(w, "<3", 1),
+                user_unbanned(w, "<3"),
+                admins_only(w, "ban"),
+                unknown_staff(w, "@x<y"),
+                assign_usage(w),
+                note_usage(w),
+                no_such_ticket(w, "#<1>"),
+                no_open_tickets(w),
+                open_header(w, 0, 2, 11),
+                open_line(w, &ticket(1), &hostile, "2h 5m", Some("7m"), Some("A&B")),
+                open_more(w, 1),
+                rated(w, 1, 4, Some(2)),
+                unsend_usage(w),
+                unsent(w),
+                already_unsent(w),
+                unsend_not_delivered(w),
+                unsend_too_old(w),
+                snippet_saved(w, "a<b"),
+                snippet_deleted(w, "a<b"),
+                no_such_snippet(w, "a<b"),
+                snippet_too_long(w, 3500),
+                snippet_usage(w),
+                no_snippets(w),
+                snippets_header(w, 3),
+                snippet_line(w, "x", &"<&>".repeat(100)),
+                snippet_sent(w, 1, "x", &"<&>".repeat(1500)),
+                rating_comment(w, 1, 4, &"<&>".repeat(2000)),
+                reminder(w, &ticket(1), &hostile, "7m", true),
+                auto_closed(w, 1, "3d 0h"),
+                history_header(w, &ticket(1), "<3"),
+                history_line(w, "10:00", "👤", ContentKind::Photo, Some(&"<&>".repeat(500))),
+                history_line(w, "10:00", "👤", ContentKind::VideoNote, None),
+            ];
+            for t in texts {
+                assert!(visible_text(&t).is_ok(), "{t}");
+            }
         }
     }
 
@@ -456,13 +516,15 @@ pub(crate) mod tests {
     fn a_topic_is_named_by_number_and_full_name_within_telegrams_limit() {
         let mut ann = user("Ann", None);
         ann.last_name = Some("Lee".into());
-        assert_eq!(topic_name(&ticket(7), &ann), "#7 · Ann Lee");
-        assert_eq!(topic_name(&ticket(7), &user(&"x".repeat(300), None)).chars().count(), 128);
+        let texts = Texts::embedded();
+        assert_eq!(topic_name(texts.staff(), &ticket(7), &ann), "#7 · Ann Lee");
+        assert_eq!(topic_name(texts.staff(), &ticket(7), &user(&"x".repeat(300), None)).chars().count(), 128);
     }
 
     #[test]
     fn a_card_names_the_ticket_and_the_user() {
-        let shown = visible_text(&card(&ticket(7), &user("<3 & co", Some("alice")))).unwrap();
+        let texts = Texts::embedded();
+        let shown = visible_text(&card(texts.staff(), &ticket(7), &user("<3 & co", Some("alice")))).unwrap();
         assert!(shown.starts_with("🎫 #7 · 2026-11-21\nFrom <3 & co @alice (id 42)"), "{shown}");
     }
 }

@@ -19,9 +19,20 @@ on_both_backends!(passing_failures_at_start_do_not_decide_the_mode, missing_righ
 /// Runs the binary on a fresh SQLite file against `fake` with `token` until
 /// it exits by itself (it must, within `within`).
 async fn run_until_it_exits(fake: &FakeTelegram, token: &str, within: Duration) -> (Output, Duration) {
+    run_with_until_it_exits(fake, token, &[], within).await
+}
+
+/// The same, with more variables.
+async fn run_with_until_it_exits(
+    fake: &FakeTelegram,
+    token: &str,
+    vars: &[(&str, &str)],
+    within: Duration,
+) -> (Output, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
     let child = bot_process::ticketbot(token, &fake.url(), SUPPORT, &url, "info")
+        .envs(vars.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start ticketbot");
@@ -40,6 +51,29 @@ async fn run_until_it_exits(fake: &FakeTelegram, token: &str, within: Duration) 
 /// The last line the operator reads.
 fn last_line(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn texts_that_do_not_parse_stop_start_up_naming_the_file_and_the_message() {
+    let fake = FakeTelegram::start(TOKEN, None).await.unwrap();
+    fake.add_group(SUPPORT, "Support", false);
+    let texts = tempfile::tempdir().unwrap();
+    std::fs::create_dir(texts.path().join("ru")).unwrap();
+    std::fs::write(texts.path().join("ru/user.ftl"), "greeting = Привет\nbanned = { $who\n").unwrap();
+    let dir = texts.path().display().to_string();
+    let (output, _) = run_with_until_it_exits(&fake, TOKEN, &[("TEXTS_DIR", &dir)], Duration::from_secs(20)).await;
+    let line = last_line(&output);
+    assert_eq!(output.status.code(), Some(2), "{line}");
+    assert!(
+        line.contains("TEXTS_DIR") && line.contains("ru/user.ftl, line 2: message banned does not parse"),
+        "{line}"
+    );
+    assert!(fake.first_poll().is_none(), "nothing started");
+    // A staff language there are no texts for is named too.
+    let (output, _) = run_with_until_it_exits(&fake, TOKEN, &[("STAFF_LANGUAGE", "fr")], Duration::from_secs(20)).await;
+    let line = last_line(&output);
+    assert_eq!(output.status.code(), Some(2), "{line}");
+    assert!(line.contains("STAFF_LANGUAGE: there are no staff texts in \"fr\""), "{line}");
 }
 
 #[tokio::test]

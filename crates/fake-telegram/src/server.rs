@@ -859,7 +859,15 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
         }
         "setmycommands" => {
             let scope = p["scope"]["type"].as_str().unwrap_or("default").to_string();
-            inner.commands.insert(scope, p["commands"].clone());
+            // A menu for one language is its own: `all_private_chats:ru`.
+            let key = match p["language_code"].as_str().filter(|l| !l.is_empty()) {
+                Some(l) if l.len() != 2 || !l.bytes().all(|b| b.is_ascii_lowercase()) => {
+                    return bad_request("language code is invalid");
+                }
+                Some(l) => format!("{scope}:{l}"),
+                None => scope,
+            };
+            inner.commands.insert(key, p["commands"].clone());
             ok(json!(true))
         }
         "getchat" if p["chat_id"].as_i64().is_some_and(|c| inner.migrated.contains_key(&c)) => {

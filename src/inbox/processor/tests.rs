@@ -34,7 +34,8 @@ fn processor_at(db: &Db, clock: Arc<ManualClock>) -> Processor {
     let support = SupportChat::new(SUPPORT, false);
     // Never asked: no command in these tests needs an admin.
     let admins = AdminCache::new(BotApi::at("http://127.0.0.1:9", "1:test"), support.clone());
-    let desk = Desk::new(support.clone(), clock.clone(), admins, Default::default());
+    let texts = Arc::new(crate::render::Texts::embedded());
+    let desk = Desk::new(support.clone(), clock.clone(), admins, Default::default(), texts);
     let router = Router::new(Context { support_chat: support, bot_username: None });
     Processor::new(db.clone(), desk, router, clock, Arc::new(Metrics::new()), Default::default(), Default::default())
 }

@@ -52,6 +52,7 @@ fn worker(fake: &FakeTelegram, db: &Db, clock: &Arc<ManualClock>) -> DeliveryWor
         Arc::new(Notify::new()),
         support,
         false,
+        Arc::new(crate::render::Texts::embedded()),
     )
 }
 

@@ -29,8 +29,17 @@ const STRANGERS: i64 = -555;
 
 fn worker(fake: &FakeTelegram, db: &Db, clock: &Arc<ManualClock>, support: SupportChat) -> DeliveryWorker {
     let api = BotApi::at(&fake.url(), TOKEN);
-    let clock = clock.clone() as Arc<dyn Clock>;
-    DeliveryWorker::new(api, db.clone(), clock, Arc::new(Metrics::new()), Arc::new(Notify::new()), support, false)
+    let (clock, texts) = (clock.clone() as Arc<dyn Clock>, Arc::new(crate::render::Texts::embedded()));
+    DeliveryWorker::new(
+        api,
+        db.clone(),
+        clock,
+        Arc::new(Metrics::new()),
+        Arc::new(Notify::new()),
+        support,
+        false,
+        texts,
+    )
 }
 
 /// One claim and every run it gave, then the clock on a minute.

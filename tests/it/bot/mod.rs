@@ -24,6 +24,7 @@ mod staff_commands;
 mod staff_edits;
 mod staff_replies;
 mod stats;
+mod texts;
 mod tickets;
 mod user_commands;
 

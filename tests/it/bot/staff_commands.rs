@@ -163,7 +163,7 @@ async fn ticket_lists_a_long_history_in_a_few_messages(kind: Kind) {
     let history: Vec<String> = desk.fake.sent_since(before).iter().filter_map(|m| m.text.clone()).collect();
     assert!((1..=5).contains(&history.len()), "{} messages", history.len());
     let all = history.join("\n");
-    assert!(all.contains("70 earlier message(s) not listed"), "{all}");
+    assert!(all.contains("70 earlier messages are not listed"), "{all}");
     assert!(all.contains("message number 119") && all.contains("message number 070"), "{all}");
     assert!(!all.contains("message number 069"), "only the latest 50");
     desk.stop().await;

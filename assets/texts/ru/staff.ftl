@@ -1,0 +1,205 @@
+## Что читают сотрудники в чате поддержки, когда STAFF_LANGUAGE=ru
+## (см. en/staff.ftl).
+
+## Обращения
+
+card =
+    🎫 <b>#{ $number }</b> · { $day }
+    От { $user }{ $handle } (id <code>{ $id }</code>)
+    Ответьте на эту карточку или на любое сообщение обращения, чтобы ответить пользователю.
+topic-name = #{ $number } · { $name }
+user-edited = ✏️ Пользователь изменил это сообщение обращения <b>#{ $number }</b>; теперь оно такое:
+closed-by = 🔒 <b>#{ $number }</b> закрыл(а) { $name }.
+closed-by-user = 🔒 <b>#{ $number }</b> закрыто пользователем.
+auto-closed = 🔒 <b>#{ $number }</b> закрыто автоматически: пользователь не отвечал { $after }.
+reopened-by = 🔓 <b>#{ $number }</b> снова открыл(а) { $name }.
+already-closed = <b>#{ $number }</b> уже закрыто.
+already-open = <b>#{ $number }</b> уже открыто.
+user-has-other-ticket = Нельзя снова открыть <b>#{ $number }</b>: у пользователя открыто обращение <b>#{ $other }</b>.
+assigned = 👤 <b>#{ $number }</b> назначено на { $to }, назначил(а) { $by }.
+note-saved = 📝 Заметка сохранена в <b>#{ $number }</b> (пользователю не отправлена).
+user-banned = ⛔ { $name } (обращение <b>#{ $number }</b>) заблокирован(а): сообщения больше не доходят до сотрудников.
+user-unbanned = ✅ { $name } разблокирован(а).
+
+## Доставка
+
+user-blocked-bot = ⛔ { $name } заблокировал(а) бота: ничего не дойдёт, пока пользователь не напишет снова.
+user-blocked-bot-ticket = ⛔ { $name } (обращение <b>#{ $number }</b>) заблокировал(а) бота: ничего не дойдёт, пока пользователь не напишет снова.
+undeliverable = ⚠️ Сообщение для { $name } не удалось доставить, и оно отложено: { $reason }. Отправьте его снова, если оно ещё нужно.
+undeliverable-ticket = ⚠️ Сообщение для { $name } (обращение <b>#{ $number }</b>) не удалось доставить, и оно отложено: { $reason }. Отправьте его снова, если оно ещё нужно.
+
+## Потоки сообщений
+
+flooding =
+    🐢 { $name } пишет больше { $limit ->
+        [one] { $limit } сообщения
+       *[other] { $limit } сообщений
+    } в минуту: остальные сообщения этой минуты сохранены в обращении <b>#{ $number }</b> и сюда не публикуются. { $command } покажет их.
+too-many-tickets =
+    🐢 { $name } открыл(а) { $limit ->
+        [one] { $limit } обращение
+        [few] { $limit } обращения
+       *[many] { $limit } обращений
+    } за час: до конца часа сообщения сохраняются в обращении <b>#{ $number }</b>, новые не открываются. { $command } покажет их.
+digest-header =
+    📥 <b>Много работы: { $messages ->
+        [one] { $messages } сообщение
+        [few] { $messages } сообщения
+       *[many] { $messages } сообщений
+    } в { $tickets ->
+        [one] { $tickets } обращении
+       *[other] { $tickets } обращениях
+    }</b>, собраны здесь, чтобы не превысить лимиты Telegram.
+    Нажмите на обращение, чтобы открыть его и ответить; ответ на эту сводку никому не дойдёт.
+digest-line =
+    { $new ->
+        [yes] 🆕
+       *[no] 💬
+    } { $command } · { $name }{ $handle }{ $messages ->
+        [one] {""}
+        [few] {" "}({ $messages } сообщения)
+       *[many] {" "}({ $messages } сообщений)
+    }{ $preview }
+reply-to-digest = В этой сводке несколько обращений: откройте нужное по ссылке /ticket_…, затем ответьте на его карточку.
+
+## Время ответа
+
+reminder-first = ⏰ <b>#{ $number }</b> · { $name } ждёт первого ответа уже { $waited }.
+reminder = ⏰ <b>#{ $number }</b> · { $name } ждёт ответа уже { $waited }.
+duration-days = { $days } д { $hours } ч
+duration-hours = { $hours } ч { $minutes } мин
+duration-minutes = { $minutes } мин
+duration-seconds = { $seconds } с
+
+## Оценки
+
+rated = ⭐ { $score }/5 за <b>#{ $number }</b>
+rated-again = ⭐ { $score }/5 за <b>#{ $number }</b> (было { $before }/5)
+rating-comment = 💬 Комментарий пользователя к оценке ⭐ { $score }/5 за <b>#{ $number }</b>: { $text }
+
+## Шаблоны ответов
+
+snippet-saved = 💾 Шаблон <code>{ $name }</code> сохранён: отправьте его командой /s { $name } в обращении.
+snippet-deleted = 🗑 Шаблон <code>{ $name }</code> удалён.
+no-such-snippet = Шаблона <code>{ $name }</code> нет: /snippets покажет список.
+snippet-too-long = Шаблон может быть не длиннее { $limit ->
+        [one] { $limit } символа
+       *[other] { $limit } символов
+    } с подставленными {"{"}name{"}"} и {"{"}ticket{"}"}.
+snippet-usage = Как пользоваться: /snippet add ИМЯ ТЕКСТ (в тексте {"{"}name{"}"} — имя пользователя, {"{"}ticket{"}"} — номер обращения #N), /snippet del ИМЯ; /s ИМЯ в ответ на обращение (или в его теме) отправляет шаблон. Имя — до 32 символов из a-z, 0-9, _ и -.
+no-snippets = Шаблонов пока нет: /snippet add ИМЯ ТЕКСТ сохранит шаблон.
+snippets-header = <b>Шаблоны ответов</b> ({ $count }); отправить: /s ИМЯ в обращении:
+snippet-line = • <code>{ $name }</code> — { $text }
+snippet-sent =
+    📤 Шаблон <code>{ $name }</code> отправлен пользователю обращения <b>#{ $number }</b>:
+    { $text }
+
+## /unsend
+
+unsend-usage = Используйте /unsend в ответ на сообщение, которое дошло до пользователя: оно будет удалено из его чата.
+unsent = 🗑 Отозвано: ответ удалён из чата пользователя (в обращении он остаётся с пометкой «отозван»).
+already-unsent = Этот ответ уже отозван.
+unsend-not-delivered = Этот ответ ещё не дошёл до пользователя; повторите /unsend чуть позже.
+unsend-too-old = Telegram позволяет боту удалять свои сообщения только в течение 48 часов: этот ответ останется.
+
+## /stats
+
+stats-usage = Как пользоваться: /stats (сегодня), /stats week (последние 7 дней), /stats month (последние 30 дней).
+stats-today = 📊 <b>Статистика за сегодня ({ $day })</b>
+stats-days =
+    📊 <b>Статистика за { $days ->
+        [one] последний { $days } день
+        [few] последние { $days } дня
+       *[many] последние { $days } дней
+    } ({ $first } – { $last })</b>
+stats-figures =
+    Обращения: открыто { $opened }, закрыто { $closed }
+    Первый ответ: медиана { $median }, 90-й процентиль { $p90 } (получили ответ: { $answered } из открытых)
+    Время до закрытия: медиана { $close }
+    Напоминаний (ждали дольше срока первого ответа): { $reminders }
+stats-ratings =
+    Оценки: ⭐ { NUMBER($average, minimumFractionDigits: 1, maximumFractionDigits: 1) } в среднем, { $count ->
+        [one] { $count } оценка
+        [few] { $count } оценки
+       *[many] { $count } оценок
+    }
+stats-no-ratings = Оценки: нет
+stats-staff-header = <b>По сотрудникам</b> (обращений с ответом; медиана первого ответа в тех, где он ответил первым):
+stats-staff-line = • { $name } — { $answered }; { $median }
+stats-none = —
+chart-title-today = Обращения и первый ответ, { $day }
+chart-title-days = Обращения и первый ответ, { $first } – { $last }
+chart-opened = открыто обращений
+chart-first-response = медиана первого ответа
+chart-minutes = медиана первого ответа, минуты
+
+## /open и /ticket
+
+reply-to-no-ticket = Это сообщение не относится ни к одному обращению: ответьте на карточку обращения или на одно из его сообщений.
+command-needs-ticket = Используйте /{ $command } в ответ на карточку или сообщение обращения.
+admins-only = /{ $command } — только для администраторов группы.
+unknown-staff = Я пока не знаю @{ $username }: сначала этот сотрудник должен хотя бы раз ответить на обращение.
+assign-usage = Как пользоваться: /assign @username в ответ на обращение (или /assign @username #N).
+note-usage = Как пользоваться: /note текст в ответ на обращение (или /note #N текст).
+no-such-ticket = Обращения { $reference } нет.
+no-open-tickets = Открытых обращений нет. 🎉
+open-header = 📋 <b>Открытые обращения</b> — всего { $total }, страница { $page }/{ $pages }
+open-line = <b>#{ $number }</b> · { $day } · { $age } · { $who } → { $assignee }
+open-line-waiting = ⏳ ждёт { $waited } · <b>#{ $number }</b> · { $day } · { $age } · { $who } → { $assignee }
+nobody = никто
+open-more = Дальше: /open { $page }
+history-header =
+    🎫 <b>#{ $number }</b> · { $day } · { $status ->
+        [open] открыто
+       *[closed] закрыто
+    } · { $name }
+history-earlier =
+    … { $count ->
+        [one] ещё { $count } более раннее сообщение не показано: оно
+        [few] ещё { $count } более ранних сообщения не показаны: они
+       *[many] ещё { $count } более ранних сообщений не показаны: они
+    } { $forum ->
+        [yes] в теме обращения
+       *[no] в этом чате, в ответах на карточку обращения
+    }, там, куда пришли.
+history-line = <code>{ $time }</code> { $who }: { $text }
+history-media =
+    {"["}{ $kind ->
+        [photo] фото
+        [document] файл
+        [video] видео
+        [voice] голосовое сообщение
+        [audio] аудио
+        [sticker] стикер
+        [animation] анимация
+        [video_note] видеосообщение
+        [location] геопозиция
+        [contact] контакт
+       *[other] сообщение
+    }]
+
+## /help
+
+help =
+    <b>ticketbot</b> — ответы на обращения
+    • Ответьте на карточку обращения или на любое его сообщение: ваш ответ дойдёт до пользователя (текст, медиа, файлы).
+    Вместо ответа обращение можно назвать так: <code>#N</code> (сегодняшнее) или <code>ГГГГ-ММ-ДД#N</code>:
+help-line = • /{ $command } — { $description }
+
+## Меню команд чата поддержки (простой текст, от 3 до 256 символов).
+
+menu-close = Закрыть обращение (пользователь получит уведомление)
+menu-reopen = Снова открыть обращение
+menu-take = Взять обращение себе
+menu-assign = Назначить обращение коллеге: /assign @имя (администраторы)
+menu-note = Оставить заметку в обращении; пользователю не отправляется
+menu-open = Открытые обращения, сначала ждущие ответа: /open [страница]
+menu-ticket = Карточка и история обращения: /ticket #N
+menu-ban = Заблокировать пользователя обращения: его сообщения не дойдут (администраторы)
+menu-unban = Разблокировать пользователя (администраторы)
+menu-stats = Показатели поддержки с графиком: /stats [day|week|month]
+menu-unsend = Удалить ответ из чата пользователя: ответьте на него командой /unsend
+menu-s = Отправить пользователю шаблон ответа: /s ИМЯ
+menu-snippet = Шаблоны ответов: /snippet add ИМЯ ТЕКСТ (с подстановкой {"{"}name{"}"}, {"{"}ticket{"}"}), /snippet del ИМЯ
+menu-snippets = Список шаблонов ответов
+menu-help = Как отвечать на обращения
