@@ -30,8 +30,9 @@ pub enum Command {
     /// indexes, consistent ticket counters. Exits 1 if anything is wrong.
     Doctor,
     /// Everything `run` needs, without running: the settings, what Telegram
-    /// says of the token, the support chat and the bot's rights there, and
-    /// the database checks of `doctor`. One `ok` or `FAIL` line each; exits
+    /// says of the token, the support chat and the bot's rights there, the
+    /// texts (`TEXTS_DIR`, `STAFF_LANGUAGE`), and the database checks of
+    /// `doctor`. One `ok` or `FAIL` line each; exits
     /// 1 if anything fails.
     Check,
     /// Ask the running bot's HTTP server (`HTTP_ADDR`) for /health: exits 0
@@ -164,8 +165,19 @@ async fn check_command(config: Config) -> u8 {
             }
         }
     };
+    let texts_ok = match crate::render::Texts::load(config.texts_dir.as_deref(), &config.staff_language) {
+        Err(e) => {
+            println!("FAIL {e}");
+            false
+        }
+        Ok(texts) => {
+            let source = config.texts_dir.as_ref().map(|d| format!(", with {}", d.display())).unwrap_or_default();
+            println!("ok   texts: the embedded ones{source}; staff read {}", texts.staff().language_code());
+            true
+        }
+    };
     let database_ok = print_doctor(&config).await;
-    if telegram_ok && database_ok {
+    if telegram_ok && texts_ok && database_ok {
         println!("all checks passed");
         0
     } else {

@@ -84,7 +84,6 @@ impl DeliveryWorker {
             // aside with the reason, so its chat moves on.
             Verdict::Transient(reason) if row.attempts + 1 >= MAX_ATTEMPTS && self.telegram_is_taking() => {
                 tracing::error!(chat = row.chat_id, outbox_id = row.id, ticket = row.ticket_id, %reason, "outbox: set aside after {MAX_ATTEMPTS} attempts");
-                let reason = format!("set aside after {MAX_ATTEMPTS} attempts: {reason}");
                 self.outbox.gave_up(row, &reason, &self.support, self.texts.staff()).await?;
                 Ok(Step::Done)
             }

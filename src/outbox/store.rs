@@ -150,7 +150,10 @@ impl OutboxStore {
         let (now, by) = (self.now(), &*self.claimant);
         self.db
             .transaction(async |tx| {
-                if rows::mark_failed(tx, row.id, by, reason, now).await? == 0 || row.chat_id == support.id() {
+                // The row keeps how often it was tried; staff read Telegram's
+                // words alone, in their language.
+                let recorded = format!("set aside after {} attempts: {reason}", row.attempts + 1);
+                if rows::mark_failed(tx, row.id, by, &recorded, now).await? == 0 || row.chat_id == support.id() {
                     return Ok(());
                 }
                 let Some(user) = users::find(tx, row.chat_id).await? else { return Ok(()) };

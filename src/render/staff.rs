@@ -352,7 +352,8 @@ pub fn open_line(
 
 /// `next_page` counts from 0.
 pub fn open_more(w: Words, next_page: u32) -> String {
-    w.say("open-more", [("page", (next_page + 1).into())])
+    // In a command: never grouped (`/open 1001`, not `/open 1,001`).
+    w.say("open-more", [("page", id(next_page + 1))])
 }
 
 pub fn history_header(w: Words, ticket: &Ticket, user_name: &str) -> String {
@@ -377,7 +378,7 @@ pub fn history_earlier(w: Words, count: i64, forum: bool) -> String {
 /// How much of a message a history line shows.
 pub const HISTORY_LINE_CHARS: usize = 300;
 
-/// `[photo]`: what a message without text carries.
+/// `[photo]`: what a message without text carries (plain text).
 pub fn media(w: Words, kind: ContentKind) -> String {
     w.say("history-media", [("kind", kind.as_str().into())])
 }
@@ -387,7 +388,7 @@ pub fn media(w: Words, kind: ContentKind) -> String {
 pub fn history_line(w: Words, time: &str, who: &str, kind: ContentKind, text: Option<&str>) -> String {
     let body = match text {
         Some(t) => escape(&shorten(t, HISTORY_LINE_CHARS)),
-        None => media(w, kind),
+        None => escape(&media(w, kind)),
     };
     w.say("history-line", [("time", time.into()), ("who", who.into()), ("text", body.into())])
 }

@@ -227,8 +227,13 @@ async fn try_get(addr: std::net::SocketAddr, path: &str) -> Option<(u16, String)
 
 /// `ticketbot check` on `url` against `fake`: its stdout and exit code.
 async fn check(fake: &FakeTelegram, token: &str, url: &str) -> (String, Option<i32>) {
+    check_with(fake, token, url, &[]).await
+}
+
+/// The same, with more variables.
+async fn check_with(fake: &FakeTelegram, token: &str, url: &str, vars: &[(&str, &str)]) -> (String, Option<i32>) {
     let mut command = bot_process::ticketbot(token, &fake.url(), SUPPORT, url, "warn");
-    command.arg("check").stdout(Stdio::piped());
+    command.arg("check").envs(vars.iter().copied()).stdout(Stdio::piped());
     let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
     (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code())
 }
@@ -251,7 +256,13 @@ async fn check_says_ok_or_fail_for_each_thing_run_needs() {
     assert!(out.contains("ok   TELOXIDE_TOKEN: Telegram knows the bot @ticketbot_test_bot"), "{out}");
     assert!(out.contains(&format!("ok   SUPPORT_CHAT_ID {SUPPORT}: the bot is in the group (a forum")), "{out}");
     assert!(out.contains("ok   ") && out.contains("healthy") && out.contains("all checks passed"), "{out}");
+    assert!(out.contains("ok   texts: the embedded ones; staff read en"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
+
+    // Texts that would stop `run`.
+    let (out, code) = check_with(&fake, TOKEN, &url, &[("STAFF_LANGUAGE", "xx")]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL STAFF_LANGUAGE: there are no staff texts in \"xx\""), "{out}");
 
     // Privacy mode on and no admin: a FAIL line naming what to do.
     let plain = FakeTelegram::start(TOKEN, None).await.unwrap();

@@ -131,6 +131,7 @@ stats-staff-header = <b>By staff member</b> (tickets answered; median first resp
 stats-staff-line = • { $name } — { $answered }; { $median }
 # No figure: nothing to measure.
 stats-none = —
+
 # Plain text: the chart's words.
 chart-title-today = Tickets and first response, { $day }
 chart-title-days = Tickets and first response, { $first } – { $last }
@@ -174,7 +175,7 @@ history-earlier =
 # One message of a ticket's history: $time (11-21 09:00), $who (👤 the
 # user, 🎧 staff, 🗑 unsent, 📝 a note), $text.
 history-line = <code>{ $time }</code> { $who }: { $text }
-# In place of a message with no text.
+# Plain text: in place of a message with no text.
 history-media =
     {"["}{ $kind ->
         [photo] photo

@@ -6,9 +6,9 @@
 card =
     🎫 <b>#{ $number }</b> · { $day }
     От { $user }{ $handle } (id <code>{ $id }</code>)
-    Ответьте на эту карточку или на любое сообщение обращения, чтобы ответить пользователю.
+    Ответ на эту карточку или на любое сообщение обращения уйдёт пользователю.
 topic-name = #{ $number } · { $name }
-user-edited = ✏️ Пользователь изменил это сообщение обращения <b>#{ $number }</b>; теперь оно такое:
+user-edited = ✏️ Пользователь изменил это сообщение обращения <b>#{ $number }</b>; теперь оно выглядит так:
 closed-by = 🔒 <b>#{ $number }</b> закрыл(а) { $name }.
 closed-by-user = 🔒 <b>#{ $number }</b> закрыто пользователем.
 auto-closed = 🔒 <b>#{ $number }</b> закрыто автоматически: пользователь не отвечал { $after }.
@@ -16,7 +16,7 @@ reopened-by = 🔓 <b>#{ $number }</b> снова открыл(а) { $name }.
 already-closed = <b>#{ $number }</b> уже закрыто.
 already-open = <b>#{ $number }</b> уже открыто.
 user-has-other-ticket = Нельзя снова открыть <b>#{ $number }</b>: у пользователя открыто обращение <b>#{ $other }</b>.
-assigned = 👤 <b>#{ $number }</b> назначено на { $to }, назначил(а) { $by }.
+assigned = 👤 <b>#{ $number }</b> назначено: { $to } (назначил(а) { $by }).
 note-saved = 📝 Заметка сохранена в <b>#{ $number }</b> (пользователю не отправлена).
 user-banned = ⛔ { $name } (обращение <b>#{ $number }</b>) заблокирован(а): сообщения больше не доходят до сотрудников.
 user-unbanned = ✅ { $name } разблокирован(а).
@@ -56,7 +56,8 @@ digest-line =
         [yes] 🆕
        *[no] 💬
     } { $command } · { $name }{ $handle }{ $messages ->
-        [one] {""}
+        [1] {""}
+        [one] {" "}({ $messages } сообщение)
         [few] {" "}({ $messages } сообщения)
        *[many] {" "}({ $messages } сообщений)
     }{ $preview }
@@ -88,7 +89,7 @@ snippet-too-long = Шаблон может быть не длиннее { $limit
     } с подставленными {"{"}name{"}"} и {"{"}ticket{"}"}.
 snippet-usage = Как пользоваться: /snippet add ИМЯ ТЕКСТ (в тексте {"{"}name{"}"} — имя пользователя, {"{"}ticket{"}"} — номер обращения #N), /snippet del ИМЯ; /s ИМЯ в ответ на обращение (или в его теме) отправляет шаблон. Имя — до 32 символов из a-z, 0-9, _ и -.
 no-snippets = Шаблонов пока нет: /snippet add ИМЯ ТЕКСТ сохранит шаблон.
-snippets-header = <b>Шаблоны ответов</b> ({ $count }); отправить: /s ИМЯ в обращении:
+snippets-header = <b>Шаблоны ответов</b> ({ $count }). Отправить: /s ИМЯ в обращении.
 snippet-line = • <code>{ $name }</code> — { $text }
 snippet-sent =
     📤 Шаблон <code>{ $name }</code> отправлен пользователю обращения <b>#{ $number }</b>:
@@ -116,7 +117,7 @@ stats-figures =
     Обращения: открыто { $opened }, закрыто { $closed }
     Первый ответ: медиана { $median }, 90-й процентиль { $p90 } (получили ответ: { $answered } из открытых)
     Время до закрытия: медиана { $close }
-    Напоминаний (ждали дольше срока первого ответа): { $reminders }
+    Отправлено напоминаний (ждали дольше срока первого ответа): { $reminders }
 stats-ratings =
     Оценки: ⭐ { NUMBER($average, minimumFractionDigits: 1, maximumFractionDigits: 1) } в среднем, { $count ->
         [one] { $count } оценка
@@ -124,7 +125,7 @@ stats-ratings =
        *[many] { $count } оценок
     }
 stats-no-ratings = Оценки: нет
-stats-staff-header = <b>По сотрудникам</b> (обращений с ответом; медиана первого ответа в тех, где он ответил первым):
+stats-staff-header = <b>По сотрудникам</b> (обращений с ответом; медиана первого ответа в тех, где сотрудник ответил первым):
 stats-staff-line = • { $name } — { $answered }; { $median }
 stats-none = —
 chart-title-today = Обращения и первый ответ, { $day }
@@ -161,8 +162,9 @@ history-earlier =
     } { $forum ->
         [yes] в теме обращения
        *[no] в этом чате, в ответах на карточку обращения
-    }, там, куда пришли.
+    }, куда и пришли.
 history-line = <code>{ $time }</code> { $who }: { $text }
+# Простой текст.
 history-media =
     {"["}{ $kind ->
         [photo] фото

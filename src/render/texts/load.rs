@@ -36,8 +36,23 @@ pub(super) fn is_plain(file: File, id: &str) -> bool {
     id.starts_with("menu-")
         || match file {
             File::User => id == "rating-thanks",
-            File::Staff => id == "topic-name" || id.starts_with("chart-"),
+            File::Staff => id == "topic-name" || id == "history-media" || id.starts_with("chart-"),
         }
+}
+
+/// Telegram's limit for a plain text, and where it applies.
+fn longest(id: &str) -> Option<(usize, &'static str)> {
+    match id {
+        _ if id.starts_with("menu-") => Some((256, "a command menu")),
+        "rating-thanks" => Some((200, "a button's pop-up")),
+        "topic-name" => Some((128, "a topic's name")),
+        _ => None,
+    }
+}
+
+/// The messages of `file`'s embedded English.
+fn english_ids(file: File) -> std::collections::BTreeSet<String> {
+    Catalogue::english(file).variables.into_keys().collect()
 }
 
 /// Why the texts cannot load: each names `TEXTS_DIR` (or
@@ -48,15 +63,16 @@ pub enum TextsError {
     Read { path: String, reason: String },
     #[error("TEXTS_DIR: {path} is not named as a language (en, ru, pt-BR): rename it, or move it out of TEXTS_DIR")]
     NotALanguage { path: String },
+    #[error("TEXTS_DIR: {first} and {second} are the same language: merge them into one folder")]
+    SameLanguage { first: String, second: String },
+    #[error("TEXTS_DIR: {path}: texts go in a folder per language, such as TEXTS_DIR/en/user.ftl: move it")]
+    NotInALanguage { path: String },
     #[error("TEXTS_DIR: {path}: texts live in user.ftl and staff.ftl only: rename it")]
     UnknownFile { path: String },
     #[error("TEXTS_DIR: {path}, line {line}: message {message} does not parse: {reason}")]
     Parse { path: String, line: usize, message: String, reason: String },
-    #[error(
-        "TEXTS_DIR: {path}: there is no message {message} in {file}: check its name against \
-         assets/texts/en/{file}"
-    )]
-    UnknownMessage { path: String, message: String, file: &'static str },
+    #[error("TEXTS_DIR: {path}: there is no message {message} in {file}{hint}")]
+    UnknownMessage { path: String, message: String, file: &'static str, hint: String },
     #[error("TEXTS_DIR: {path}: message {message} uses ${variable}, which it is not given (it is given: {given})")]
     UnknownVariable { path: String, message: String, variable: String, given: String },
     #[error("TEXTS_DIR: {path}: message {message} {reason}")]
@@ -81,8 +97,15 @@ pub(super) fn load(dir: Option<&Path>, staff_language: &str) -> Result<Texts, Te
         for (folder, id) in language_folders(dir)? {
             for (path, file) in text_files(&folder)? {
                 let shown = path.display().to_string();
-                let source = std::fs::read_to_string(&path)
+                let bytes = std::fs::read(&path)
                     .map_err(|e| TextsError::Read { path: shown.clone(), reason: e.to_string() })?;
+                let source = String::from_utf8(bytes).map_err(|_| TextsError::Read {
+                    path: shown.clone(),
+                    reason: "it is not UTF-8: save it as UTF-8".into(),
+                })?;
+                // Editors on Windows start a file with a byte-order mark,
+                // which Fluent would read as the first message's name.
+                let source = source.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(source);
                 let catalogue = if file == File::User { &mut user } else { &mut staff };
                 catalogue.add(file, id.clone(), &shown, source)?;
             }
@@ -106,18 +129,32 @@ pub(super) fn load(dir: Option<&Path>, staff_language: &str) -> Result<Texts, Te
 /// TEXTS_DIR's language folders, in name order; anything else but hidden
 /// files is an error rather than silently unused.
 fn language_folders(dir: &Path) -> Result<Vec<(PathBuf, LanguageIdentifier)>, TextsError> {
-    let mut folders = Vec::new();
+    let mut folders: Vec<(PathBuf, LanguageIdentifier)> = Vec::new();
     for entry in read_dir(dir)? {
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || !entry.path().is_dir() {
+        let (name, path) = (entry.file_name().to_string_lossy().to_string(), entry.path());
+        if name.starts_with('.') {
             continue;
         }
+        if !path.is_dir() {
+            if is_ftl(&path) {
+                return Err(TextsError::NotInALanguage { path: path.display().to_string() });
+            }
+            continue;
+        }
+        // A language is two or three letters (ISO 639), then a region or
+        // script if any: `english` or `backup` would parse as a tag no
+        // user's app ever reports.
         let id = name
+            .replace('_', "-")
             .parse::<LanguageIdentifier>()
             .ok()
-            .filter(|id| id.language.as_str() != "und")
-            .ok_or_else(|| TextsError::NotALanguage { path: entry.path().display().to_string() })?;
-        folders.push((entry.path(), id));
+            .filter(|id| (2..=3).contains(&id.language.as_str().len()) && id.language.as_str() != "und")
+            .ok_or_else(|| TextsError::NotALanguage { path: path.display().to_string() })?;
+        if let Some((first, _)) = folders.iter().find(|(_, other)| *other == id) {
+            let (first, second) = (first.display().to_string(), path.display().to_string());
+            return Err(TextsError::SameLanguage { first, second });
+        }
+        folders.push((path, id));
     }
     folders.sort();
     Ok(folders)
@@ -128,7 +165,7 @@ fn text_files(folder: &Path) -> Result<Vec<(PathBuf, File)>, TextsError> {
     let mut files = Vec::new();
     for entry in read_dir(folder)? {
         let path = entry.path();
-        if path.extension().is_none_or(|e| e != "ftl") {
+        if !is_ftl(&path) {
             continue;
         }
         let name = entry.file_name().to_string_lossy().to_string();
@@ -140,6 +177,10 @@ fn text_files(folder: &Path) -> Result<Vec<(PathBuf, File)>, TextsError> {
     }
     files.sort_by_key(|(path, _)| path.clone());
     Ok(files)
+}
+
+fn is_ftl(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ftl"))
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, TextsError> {
@@ -180,13 +221,22 @@ impl Catalogue {
     /// none yet), each checked.
     fn add(&mut self, file: File, id: LanguageIdentifier, path: &str, source: String) -> Result<(), TextsError> {
         let resource = parse(path, source)?;
-        let mut ids = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
         for entry in resource.entries() {
             let Entry::Message(message) = entry else { continue };
             let name = message.id.name.to_string();
             let Some(given) = self.variables.get(&name) else {
-                return Err(TextsError::UnknownMessage { path: path.into(), message: name, file: file.name() });
+                let other = File::ALL.into_iter().find(|f| *f != file).expect("two files");
+                let hint = match english_ids(other).contains(&name) {
+                    true => format!(" (it is a message of {}: move it there)", other.name()),
+                    false => String::new(),
+                };
+                return Err(TextsError::UnknownMessage { path: path.into(), message: name, file: file.name(), hint });
             };
+            if ids.contains(&name) {
+                let reason = "is written twice in the file: keep one".to_string();
+                return Err(TextsError::Invalid { path: path.into(), message: name, reason });
+            }
             let Some(value) = &message.value else {
                 let reason = "has no text (only attributes)".to_string();
                 return Err(TextsError::Invalid { path: path.into(), message: name, reason });
@@ -219,7 +269,13 @@ impl Catalogue {
         let bundle = &self.languages[at].bundle;
         let pattern = bundle.get_message(message).and_then(|m| m.value()).expect("added just now");
         let invalid = |reason: String| TextsError::Invalid { path: path.into(), message: message.into(), reason };
-        for sample in [FluentValue::from(1), FluentValue::from(5), FluentValue::from("text")] {
+        // Numbers of every plural category, and every word a selector
+        // picks by: each variant is tried.
+        let mut samples: Vec<FluentValue> =
+            [0.0, 1.0, 2.0, 5.0, 21.0, 1.5].into_iter().map(FluentValue::from).collect();
+        samples.push(FluentValue::from("text"));
+        samples.extend(variables::variant_keys(pattern).into_iter().map(FluentValue::from));
+        for sample in samples {
             let args: FluentArgs = self.variables[message].iter().map(|v| (v.as_str(), sample.clone())).collect();
             let mut errors = Vec::new();
             let text = bundle.format_pattern(pattern, Some(&args), &mut errors);
@@ -228,6 +284,12 @@ impl Catalogue {
             }
             if !is_plain(file, message) {
                 html::check(&text).map_err(|reason| invalid(format!("is not HTML Telegram takes: {reason}")))?;
+            }
+            if let Some((most, what)) = longest(message) {
+                let length = text.chars().count();
+                if length == 0 || length > most {
+                    return Err(invalid(format!("is {length} characters long: Telegram takes 1 to {most} in {what}")));
+                }
             }
         }
         Ok(())

@@ -134,12 +134,15 @@ impl<'t> Words<'t> {
     }
 
     /// Message `id`, its `$variables` filled in from `args`. A message
-    /// this language lacks is said in English.
+    /// this language lacks is said in its language without the region
+    /// (`pt` for `pt-BR`) when there are texts in it, else in English.
     pub fn say<'a, const N: usize>(&self, id: &str, args: [(&'a str, FluentValue<'a>); N]) -> String {
-        let language = match self.language.bundle.has_message(id) {
-            true => self.language,
-            false => &self.catalogue.languages[0],
-        };
+        let languages = &self.catalogue.languages;
+        let base = || languages.iter().find(|l| l.id.language == self.language.id.language && l.id.region.is_none());
+        let language = Some(self.language)
+            .filter(|l| l.bundle.has_message(id))
+            .or_else(|| base().filter(|l| l.bundle.has_message(id)))
+            .unwrap_or(&languages[0]);
         let Some(pattern) = language.bundle.get_message(id).and_then(|m| m.value()) else {
             // The embedded English has every message the code names
             // (texts::tests): this is a bug, said rather than hidden.

@@ -148,7 +148,7 @@ fn a_file_that_does_not_parse_stops_start_up_naming_the_file_line_and_message() 
 fn a_message_that_does_not_exist_stops_start_up_naming_it() {
     let dir = dir(&[("en/user.ftl", "greeting = Hi\ngreting = Hi\n")]);
     let error = load_from(dir.path(), "en").unwrap_err().to_string();
-    assert!(error.contains("en/user.ftl: there is no message greting in user.ftl"), "{error}");
+    assert!(error.ends_with("en/user.ftl: there is no message greting in user.ftl"), "{error}");
     // A staff message in the users' file is unknown there too.
     let dir = self::dir(&[("en/user.ftl", "no-open-tickets = none\n")]);
     let error = load_from(dir.path(), "en").unwrap_err().to_string();
@@ -206,4 +206,50 @@ fn numbers_are_written_as_each_language_writes_them() {
     let stats_line = |w: Words| w.say("stats-ratings", [("average", 4.26.into()), ("count", 1234.into())]);
     assert_eq!(stats_line(Texts::embedded().staff()), "Ratings: ⭐ 4.3 average of 1,234");
     assert_eq!(stats_line(texts.staff()), "Оценки: ⭐ 4,3 в среднем, 1\u{a0}234 оценки");
+}
+
+#[test]
+fn a_regional_folder_falls_back_to_its_language_then_english() {
+    let dir = dir(&[("ru-RU/user.ftl", "\u{feff}greeting = Привет из России\n")]);
+    let texts = load_from(dir.path(), "en").unwrap();
+    let regional = texts.user(Some("ru-RU"));
+    assert_eq!(crate::render::user::greeting(regional), "Привет из России", "the byte-order mark is not a name");
+    assert!(crate::render::user::banned(regional).starts_with("К сожалению"), "Russian before English");
+    assert!(crate::render::user::greeting(texts.user(Some("ru"))).starts_with("👋 Здравствуйте"));
+}
+
+#[test]
+fn every_variant_of_an_override_is_checked_and_its_length_too() {
+    // Broken only where Russian picks `few` (2 to 4), or only on Monday.
+    let few = "too-many-tickets = { $limit ->\n    [one] одно\n    [few] <b>несколько\n   *[many] много\n}\n";
+    let dir = dir(&[("ru/user.ftl", few)]);
+    let error = load_from(dir.path(), "en").unwrap_err().to_string();
+    assert!(error.contains("message too-many-tickets is not HTML Telegram takes"), "{error}");
+    let monday = "back-on = { $weekday ->\n    [mon] <i>Monday\n   *[other] later\n} { $time }\n";
+    let dir = self::dir(&[("en/user.ftl", monday)]);
+    assert!(load_from(dir.path(), "en").unwrap_err().to_string().contains("message back-on is not HTML"));
+    let dir = self::dir(&[("en/staff.ftl", &format!("menu-close = {}\n", "x".repeat(300)))]);
+    let error = load_from(dir.path(), "en").unwrap_err().to_string();
+    assert!(error.contains("message menu-close is 300 characters long: Telegram takes 1 to 256"), "{error}");
+}
+
+#[test]
+fn mistakes_an_operator_makes_are_named() {
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("user.ftl", "greeting = Hi\n")], "user.ftl: texts go in a folder per language"),
+        (&[("en/user.ftl", "greeting = Hi\ngreeting = Hello\n")], "message greeting is written twice"),
+        (&[("en/user.ftl", "no-open-tickets = none\n")], "(it is a message of staff.ftl: move it there)"),
+        (&[("ru/user.ftl", "greeting = a\n"), ("RU/staff.ftl", "nobody = b\n")], "are the same language"),
+        (&[("backup/user.ftl", "greeting = Hi\n")], "backup is not named as a language"),
+    ];
+    for (files, says) in cases {
+        let dir = dir(files);
+        let error = load_from(dir.path(), "en").unwrap_err().to_string();
+        assert!(error.contains(says), "{says}: {error}");
+    }
+    let dir = dir(&[]);
+    std::fs::create_dir(dir.path().join("en")).unwrap();
+    std::fs::write(dir.path().join("en/user.ftl"), b"greeting = \xff\n").unwrap();
+    let error = load_from(dir.path(), "en").unwrap_err().to_string();
+    assert!(error.contains("user.ftl: it is not UTF-8: save it as UTF-8"), "{error}");
 }
