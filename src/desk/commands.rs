@@ -51,6 +51,8 @@ pub enum StaffCommand {
     Unban(String),
     /// The desk's figures, with a chart: /stats [day|week|month]
     Stats(String),
+    /// Tickets whose messages hold words: /find WORDS [@user] [#open] [date]
+    Find(String),
     /// Delete an answer from the user's chat: reply to it with /unsend
     Unsend(String),
     /// Send a saved reply to the ticket's user: /s NAME
@@ -79,6 +81,7 @@ impl StaffCommand {
             Self::Ban(_) => "ban",
             Self::Unban(_) => "unban",
             Self::Stats(_) => "stats",
+            Self::Find(_) => "find",
             Self::Unsend(_) => "unsend",
             Self::S(_) => "s",
             Self::Snippet(_) => "snippet",
@@ -136,8 +139,8 @@ mod tests {
         assert_eq!(
             staff,
             [
-                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "stats", "unsend", "s",
-                "snippet", "snippets", "help"
+                "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "stats", "find",
+                "unsend", "s", "snippet", "snippets", "help"
             ]
         );
         let users: Vec<String> = menu::<UserCommand>(texts.user(None)).into_iter().map(|c| c.command).collect();

@@ -15,12 +15,15 @@
 //! `response_clock` (reminders, auto-close, the away notice), `ratings`
 //! (the rating question, its stars, the comment after), `snippets` (canned
 //! replies), `staff_edits` (an edited answer followed into the user's chat,
-//! `/unsend`), `stats` (`/stats`, and the figures `/metrics` exports).
+//! `/unsend`), `stats` (`/stats`, and the figures `/metrics` exports),
+//! `find` (`/find`), `ahead` (what those read before the transaction).
 
 pub mod admins;
+mod ahead;
 mod chats;
 pub mod commands;
 mod filed;
+mod find;
 mod listing;
 mod ratings;
 mod response_clock;
@@ -91,9 +94,9 @@ pub struct Desk {
     /// Every text people read: users' in their language, staff's in
     /// `STAFF_LANGUAGE`.
     texts: Arc<Texts>,
-    /// `/stats`' figures gathered ahead of the transaction, by the id of
-    /// the command's message (`ask_ahead`).
-    stats_ahead: stats::Ahead,
+    /// `/stats`' figures and `/find`'s results read ahead of the
+    /// transaction, by the id of the command's message (`ask_ahead`).
+    ahead: ahead::Ahead,
 }
 
 impl Desk {
@@ -104,7 +107,7 @@ impl Desk {
         rules: DeskRules,
         texts: Arc<Texts>,
     ) -> Self {
-        Self { support, clock, admins, rules, texts, stats_ahead: stats::Ahead::default() }
+        Self { support, clock, admins, rules, texts, ahead: ahead::Ahead::default() }
     }
 
     /// What staff read, in `STAFF_LANGUAGE`.
@@ -137,11 +140,12 @@ impl Desk {
     /// What handling `route` will need that is slow to learn, learned
     /// before its transaction begins so that no transaction waits on it:
     /// whether a staff command's sender administers the group (Telegram's
-    /// answer, remembered in `AdminCache`), and `/stats`' figures (read on
-    /// a pooled connection: on SQLite the transaction holds the one write
-    /// lock). Both are read inside.
+    /// answer, remembered in `AdminCache`), `/stats`' figures and `/find`'s
+    /// results (read on a pooled connection: on SQLite the transaction
+    /// holds the one write lock). Each is read inside when it could not be
+    /// read here.
     pub async fn ask_ahead(&self, route: &Route, db: &Db) {
-        use commands::StaffCommand::{Assign, Ban, Stats, Unban};
+        use commands::StaffCommand::{Assign, Ban, Find, Stats, Unban};
         match route {
             Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } => {
                 if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
@@ -149,6 +153,7 @@ impl Desk {
                 }
             }
             Route::StaffCommand { message, command: Stats(args) } => self.gather_ahead(db, message.id.0, args).await,
+            Route::StaffCommand { message, command: Find(args) } => self.find_ahead(db, message.id.0, args).await,
             _ => {}
         }
     }

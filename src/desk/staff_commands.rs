@@ -54,6 +54,7 @@ impl Desk {
             }
             StaffCommand::Open(args) => self.list_open(tx, &args).await,
             StaffCommand::Stats(args) => self.stats(tx, message.id.0, &args).await,
+            StaffCommand::Find(args) => self.find(tx, message.id.0, &args).await,
             StaffCommand::Unsend(_) => self.unsend(tx, message).await,
             StaffCommand::Snippets => self.list_snippets(tx).await,
             StaffCommand::Snippet(args) => self.edit_snippets(tx, from, &args).await,

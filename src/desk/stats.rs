@@ -3,13 +3,10 @@
 //! processor asks for them before the command's transaction begins
 //! (`Desk::ask_ahead`), so a month's reading never holds the write lock.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::ahead::Asked;
 use super::{Desk, DeskError, Reaction};
 use crate::db::{Conn, Db};
 use crate::domain::{DayFigures, EventKind, Period, StaffFigures, Stats};
@@ -103,35 +100,6 @@ fn midnight(zone: Tz, day: NaiveDate) -> NaiveDateTime {
         .map_or(local, |t| t.naive_utc())
 }
 
-/// Figures gathered before the transaction that answers `/stats`, by the
-/// command's message id; taken when answered. Shared by the desk's clones.
-#[derive(Clone, Default)]
-pub(super) struct Ahead(Arc<Mutex<HashMap<i32, (Instant, Stats)>>>);
-
-/// Figures gathered longer ago than this are gathered again: the command
-/// was handled much later (its batch failed and was retried, say).
-const AHEAD_FRESH: Duration = Duration::from_secs(10);
-
-/// More figures than this waiting means updates were never answered (a
-/// crash between asking ahead and handling): they are forgotten.
-const AHEAD_AT_MOST: usize = 64;
-
-impl Ahead {
-    fn put(&self, message_id: i32, stats: Stats) {
-        let mut waiting = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if waiting.len() >= AHEAD_AT_MOST {
-            waiting.clear();
-        }
-        waiting.insert(message_id, (Instant::now(), stats));
-    }
-
-    fn take(&self, message_id: i32, period: Period) -> Option<Stats> {
-        let mut waiting = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (at, stats) = waiting.remove(&message_id)?;
-        (stats.period == period && at.elapsed() < AHEAD_FRESH).then_some(stats)
-    }
-}
-
 impl Desk {
     /// Gathers `/stats`' figures before the command's transaction; a
     /// failure here only means they are gathered inside it.
@@ -139,7 +107,7 @@ impl Desk {
         let Some(period) = Period::parse(args) else { return };
         let Ok(mut conn) = db.conn().await else { return };
         if let Ok(stats) = gather(&mut conn, self.rules.zone, period, self.clock.now()).await {
-            self.stats_ahead.put(message_id, stats);
+            self.ahead.put(message_id, Asked::Stats(stats));
         }
     }
 
@@ -148,9 +116,9 @@ impl Desk {
         let Some(period) = Period::parse(args) else {
             return Ok(Reaction::say(vec![self.support.text(render::staff::stats_usage(self.words()))]));
         };
-        let stats = match self.stats_ahead.take(message_id, period) {
-            Some(stats) => stats,
-            None => gather(conn, self.rules.zone, period, self.clock.now()).await?,
+        let stats = match self.ahead.take(message_id) {
+            Some(Asked::Stats(stats)) if stats.period == period => stats,
+            _ => gather(conn, self.rules.zone, period, self.clock.now()).await?,
         };
         let mut drafts = vec![self.support.text(render::staff::stats(self.words(), &stats))];
         match render::chart::png(self.words(), &stats) {
@@ -175,21 +143,6 @@ mod tests {
         assert_eq!(percentile(&mut v, 90), Some(9));
         assert_eq!(percentile(&mut [7], 90), Some(7));
         assert_eq!(percentile(&mut [], 50), None);
-    }
-
-    #[test]
-    fn figures_gathered_ahead_are_taken_once_for_their_period() {
-        let ahead = Ahead::default();
-        let figures = |period| Stats::with_days(period, NaiveDate::MIN, NaiveDate::MIN, Vec::new());
-        ahead.put(7, figures(Period::Week));
-        assert!(ahead.take(7, Period::Day).is_none(), "another period is gathered again");
-        ahead.put(7, figures(Period::Week));
-        assert_eq!(ahead.take(7, Period::Week).map(|s| s.period), Some(Period::Week));
-        assert!(ahead.take(7, Period::Week).is_none(), "taken once");
-        for id in 0..=AHEAD_AT_MOST as i32 {
-            ahead.put(id, figures(Period::Day));
-        }
-        assert!(ahead.0.lock().unwrap().len() <= AHEAD_AT_MOST, "bounded");
     }
 
     #[test]

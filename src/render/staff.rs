@@ -207,6 +207,72 @@ pub fn stats(w: Words, stats: &Stats) -> String {
     text
 }
 
+pub fn find_usage(w: Words) -> String {
+    w.say("find-usage", [])
+}
+
+/// `query` as staff typed it (raw); `page` from 1.
+pub fn found_nothing(w: Words, query: &str, page: usize) -> String {
+    w.say("found-nothing", [("query", escape(query).into()), ("page", page.into())])
+}
+
+pub fn found_header(w: Words, query: &str, page: usize) -> String {
+    w.say("found-header", [("query", escape(query).into()), ("page", page.into())])
+}
+
+/// One ticket `/find` found: its link, its user, its status, and its
+/// newest matching message around the first word found in it.
+pub fn found_line(w: Words, ticket: &Ticket, user: &User, text: Option<&str>, words: &[String]) -> String {
+    let name = full_name(&user.first_name, user.last_name.as_deref());
+    let status = if ticket.is_open() { "open" } else { "closed" };
+    w.say(
+        "found-line",
+        [
+            ("command", super::digest::ticket_command(ticket).into()),
+            ("name", escape(&shorten(&name, 40)).into()),
+            ("handle", handle(user).into()),
+            ("status", status.into()),
+            ("text", escape(&around(text.unwrap_or_default(), words, FOUND_CONTEXT)).into()),
+        ],
+    )
+}
+
+/// `page` is the next page's number.
+pub fn found_more(w: Words, query: &str, page: usize) -> String {
+    w.say("found-more", [("query", escape(query).into()), ("page", id(page))])
+}
+
+/// Characters `/find` shows on each side of the word it found.
+const FOUND_CONTEXT: usize = 60;
+
+/// `text` around the first of `words` in it (any case), at most `context`
+/// characters on each side, with an ellipsis where it was cut; the start
+/// of `text` when no word is found as written (the index matched a form of
+/// it).
+fn around(text: &str, words: &[String], context: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
+    let found = words
+        .iter()
+        .filter_map(|word| {
+            let word: Vec<char> = word.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect();
+            lower.windows(word.len().max(1)).position(|window| window == word.as_slice())
+        })
+        .min()
+        .unwrap_or(0);
+    let start = found.saturating_sub(context);
+    let end = (found + context * 2).min(chars.len()).max(start);
+    let mut shown: String =
+        chars[start..end].iter().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    if start > 0 {
+        shown.insert(0, '…');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(w: Words, number: i32, after: &str) -> String {
     w.say("auto-closed", [("number", id(number)), ("after", after.into())])
@@ -505,12 +571,28 @@ pub(crate) mod tests {
                 auto_closed(w, 1, "3d 0h"),
                 history_header(w, &ticket(1), "<3"),
                 history_line(w, "10:00", "👤", ContentKind::Photo, Some(&"<&>".repeat(500))),
+                find_usage(w),
+                found_nothing(w, "<b>", 2),
+                found_header(w, "a&b", 1),
+                found_line(w, &ticket(3), &hostile, Some(&"<&> ".repeat(900)), &["&".to_string()]),
+                found_line(w, &ticket(3), &hostile, None, &["x".to_string()]),
+                found_more(w, "<", 2),
                 history_line(w, "10:00", "👤", ContentKind::VideoNote, None),
             ];
             for t in texts {
                 assert!(visible_text(&t).is_ok(), "{t}");
             }
         }
+    }
+
+    #[test]
+    fn a_match_is_shown_around_its_first_word_in_any_case() {
+        let text = format!("{} The PRINTER is on fire {}", "a".repeat(100), "b".repeat(200));
+        let shown = around(&text, &["printer".into(), "fire".into()], 10);
+        assert_eq!(shown, "…aaaaa The PRINTER is on fire b…");
+        assert_eq!(around("Принтер горит", &["ГОРИТ".into()], 60), "Принтер горит");
+        assert_eq!(around("short", &["nowhere".into()], 3), "short");
+        assert_eq!(around("line one\n\nline   two", &["two".into()], 60), "line one line two");
     }
 
     #[test]

@@ -181,6 +181,7 @@ pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
     let small = DatabaseConfig { pool_size: 1, ..config.clone() };
     let db = Db::pool_only(&small).await?;
     check_schema(&db, &mut report).await;
+    check_search(&db, &mut report).await;
     check_counters(&db, &mut report).await;
     Ok(report)
 }
@@ -278,6 +279,49 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
             EXPECTED_COLUMNS.len(),
             EXPECTED_INDEXES.len()
         ));
+    }
+}
+
+/// What `/find` reads: on SQLite the FTS5 table and the three triggers
+/// that keep it (without them it silently misses new messages); on
+/// PostgreSQL the GIN index, and a `LC_CTYPE` that folds case beyond
+/// ASCII.
+async fn check_search(db: &Db, report: &mut DoctorReport) {
+    let (sql, expected): (&str, &[&str]) = match db.backend() {
+        Backend::Sqlite => (
+            "SELECT name, type AS definition FROM sqlite_master \
+             WHERE name LIKE 'ticket_messages_search%' AND type IN ('table', 'trigger')",
+            &[
+                "ticket_messages_search",
+                "ticket_messages_search_insert",
+                "ticket_messages_search_delete",
+                "ticket_messages_search_update",
+            ],
+        ),
+        Backend::Postgres => (
+            "SELECT indexname::text AS name, indexdef::text AS definition FROM pg_indexes \
+             WHERE schemaname = current_schema() AND indexname = 'ticket_messages_search' \
+             UNION ALL SELECT 'lc_ctype', current_setting('lc_ctype')",
+            &["ticket_messages_search"],
+        ),
+    };
+    let rows = match load::<IndexRow>(db, sql).await {
+        Ok(rows) => rows,
+        Err(e) => return report.problems.push(format!("cannot check the search index: {e}")),
+    };
+    let missing: Vec<&str> = expected.iter().filter(|e| !rows.iter().any(|r| r.name == **e)).copied().collect();
+    if missing.is_empty() {
+        report.passed.push("the search index and what keeps it present".into());
+    } else {
+        report.problems.push(format!("search index incomplete, missing: {}", missing.join(", ")));
+    }
+    if let Some(ctype) = rows.iter().find(|r| r.name == "lc_ctype").map(|r| r.definition.as_str()) {
+        if ctype == "C" || ctype == "POSIX" {
+            report.problems.push(format!(
+                "the database's LC_CTYPE is {ctype}: /find folds case in ASCII letters only (create the database \
+                 with a UTF-8 locale such as C.UTF-8 or en_US.UTF-8)"
+            ));
+        }
     }
 }
 

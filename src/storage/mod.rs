@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod ratings;
 pub mod response_clock;
 pub mod rows;
+pub mod search;
 pub mod snippets;
 pub mod staff;
 pub mod statistics;

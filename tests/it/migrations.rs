@@ -46,14 +46,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-01-000010_snippets"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000011_unsent_messages"), "{status}");
     assert!(status.contains("[ ] 2026-12-01-000012_statistics"), "{status}");
-    assert!(status.contains("0 applied, 12 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-02-000013_search"), "{status}");
+    assert!(status.contains("0 applied, 13 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("12 applied, 0 pending"), "{up}");
+    assert!(up.contains("13 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000013_search"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000012_statistics"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000011_unsent_messages"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
@@ -66,13 +68,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 11 pending"), "{down}");
+    assert!(down.contains("1 applied, 12 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 11 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 12 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -88,7 +90,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("12 applied"));
+    assert!(out(&["migrate", "up"]).contains("13 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000013_search"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000012_statistics"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000011_unsent_messages"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-01-000010_snippets"));
@@ -120,6 +123,14 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
     assert_eq!(one("id = 1 AND waiting_since = '2026-11-21 09:30:00' AND last_response_at = '2026-11-21 09:20:00' AND first_responder_id = 900").await, 1);
     assert_eq!(one("id = 2 AND waiting_since IS NULL AND last_response_at = '2026-11-21 09:10:00'").await, 1);
     assert_eq!(one("id = 3 AND waiting_since = '2026-11-21 09:00:00' AND last_response_at IS NULL AND first_responder_id IS NULL").await, 1);
+    // The messages from before are in the search index.
+    let search = match kind {
+        Kind::Sqlite => "SELECT count(*) FROM ticket_messages_search WHERE ticket_messages_search MATCH 'q'",
+        Kind::Postgres => {
+            "SELECT count(*) FROM ticket_messages WHERE to_tsvector('simple', coalesce(text, '')) @@ plainto_tsquery('simple', 'q')"
+        }
+    };
+    assert_eq!(db.count(search).await, 3, "every earlier 'q' is found");
     assert!(ticketbot(&db.url, &["doctor"]).status.success());
 }
 
@@ -131,7 +142,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-01-000012_statistics"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-02-000013_search"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN away_notified_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);

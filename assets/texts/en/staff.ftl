@@ -132,6 +132,23 @@ stats-staff-line = • { $name } — { $answered }; { $median }
 # No figure: nothing to measure.
 stats-none = —
 
+## /find. $query: what staff asked for, as typed; $page counts from 1.
+
+find-usage = Usage: /find WORDS [@username] [#open] [YYYY-MM-DD] [page:N] — the tickets whose messages or notes hold every word, those where they were written last first.
+found-nothing = 🔎 Nothing found for <code>{ $query }</code>{ $page ->
+        [1] {""}
+       *[other] {" "}on page { $page }
+    }.
+found-header = 🔎 Tickets with <code>{ $query }</code>, newest first — page { $page }:
+# One ticket found: $command opens it; $text is its newest matching message
+# around the words.
+found-line =
+    • { $command } · { $name }{ $handle } · { $status ->
+        [open] open
+       *[closed] closed
+    }
+      { $text }
+found-more = More: /find { $query } page:{ $page }
 # Plain text: the chart's words.
 chart-title-today = Tickets and first response, { $day }
 chart-title-days = Tickets and first response, { $first } – { $last }
@@ -211,6 +228,7 @@ menu-ticket = A ticket's card and history: /ticket #N
 menu-ban = Stop a ticket's user: nothing they send reaches staff (admins)
 menu-unban = Allow a banned user again (admins)
 menu-stats = The desk's figures, with a chart: /stats [day|week|month]
+menu-find = Tickets whose messages hold words: /find WORDS [@user] [#open] [date]
 menu-unsend = Delete an answer from the user's chat: reply to it with /unsend
 menu-s = Send a saved reply to the ticket's user: /s NAME
 menu-snippet = Saved replies: /snippet add NAME TEXT ({"{"}name{"}"}, {"{"}ticket{"}"} filled in), /snippet del NAME

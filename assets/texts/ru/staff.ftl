@@ -128,6 +128,19 @@ stats-no-ratings = Оценки: нет
 stats-staff-header = <b>По сотрудникам</b> (обращений с ответом; медиана первого ответа в тех, где сотрудник ответил первым):
 stats-staff-line = • { $name } — { $answered }; { $median }
 stats-none = —
+find-usage = Как пользоваться: /find СЛОВА [@username] [#open] [ГГГГ-ММ-ДД] [page:N] — обращения, в сообщениях или заметках которых есть все слова; сначала те, где они встречались позже всего.
+found-nothing = 🔎 По запросу <code>{ $query }</code> ничего не найдено{ $page ->
+        [1] {""}
+       *[other] {" "}на странице { $page }
+    }.
+found-header = 🔎 Обращения по запросу <code>{ $query }</code>, сначала новые — страница { $page }:
+found-line =
+    • { $command } · { $name }{ $handle } · { $status ->
+        [open] открыто
+       *[closed] закрыто
+    }
+      { $text }
+found-more = Дальше: /find { $query } page:{ $page }
 chart-title-today = Обращения и первый ответ, { $day }
 chart-title-days = Обращения и первый ответ, { $first } – { $last }
 chart-opened = открыто обращений
@@ -200,6 +213,7 @@ menu-ticket = Карточка и история обращения: /ticket #N
 menu-ban = Заблокировать пользователя обращения: его сообщения не дойдут (администраторы)
 menu-unban = Разблокировать пользователя (администраторы)
 menu-stats = Показатели поддержки с графиком: /stats [day|week|month]
+menu-find = Обращения, в сообщениях которых есть слова: /find СЛОВА [@user] [#open] [дата]
 menu-unsend = Удалить ответ из чата пользователя: ответьте на него командой /unsend
 menu-s = Отправить пользователю шаблон ответа: /s ИМЯ
 menu-snippet = Шаблоны ответов: /snippet add ИМЯ ТЕКСТ (с подстановкой {"{"}name{"}"}, {"{"}ticket{"}"}), /snippet del ИМЯ

@@ -12,6 +12,7 @@ mod bans;
 mod blocked;
 mod closing;
 mod edits;
+mod find;
 mod floods;
 mod forum;
 mod forum_commands;

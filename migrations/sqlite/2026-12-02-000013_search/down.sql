@@ -1,0 +1,4 @@
+DROP TRIGGER ticket_messages_search_update;
+DROP TRIGGER ticket_messages_search_delete;
+DROP TRIGGER ticket_messages_search_insert;
+DROP TABLE ticket_messages_search;

@@ -1,0 +1,111 @@
+//! The full-text index on both backends: every word required, any script
+//! and case, either direction and notes, kept in the transaction that
+//! stores or edits a message, read newest first from a cursor, narrowed by
+//! user, open tickets and day.
+
+use testdb::{Kind, TestDb, on_both_backends};
+
+use super::file;
+use crate::db::Conn;
+use crate::domain::{Direction, MessageDraft};
+use crate::storage::rows::Staff;
+use crate::storage::search::{self, Hit, Narrowing};
+use crate::storage::{filing, tickets};
+use crate::testing::{conn, in_tx, naive, user_text};
+
+on_both_backends!(
+    words_in_any_script_and_case_are_found_in_every_direction,
+    the_index_changes_with_the_message_in_its_transaction,
+    matches_come_newest_first_from_a_cursor_narrowed_as_asked
+);
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+async fn hits(conn: &mut Conn, query: &str, narrowing: &Narrowing) -> Vec<Hit> {
+    search::newest_hits(conn, &words(query), narrowing, i64::MAX, 100).await.unwrap()
+}
+
+fn agent() -> Staff {
+    Staff {
+        user_id: 900,
+        username: Some("smith".into()),
+        display_name: "Agent Smith".into(),
+        is_admin: false,
+        created_at: naive("2026-11-21T09:00:00Z"),
+    }
+}
+
+fn staff_draft(direction: Direction, text: &str) -> MessageDraft {
+    MessageDraft { direction, sender_id: 900, ..user_text(900, 1, text) }
+}
+
+async fn words_in_any_script_and_case_are_found_in_every_direction(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (anna, _, _) = file(&db, 1, 1, "Принтер ГОРИТ, помогите!", "2026-11-21T09:00:00Z").await;
+    let (bob, _, _) = file(&db, 2, 1, "The printer jammed again", "2026-11-21T09:01:00Z").await;
+    let now = naive("2026-11-21T09:02:00Z");
+    let answer = staff_draft(Direction::ToUser, "Turn the PRINTER off and on");
+    in_tx(&db, async |tx| filing::staff_message(tx, bob.id, &agent(), &answer, now).await).await;
+    let note = staff_draft(Direction::Note, "call the toner vendor");
+    in_tx(&db, async |tx| filing::staff_message(tx, anna.id, &agent(), &note, now).await).await;
+
+    let mut c = conn(&db).await;
+    let none = Narrowing::default();
+    let tickets_of = |hits: Vec<Hit>| hits.into_iter().map(|h| h.ticket_id).collect::<Vec<_>>();
+    assert_eq!(tickets_of(hits(&mut c, "принтер", &none).await), [anna.id], "Cyrillic, any case");
+    assert_eq!(tickets_of(hits(&mut c, "горит принтер", &none).await), [anna.id], "every word, any order");
+    assert_eq!(tickets_of(hits(&mut c, "printer", &none).await), [bob.id, bob.id], "the answer, then the question");
+    assert_eq!(tickets_of(hits(&mut c, "toner", &none).await), [anna.id], "a note");
+    assert!(hits(&mut c, "printer fire", &none).await.is_empty(), "every word is required");
+    assert!(hits(&mut c, "print", &none).await.is_empty(), "whole words");
+    assert!(hits(&mut c, "\"printer\" OR NEAR(", &none).await.is_empty(), "no query syntax gets through");
+}
+
+async fn the_index_changes_with_the_message_in_its_transaction(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (ticket, message, _) = file(&db, 1, 1, "my parcel is late", "2026-11-21T09:00:00Z").await;
+    let now = naive("2026-11-21T09:05:00Z");
+    // Seen inside the transaction that edits it, before the commit.
+    let inside = in_tx(&db, async |tx| {
+        filing::user_edit(tx, 1, 1, Some("my package is late"), Default::default(), now).await?;
+        let package = search::newest_hits(tx, &words("package"), &Narrowing::default(), i64::MAX, 10).await?;
+        let parcel = search::newest_hits(tx, &words("parcel"), &Narrowing::default(), i64::MAX, 10).await?;
+        Ok((package, parcel))
+    })
+    .await;
+    assert_eq!(inside.0.iter().map(|h| h.message_id).collect::<Vec<_>>(), [message.id]);
+    assert!(inside.1.is_empty(), "the old words are gone from the index");
+    assert_eq!(inside.0[0].text.as_deref(), Some("my package is late"));
+    // A message whose text is taken away leaves the index.
+    in_tx(&db, async |tx| filing::user_edit(tx, 1, 1, None, Default::default(), now).await).await;
+    assert!(hits(&mut conn(&db).await, "package", &Narrowing::default()).await.is_empty());
+    assert_eq!(ticket.user_id, 1);
+}
+
+async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let mut filed = Vec::new();
+    for user in 1..=5 {
+        let (ticket, message, _) = file(&db, user, 1, "refund please", &format!("2026-11-2{user}T09:00:00Z")).await;
+        filed.push((ticket, message));
+    }
+    let mut c = conn(&db).await;
+    let all = hits(&mut c, "refund", &Narrowing::default()).await;
+    let newest: Vec<i64> = filed.iter().rev().map(|(_, m)| m.id).collect();
+    assert_eq!(all.iter().map(|h| h.message_id).collect::<Vec<_>>(), newest);
+    let page = search::newest_hits(&mut c, &words("refund"), &Narrowing::default(), newest[1], 2).await.unwrap();
+    assert_eq!(page.iter().map(|h| h.message_id).collect::<Vec<_>>(), &newest[2..4], "older than the cursor");
+
+    let by_user = Narrowing { username: Some("USER3".into()), ..Default::default() };
+    assert_eq!(hits(&mut c, "refund", &by_user).await.iter().map(|h| h.ticket_id).collect::<Vec<_>>(), [filed[2].0.id]);
+    in_tx(&db, async |tx| tickets::close(tx, filed[4].0.id, naive("2026-11-25T10:00:00Z")).await).await;
+    let open = Narrowing { open_only: true, ..Default::default() };
+    assert_eq!(hits(&mut c, "refund", &open).await.len(), 4, "the closed ticket left out");
+    let day = Narrowing { day: filed[1].0.day.into(), ..Default::default() };
+    assert_eq!(hits(&mut c, "refund", &day).await.iter().map(|h| h.ticket_id).collect::<Vec<_>>(), [filed[1].0.id]);
+}
