@@ -36,6 +36,7 @@ mod database;
 mod database_url;
 mod desk;
 mod log_format;
+mod retention;
 pub mod sslmode;
 mod telegram;
 
@@ -43,6 +44,7 @@ pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig, SqliteSync};
 pub use database_url::{Backend, DatabaseUrl};
 pub use desk::DeskRules;
 pub use log_format::LogFormat;
+pub use retention::Retention;
 pub use sslmode::{PgTls, SslMode, load_roots};
 pub use telegram::{BotConfig, OPERATOR_PATHS, WebhookConfig, derive_webhook_secret};
 
@@ -73,6 +75,8 @@ const KNOWN_VARS: &[&str] = &[
     "CSAT",
     "TEXTS_DIR",
     "STAFF_LANGUAGE",
+    "INBOX_RETENTION",
+    "MESSAGE_RETENTION",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",
@@ -103,6 +107,8 @@ pub struct Config {
     pub texts_dir: Option<std::path::PathBuf>,
     /// `STAFF_LANGUAGE`: what the support chat reads, `en` unless set.
     pub staff_language: String,
+    /// What is deleted after how long.
+    pub retention: Retention,
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
@@ -236,6 +242,7 @@ impl Config {
 
         let texts_dir = get("TEXTS_DIR").map(std::path::PathBuf::from);
         let staff_language = get("STAFF_LANGUAGE").unwrap_or_else(|| "en".into());
+        let retention = Retention::from_lookup(&get)?;
 
         let paced = match get("DELIVERY_PACING").as_deref() {
             None | Some("telegram") => true,
@@ -253,6 +260,7 @@ impl Config {
             desk,
             texts_dir,
             staff_language,
+            retention,
             http_addr,
             metrics_addr,
             admin_ids,

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["render"],
     &["outbox"],
     &["desk"],
-    &["inbox", "timers"],
+    &["inbox", "timers", "retention"],
     &["http"],
     &["app", "bench"],
     &["cli"],

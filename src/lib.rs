@@ -22,6 +22,7 @@ pub(crate) mod inbox;
 pub(crate) mod metrics;
 pub(crate) mod outbox;
 pub(crate) mod render;
+pub(crate) mod retention;
 pub(crate) mod storage;
 pub(crate) mod telegram;
 pub(crate) mod timers;

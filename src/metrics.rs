@@ -34,7 +34,11 @@ pub struct Metrics {
     outbox_oldest_age: Gauge<f64, AtomicU64>,
     pool: Family<Label, Gauge>,
     today: Family<Label, Gauge<f64, AtomicU64>>,
+    retention: Family<Label, Counter>,
 }
+
+/// What retention counts, by kind.
+const RETAINED: [&str; 3] = ["updates", "outbox", "ticket_texts"];
 
 /// What is read when scraped.
 #[derive(Debug, Clone, Copy, Default)]
@@ -109,6 +113,7 @@ impl Metrics {
             outbox_oldest_age: Gauge::default(),
             pool: Family::default(),
             today: Family::default(),
+            retention: Family::default(),
         };
         // Every label value is listed from the start, at zero, so a rate
         // over it is defined before the first event.
@@ -117,6 +122,9 @@ impl Metrics {
         }
         for result in DELIVERY_RESULTS {
             drop(metrics.deliveries.get_or_create(&[("result", result)]));
+        }
+        for what in RETAINED {
+            drop(metrics.retention.get_or_create(&[("what", what)]));
         }
         let mut metrics = metrics;
         let registry = &mut metrics.registry;
@@ -159,6 +167,11 @@ impl Metrics {
              rating_average; NaN until there is data).",
             metrics.today.clone(),
         );
+        registry.register(
+            "ticketbot_retention_removed",
+            "Rows retention deleted or cleared (what: updates, outbox, ticket_texts).",
+            metrics.retention.clone(),
+        );
         registry.register("ticketbot_db_pool_connections", "Database pool connections by state.", metrics.pool.clone());
         registry.register(
             "ticketbot_update_handling_seconds",
@@ -181,6 +194,12 @@ impl Metrics {
     /// Counts one answer from Telegram: `sent`, `retried`, `429` or `failed`.
     pub fn delivery(&self, result: &'static str) {
         self.deliveries.get_or_create(&[("result", result)]).inc();
+    }
+
+    /// Counts what retention removed: `updates`, `outbox` or
+    /// `ticket_texts`.
+    pub fn retained(&self, what: &'static str, rows: u64) {
+        self.retention.get_or_create(&[("what", what)]).inc_by(rows);
     }
 
     /// Records how long one update took to handle.

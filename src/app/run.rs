@@ -18,6 +18,7 @@ use crate::inbox::poller::Poller;
 use crate::inbox::processor::Processor;
 use crate::inbox::webhook::Intake;
 use crate::outbox::{DeliveryWorker, SupportChat};
+use crate::retention::{self, Sweeper};
 use crate::storage::outbox as outbox_rows;
 use crate::storage::support_chat;
 use crate::telegram;
@@ -112,6 +113,13 @@ impl App {
         };
         let timers = Timers::new(db.clone(), desk.clone(), clock.clone(), metrics.clone(), outbox.clone());
         let timers = tokio::spawn(timers.run(stop_rx.clone()));
+        tracing::info!(
+            updates = %retention::describe(config.retention.inbox),
+            texts = %retention::describe(config.retention.messages),
+            "retention"
+        );
+        let sweeper = Sweeper::new(db.clone(), clock.clone(), metrics.clone(), config.retention);
+        let sweeper = tokio::spawn(sweeper.run(stop_rx.clone()));
         let processor =
             Processor::new(db.clone(), desk, router, clock.clone(), metrics.clone(), stored, outbox.clone());
         let processor = tokio::spawn(processor.run(stop_rx));
@@ -153,6 +161,7 @@ impl App {
         }
         finish("update processor", processor, drained).await;
         finish("response clock", timers, drained).await;
+        finish("retention", sweeper, drained).await;
         // The delivery worker keeps going until the outbox is empty or DRAIN
         // has passed; what is left is sent after the next start.
         while tokio::time::Instant::now() < drained {

@@ -85,7 +85,7 @@ impl DeskRules {
 
 /// A duration as operators write it: a number and a unit (`30s`, `15m`,
 /// `4h`, `7d`), or several (`1h30m`). Unset or `off` is `None`.
-fn duration(var: &'static str, raw: Option<String>) -> Result<Option<TimeDelta>, ConfigError> {
+pub(super) fn duration(var: &'static str, raw: Option<String>) -> Result<Option<TimeDelta>, ConfigError> {
     let Some(raw) = raw else { return Ok(None) };
     if raw.eq_ignore_ascii_case("off") {
         return Ok(None);

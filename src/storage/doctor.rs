@@ -57,6 +57,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "first_responder_id",
             "reminded_at",
             "away_notified_at",
+            "texts_removed_at",
         ],
     ),
     ("ticket_events", &["id", "ticket_id", "kind", "staff_id", "at"]),
@@ -130,6 +131,11 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "outbox_messages_pending",
     "outbox_messages_sent",
     "outbox_messages_digests",
+    "inbox_updates_handled",
+    "outbox_messages_sent_at",
+    "outbox_messages_failed_at",
+    "outbox_messages_ticket",
+    "tickets_texts_kept",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,7 @@ pub mod messages;
 pub mod outbox;
 pub mod ratings;
 pub mod response_clock;
+pub mod retention;
 pub mod rows;
 pub mod search;
 pub mod snippets;

@@ -58,6 +58,7 @@ diesel::table! {
         first_responder_id -> Nullable<BigInt>,
         reminded_at -> Nullable<Timestamp>,
         away_notified_at -> Nullable<Timestamp>,
+        texts_removed_at -> Nullable<Timestamp>,
     }
 }
 

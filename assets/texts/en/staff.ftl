@@ -205,6 +205,7 @@ history-media =
         [video_note] video message
         [location] location
         [contact] contact
+        [text] text removed
        *[other] message
     }]
 

@@ -190,6 +190,7 @@ history-media =
         [video_note] видеосообщение
         [location] геопозиция
         [contact] контакт
+        [text] текст удалён
        *[other] сообщение
     }]
 

@@ -148,3 +148,17 @@ pub async fn user_blocked_bot(
     };
     Ok(Some((user, ticket)))
 }
+
+/// Deletes the sent and set-aside rows about `ticket_ids`: their payloads
+/// hold what people wrote (retention, erasure). Unsent rows stay.
+pub async fn delete_finished_of_tickets(tx: &mut Tx, ticket_ids: &[i64]) -> QueryResult<usize> {
+    on_conn!(tx, |c| {
+        diesel::delete(
+            outbox_messages::table
+                .filter(outbox_messages::ticket_id.eq_any(ticket_ids))
+                .filter(outbox_messages::sent_at.is_not_null().or(outbox_messages::failed_at.is_not_null())),
+        )
+        .execute(c)
+        .await
+    })
+}

@@ -6,6 +6,7 @@ mod numbering;
 mod plans;
 mod ratings;
 mod response_clock;
+mod retention;
 mod search;
 mod tickets;
 mod transactions;

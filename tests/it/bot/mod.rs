@@ -20,6 +20,7 @@ mod ignored;
 mod pacing;
 mod ratings;
 mod response_clock;
+mod retention;
 mod snippets;
 mod staff_commands;
 mod staff_edits;
