@@ -1,7 +1,9 @@
 //! `/stats` on a database of a million tickets: how long gathering the
 //! figures of today, the last 7 days and the last 30 days takes (the text
 //! and chart are drawn from them in a few ms more), on SQLite and
-//! PostgreSQL. The target: under 200 ms.
+//! PostgreSQL. The target: under 200 ms. Then `ticketbot export` of every
+//! ticket as CSV from the same database: tickets a second, and the
+//! process's peak resident memory (targets: 50,000 a second, flat).
 //!
 //! The database: 1,000,000 tickets over the last 365 days (about 2,740 a
 //! day), each with a user; 90 % answered (an answer message by one of five
@@ -47,6 +49,7 @@ async fn main() {
         .await
         .unwrap();
         measure("sqlite", &db, runs, filled.elapsed()).await;
+        export_rate("sqlite", &url, tickets).await;
     }
     if only.is_empty() || only == "postgres" {
         let pg = PgDatabase::create(&admin).await;
@@ -58,6 +61,7 @@ async fn main() {
         // visibility map an index-only scan relies on.
         conn.batch_execute("VACUUM ANALYZE").await.expect("vacuum");
         measure("postgres", &db, runs, filled.elapsed()).await;
+        export_rate("postgres", &pg.url, tickets).await;
         drop(db);
         pg.drop_it().await;
     }
@@ -81,6 +85,40 @@ async fn measure(backend: &str, db: &Db, runs: usize, filled: Duration) {
             filled.as_secs_f64()
         );
     }
+}
+
+/// Runs the release binary's `export` of every ticket to a file: its rate,
+/// and its peak resident memory (VmHWM, read until it exits).
+async fn export_rate(backend: &str, url: &str, tickets: i64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = dir.path().join("tickets.csv");
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ticketbot"))
+        .args(["export", "--format", "csv", "--output", output.to_str().unwrap()])
+        .env_clear()
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ticketbot export");
+    let mut peak_kib = 0u64;
+    while child.try_wait().expect("wait").is_none() {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        let hwm = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok());
+        peak_kib = peak_kib.max(hwm.unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let took = started.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&output).map_or(0, |m| m.len());
+    println!(
+        "{backend:<9} export {tickets} tickets as CSV: {took:.1} s, {:.0} tickets/s, peak memory {:.1} MiB, file {:.0} MiB",
+        tickets as f64 / took,
+        peak_kib as f64 / 1024.0,
+        size as f64 / 1_048_576.0
+    );
 }
 
 #[derive(Clone, Copy, PartialEq)]

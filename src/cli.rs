@@ -1,14 +1,17 @@
 //! Command line: `run` (default), `migrate status|up|down`, `doctor`,
-//! `check`, `healthcheck`.
+//! `check`, `healthcheck`, `export`.
 
 pub mod healthcheck;
 
 use clap::{Parser, Subcommand};
 
 use crate::app::{App, StartError};
-use crate::config::Config;
-use crate::db::migrate;
+use crate::config::{Config, DatabaseConfig};
+use crate::db::{Db, migrate};
+use crate::desk::export::{ExportQuery, export};
+use crate::render::export::Format;
 use crate::storage::doctor;
+use crate::storage::export::Days;
 
 #[derive(Debug, Parser)]
 #[command(name = "ticketbot", version, about = "Telegram support-ticket bot")]
@@ -39,6 +42,27 @@ pub enum Command {
     /// on 200, 1 otherwise. The container's HEALTHCHECK; needs no token and
     /// no database.
     Healthcheck,
+    /// Write every ticket (or, with --messages, every message) of the
+    /// database, or of some days, as CSV or JSON Lines. Streamed: memory
+    /// stays flat however large the database.
+    Export {
+        /// csv (RFC 4180, UTF-8 with a byte-order mark, a header row) or
+        /// jsonl (one JSON object a line).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The first day (YYYY-MM-DD, the tickets' day) to export.
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// The last day (YYYY-MM-DD) to export.
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+        /// One row per message instead of one per ticket.
+        #[arg(long)]
+        messages: bool,
+        /// The file to write; standard output when not given.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -66,7 +90,51 @@ pub async fn execute(command: Command, config: Config) -> u8 {
         Command::Doctor => u8::from(!print_doctor(&config).await),
         Command::Check => check_command(config).await,
         Command::Healthcheck => healthcheck::report(config.http_addr).await,
+        Command::Export { format, since, until, messages, output } => {
+            let Some(format) = Format::parse(&format) else {
+                eprintln!("ticketbot: --format {format:?}: use csv or jsonl");
+                return 2;
+            };
+            let query = ExportQuery { days: Days { since, until }, messages, format };
+            match export_command(&config, query, output.as_deref()).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("ticketbot: {e}");
+                    1
+                }
+            }
+        }
     }
+}
+
+/// `ticketbot export`: to the file, or to standard output; a summary line
+/// on standard error.
+async fn export_command(config: &Config, query: ExportQuery, output: Option<&std::path::Path>) -> Result<(), String> {
+    let status = migrate::status(&config.database).await.map_err(|e| e.to_string())?;
+    if !status.pending.is_empty() {
+        return Err(format!("{} migration(s) pending: run `ticketbot migrate up` first", status.pending.len()));
+    }
+    let db =
+        Db::pool_only(&DatabaseConfig { pool_size: 1, ..config.database.clone() }).await.map_err(|e| e.to_string())?;
+    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let what = if query.messages { "messages" } else { "tickets" };
+    let rows = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| format!("--output {}: {e}", path.display()))?;
+            export(&mut conn, query, std::io::BufWriter::new(file)).await.map_err(|e| e.to_string())?.1
+        }
+        None => {
+            export(&mut conn, query, std::io::BufWriter::new(std::io::stdout().lock()))
+                .await
+                .map_err(|e| e.to_string())?
+                .1
+        }
+    };
+    let took = started.elapsed().as_secs_f64();
+    let to = output.map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
+    eprintln!("exported {rows} {what} to {to} in {took:.1} s");
+    Ok(())
 }
 
 async fn run(config: Config) -> Result<(), StartError> {

@@ -1,5 +1,5 @@
 //! What a staff command reads at length (`/stats`' figures, `/find`'s
-//! results), read on a pooled connection before the command's transaction
+//! results, `/export`'s file), read on a pooled connection before the command's transaction
 //! begins (`Desk::ask_ahead`), so the reading never holds SQLite's one
 //! write lock; kept here by the command's message id until the
 //! transaction answers it. Shared by the desk's clones.
@@ -18,6 +18,12 @@ pub(super) enum Asked {
     Found {
         args: String,
         page: super::find::Page,
+    },
+    /// `/export`'s file for the period, and its rows.
+    Export {
+        period: crate::domain::Period,
+        file: Vec<u8>,
+        rows: u64,
     },
 }
 

@@ -53,6 +53,8 @@ pub enum StaffCommand {
     Stats(String),
     /// Tickets whose messages hold words: /find WORDS [@user] [#open] [date]
     Find(String),
+    /// The period's tickets as a CSV file: /export [day|week|month] (admins)
+    Export(String),
     /// Delete an answer from the user's chat: reply to it with /unsend
     Unsend(String),
     /// Send a saved reply to the ticket's user: /s NAME
@@ -82,6 +84,7 @@ impl StaffCommand {
             Self::Unban(_) => "unban",
             Self::Stats(_) => "stats",
             Self::Find(_) => "find",
+            Self::Export(_) => "export",
             Self::Unsend(_) => "unsend",
             Self::S(_) => "s",
             Self::Snippet(_) => "snippet",
@@ -140,7 +143,7 @@ mod tests {
             staff,
             [
                 "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "stats", "find",
-                "unsend", "s", "snippet", "snippets", "help"
+                "export", "unsend", "s", "snippet", "snippets", "help"
             ]
         );
         let users: Vec<String> = menu::<UserCommand>(texts.user(None)).into_iter().map(|c| c.command).collect();

@@ -22,6 +22,7 @@ pub mod admins;
 mod ahead;
 mod chats;
 pub mod commands;
+pub mod export;
 mod filed;
 mod find;
 mod listing;
@@ -145,12 +146,18 @@ impl Desk {
     /// holds the one write lock). Each is read inside when it could not be
     /// read here.
     pub async fn ask_ahead(&self, route: &Route, db: &Db) {
-        use commands::StaffCommand::{Assign, Ban, Find, Stats, Unban};
+        use commands::StaffCommand::{Assign, Ban, Export, Find, Stats, Unban};
         match route {
             Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } => {
                 if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
                     self.admins.is_admin(from.id.0 as i64).await;
                 }
+            }
+            Route::StaffCommand { message, command: Export(args) } => {
+                if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
+                    self.admins.is_admin(from.id.0 as i64).await;
+                }
+                self.export_ahead(db, message.id.0, args).await;
             }
             Route::StaffCommand { message, command: Stats(args) } => self.gather_ahead(db, message.id.0, args).await,
             Route::StaffCommand { message, command: Find(args) } => self.find_ahead(db, message.id.0, args).await,

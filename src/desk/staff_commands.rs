@@ -55,6 +55,12 @@ impl Desk {
             StaffCommand::Open(args) => self.list_open(tx, &args).await,
             StaffCommand::Stats(args) => self.stats(tx, message.id.0, &args).await,
             StaffCommand::Find(args) => self.find(tx, message.id.0, &args).await,
+            StaffCommand::Export(args) => {
+                if !anonymous && !self.may_administer(tx, from).await? {
+                    return say(render::staff::admins_only(self.words(), name));
+                }
+                self.export_tickets(tx, message.id.0, &args).await
+            }
             StaffCommand::Unsend(_) => self.unsend(tx, message).await,
             StaffCommand::Snippets => self.list_snippets(tx).await,
             StaffCommand::Snippet(args) => self.edit_snippets(tx, from, &args).await,

@@ -123,7 +123,7 @@ impl Desk {
         let mut drafts = vec![self.support.text(render::staff::stats(self.words(), &stats))];
         match render::chart::png(self.words(), &stats) {
             Ok(png) => {
-                let photo = Outbound::Photo { png: crate::outbox::message::encode_png(&png), caption: None };
+                let photo = Outbound::Photo { png: crate::outbox::message::encode_file(&png), caption: None };
                 drafts.push(OutboxDraft::new(self.support.id(), photo, Record::Nothing));
             }
             Err(e) => tracing::warn!(error = %e, "/stats: the chart could not be drawn; the text goes alone"),

@@ -72,9 +72,17 @@ pub enum Outbound {
         caption: bool,
     },
     /// A picture the bot drew (`sendPhoto`, uploaded): the PNG's bytes in
-    /// base64 (`encode_png`), so the row stays JSON.
+    /// base64 (`encode_file`), so the row stays JSON.
     Photo {
         png: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+    /// A file the bot made (`sendDocument`, uploaded): an export, its bytes
+    /// in base64 (`encode_file`).
+    Document {
+        name: String,
+        file: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
@@ -111,6 +119,7 @@ impl Outbound {
             | Self::EditText { .. }
             | Self::EditCopy { .. }
             | Self::Photo { .. }
+            | Self::Document { .. }
             | Self::Delete { .. }
             | Self::AnswerPress { .. } => false,
         }
@@ -124,14 +133,15 @@ impl Outbound {
     }
 }
 
-/// A PNG for `Outbound::Photo`.
-pub fn encode_png(png: &[u8]) -> String {
+/// A file's bytes for `Outbound::Photo` or `Outbound::Document`.
+pub fn encode_file(png: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(png)
 }
 
-/// The PNG of an `Outbound::Photo`; `None` when the row was tampered with.
-pub fn decode_png(png: &str) -> Option<Vec<u8>> {
+/// The bytes of an `Outbound::Photo` or `Outbound::Document`; `None` when
+/// the row was tampered with.
+pub fn decode_file(png: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(png).ok()
 }

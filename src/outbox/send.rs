@@ -146,9 +146,15 @@ impl DeliveryWorker {
                     Err(failure) => Err(failure),
                 }
             }
-            Outbound::Photo { png, caption } => match super::message::decode_png(png) {
+            Outbound::Photo { png, caption } => match super::message::decode_file(png) {
                 Some(bytes) => self.api.send_photo(&params, bytes, caption.as_deref()).await.map(|m| m.message_id),
                 None => return self.counted(Verdict::not_asked("the picture in the outbox row is not base64")),
+            },
+            Outbound::Document { name, file, caption } => match super::message::decode_file(file) {
+                Some(bytes) => {
+                    self.api.send_document(&params, name, bytes, caption.as_deref()).await.map(|m| m.message_id)
+                }
+                None => return self.counted(Verdict::not_asked("the file in the outbox row is not base64")),
             },
             Outbound::Delete { message_id } => {
                 params["message_id"] = (*message_id).into();

@@ -9,6 +9,7 @@
 
 pub mod chart;
 pub mod digest;
+pub mod export;
 pub mod html;
 pub mod staff;
 pub mod texts;

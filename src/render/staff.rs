@@ -273,6 +273,19 @@ fn around(text: &str, words: &[String], context: usize) -> String {
     shown
 }
 
+pub fn export_usage(w: Words) -> String {
+    w.say("export-usage", [])
+}
+
+/// Under `/export`'s file: how many tickets of which days.
+pub fn export_caption(w: Words, rows: u64, first: chrono::NaiveDate, last: chrono::NaiveDate) -> String {
+    w.say("export-caption", [("count", rows.into()), ("first", day(first)), ("last", day(last))])
+}
+
+pub fn export_too_big(w: Words, rows: u64) -> String {
+    w.say("export-too-big", [("count", rows.into())])
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(w: Words, number: i32, after: &str) -> String {
     w.say("auto-closed", [("number", id(number)), ("after", after.into())])
@@ -572,6 +585,9 @@ pub(crate) mod tests {
                 history_header(w, &ticket(1), "<3"),
                 history_line(w, "10:00", "👤", ContentKind::Photo, Some(&"<&>".repeat(500))),
                 find_usage(w),
+                export_usage(w),
+                export_caption(w, 1234, chrono::NaiveDate::MIN, chrono::NaiveDate::MAX),
+                export_too_big(w, 5),
                 found_nothing(w, "<b>", 2),
                 found_header(w, "a&b", 1),
                 found_line(w, &ticket(3), &hostile, Some(&"<&> ".repeat(900)), &["&".to_string()]),

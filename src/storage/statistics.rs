@@ -35,7 +35,7 @@ struct Seconds {
 /// database: a month holds tens of thousands of rows, and reading them as
 /// numbers costs far less than reading two timestamps each (SQLite keeps
 /// timestamps as text).
-fn seconds_between(conn: &mut Conn, from: &str, to: &str) -> String {
+pub(super) fn seconds_between(conn: &mut Conn, from: &str, to: &str) -> String {
     match conn.backed() {
         Backed::Postgres(_) => format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) AS BIGINT)"),
         Backed::Sqlite(_) => format!("CAST(ROUND((julianday({to}) - julianday({from})) * 86400) AS BIGINT)"),

@@ -166,6 +166,32 @@ impl BotApi {
     /// `sendPhoto` with the picture uploaded (multipart): `params` are the
     /// other fields (chat, reply, topic), `png` the file.
     pub async fn send_photo(&self, params: &Value, png: Vec<u8>, caption: Option<&str>) -> Result<Sent, Failure> {
+        self.upload("sendPhoto", "photo", ("chart.png", "image/png"), params, png, caption).await
+    }
+
+    /// A file the bot made (an export), as a document named `name`.
+    pub async fn send_document(
+        &self,
+        params: &Value,
+        name: &str,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+    ) -> Result<Sent, Failure> {
+        let mime = if name.ends_with(".csv") { "text/csv" } else { "application/octet-stream" };
+        self.upload("sendDocument", "document", (name, mime), params, bytes, caption).await
+    }
+
+    /// `method` with `params` and one uploaded file in the part `field`
+    /// (multipart/form-data); the caption is HTML.
+    async fn upload(
+        &self,
+        method: &str,
+        field: &'static str,
+        (file_name, mime): (&str, &str),
+        params: &Value,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+    ) -> Result<Sent, Failure> {
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in params.as_object().into_iter().flatten() {
             let text = match value {
@@ -178,17 +204,17 @@ impl BotApi {
             form = form.text("caption", caption.to_string()).text("parse_mode", "HTML");
         }
         let file =
-            reqwest::multipart::Part::bytes(png).file_name("chart.png").mime_str("image/png").map_err(network)?;
-        let form = form.part("photo", file);
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).map_err(network)?;
+        let form = form.part(field, file);
         let response = self
             .http
-            .post(format!("{}sendPhoto", self.base))
+            .post(format!("{}{method}", self.base))
             .multipart(form)
             .timeout(UPLOAD_TIMEOUT)
             .send()
             .await
             .map_err(network)?;
-        read_answer("sendPhoto", response).await
+        read_answer(method, response).await
     }
 
     pub async fn get_me(&self) -> Result<Me, Failure> {

@@ -156,6 +156,17 @@ chart-opened = tickets opened
 chart-first-response = median first response
 chart-minutes = median first response, minutes
 
+## /export
+
+export-usage = Usage: /export (today), /export week (the last 7 days), /export month (the last 30 days): the tickets as a CSV file. For more, ticketbot export on the server.
+# Under the file; $count tickets of the days $first to $last.
+export-caption =
+    📤 { $count ->
+        [one] { $count } ticket
+       *[other] { $count } tickets
+    }, { $first } – { $last }
+export-too-big = The export of { $count } tickets is larger than Telegram takes from a bot: run ticketbot export on the server.
+
 ## /open and /ticket
 
 reply-to-no-ticket = This message belongs to no ticket: reply to a ticket's card or to one of its messages.
@@ -230,6 +241,7 @@ menu-ban = Stop a ticket's user: nothing they send reaches staff (admins)
 menu-unban = Allow a banned user again (admins)
 menu-stats = The desk's figures, with a chart: /stats [day|week|month]
 menu-find = Tickets whose messages hold words: /find WORDS [@user] [#open] [date]
+menu-export = The period's tickets as a CSV file: /export [day|week|month] (admins)
 menu-unsend = Delete an answer from the user's chat: reply to it with /unsend
 menu-s = Send a saved reply to the ticket's user: /s NAME
 menu-snippet = Saved replies: /snippet add NAME TEXT ({"{"}name{"}"}, {"{"}ticket{"}"} filled in), /snippet del NAME

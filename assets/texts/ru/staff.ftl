@@ -147,6 +147,20 @@ chart-opened = открыто обращений
 chart-first-response = медиана первого ответа
 chart-minutes = медиана первого ответа, минуты
 
+## /export
+
+export-usage = Как пользоваться: /export (сегодня), /export week (последние 7 дней), /export month (последние 30 дней): обращения в файле CSV. Больше — командой ticketbot export на сервере.
+export-caption =
+    📤 { $count ->
+        [one] { $count } обращение
+        [few] { $count } обращения
+       *[many] { $count } обращений
+    }, { $first } – { $last }
+export-too-big = Выгрузка { $count ->
+        [one] { $count } обращения
+       *[other] { $count } обращений
+    } больше, чем Telegram принимает от бота: выполните ticketbot export на сервере.
+
 ## /open и /ticket
 
 reply-to-no-ticket = Это сообщение не относится ни к одному обращению: ответьте на карточку обращения или на одно из его сообщений.
@@ -215,6 +229,7 @@ menu-ban = Заблокировать пользователя обращени�
 menu-unban = Разблокировать пользователя (администраторы)
 menu-stats = Показатели поддержки с графиком: /stats [day|week|month]
 menu-find = Обращения, в сообщениях которых есть слова: /find СЛОВА [@user] [#open] [дата]
+menu-export = Обращения за период в файле CSV: /export [day|week|month] (администраторы)
 menu-unsend = Удалить ответ из чата пользователя: ответьте на него командой /unsend
 menu-s = Отправить пользователю шаблон ответа: /s ИМЯ
 menu-snippet = Шаблоны ответов: /snippet add ИМЯ ТЕКСТ (с подстановкой {"{"}name{"}"}, {"{"}ticket{"}"}), /snippet del ИМЯ

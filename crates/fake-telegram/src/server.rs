@@ -724,9 +724,11 @@ async fn handle(
         // multipart; an uploaded photo is kept as it came.
         let boundary = boundary.trim_matches('"');
         let mut fields = multipart_fields(&String::from_utf8_lossy(&body), boundary);
-        if let Some(photo) = uploaded_file(&body, boundary, "photo") {
-            fields["photo"] = json!({"uploaded_bytes": photo.len()});
-            shared.inner.lock().unwrap_or_else(|p| p.into_inner()).uploads.push(photo);
+        for part in ["photo", "document"] {
+            if let Some(file) = uploaded_file(&body, boundary, part) {
+                fields[part] = json!({"uploaded_bytes": file.len()});
+                shared.inner.lock().unwrap_or_else(|p| p.into_inner()).uploads.push(file);
+            }
         }
         fields
     } else {
@@ -997,6 +999,28 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
                 return r;
             }
             let (_, message) = deliver(inner, "sendphoto", chat_id, p, caption, None);
+            ok(message)
+        }
+        "senddocument" => {
+            let Some(chat_id) = p["chat_id"].as_i64() else { return bad_request("chat_id is required") };
+            let uploaded = p["document"]["uploaded_bytes"].as_u64().unwrap_or(0);
+            if uploaded == 0 {
+                return bad_request("file must be non-empty");
+            }
+            if uploaded > 50 * 1024 * 1024 {
+                return error(413, "Request Entity Too Large");
+            }
+            let caption = match p["caption"].as_str() {
+                Some(c) => match check_text(c, p["parse_mode"].as_str(), 1024, "message caption") {
+                    Ok(v) => Some(v),
+                    Err(r) => return r,
+                },
+                None => None,
+            };
+            if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| admit(inner, chat_id)) {
+                return r;
+            }
+            let (_, message) = deliver(inner, "senddocument", chat_id, p, caption, None);
             ok(message)
         }
         "sendmessage" => send_message(inner, p),
