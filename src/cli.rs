@@ -30,8 +30,20 @@ pub enum Command {
         action: MigrateAction,
     },
     /// Check the database: reachable, migrated, expected tables, columns and
-    /// indexes, consistent ticket counters. Exits 1 if anything is wrong.
-    Doctor,
+    /// indexes, the search index, consistent ticket counters, nothing that
+    /// is not ticketbot's. Exits 1 if anything is wrong. Read-only unless
+    /// --repair.
+    Doctor {
+        /// Make the repairs that lose nothing: apply pending migrations,
+        /// recreate missing indexes (and the search index), raise low
+        /// ticket counters. One line each; then check again.
+        #[arg(long)]
+        repair: bool,
+        /// With --repair: also drop tables and columns that are not
+        /// ticketbot's. Back the database up first.
+        #[arg(long, requires = "repair")]
+        destructive: bool,
+    },
     /// Everything `run` needs, without running: the settings, what Telegram
     /// says of the token, the support chat and the bot's rights there, the
     /// texts (`TEXTS_DIR`, `STAFF_LANGUAGE`), and the database checks of
@@ -87,7 +99,27 @@ pub async fn execute(command: Command, config: Config) -> u8 {
             }
         },
         Command::Migrate { action } => migrate_command(action, config).await,
-        Command::Doctor => u8::from(!print_doctor(&config).await),
+        Command::Doctor { repair: false, .. } => u8::from(!print_doctor(&config).await),
+        Command::Doctor { repair: true, destructive } => {
+            if destructive {
+                println!("--destructive: what is dropped is gone; back the database up first (README, \"Backup\")");
+            }
+            match crate::storage::repair::repair(&config.database, destructive).await {
+                Err(e) => {
+                    println!("FAIL {e}");
+                    1
+                }
+                Ok(said) => {
+                    if said.is_empty() {
+                        println!("nothing to repair");
+                    }
+                    for line in &said {
+                        println!("repair: {line}");
+                    }
+                    u8::from(!print_doctor(&config).await)
+                }
+            }
+        }
         Command::Check => check_command(config).await,
         Command::Healthcheck => healthcheck::report(config.http_addr).await,
         Command::Export { format, since, until, messages, output } => {

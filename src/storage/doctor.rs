@@ -14,7 +14,10 @@ use super::on_conn;
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
 use crate::db::{Db, DbError, migrate};
 
-/// Every table and column the code reads or writes (see `schema.rs`).
+/// Every table and column the code reads or writes (see `schema.rs`):
+/// what the migrations make. Anything else is "not ticketbot's", which
+/// `doctor --repair --destructive` drops: this list must be complete (the
+/// healthy-database test fails when it is not).
 pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     (
         "users",
@@ -99,6 +102,8 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "failed_at",
             "last_error",
             "digest_message_id",
+            "claimed_by",
+            "claimed_until",
         ],
     ),
 ];
@@ -189,6 +194,7 @@ pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
     check_schema(&db, &mut report).await;
     check_search(&db, &mut report).await;
     check_counters(&db, &mut report).await;
+    check_foreign(&db, &mut report).await;
     Ok(report)
 }
 
@@ -218,28 +224,43 @@ struct CounterRow {
     last_value: Option<i32>,
 }
 
-async fn check_schema(db: &Db, report: &mut DoctorReport) {
-    let (columns_sql, indexes_sql) = match db.backend() {
-        Backend::Postgres => (
+/// Every table's columns.
+pub(super) async fn columns(db: &Db) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let sql = match db.backend() {
+        Backend::Postgres => {
             "SELECT table_name::text AS table_name, column_name::text AS column_name \
-             FROM information_schema.columns WHERE table_schema = current_schema()",
-            "SELECT indexname::text AS name, indexdef::text AS definition \
-             FROM pg_indexes WHERE schemaname = current_schema()",
-        ),
-        Backend::Sqlite => (
+             FROM information_schema.columns WHERE table_schema = current_schema()"
+        }
+        Backend::Sqlite => {
             "SELECT m.name AS table_name, p.name AS column_name \
-             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
-            "SELECT name, COALESCE(sql, '') AS definition FROM sqlite_master WHERE type = 'index'",
-        ),
-    };
-    let columns = match load::<ColumnRow>(db, columns_sql).await {
-        Ok(rows) => rows,
-        Err(e) => return report.problems.push(format!("cannot list columns: {e}")),
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'"
+        }
     };
     let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for row in columns {
+    for row in load::<ColumnRow>(db, sql).await.map_err(|e| format!("cannot list columns: {e}"))? {
         present.entry(row.table_name).or_default().insert(row.column_name);
     }
+    Ok(present)
+}
+
+/// Every index by name, with its definition in capitals.
+pub(super) async fn index_definitions(db: &Db) -> Result<BTreeMap<String, String>, String> {
+    let sql = match db.backend() {
+        Backend::Postgres => {
+            "SELECT indexname::text AS name, indexdef::text AS definition \
+             FROM pg_indexes WHERE schemaname = current_schema()"
+        }
+        Backend::Sqlite => "SELECT name, COALESCE(sql, '') AS definition FROM sqlite_master WHERE type = 'index'",
+    };
+    let rows = load::<IndexRow>(db, sql).await.map_err(|e| format!("cannot list indexes: {e}"))?;
+    Ok(rows.into_iter().map(|r| (r.name, r.definition.to_ascii_uppercase())).collect())
+}
+
+async fn check_schema(db: &Db, report: &mut DoctorReport) {
+    let present = match columns(db).await {
+        Ok(present) => present,
+        Err(e) => return report.problems.push(e),
+    };
     let mut schema_ok = true;
     for (table, expected) in EXPECTED_COLUMNS {
         match present.get(*table) {
@@ -255,13 +276,11 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
             }
         }
     }
-    match load::<IndexRow>(db, indexes_sql).await {
-        Ok(rows) => {
-            let have: BTreeMap<String, String> =
-                rows.into_iter().map(|r| (r.name, r.definition.to_ascii_uppercase())).collect();
+    match index_definitions(db).await {
+        Ok(have) => {
             for index in EXPECTED_INDEXES.iter().filter(|i| !have.contains_key(**i)) {
                 schema_ok = false;
-                report.problems.push(format!("index {index} is missing"));
+                report.problems.push(format!("index {index} is missing (doctor --repair creates it)"));
             }
             for (index, partial) in EXPECTED_UNIQUE {
                 let Some(definition) = have.get(*index) else {
@@ -276,7 +295,7 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
         }
         Err(e) => {
             schema_ok = false;
-            report.problems.push(format!("cannot list indexes: {e}"));
+            report.problems.push(e);
         }
     }
     if schema_ok {
@@ -292,34 +311,57 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
 /// that keep it (without them it silently misses new messages); on
 /// PostgreSQL the GIN index, and a `LC_CTYPE` that folds case beyond
 /// ASCII.
-async fn check_search(db: &Db, report: &mut DoctorReport) {
-    let (sql, expected): (&str, &[&str]) = match db.backend() {
-        Backend::Sqlite => (
+/// What the search index is made of, by name.
+pub(super) fn search_expected(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[
+            "ticket_messages_search",
+            "ticket_messages_search_insert",
+            "ticket_messages_search_delete",
+            "ticket_messages_search_update",
+        ],
+        Backend::Postgres => &["ticket_messages_search"],
+    }
+}
+
+/// The search index's parts present (and, on PostgreSQL, `lc_ctype` with
+/// its value as the definition).
+async fn search_rows(db: &Db) -> Result<Vec<IndexRow>, String> {
+    let sql = match db.backend() {
+        Backend::Sqlite => {
             "SELECT name, type AS definition FROM sqlite_master \
-             WHERE name LIKE 'ticket_messages_search%' AND type IN ('table', 'trigger')",
-            &[
-                "ticket_messages_search",
-                "ticket_messages_search_insert",
-                "ticket_messages_search_delete",
-                "ticket_messages_search_update",
-            ],
-        ),
-        Backend::Postgres => (
+             WHERE name LIKE 'ticket_messages_search%' AND type IN ('table', 'trigger')"
+        }
+        Backend::Postgres => {
             "SELECT indexname::text AS name, indexdef::text AS definition FROM pg_indexes \
              WHERE schemaname = current_schema() AND indexname = 'ticket_messages_search' \
-             UNION ALL SELECT 'lc_ctype', current_setting('lc_ctype')",
-            &["ticket_messages_search"],
-        ),
+             UNION ALL SELECT 'lc_ctype', current_setting('lc_ctype')"
+        }
     };
-    let rows = match load::<IndexRow>(db, sql).await {
+    load::<IndexRow>(db, sql).await.map_err(|e| format!("cannot check the search index: {e}"))
+}
+
+pub(super) async fn search_objects(db: &Db) -> Result<BTreeSet<String>, String> {
+    Ok(search_rows(db).await?.into_iter().map(|r| r.name).collect())
+}
+
+/// What `/find` reads: on SQLite the FTS5 table and the three triggers
+/// that keep it (without them it silently misses new messages); on
+/// PostgreSQL the GIN index, and a `LC_CTYPE` that folds case beyond
+/// ASCII.
+async fn check_search(db: &Db, report: &mut DoctorReport) {
+    let rows = match search_rows(db).await {
         Ok(rows) => rows,
-        Err(e) => return report.problems.push(format!("cannot check the search index: {e}")),
+        Err(e) => return report.problems.push(e),
     };
+    let expected = search_expected(db.backend());
     let missing: Vec<&str> = expected.iter().filter(|e| !rows.iter().any(|r| r.name == **e)).copied().collect();
     if missing.is_empty() {
         report.passed.push("the search index and what keeps it present".into());
     } else {
-        report.problems.push(format!("search index incomplete, missing: {}", missing.join(", ")));
+        report
+            .problems
+            .push(format!("search index incomplete, missing: {} (doctor --repair recreates it)", missing.join(", ")));
     }
     if let Some(ctype) = rows.iter().find(|r| r.name == "lc_ctype").map(|r| r.definition.as_str()) {
         if ctype == "C" || ctype == "POSIX" {
@@ -333,26 +375,55 @@ async fn check_search(db: &Db, report: &mut DoctorReport) {
 
 /// A counter below the highest number used that day would hand out that
 /// number again (and fail on the unique index).
-async fn check_counters(db: &Db, report: &mut DoctorReport) {
+/// Days whose counter is missing or below their highest ticket number:
+/// (day, that number, the counter).
+pub(super) async fn low_counters(db: &Db) -> Result<Vec<(NaiveDate, i32, Option<i32>)>, String> {
     const SQL: &str = "SELECT t.day AS day, MAX(t.number) AS max_number, c.last_value AS last_value \
         FROM tickets t LEFT JOIN daily_ticket_counters c ON c.day = t.day \
         GROUP BY t.day, c.last_value \
         HAVING c.last_value IS NULL OR c.last_value < MAX(t.number) \
         ORDER BY t.day";
-    match load::<CounterRow>(db, SQL).await {
+    let rows = load::<CounterRow>(db, SQL).await.map_err(|e| format!("cannot check ticket counters: {e}"))?;
+    Ok(rows.into_iter().map(|r| (r.day, r.max_number, r.last_value)).collect())
+}
+
+async fn check_counters(db: &Db, report: &mut DoctorReport) {
+    match low_counters(db).await {
         Ok(rows) if rows.is_empty() => report.passed.push("every daily counter covers its tickets".into()),
         Ok(rows) => {
-            for row in rows {
-                report.problems.push(match row.last_value {
-                    None => format!("no counter for {} although tickets up to #{} exist", row.day, row.max_number),
+            for (day, max, counter) in rows {
+                report.problems.push(match counter {
+                    None => {
+                        format!("no counter for {day} although tickets up to #{max} exist (doctor --repair adds it)")
+                    }
                     Some(v) => format!(
-                        "counter for {} is {v} but tickets up to #{} exist: the next ticket would reuse a number",
-                        row.day, row.max_number
+                        "counter for {day} is {v} but tickets up to #{max} exist: the next ticket would reuse a \
+                         number (doctor --repair raises it)"
                     ),
                 });
             }
         }
-        Err(e) => report.problems.push(format!("cannot check ticket counters: {e}")),
+        Err(e) => report.problems.push(e),
+    }
+}
+
+/// Tables and columns no migration made: named, for `--repair
+/// --destructive` to drop after a backup.
+async fn check_foreign(db: &Db, report: &mut DoctorReport) {
+    match super::repair::foreign_objects(db).await {
+        Ok((tables, columns)) => {
+            for table in tables {
+                report.problems.push(format!(
+                    "table {table} is not ticketbot's (back up, then doctor --repair --destructive drops it)"
+                ));
+            }
+            for (table, column) in columns {
+                report.problems.push(format!(
+                    "column {table}.{column} is not ticketbot's (back up, then doctor --repair --destructive drops it)"
+                ));
+            }
+        }
+        Err(e) => report.problems.push(e.to_string()),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod messages;
 pub mod outbox;
 pub mod ratings;
+pub mod repair;
 pub mod response_clock;
 pub mod retention;
 pub mod rows;

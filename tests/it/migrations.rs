@@ -9,6 +9,7 @@ on_both_backends!(
     doctor_healthy_then_dropped_column,
     doctor_low_counter,
     the_response_clock_is_read_from_earlier_messages,
+    doctor_repairs_what_loses_nothing_and_drops_only_when_told,
 );
 
 pub fn ticketbot(db_url: &str, args: &[&str]) -> Output {
@@ -314,4 +315,75 @@ async fn sqlite_pool_connections_have_their_pragmas() {
         let sync: Synchronous = diesel::sql_query("PRAGMA synchronous").get_result(&mut **conn).await.unwrap();
         assert_eq!(sync.synchronous, 2, "FULL by default");
     }
+}
+
+/// `doctor --repair` applies the pending migration, recreates a dropped
+/// index (and on SQLite a search trigger, then indexes what it missed),
+/// raises a low counter, and names what is not ticketbot's; only
+/// `--destructive` drops that.
+async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) {
+    let Some(db) = TestDb::new(kind).await else {
+        return;
+    };
+    let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
+    assert!(out(&["migrate", "up"]).contains("14 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000014_retention"));
+    db.sql(
+        "DROP INDEX tickets_user_opened; \
+         INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'A', '2026-11-21 09:00:00', '2026-11-21 09:00:00'); \
+         INSERT INTO daily_ticket_counters (day, last_value) VALUES ('2026-11-21', 1); \
+         INSERT INTO tickets (id, day, number, user_id, status, opened_at) VALUES (1, '2026-11-21', 3, 1, 'open', '2026-11-21 09:00:00'); \
+         CREATE TABLE scratch (x INTEGER); \
+         ALTER TABLE users ADD COLUMN nickname TEXT;",
+    )
+    .await;
+    if kind == Kind::Sqlite {
+        db.sql(
+            "DROP TRIGGER ticket_messages_search_insert; \
+             INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \
+             VALUES (1, 'from_user', 1, 1, 'text', 'orphan words', '2026-11-21 09:00:00');",
+        )
+        .await;
+    }
+    let sick = ticketbot(&db.url, &["doctor"]);
+    assert_eq!(sick.status.code(), Some(1));
+    let report = stdout(&sick);
+    for line in [
+        "FAIL 1 migration(s) pending",
+        "FAIL index tickets_user_opened is missing (doctor --repair creates it)",
+        "FAIL counter for 2026-11-21 is 1 but tickets up to #3 exist",
+        "FAIL table scratch is not ticketbot's",
+        "FAIL column users.nickname is not ticketbot's",
+    ] {
+        assert!(report.contains(line), "{line:?} in:\n{report}");
+    }
+
+    let repaired = ticketbot(&db.url, &["doctor", "--repair"]);
+    let said = stdout(&repaired);
+    for line in [
+        "repair: applied migration 2026-12-02-000014_retention",
+        "repair: recreated index tickets_user_opened",
+        "repair: raised the counter of 2026-11-21 from 1 to 3, its highest ticket number",
+        "repair: left table scratch: not ticketbot's",
+        "repair: left column users.nickname: not ticketbot's",
+    ] {
+        assert!(said.contains(line), "{line:?} in:\n{said}");
+    }
+    assert_eq!(repaired.status.code(), Some(1), "what is not ticketbot's is still there: {said}");
+    if kind == Kind::Sqlite {
+        assert!(said.contains("repair: recreated ticket_messages_search_insert"), "{said}");
+        assert!(said.contains("repair: rebuilt the search index from every message"), "{said}");
+        let found = "SELECT count(*) FROM ticket_messages_search WHERE ticket_messages_search MATCH 'orphan'";
+        assert_eq!(db.count(found).await, 1, "the message stored while the trigger was gone is found");
+    }
+    assert!(out(&["doctor", "--repair"]).contains("repair: left table scratch"), "repairs run again find nothing new");
+
+    let refused = ticketbot(&db.url, &["doctor", "--destructive"]);
+    assert_eq!(refused.status.code(), Some(2), "--destructive needs --repair");
+    let dropped = ticketbot(&db.url, &["doctor", "--repair", "--destructive"]);
+    let said = stdout(&dropped);
+    assert!(dropped.status.success(), "{said}");
+    assert!(said.starts_with("--destructive: what is dropped is gone; back the database up first"), "{said}");
+    assert!(said.contains("repair: dropped table scratch") && said.contains("repair: dropped column users.nickname"));
+    assert!(said.ends_with("healthy\n"), "{said}");
 }
