@@ -153,7 +153,12 @@ async fn export_command(config: &Config, query: ExportQuery, output: Option<&std
     let what = if query.messages { "messages" } else { "tickets" };
     let rows = match output {
         Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| format!("--output {}: {e}", path.display()))?;
+            // What people wrote, and their names: for the owner only.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(path).map_err(|e| format!("--output {}: {e}", path.display()))?;
             export(&mut conn, query, std::io::BufWriter::new(file)).await.map_err(|e| e.to_string())?.1
         }
         None => {
@@ -225,6 +230,9 @@ async fn print_doctor(config: &Config) -> bool {
             }
             for line in &report.problems {
                 println!("FAIL {line}");
+            }
+            for line in &report.notes {
+                println!("note {line}");
             }
             if report.is_healthy() {
                 println!("healthy");

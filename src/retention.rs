@@ -5,7 +5,7 @@
 //! statistics stay).
 //!
 //! A batch is one short statement (at most `BATCH` rows, through an index)
-//! or, for texts, one short transaction of `TICKETS` tickets; between
+//! or, for texts, one short transaction of at most `TICKETS` tickets; between
 //! batches the sweeper pauses, so the bot's own writes never wait long
 //! behind it (on SQLite they share one write lock). Every replica sweeps:
 //! each batch picks what is still there, so two sweepers only share the
@@ -26,8 +26,9 @@ use crate::storage::retention;
 /// Rows one statement deletes at most.
 const BATCH: i64 = 500;
 
-/// Tickets whose texts one transaction clears at most.
-const TICKETS: i64 = 50;
+/// Tickets whose texts one transaction clears at most (each ticket's
+/// messages in one statement, the search index following row by row).
+const TICKETS: i64 = 20;
 
 /// Between two batches.
 const PAUSE: Duration = Duration::from_millis(25);

@@ -19,11 +19,10 @@ pub(super) enum Asked {
         args: String,
         page: super::find::Page,
     },
-    /// `/export`'s file for the period, and its rows.
+    /// `/export`'s file for the period and its rows (`None`: too large).
     Export {
         period: crate::domain::Period,
-        file: Vec<u8>,
-        rows: u64,
+        file: Option<(Vec<u8>, u64)>,
     },
 }
 

@@ -71,6 +71,23 @@ pub async fn export<W: Write>(conn: &mut Conn, query: ExportQuery, out: W) -> Re
     }
 }
 
+/// Memory that takes at most `LARGEST` bytes, then refuses.
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > LARGEST {
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "larger than a bot may send"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Desk {
     /// The days of `period`, ending today in the ticket time zone.
     fn days_of(&self, period: Period) -> (NaiveDate, NaiveDate) {
@@ -78,12 +95,17 @@ impl Desk {
         (last - TimeDelta::days(period.days() - 1), last)
     }
 
-    /// The period's tickets as CSV, and how many.
-    async fn tickets_csv(&self, conn: &mut Conn, period: Period) -> Result<(Vec<u8>, u64), ExportError> {
+    /// The period's tickets as CSV, and how many; `None` when the file
+    /// would be larger than `LARGEST` (it stops being written there).
+    async fn tickets_csv(&self, conn: &mut Conn, period: Period) -> Result<Option<(Vec<u8>, u64)>, ExportError> {
         let (since, until) = self.days_of(period);
-        let query =
-            ExportQuery { days: Days { since: Some(since), until: Some(until) }, messages: false, format: Format::Csv };
-        export(conn, query, Vec::new()).await
+        let days = Days { since: Some(since), until: Some(until) };
+        let query = ExportQuery { days, messages: false, format: Format::Csv };
+        match export(conn, query, Capped(Vec::new())).await {
+            Ok((Capped(file), rows)) => Ok(Some((file, rows))),
+            Err(ExportError::Write(e)) if e.kind() == std::io::ErrorKind::FileTooLarge => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes `/export`'s file before the command's transaction; a failure
@@ -91,8 +113,8 @@ impl Desk {
     pub(super) async fn export_ahead(&self, db: &Db, message_id: i32, args: &str) {
         let Some(period) = Period::parse(args) else { return };
         let Ok(mut conn) = db.conn().await else { return };
-        if let Ok((file, rows)) = self.tickets_csv(&mut conn, period).await {
-            self.ahead.put(message_id, Asked::Export { period, file, rows });
+        if let Ok(file) = self.tickets_csv(&mut conn, period).await {
+            self.ahead.put(message_id, Asked::Export { period, file });
         }
     }
 
@@ -107,8 +129,8 @@ impl Desk {
         let w = self.words();
         let say = |html: String| Ok(Reaction::say(vec![self.support.text(html)]));
         let Some(period) = Period::parse(args) else { return say(render::staff::export_usage(w)) };
-        let (file, rows) = match self.ahead.take(message_id) {
-            Some(Asked::Export { period: read_for, file, rows }) if read_for == period => (file, rows),
+        let written = match self.ahead.take(message_id) {
+            Some(Asked::Export { period: read_for, file }) if read_for == period => file,
             _ => match self.tickets_csv(conn, period).await {
                 Ok(done) => done,
                 Err(ExportError::Database(e)) => return Err(e.into()),
@@ -120,9 +142,7 @@ impl Desk {
                 }
             },
         };
-        if file.len() > LARGEST {
-            return say(render::staff::export_too_big(w, rows));
-        }
+        let Some((file, rows)) = written else { return say(render::staff::export_too_big(w)) };
         let (since, until) = self.days_of(period);
         let name = format!("tickets-{since}-{until}.{}", Format::Csv.extension());
         let caption = render::staff::export_caption(w, rows, since, until);

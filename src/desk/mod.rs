@@ -153,11 +153,13 @@ impl Desk {
                     self.admins.is_admin(from.id.0 as i64).await;
                 }
             }
+            // Written ahead only for an admin (anyone else's is refused).
             Route::StaffCommand { message, command: Export(args) } => {
                 if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
-                    self.admins.is_admin(from.id.0 as i64).await;
+                    if self.admins.is_admin(from.id.0 as i64).await {
+                        self.export_ahead(db, message.id.0, args).await;
+                    }
                 }
-                self.export_ahead(db, message.id.0, args).await;
             }
             Route::StaffCommand { message, command: Stats(args) } => self.gather_ahead(db, message.id.0, args).await,
             Route::StaffCommand { message, command: Find(args) } => self.find_ahead(db, message.id.0, args).await,

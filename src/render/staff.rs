@@ -282,8 +282,8 @@ pub fn export_caption(w: Words, rows: u64, first: chrono::NaiveDate, last: chron
     w.say("export-caption", [("count", rows.into()), ("first", day(first)), ("last", day(last))])
 }
 
-pub fn export_too_big(w: Words, rows: u64) -> String {
-    w.say("export-too-big", [("count", rows.into())])
+pub fn export_too_big(w: Words) -> String {
+    w.say("export-too-big", [])
 }
 
 /// Closed by `AUTO_CLOSE_AFTER`.
@@ -587,7 +587,7 @@ pub(crate) mod tests {
                 find_usage(w),
                 export_usage(w),
                 export_caption(w, 1234, chrono::NaiveDate::MIN, chrono::NaiveDate::MAX),
-                export_too_big(w, 5),
+                export_too_big(w),
                 found_nothing(w, "<b>", 2),
                 found_header(w, "a&b", 1),
                 found_line(w, &ticket(3), &hostile, Some(&"<&> ".repeat(900)), &["&".to_string()]),

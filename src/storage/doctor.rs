@@ -151,6 +151,9 @@ pub struct DoctorReport {
     pub passed: Vec<String>,
     /// What is wrong, one sentence each.
     pub problems: Vec<String>,
+    /// What is not wrong but worth knowing (tables that are not
+    /// ticketbot's).
+    pub notes: Vec<String>,
 }
 
 impl DoctorReport {
@@ -161,8 +164,13 @@ impl DoctorReport {
 
 /// Runs every check. `Err` only when the database cannot be reached at all.
 pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
-    let mut report =
-        DoctorReport { target: config.url.to_string(), schema_version: None, passed: Vec::new(), problems: Vec::new() };
+    let mut report = DoctorReport {
+        target: config.url.to_string(),
+        schema_version: None,
+        passed: Vec::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+    };
     // Examining a file must not create it: a mistyped path is reported as
     // missing, not turned into an empty database.
     if let DatabaseUrl::Sqlite { path } = &config.url {
@@ -228,8 +236,13 @@ struct CounterRow {
 pub(super) async fn columns(db: &Db) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
     let sql = match db.backend() {
         Backend::Postgres => {
-            "SELECT table_name::text AS table_name, column_name::text AS column_name \
-             FROM information_schema.columns WHERE table_schema = current_schema()"
+            // Tables only: not views, not what extensions own.
+            "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name \
+             FROM information_schema.columns c JOIN information_schema.tables t \
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class k ON k.oid = d.objid \
+               WHERE d.deptype = 'e' AND k.relname = c.table_name::text)"
         }
         Backend::Sqlite => {
             "SELECT m.name AS table_name, p.name AS column_name \
@@ -407,18 +420,19 @@ async fn check_counters(db: &Db, report: &mut DoctorReport) {
     }
 }
 
-/// Tables and columns no migration made: named, for `--repair
-/// --destructive` to drop after a backup.
+/// Tables and columns no migration made: named (not a failure: they may be
+/// another application's), for `--repair --destructive` to drop after a
+/// backup.
 async fn check_foreign(db: &Db, report: &mut DoctorReport) {
     match super::repair::foreign_objects(db).await {
         Ok((tables, columns)) => {
             for table in tables {
-                report.problems.push(format!(
+                report.notes.push(format!(
                     "table {table} is not ticketbot's (back up, then doctor --repair --destructive drops it)"
                 ));
             }
             for (table, column) in columns {
-                report.problems.push(format!(
+                report.notes.push(format!(
                     "column {table}.{column} is not ticketbot's (back up, then doctor --repair --destructive drops it)"
                 ));
             }

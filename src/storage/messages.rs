@@ -115,12 +115,18 @@ pub async fn set_unsent(writer: &mut Writer, id: i64, at: NaiveDateTime) -> Quer
 }
 
 pub async fn set_edited(writer: &mut Writer, id: i64, text: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(writer, |c| {
+    let ticket_id: Option<i64> = on_conn!(writer, |c| {
         diesel::update(ticket_messages::table.find(id))
             .set((ticket_messages::text.eq(text), ticket_messages::edited_at.eq(at)))
-            .execute(c)
+            .returning(ticket_messages::ticket_id)
+            .get_result(c)
             .await
-    })
+            .optional()
+    })?;
+    if let (Some(ticket_id), Some(_)) = (ticket_id, text) {
+        super::tickets::texts_written(writer, ticket_id).await?;
+    }
+    Ok(usize::from(ticket_id.is_some()))
 }
 
 /// The message's copy in the support chat (SQLite's record of a sent row;

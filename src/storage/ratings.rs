@@ -69,10 +69,12 @@ pub async fn awaiting_comment(conn: &mut Conn, user_id: i64, since: NaiveDateTim
 
 /// Attaches the user's comment to the rating.
 pub async fn comment(writer: &mut Writer, ticket_id: i64, text: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    on_conn!(writer, |c| {
+    let changed = on_conn!(writer, |c| {
         diesel::update(ticket_ratings::table.find(ticket_id))
             .set((ticket_ratings::comment.eq(text), ticket_ratings::commented_at.eq(now)))
             .execute(c)
             .await
-    })
+    })?;
+    super::tickets::texts_written(writer, ticket_id).await?;
+    Ok(changed)
 }

@@ -100,6 +100,14 @@ pub fn definition(backend: Backend, name: &str) -> Option<String> {
 /// for `--destructive`), in order.
 pub async fn repair(config: &DatabaseConfig, destructive: bool) -> Result<Vec<String>, RepairError> {
     let mut said = Vec::new();
+    let known = migrate::status(config).await?;
+    if destructive && !known.unknown.is_empty() {
+        return Err(RepairError::Other(format!(
+            "the database was migrated by a newer ticketbot ({}): what it added is not this binary's to drop; \
+             --destructive refused",
+            known.unknown.join(", ")
+        )));
+    }
     let status = migrate::run_pending(config).await?;
     said.extend(status.changed.iter().map(|m| format!("applied migration {m}")));
 
@@ -113,8 +121,22 @@ pub async fn repair(config: &DatabaseConfig, destructive: bool) -> Result<Vec<St
     for (index, partial) in EXPECTED_UNIQUE {
         let Some(have) = indexes.get(*index) else { continue };
         if !have.contains("UNIQUE") || (*partial && !have.contains("WHERE")) {
-            execute(&db, &format!("DROP INDEX {index}")).await?;
-            said.push(create(&db, backend, index, "rebuilt index").await?);
+            // In one transaction: when rows break the rule (duplicates), the
+            // unique index cannot be made and the old one stays.
+            let sql = definition(backend, index)
+                .ok_or_else(|| RepairError::Other(format!("no migration defines {index}")))?;
+            let drop = format!("DROP INDEX {index}");
+            db.transaction(async |tx| {
+                on_conn!(tx, |c| sql_query(&drop).execute(c).await)?;
+                Ok::<_, DbError>(on_conn!(tx, |c| sql_query(&sql).execute(c).await)?)
+            })
+            .await
+            .map_err(|e| {
+                RepairError::Other(format!(
+                    "cannot rebuild index {index} as unique ({e}): find the rows that break its rule"
+                ))
+            })?;
+            said.push(format!("rebuilt index {index}"));
         }
     }
     said.extend(repair_search(&db, backend).await?);
@@ -177,7 +199,7 @@ async fn foreign(db: &Db, destructive: bool) -> Result<Vec<String>, RepairError>
     }
     for table in tables {
         if destructive {
-            execute(db, &format!("DROP TABLE \"{table}\"")).await?;
+            execute(db, &format!("DROP TABLE {}", quoted(&table))).await?;
             said.push(format!("dropped table {table}"));
         } else {
             said.push(format!("left table {table}: not ticketbot's; back up, then --destructive drops it"));
@@ -185,13 +207,18 @@ async fn foreign(db: &Db, destructive: bool) -> Result<Vec<String>, RepairError>
     }
     for (table, column) in columns {
         if destructive {
-            execute(db, &format!("ALTER TABLE {table} DROP COLUMN \"{column}\"")).await?;
+            execute(db, &format!("ALTER TABLE {} DROP COLUMN {}", quoted(&table), quoted(&column))).await?;
             said.push(format!("dropped column {table}.{column}"));
         } else {
             said.push(format!("left column {table}.{column}: not ticketbot's; back up, then --destructive drops it"));
         }
     }
     Ok(said)
+}
+
+/// A name as SQL quotes it, whatever it holds.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Tables, and columns of ticketbot's tables, that no migration made.

@@ -9,52 +9,70 @@ use diesel_async::RunQueryDsl;
 
 use super::on_conn;
 use super::schema::{ticket_messages, ticket_ratings, tickets};
-use crate::db::{Tx, Writer};
+use crate::db::{Backed, Tx, Writer};
+
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL: two replicas' sweeps take
+/// different rows instead of waiting on each other. SQLite has one writer.
+fn skip_locked(writer: &mut Writer) -> &'static str {
+    match writer.backed() {
+        Backed::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Backed::Sqlite(_) => "",
+    }
+}
 
 /// Deletes up to `limit` updates handled before `before`, the oldest
 /// first. The newest update is always kept.
 pub async fn delete_handled_updates(writer: &mut Writer, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
-    const SQL: &str = "DELETE FROM inbox_updates WHERE update_id IN ( \
-        SELECT update_id FROM inbox_updates WHERE processed_at IS NOT NULL AND processed_at < $1 \
-        AND update_id < (SELECT MAX(update_id) FROM inbox_updates) ORDER BY processed_at LIMIT $2)";
+    let sql = format!(
+        "DELETE FROM inbox_updates WHERE update_id IN ( \
+         SELECT update_id FROM inbox_updates WHERE processed_at IS NOT NULL AND processed_at < $1 \
+         AND update_id < (SELECT MAX(update_id) FROM inbox_updates) ORDER BY processed_at LIMIT $2{})",
+        skip_locked(writer)
+    );
     on_conn!(writer, |c| {
-        diesel::sql_query(SQL).bind::<Timestamp, _>(before).bind::<BigInt, _>(limit).execute(c).await
+        diesel::sql_query(&sql).bind::<Timestamp, _>(before).bind::<BigInt, _>(limit).execute(c).await
     })
 }
 
 /// Deletes up to `limit` outbox rows sent or set aside before `before`,
-/// the oldest first. Unsent rows are never touched.
+/// the oldest first: those about no ticket, or about one closed before
+/// `before` (a reply to a bot's notice on an open ticket finds its ticket
+/// through the notice's row). Unsent rows are never touched.
 pub async fn delete_finished_outbox(writer: &mut Writer, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
-    const SENT: &str = "DELETE FROM outbox_messages WHERE id IN ( \
-        SELECT id FROM outbox_messages WHERE sent_at IS NOT NULL AND sent_at < $1 ORDER BY sent_at LIMIT $2)";
-    const FAILED: &str = "DELETE FROM outbox_messages WHERE id IN ( \
-        SELECT id FROM outbox_messages WHERE failed_at IS NOT NULL AND failed_at < $1 ORDER BY failed_at LIMIT $2)";
-    let sent = on_conn!(writer, |c| {
-        diesel::sql_query(SENT).bind::<Timestamp, _>(before).bind::<BigInt, _>(limit).execute(c).await
-    })?;
-    let left = limit - sent as i64;
-    if left <= 0 {
-        return Ok(sent);
+    let (mut deleted, lock) = (0, skip_locked(writer));
+    for finished in ["sent_at", "failed_at"] {
+        let sql = format!(
+            "DELETE FROM outbox_messages WHERE id IN ( \
+             SELECT o.id FROM outbox_messages o WHERE o.{finished} IS NOT NULL AND o.{finished} < $1 \
+             AND (o.ticket_id IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket_id AND t.closed_at < $1)) \
+             ORDER BY o.{finished} LIMIT $2{lock})"
+        );
+        let left = limit - deleted as i64;
+        if left <= 0 {
+            break;
+        }
+        deleted += on_conn!(writer, |c| {
+            diesel::sql_query(&sql).bind::<Timestamp, _>(before).bind::<BigInt, _>(left).execute(c).await
+        })?;
     }
-    let failed = on_conn!(writer, |c| {
-        diesel::sql_query(FAILED).bind::<Timestamp, _>(before).bind::<BigInt, _>(left).execute(c).await
-    })?;
-    Ok(sent + failed)
+    Ok(deleted)
 }
 
 /// Up to `limit` tickets closed before `before` whose texts are still
 /// kept, the longest closed first.
 pub async fn tickets_with_texts(tx: &mut Tx, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
-    on_conn!(tx, |c| {
-        tickets::table
-            .filter(tickets::closed_at.lt(before))
-            .filter(tickets::texts_removed_at.is_null())
-            .order(tickets::closed_at.asc())
-            .limit(limit)
-            .select(tickets::id)
-            .load(c)
-            .await
-    })
+    let query = tickets::table
+        .filter(tickets::closed_at.lt(before))
+        .filter(tickets::texts_removed_at.is_null())
+        .order(tickets::closed_at.asc())
+        .limit(limit)
+        .select(tickets::id);
+    match tx.backed() {
+        // Locked until the transaction ends: a reopen waits for it, and
+        // another replica's sweep takes other tickets.
+        Backed::Postgres(c) => query.for_update().skip_locked().load(c).await,
+        Backed::Sqlite(c) => query.load(c).await,
+    }
 }
 
 /// Removes what people wrote on `ticket_ids`: every message's text or

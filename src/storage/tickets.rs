@@ -332,6 +332,8 @@ pub async fn reopen(tx: &mut Tx, ticket_id: i64, now: NaiveDateTime) -> QueryRes
                 tickets::closed_at.eq(None::<NaiveDateTime>),
                 tickets::waiting_since.eq(now),
                 tickets::reminded_at.eq(None::<NaiveDateTime>),
+                // Open again: retention looks at it anew once it closes.
+                tickets::texts_removed_at.eq(None::<NaiveDateTime>),
             ))
             .returning(Ticket::as_returning())
             .get_result(c)
@@ -355,5 +357,17 @@ pub async fn assign(tx: &mut Tx, ticket_id: i64, member: &Staff) -> QueryResult<
             .get_result(c)
             .await
             .optional()
+    })
+}
+
+/// Text was written on the ticket again (an edit, a rating's comment): if
+/// retention had removed its texts, it is to look at it again.
+pub async fn texts_written(writer: &mut Writer, ticket_id: i64) -> QueryResult<usize> {
+    on_conn!(writer, |c| {
+        diesel::update(tickets::table.find(ticket_id))
+            .filter(tickets::texts_removed_at.is_not_null())
+            .set(tickets::texts_removed_at.eq(None::<NaiveDateTime>))
+            .execute(c)
+            .await
     })
 }

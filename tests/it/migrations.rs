@@ -352,8 +352,8 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
         "FAIL 1 migration(s) pending",
         "FAIL index tickets_user_opened is missing (doctor --repair creates it)",
         "FAIL counter for 2026-11-21 is 1 but tickets up to #3 exist",
-        "FAIL table scratch is not ticketbot's",
-        "FAIL column users.nickname is not ticketbot's",
+        "note table scratch is not ticketbot's",
+        "note column users.nickname is not ticketbot's",
     ] {
         assert!(report.contains(line), "{line:?} in:\n{report}");
     }
@@ -369,7 +369,8 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     ] {
         assert!(said.contains(line), "{line:?} in:\n{said}");
     }
-    assert_eq!(repaired.status.code(), Some(1), "what is not ticketbot's is still there: {said}");
+    assert!(repaired.status.success(), "what is not ticketbot's is only noted: {said}");
+    assert!(said.contains("note table scratch is not ticketbot's"), "{said}");
     if kind == Kind::Sqlite {
         assert!(said.contains("repair: recreated ticket_messages_search_insert"), "{said}");
         assert!(said.contains("repair: rebuilt the search index from every message"), "{said}");
@@ -380,6 +381,13 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
 
     let refused = ticketbot(&db.url, &["doctor", "--destructive"]);
     assert_eq!(refused.status.code(), Some(2), "--destructive needs --repair");
+    // A newer ticketbot's migration: what it added is not this binary's to drop.
+    db.sql("INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000001')").await;
+    let newer = ticketbot(&db.url, &["doctor", "--repair", "--destructive"]);
+    assert_eq!(newer.status.code(), Some(1));
+    assert!(stdout(&newer).contains("migrated by a newer ticketbot (20991231000001)"), "{}", stdout(&newer));
+    assert_eq!(db.count("SELECT count(*) FROM scratch").await, 0, "nothing dropped");
+    db.sql("DELETE FROM __diesel_schema_migrations WHERE version = '20991231000001'").await;
     let dropped = ticketbot(&db.url, &["doctor", "--repair", "--destructive"]);
     let said = stdout(&dropped);
     assert!(dropped.status.success(), "{said}");

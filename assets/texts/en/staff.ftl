@@ -165,7 +165,7 @@ export-caption =
         [one] { $count } ticket
        *[other] { $count } tickets
     }, { $first } – { $last }
-export-too-big = The export of { $count } tickets is larger than Telegram takes from a bot: run ticketbot export on the server.
+export-too-big = The export is larger than Telegram takes from a bot: run ticketbot export on the server.
 
 ## /open and /ticket
 

@@ -156,10 +156,7 @@ export-caption =
         [few] { $count } обращения
        *[many] { $count } обращений
     }, { $first } – { $last }
-export-too-big = Выгрузка { $count ->
-        [one] { $count } обращения
-       *[other] { $count } обращений
-    } больше, чем Telegram принимает от бота: выполните ticketbot export на сервере.
+export-too-big = Выгрузка больше, чем Telegram принимает от бота: выполните ticketbot export на сервере.
 
 ## /open и /ticket
 
