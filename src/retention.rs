@@ -4,6 +4,10 @@
 //! longer ago than `MESSAGE_RETENTION` (numbers, times, ratings and so the
 //! statistics stay).
 //!
+//! On PostgreSQL a sweep that removed anything ends with a `VACUUM` of the
+//! tables it changed (it blocks nobody), so the space is reused at once and
+//! the database stops growing; SQLite reuses freed pages by itself.
+//!
 //! A batch is one short statement (at most `BATCH` rows, through an index)
 //! or, for texts, one short transaction of at most `TICKETS` tickets; between
 //! batches the sweeper pauses, so the bot's own writes never wait long
@@ -81,21 +85,28 @@ impl Sweeper {
         let now = self.clock.now().naive_utc();
         if let Some(keep) = self.retention.inbox {
             let before = now - keep;
+            let mut removed = 0;
             loop {
                 let deleted = retention::delete_handled_updates(&mut self.db.writer().await?, before, BATCH).await?;
+                removed += deleted;
                 if self.done("updates", deleted, BATCH, stop).await {
                     break;
                 }
             }
             loop {
                 let deleted = retention::delete_finished_outbox(&mut self.db.writer().await?, before, BATCH).await?;
+                removed += deleted;
                 if self.done("outbox", deleted, BATCH, stop).await {
                     break;
                 }
             }
+            if removed > 0 {
+                retention::reclaim(&mut self.db.writer().await?, &["inbox_updates", "outbox_messages"]).await?;
+            }
         }
         if let Some(keep) = self.retention.messages {
             let before = now - keep;
+            let mut cleared = 0;
             loop {
                 let tickets = self
                     .db
@@ -107,9 +118,14 @@ impl Sweeper {
                         Ok::<_, DbError>(ids.len())
                     })
                     .await?;
+                cleared += tickets;
                 if self.done("ticket_texts", tickets, TICKETS, stop).await {
                     break;
                 }
+            }
+            if cleared > 0 {
+                let changed = ["ticket_messages", "ticket_ratings", "tickets", "outbox_messages"];
+                retention::reclaim(&mut self.db.writer().await?, &changed).await?;
             }
         }
         Ok(())
