@@ -1,5 +1,5 @@
 //! Command line: `run` (default), `migrate status|up|down`, `doctor`,
-//! `check`, `healthcheck`, `export`.
+//! `check`, `healthcheck`, `export`, `forget`.
 
 pub mod healthcheck;
 
@@ -74,6 +74,19 @@ pub enum Command {
         /// The file to write; standard output when not given.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+        /// Everything stored about this one user (a Telegram user id), as
+        /// one JSON document, for a request to see their data.
+        #[arg(long, conflicts_with_all = ["since", "until", "messages"])]
+        user: Option<i64>,
+    },
+    /// Erase everything that identifies a user: their name and username,
+    /// every text of their tickets (either direction, notes too), rating
+    /// comments, raw updates, outbox rows. Their tickets keep number, day,
+    /// times and rating.
+    Forget {
+        /// Their Telegram user id.
+        #[arg(long)]
+        user: i64,
     },
 }
 
@@ -122,7 +135,23 @@ pub async fn execute(command: Command, config: Config) -> u8 {
         }
         Command::Check => check_command(config).await,
         Command::Healthcheck => healthcheck::report(config.http_addr).await,
-        Command::Export { format, since, until, messages, output } => {
+        Command::Export { user: Some(user), output, .. } => {
+            match access_command(&config, user, output.as_deref()).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("ticketbot: {e}");
+                    1
+                }
+            }
+        }
+        Command::Forget { user } => match forget_command(&config, user).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("ticketbot: {e}");
+                1
+            }
+        },
+        Command::Export { format, since, until, messages, output, user: None } => {
             let Some(format) = Format::parse(&format) else {
                 eprintln!("ticketbot: --format {format:?}: use csv or jsonl");
                 return 2;
@@ -139,6 +168,69 @@ pub async fn execute(command: Command, config: Config) -> u8 {
     }
 }
 
+/// The database, migrated, behind a one-connection pool.
+async fn migrated_db(config: &Config) -> Result<Db, String> {
+    let status = migrate::status(&config.database).await.map_err(|e| e.to_string())?;
+    if !status.pending.is_empty() {
+        return Err(format!("{} migration(s) pending: run `ticketbot migrate up` first", status.pending.len()));
+    }
+    Db::pool_only(&DatabaseConfig { pool_size: 1, ..config.database.clone() }).await.map_err(|e| e.to_string())
+}
+
+/// A file only its owner may read: what people wrote, and their names.
+fn private_file(path: &std::path::Path) -> Result<std::fs::File, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| format!("--output {}: {e}", path.display()))
+}
+
+/// `ticketbot export --user ID`: everything stored about them, as JSON.
+async fn access_command(config: &Config, user: i64, output: Option<&std::path::Path>) -> Result<(), String> {
+    let db = migrated_db(config).await?;
+    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
+    let data = crate::storage::erasure::access(&mut conn, user).await.map_err(|e| e.to_string())?;
+    let Some(data) = data else { return Err(format!("--user {user}: nothing is stored about this user")) };
+    let json = serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?;
+    match output {
+        Some(path) => {
+            std::io::Write::write_all(&mut private_file(path)?, json.as_bytes()).map_err(|e| e.to_string())?
+        }
+        None => println!("{json}"),
+    }
+    eprintln!("exported what is stored about user {user}: {} ticket(s)", data.tickets.len());
+    Ok(())
+}
+
+/// `ticketbot forget --user ID`: the erasure, then what it removed.
+async fn forget_command(config: &Config, user: i64) -> Result<(), String> {
+    let db = migrated_db(config).await?;
+    let now = chrono::Utc::now().naive_utc();
+    let erased = db
+        .transaction(async |tx| Ok::<_, crate::db::DbError>(crate::storage::erasure::erase_user(tx, user, now).await?))
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(erased) = erased else { return Err(format!("--user {user}: there is no such user")) };
+    crate::storage::retention::after_erasure(&mut db.writer().await.map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "erased user {user}: their name and username, {} message text(s), {} rating comment(s), {} raw update(s), \
+         {} outbox row(s); their {} ticket(s) keep number, day, times and rating",
+        erased.texts,
+        erased.comments,
+        erased.updates,
+        erased.outbox,
+        erased.tickets.len()
+    );
+    let topics = erased.tickets.iter().filter(|t| t.support_thread_id.is_some()).count();
+    if topics > 0 {
+        println!("their {topics} forum topic(s) stay in the support chat: delete them there if asked to");
+    }
+    Ok(())
+}
+
 /// `ticketbot export`: to the file, or to standard output; a summary line
 /// on standard error.
 async fn export_command(config: &Config, query: ExportQuery, output: Option<&std::path::Path>) -> Result<(), String> {
@@ -153,12 +245,7 @@ async fn export_command(config: &Config, query: ExportQuery, output: Option<&std
     let what = if query.messages { "messages" } else { "tickets" };
     let rows = match output {
         Some(path) => {
-            // What people wrote, and their names: for the owner only.
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let file = options.open(path).map_err(|e| format!("--output {}: {e}", path.display()))?;
+            let file = private_file(path)?;
             export(&mut conn, query, std::io::BufWriter::new(file)).await.map_err(|e| e.to_string())?.1
         }
         None => {

@@ -12,11 +12,19 @@ use crate::config::SqliteSync;
 /// Applied to every SQLite connection, pool or not. `busy_timeout` comes
 /// first so that the statements after it already wait instead of failing.
 /// In WAL mode `FULL` syncs the log at every commit; `NORMAL` only at
-/// checkpoints, so a power loss may undo the last commits.
+/// checkpoints, so a power loss may undo the last commits. `secure_delete`
+/// overwrites what is deleted or changed with zeros, so erased personal
+/// data does not survive in the file's free pages.
 pub fn connection_pragmas(sync: SqliteSync) -> &'static str {
     match sync {
-        SqliteSync::Full => "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
-        SqliteSync::Normal => "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+        SqliteSync::Full => {
+            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+             PRAGMA secure_delete = ON;"
+        }
+        SqliteSync::Normal => {
+            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA secure_delete = ON;"
+        }
     }
 }
 

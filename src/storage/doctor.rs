@@ -36,6 +36,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "burst_count",
             "slowed_at",
             "tickets_slowed_at",
+            "erased_at",
         ],
     ),
     ("staff", &["user_id", "username", "display_name", "is_admin", "created_at"]),

@@ -37,9 +37,8 @@ pub async fn insert(writer: &mut Writer, new: &NewTicketMessage<'_>) -> QueryRes
     })
 }
 
-/// Every message filed on a ticket, oldest first (the tests' view; the bot
-/// reads the latest only, `latest_of_ticket`).
-#[cfg(test)]
+/// Every message filed on a ticket, oldest first (a request to see one's
+/// data; the bot itself reads the latest only, `latest_of_ticket`).
 pub async fn of_ticket(conn: &mut Conn, ticket_id: i64) -> QueryResult<Vec<TicketMessage>> {
     on_conn!(conn, |c| {
         ticket_messages::table

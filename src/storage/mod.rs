@@ -16,6 +16,7 @@ mod fixed;
 pub mod schema;
 
 pub mod doctor;
+pub mod erasure;
 pub mod export;
 pub mod filing;
 pub mod inbox;

@@ -118,3 +118,20 @@ pub async fn reclaim(writer: &mut Writer, tables: &[&str]) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// After an erasure: on SQLite the write-ahead log is checkpointed and
+/// emptied, so the pages from before are gone from it too (the file's
+/// free pages are zeroed by `secure_delete`); on PostgreSQL the changed
+/// tables are vacuumed, which makes the old row versions' space reusable
+/// (it does not overwrite them: README, "Personal data").
+pub async fn after_erasure(writer: &mut Writer) -> QueryResult<()> {
+    match writer.backed() {
+        Backed::Sqlite(c) => {
+            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(c).await?;
+            Ok(())
+        }
+        Backed::Postgres(_) => {
+            reclaim(writer, &["users", "ticket_messages", "ticket_ratings", "inbox_updates", "outbox_messages"]).await
+        }
+    }
+}

@@ -19,6 +19,7 @@ diesel::table! {
         burst_count -> Integer,
         slowed_at -> Nullable<Timestamp>,
         tickets_slowed_at -> Nullable<Timestamp>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

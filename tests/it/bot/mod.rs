@@ -12,6 +12,7 @@ mod bans;
 mod blocked;
 mod closing;
 mod edits;
+mod erasure;
 mod export;
 mod find;
 mod floods;
