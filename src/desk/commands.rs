@@ -55,6 +55,8 @@ pub enum StaffCommand {
     Find(String),
     /// The period's tickets as a CSV file: /export [day|week|month] (admins)
     Export(String),
+    /// Erase a ticket's user: their name and every text, after you confirm (admins)
+    Forget(String),
     /// Delete an answer from the user's chat: reply to it with /unsend
     Unsend(String),
     /// Send a saved reply to the ticket's user: /s NAME
@@ -85,6 +87,7 @@ impl StaffCommand {
             Self::Stats(_) => "stats",
             Self::Find(_) => "find",
             Self::Export(_) => "export",
+            Self::Forget(_) => "forget",
             Self::Unsend(_) => "unsend",
             Self::S(_) => "s",
             Self::Snippet(_) => "snippet",
@@ -143,7 +146,7 @@ mod tests {
             staff,
             [
                 "close", "reopen", "take", "assign", "note", "open", "ticket", "ban", "unban", "stats", "find",
-                "export", "unsend", "s", "snippet", "snippets", "help"
+                "export", "forget", "unsend", "s", "snippet", "snippets", "help"
             ]
         );
         let users: Vec<String> = menu::<UserCommand>(texts.user(None)).into_iter().map(|c| c.command).collect();

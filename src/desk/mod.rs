@@ -16,7 +16,9 @@
 //! (the rating question, its stars, the comment after), `snippets` (canned
 //! replies), `staff_edits` (an edited answer followed into the user's chat,
 //! `/unsend`), `stats` (`/stats`, and the figures `/metrics` exports),
-//! `find` (`/find`), `ahead` (what those read before the transaction).
+//! `find` (`/find`), `ahead` (what those read before the transaction),
+//! `export` (`/export`, and the exports of the command line), `forget`
+//! (`/forget`: erasure on request, confirmed by a button).
 
 pub mod admins;
 mod ahead;
@@ -25,6 +27,7 @@ pub mod commands;
 pub mod export;
 mod filed;
 mod find;
+mod forget;
 mod listing;
 mod ratings;
 mod response_clock;
@@ -133,6 +136,7 @@ impl Desk {
             }
             Route::SupportChatMoved { from, to } => self.support_chat_moved(tx, from, to).await,
             Route::ForeignGroup(chat) => self.foreign_group(tx, chat).await,
+            Route::Press(press) if forget::is_forget(&press.data) => self.forget_pressed(tx, press).await,
             Route::Press(press) => self.pressed(tx, press).await,
             Route::Ignore(_) | Route::Unreadable(_) => Ok(Reaction::default()),
         }
@@ -146,12 +150,16 @@ impl Desk {
     /// holds the one write lock). Each is read inside when it could not be
     /// read here.
     pub async fn ask_ahead(&self, route: &Route, db: &Db) {
-        use commands::StaffCommand::{Assign, Ban, Export, Find, Stats, Unban};
+        use commands::StaffCommand::{Assign, Ban, Export, Find, Forget, Stats, Unban};
         match route {
-            Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) } => {
+            Route::StaffCommand { message, command: Assign(_) | Ban(_) | Unban(_) | Forget(_) } => {
                 if let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) {
                     self.admins.is_admin(from.id.0 as i64).await;
                 }
+            }
+            // Whether the presser may erase, asked before the transaction.
+            Route::Press(press) if forget::is_forget(&press.data) => {
+                self.admins.is_admin(press.from).await;
             }
             // Written ahead only for an admin (anyone else's is refused).
             Route::StaffCommand { message, command: Export(args) } => {

@@ -55,6 +55,13 @@ impl Desk {
             StaffCommand::Open(args) => self.list_open(tx, &args).await,
             StaffCommand::Stats(args) => self.stats(tx, message.id.0, &args).await,
             StaffCommand::Find(args) => self.find(tx, message.id.0, &args).await,
+            StaffCommand::Forget(ref args) => {
+                let ticket = ticket!(args, false);
+                if !anonymous && !self.may_administer(tx, from).await? {
+                    return say(render::staff::admins_only(self.words(), name));
+                }
+                self.ask_forget(tx, &ticket).await
+            }
             StaffCommand::Export(args) => {
                 if !anonymous && !self.may_administer(tx, from).await? {
                     return say(render::staff::admins_only(self.words(), name));

@@ -86,6 +86,11 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
+    /// Deletes a forum topic and every message in it (`deleteForumTopic`):
+    /// an erased user's, when staff ask for it.
+    DeleteTopic {
+        thread: i32,
+    },
     /// Deletes a message the bot sent in this chat (`deleteMessage`).
     Delete {
         message_id: i32,
@@ -120,6 +125,7 @@ impl Outbound {
             | Self::EditCopy { .. }
             | Self::Photo { .. }
             | Self::Document { .. }
+            | Self::DeleteTopic { .. }
             | Self::Delete { .. }
             | Self::AnswerPress { .. } => false,
         }

@@ -182,6 +182,15 @@ impl DeliveryWorker {
                     Err(failure) => Err(failure),
                 }
             }
+            Outbound::DeleteTopic { thread } => {
+                params["message_thread_id"] = (*thread).into();
+                match self.api.call::<Value>("deleteForumTopic", &params, CALL_TIMEOUT).await {
+                    Ok(_) => Ok(0),
+                    // Deleted by staff already.
+                    Err(Failure::Refused { description, .. }) if description.contains("thread not found") => Ok(0),
+                    Err(failure) => Err(failure),
+                }
+            }
             Outbound::CloseTopic | Outbound::ReopenTopic => {
                 let method =
                     if matches!(message, Outbound::CloseTopic) { "closeForumTopic" } else { "reopenForumTopic" };

@@ -286,6 +286,38 @@ pub fn export_too_big(w: Words) -> String {
     w.say("export-too-big", [])
 }
 
+/// `/forget`'s question; `name` raw.
+pub fn forget_confirm(w: Words, number: i32, name: &str) -> String {
+    w.say("forget-confirm", [("name", escape(name).into()), ("number", id(number))])
+}
+
+/// A button's label (plain text): `button-forget`, `button-forget-topics`
+/// or `button-cancel`.
+pub fn button(w: Words, which: &str) -> String {
+    w.say(which, [])
+}
+
+pub fn forget_cancelled(w: Words, number: i32) -> String {
+    w.say("forget-cancelled", [("number", id(number))])
+}
+
+/// What an erasure removed.
+pub fn forget_done(w: Words, number: i32, texts: usize, updates: usize, outbox: usize) -> String {
+    w.say(
+        "forget-done",
+        [("number", id(number)), ("texts", texts.into()), ("updates", updates.into()), ("outbox", outbox.into())],
+    )
+}
+
+pub fn forget_gone(w: Words, number: i32) -> String {
+    w.say("forget-gone", [("number", id(number))])
+}
+
+/// On a button someone who is no admin pressed (plain text).
+pub fn press_admins_only(w: Words) -> String {
+    w.say("press-admins-only", [])
+}
+
 /// Closed by `AUTO_CLOSE_AFTER`.
 pub fn auto_closed(w: Words, number: i32, after: &str) -> String {
     w.say("auto-closed", [("number", id(number)), ("after", after.into())])
@@ -585,6 +617,10 @@ pub(crate) mod tests {
                 history_header(w, &ticket(1), "<3"),
                 history_line(w, "10:00", "👤", ContentKind::Photo, Some(&"<&>".repeat(500))),
                 find_usage(w),
+                forget_confirm(w, 7, "<3 & co"),
+                forget_cancelled(w, 7),
+                forget_done(w, 7, 21, 3, 1),
+                forget_gone(w, 7),
                 export_usage(w),
                 export_caption(w, 1234, chrono::NaiveDate::MIN, chrono::NaiveDate::MAX),
                 export_too_big(w),

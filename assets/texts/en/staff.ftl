@@ -167,6 +167,30 @@ export-caption =
     }, { $first } – { $last }
 export-too-big = The export is larger than Telegram takes from a bot: run ticketbot export on the server.
 
+## /forget: erasing a user on request
+
+# $name: the user's full name.
+forget-confirm = 🗑 Erase { $name } (ticket <b>#{ $number }</b>)? Their name, username, every message of their tickets (both ways, notes too), their rating comments and what the bot kept of them go for good; their tickets keep number, day, times and rating.
+# Plain text: the buttons under it.
+button-forget = Erase
+button-forget-topics = Erase and delete their topics
+button-cancel = Cancel
+forget-cancelled = Not erased: <b>#{ $number }</b>'s user stays as they were.
+forget-done =
+    🗑 Erased the user of <b>#{ $number }</b>: their name and username, { $texts ->
+        [one] { $texts } message text
+       *[other] { $texts } message texts
+    }, { $updates ->
+        [one] { $updates } raw update
+       *[other] { $updates } raw updates
+    }, { $outbox ->
+        [one] { $outbox } sent message kept
+       *[other] { $outbox } sent messages kept
+    }. Their tickets keep number, day, times and rating.
+forget-gone = There is nobody left to erase for <b>#{ $number }</b>.
+# Plain text: shown on a button someone who is no admin pressed.
+press-admins-only = Only the group's admins can do this.
+
 ## /open and /ticket
 
 reply-to-no-ticket = This message belongs to no ticket: reply to a ticket's card or to one of its messages.
@@ -242,6 +266,7 @@ menu-unban = Allow a banned user again (admins)
 menu-stats = The desk's figures, with a chart: /stats [day|week|month]
 menu-find = Tickets whose messages hold words: /find WORDS [@user] [#open] [date]
 menu-export = The period's tickets as a CSV file: /export [day|week|month] (admins)
+menu-forget = Erase a ticket's user: their name and every text, after you confirm (admins)
 menu-unsend = Delete an answer from the user's chat: reply to it with /unsend
 menu-s = Send a saved reply to the ticket's user: /s NAME
 menu-snippet = Saved replies: /snippet add NAME TEXT ({"{"}name{"}"}, {"{"}ticket{"}"} filled in), /snippet del NAME

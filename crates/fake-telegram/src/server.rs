@@ -919,6 +919,15 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             inner.topics.insert((chat, thread), (name.to_string(), false));
             ok(json!({"message_thread_id": thread, "name": name, "icon_color": 7322096}))
         }
+        "deleteforumtopic" => {
+            let (Some(chat), Some(thread)) = (p["chat_id"].as_i64(), p["message_thread_id"].as_i64()) else {
+                return bad_request("chat_id and message_thread_id are required");
+            };
+            match inner.topics.remove(&(chat, thread as i32)) {
+                None => bad_request("message thread not found"),
+                Some(_) => ok(json!(true)),
+            }
+        }
         m @ ("closeforumtopic" | "reopenforumtopic") => {
             let (Some(chat), Some(thread)) = (p["chat_id"].as_i64(), p["message_thread_id"].as_i64()) else {
                 return bad_request("chat_id and message_thread_id are required");

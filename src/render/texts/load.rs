@@ -34,6 +34,8 @@ const EMBEDDED: &[(&str, File, &str)] = &[
 /// command menu, a pop-up on a button): not Telegram HTML.
 pub(super) fn is_plain(file: File, id: &str) -> bool {
     id.starts_with("menu-")
+        || id.starts_with("button-")
+        || id.starts_with("press-")
         || match file {
             File::User => id == "rating-thanks",
             File::Staff => id == "topic-name" || id == "history-media" || id.starts_with("chart-"),
@@ -44,7 +46,8 @@ pub(super) fn is_plain(file: File, id: &str) -> bool {
 fn longest(id: &str) -> Option<(usize, &'static str)> {
     match id {
         _ if id.starts_with("menu-") => Some((256, "a command menu")),
-        "rating-thanks" => Some((200, "a button's pop-up")),
+        "rating-thanks" | "press-admins-only" => Some((200, "a button's pop-up")),
+        _ if id.starts_with("button-") => Some((64, "a button")),
         "topic-name" => Some((128, "a topic's name")),
         _ => None,
     }

@@ -5,12 +5,12 @@
 
 use fake_telegram::TgUser;
 
-use super::{bob, open_ticket};
+use super::{bob, forum_ticket, open_ticket};
 use crate::desk::{Desk, SUPPORT, agent};
 use crate::migrations::ticketbot;
 use crate::support::{Kind, on_both_backends};
 
-on_both_backends!(a_user_is_shown_their_data_then_forgotten);
+on_both_backends!(a_user_is_shown_their_data_then_forgotten, forget_in_the_chat_asks_an_admin_then_erases);
 
 /// Words no one else writes, to look for in the database file.
 const SECRET: &str = "zebracrossing4711";
@@ -74,4 +74,48 @@ async fn a_user_is_shown_their_data_then_forgotten(kind: Kind) {
         let karenina = bytes.windows(8).any(|w| w == b"Karenina");
         assert!(!karenina, "her name survives in the file");
     }
+}
+
+/// `/forget` in a ticket's topic: refused to staff who are no admins; an
+/// admin is asked, a press by anyone else changes nothing, the admin's
+/// "erase and delete their topics" erases the user and deletes the topic.
+async fn forget_in_the_chat_asks_an_admin_then_erases(kind: Kind) {
+    let Some(desk) = Desk::start_with(kind, true).await else { return };
+    let mut anna = TgUser::new(809, "Anna");
+    anna.username = Some("anna_k".into());
+    let thread = forum_ticket(&desk, &anna, &format!("my address is {SECRET}")).await;
+    let lead = TgUser::new(905, "Lead");
+    desk.fake.make_admin(SUPPORT, lead.id);
+
+    desk.fake.topic_message(SUPPORT, thread, &agent(), "/forget");
+    let support = desk.wait_sent(SUPPORT, 3, "refused").await;
+    assert!(support[2].text.as_deref().unwrap().contains("/forget is for the group's admins"), "{:?}", support[2].text);
+
+    desk.fake.topic_message(SUPPORT, thread, &lead, "/forget");
+    let support = desk.wait_sent(SUPPORT, 4, "the question").await;
+    let question = &support[3];
+    assert!(question.text.as_deref().unwrap().starts_with("🗑 Erase Anna (ticket #1)?"), "{:?}", question.text);
+    let buttons = desk.fake.buttons(SUPPORT, question.message_id);
+    let labels: Vec<&str> = buttons.iter().map(|(label, _)| label.as_str()).collect();
+    assert_eq!(labels, ["Erase", "Erase and delete their topics", "Cancel"]);
+
+    // Someone who is no admin presses: nothing changes.
+    desk.fake.press(&agent(), SUPPORT, question.message_id, &buttons[1].1);
+    desk.settle().await;
+    assert_eq!(desk.db.count("SELECT count(*) FROM users WHERE id = 809 AND erased_at IS NULL").await, 1);
+    assert_eq!(desk.fake.topics(SUPPORT).len(), 1);
+
+    desk.fake.press(&lead, SUPPORT, question.message_id, &buttons[1].1);
+    desk.settle().await;
+    assert_eq!(
+        desk.db.count("SELECT count(*) FROM users WHERE id = 809 AND erased_at IS NOT NULL AND username IS NULL").await,
+        1
+    );
+    let texts = "SELECT count(*) FROM ticket_messages WHERE text IS NOT NULL AND ticket_id IN (SELECT id FROM tickets WHERE user_id = 809)";
+    assert_eq!(desk.db.count(texts).await, 0);
+    assert!(desk.fake.topics(SUPPORT).is_empty(), "the topic is deleted");
+    let edits = desk.fake.edits(SUPPORT);
+    let (_, done) = edits.iter().find(|(id, _)| *id == question.message_id).expect("the question edited");
+    assert!(done.starts_with("🗑 Erased the user of #1: their name and username, 1 message text"), "{done}");
+    desk.stop().await;
 }
