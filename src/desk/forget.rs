@@ -11,7 +11,7 @@ use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Button, Outbound, Record};
 use crate::render::{self, full_name};
 use crate::storage::rows::Ticket;
-use crate::storage::{erasure, staff, tickets, users};
+use crate::storage::{erasure, tickets, users};
 
 /// Callback data: `forget:TICKET:MODE`, MODE `e` (erase), `t` (erase and
 /// delete the topics) or `c` (cancel).
@@ -64,9 +64,7 @@ impl Desk {
             )
         };
         let Some((ticket_id, mode)) = parse(&press.data) else { return Ok(Reaction::say(vec![answer(None)])) };
-        let admin = staff::find(tx, press.from).await?.is_some_and(|s| s.is_admin)
-            || self.admins.known(press.from).unwrap_or(false);
-        if !admin {
+        if !self.may_administer(tx, press.from).await? {
             tracing::warn!(from = press.from, ticket = ticket_id, "/forget: a press by no admin; nothing erased");
             return Ok(Reaction::say(vec![answer(Some(render::staff::press_admins_only(w)))]));
         }

@@ -57,13 +57,13 @@ impl Desk {
             StaffCommand::Find(args) => self.find(tx, message.id.0, &args).await,
             StaffCommand::Forget(ref args) => {
                 let ticket = ticket!(args, false);
-                if !anonymous && !self.may_administer(tx, from).await? {
+                if !anonymous && !self.may_administer(tx, from.id.0 as i64).await? {
                     return say(render::staff::admins_only(self.words(), name));
                 }
                 self.ask_forget(tx, &ticket).await
             }
             StaffCommand::Export(args) => {
-                if !anonymous && !self.may_administer(tx, from).await? {
+                if !anonymous && !self.may_administer(tx, from.id.0 as i64).await? {
                     return say(render::staff::admins_only(self.words(), name));
                 }
                 self.export_tickets(tx, message.id.0, &args).await
@@ -95,7 +95,7 @@ impl Desk {
             }
             StaffCommand::Ban(ref args) | StaffCommand::Unban(ref args) => {
                 let ticket = ticket!(args, false);
-                if !anonymous && !self.may_administer(tx, from).await? {
+                if !anonymous && !self.may_administer(tx, from.id.0 as i64).await? {
                     return say(render::staff::admins_only(self.words(), name));
                 }
                 self.ban(tx, &ticket, matches!(command, StaffCommand::Ban(_))).await
@@ -130,7 +130,7 @@ impl Desk {
                 let (Some(ticket), Some(mention)) = (ticket, mention) else {
                     return say(render::staff::assign_usage(self.words()));
                 };
-                if !anonymous && !self.may_administer(tx, from).await? {
+                if !anonymous && !self.may_administer(tx, from.id.0 as i64).await? {
                     return say(render::staff::admins_only(self.words(), name));
                 }
                 match staff::find_by_username(tx, mention).await? {

@@ -17,8 +17,7 @@ impl Desk {
     /// Group admins and staff made admins by ADMIN_IDS. Telegram was asked
     /// before the transaction began (`Desk::ask_ahead`); an answer it did
     /// not give (it was down) is no.
-    pub(super) async fn may_administer(&self, conn: &mut Conn, from: &User) -> Result<bool, DeskError> {
-        let id = from.id.0 as i64;
+    pub(super) async fn may_administer(&self, conn: &mut Conn, id: i64) -> Result<bool, DeskError> {
         if staff::find(conn, id).await?.is_some_and(|s| s.is_admin) {
             return Ok(true);
         }

@@ -997,18 +997,7 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             if uploaded > 10 * 1024 * 1024 {
                 return bad_request("PHOTO_TOO_BIG");
             }
-            let caption = match p["caption"].as_str() {
-                Some(c) => match check_text(c, p["parse_mode"].as_str(), 1024, "message caption") {
-                    Ok(v) => Some(v),
-                    Err(r) => return r,
-                },
-                None => None,
-            };
-            if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| admit(inner, chat_id)) {
-                return r;
-            }
-            let (_, message) = deliver(inner, "sendphoto", chat_id, p, caption, None);
-            ok(message)
+            deliver_upload(inner, "sendphoto", chat_id, p)
         }
         "senddocument" => {
             let Some(chat_id) = p["chat_id"].as_i64() else { return bad_request("chat_id is required") };
@@ -1019,24 +1008,30 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
             if uploaded > 50 * 1024 * 1024 {
                 return error(413, "Request Entity Too Large");
             }
-            let caption = match p["caption"].as_str() {
-                Some(c) => match check_text(c, p["parse_mode"].as_str(), 1024, "message caption") {
-                    Ok(v) => Some(v),
-                    Err(r) => return r,
-                },
-                None => None,
-            };
-            if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| admit(inner, chat_id)) {
-                return r;
-            }
-            let (_, message) = deliver(inner, "senddocument", chat_id, p, caption, None);
-            ok(message)
+            deliver_upload(inner, "senddocument", chat_id, p)
         }
         "sendmessage" => send_message(inner, p),
         "copymessage" => copy_message(inner, p),
         "copymessages" => copy_messages(inner, p),
         other => bad_request(&format!("method {other} is not implemented by the fake")),
     }
+}
+
+/// An uploaded file (a photo, a document) accepted: its caption checked as
+/// a caption, then delivered like any message.
+fn deliver_upload(inner: &mut Inner, method: &str, chat_id: i64, p: &Value) -> Response {
+    let caption = match p["caption"].as_str() {
+        Some(c) => match check_text(c, p["parse_mode"].as_str(), 1024, "message caption") {
+            Ok(v) => Some(v),
+            Err(r) => return r,
+        },
+        None => None,
+    };
+    if let Err(r) = check_thread(inner, chat_id, p).and_then(|()| admit(inner, chat_id)) {
+        return r;
+    }
+    let (_, message) = deliver(inner, method, chat_id, p, caption, None);
+    ok(message)
 }
 
 /// Checks the destination and the flood limits, as Telegram does before
