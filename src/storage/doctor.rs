@@ -142,6 +142,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "outbox_messages_failed_at",
     "outbox_messages_ticket",
     "tickets_texts_kept",
+    "users_username",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,6 +48,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/2026-12-02-000013_search/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000014_retention/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000015_erasure/up.sql"),
+    include_str!("../../migrations/sqlite/2026-12-02-000016_usernames/up.sql"),
 ];
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-11-21-000001_initial/up.sql"),
@@ -65,6 +66,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-12-02-000013_search/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000014_retention/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000015_erasure/up.sql"),
+    include_str!("../../migrations/postgres/2026-12-02-000016_usernames/up.sql"),
 ];
 
 /// Tables that are not ticketbot's rows but are expected: the migrations'

@@ -37,6 +37,12 @@ pub struct Hit {
 
 /// Up to `limit` messages older than message `before` holding every one
 /// of `words` (at least one, each with a letter or digit), newest first.
+///
+/// Narrowed to a user, the user's few messages are read and each is
+/// matched: a common word is in hundreds of thousands, and reading those
+/// newest first to find one user's would take seconds. Narrowed to a day,
+/// only the ids between that day's tickets' first and last message are
+/// read, newest first.
 pub async fn newest_hits(
     conn: &mut Conn,
     words: &[String],
@@ -44,57 +50,149 @@ pub async fn newest_hits(
     before: i64,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
-    let username = narrowing.username.as_deref();
-    match conn.backed() {
-        Backed::Sqlite(c) => {
-            // Each word a quoted FTS5 string, all required: punctuation in
-            // a word is the tokenizer's, never query syntax.
-            let query = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
-            diesel::sql_query(
-                "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
-                 FROM ticket_messages_search s \
-                 JOIN ticket_messages m ON m.id = s.rowid \
-                 JOIN tickets t ON t.id = m.ticket_id \
-                 JOIN users u ON u.id = t.user_id \
-                 WHERE ticket_messages_search MATCH ?1 AND s.rowid < ?2 \
-                 AND (?3 IS NULL OR u.username = ?3 COLLATE NOCASE) \
-                 AND (NOT ?4 OR t.status = 'open') \
-                 AND (?5 IS NULL OR t.day = ?5) \
-                 ORDER BY s.rowid DESC LIMIT ?6",
-            )
-            .bind::<Text, _>(query)
-            .bind::<BigInt, _>(before)
-            .bind::<Nullable<Text>, _>(username)
-            .bind::<Bool, _>(narrowing.open_only)
-            .bind::<Nullable<Date>, _>(narrowing.day)
-            .bind::<BigInt, _>(limit)
-            .load(c)
-            .await
-        }
-        Backed::Postgres(c) => {
-            // The index's own expression, so the planner can use it.
-            diesel::sql_query(
-                "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
-                 FROM ticket_messages m \
-                 JOIN tickets t ON t.id = m.ticket_id \
-                 JOIN users u ON u.id = t.user_id \
-                 WHERE to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
-                 AND m.id < $2 \
-                 AND ($3::text IS NULL OR lower(u.username) = lower($3)) \
-                 AND (NOT $4 OR t.status = 'open') \
-                 AND ($5::date IS NULL OR t.day = $5) \
-                 ORDER BY m.id DESC LIMIT $6",
-            )
-            .bind::<Text, _>(words.join(" "))
-            .bind::<BigInt, _>(before)
-            .bind::<Nullable<Text>, _>(username)
-            .bind::<Bool, _>(narrowing.open_only)
-            .bind::<Nullable<Date>, _>(narrowing.day)
-            .bind::<BigInt, _>(limit)
-            .load(c)
-            .await
-        }
+    let (low, high) = match narrowing.day {
+        None => (0, before - 1),
+        Some(day) => match day_span(conn, day).await? {
+            Some((low, high)) => (low, high.min(before - 1)),
+            None => return Ok(Vec::new()),
+        },
+    };
+    if matches!(conn.backed(), Backed::Postgres(_)) && narrowing.username.is_none() {
+        return postgres_newest_first(conn, words, narrowing, low, high, limit).await;
     }
+    let sql = match (conn.backed(), narrowing.username.is_some()) {
+        (Backed::Sqlite(_), true) => SQLITE_OF_USER,
+        (Backed::Sqlite(_), false) => SQLITE_ANY,
+        (Backed::Postgres(_), _) => POSTGRES_OF_USER,
+    };
+    let words = match conn.backed() {
+        // Each word a quoted FTS5 string, all required: punctuation in a
+        // word is the tokenizer's, never query syntax.
+        Backed::Sqlite(_) => words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>(),
+        Backed::Postgres(_) => words.to_vec(),
+    };
+    hits_between(conn, sql, &words.join(" "), narrowing, (low, high), limit).await
+}
+
+/// The ids PostgreSQL searches first; each next window is eight times the
+/// last.
+const FIRST_WINDOW: i64 = 50_000;
+
+/// PostgreSQL's GIN index finds a word's messages in no order, so keeping
+/// the newest few of a word in tens of thousands of messages would read
+/// them all (hundreds of ms). The newest ids are searched first instead,
+/// the index ANDed with a range of the primary key, in windows growing
+/// until enough are found: a common word is found in the first.
+async fn postgres_newest_first(
+    conn: &mut Conn,
+    words: &[String],
+    narrowing: &Narrowing,
+    low: i64,
+    high: i64,
+    limit: i64,
+) -> QueryResult<Vec<Hit>> {
+    let newest: Span = on_conn!(conn, |c| {
+        diesel::sql_query("SELECT NULL::bigint AS low, MAX(id) AS high FROM ticket_messages").get_result(c).await
+    })?;
+    let (mut top, mut window) = (high.min(newest.high.unwrap_or(0)), FIRST_WINDOW);
+    let (words, mut found) = (words.join(" "), Vec::new());
+    while top >= low && (found.len() as i64) < limit {
+        let bottom = top.saturating_sub(window - 1).max(low);
+        found.extend(hits_between(conn, POSTGRES_ANY, &words, narrowing, (bottom, top), limit - found.len() as i64).await?);
+        top = bottom - 1;
+        window = window.saturating_mul(8);
+    }
+    Ok(found)
+}
+
+/// Runs one of the statements below.
+async fn hits_between(
+    conn: &mut Conn,
+    sql: &'static str,
+    words: &str,
+    narrowing: &Narrowing,
+    (low, high): (i64, i64),
+    limit: i64,
+) -> QueryResult<Vec<Hit>> {
+    on_conn!(conn, |c| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(words)
+            .bind::<BigInt, _>(low)
+            .bind::<BigInt, _>(high)
+            .bind::<Nullable<Text>, _>(narrowing.username.as_deref())
+            .bind::<Bool, _>(narrowing.open_only)
+            .bind::<Nullable<Date>, _>(narrowing.day)
+            .bind::<BigInt, _>(limit)
+            .load(c)
+            .await
+    })
+}
+
+// The statements' parameters: 1 the words, 2 and 3 the lowest and highest
+// message id, 4 the username (`None` for the `_ANY` two), 5 open only, 6
+// the day, 7 how many. SQLite's are numbered `?N` (its `$N` would be
+// names, numbered in order of appearance). The username is compared as its
+// index says it.
+
+/// Through the FTS5 index, newest first.
+const SQLITE_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
+     FROM ticket_messages_search s \
+     JOIN ticket_messages m ON m.id = s.rowid \
+     JOIN tickets t ON t.id = m.ticket_id \
+     WHERE ticket_messages_search MATCH ?1 AND s.rowid BETWEEN ?2 AND ?3 \
+     AND (NOT ?5 OR t.status = 'open') AND (?6 IS NULL OR t.day = ?6) \
+     ORDER BY s.rowid DESC LIMIT ?7";
+
+/// The user's tickets, their messages, each looked up in the FTS5 index
+/// (`CROSS JOIN` keeps that order).
+const SQLITE_OF_USER: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
+     FROM users u CROSS JOIN tickets t CROSS JOIN ticket_messages m CROSS JOIN ticket_messages_search s \
+     WHERE u.username = ?4 COLLATE NOCASE AND t.user_id = u.id AND m.ticket_id = t.id \
+     AND s.rowid = m.id AND ticket_messages_search MATCH ?1 AND m.id BETWEEN ?2 AND ?3 \
+     AND (NOT ?5 OR t.status = 'open') AND (?6 IS NULL OR t.day = ?6) \
+     ORDER BY m.id DESC LIMIT ?7";
+
+/// The index's own expression, so the planner can use the GIN index.
+const POSTGRES_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
+     FROM ticket_messages m \
+     JOIN tickets t ON t.id = m.ticket_id \
+     WHERE to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
+     AND m.id BETWEEN $2 AND $3 AND $4::text IS NULL \
+     AND (NOT $5 OR t.status = 'open') AND ($6::date IS NULL OR t.day = $6) \
+     ORDER BY m.id DESC LIMIT $7";
+
+/// The user's tickets and their messages, each matched.
+const POSTGRES_OF_USER: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
+     FROM users u \
+     JOIN tickets t ON t.user_id = u.id \
+     JOIN ticket_messages m ON m.ticket_id = t.id \
+     WHERE lower(u.username) = lower($4) AND u.username IS NOT NULL \
+     AND to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
+     AND m.id BETWEEN $2 AND $3 \
+     AND (NOT $5 OR t.status = 'open') AND ($6::date IS NULL OR t.day = $6) \
+     ORDER BY m.id DESC LIMIT $7";
+
+/// The lowest and highest id of a message of the tickets of `day`; `None`
+/// when it has no ticket with a message.
+async fn day_span(conn: &mut Conn, day: NaiveDate) -> QueryResult<Option<(i64, i64)>> {
+    let span: Span = on_conn!(conn, |c| {
+        diesel::sql_query(
+            "SELECT MIN(m.id) AS low, MAX(m.id) AS high FROM tickets t \
+             JOIN ticket_messages m ON m.ticket_id = t.id WHERE t.day = $1",
+        )
+        .bind::<Date, _>(day)
+        .get_result(c)
+        .await
+    })?;
+    Ok(span.low.zip(span.high))
+}
+
+#[derive(QueryableByName)]
+struct Span {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    low: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    high: Option<i64>,
 }
 
 /// The tickets of `ids`, with their users.

@@ -65,7 +65,7 @@ async fn health_ready_and_metrics(kind: Kind) {
     assert_eq!(ready["telegram"], serde_json::json!({"checked": true, "warnings": []}), "{body}");
     assert_eq!(ready["backend"], backend);
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(ready["schema_version"], "2026-12-02-000015_erasure");
+    assert_eq!(ready["schema_version"], "2026-12-02-000016_usernames");
     assert_eq!(ready["pending_migrations"], 0);
     assert!(!body.contains("postgres://") && !body.contains("sqlite://"), "no URL: {body}");
 

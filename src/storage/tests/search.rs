@@ -16,7 +16,8 @@ use crate::testing::{conn, in_tx, naive, user_text};
 on_both_backends!(
     words_in_any_script_and_case_are_found_in_every_direction,
     the_index_changes_with_the_message_in_its_transaction,
-    matches_come_newest_first_from_a_cursor_narrowed_as_asked
+    matches_come_newest_first_from_a_cursor_narrowed_as_asked,
+    matches_far_apart_are_found_newest_first_and_no_more_than_asked
 );
 
 fn words(text: &str) -> Vec<String> {
@@ -108,4 +109,49 @@ async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
     assert_eq!(hits(&mut c, "refund", &open).await.len(), 4, "the closed ticket left out");
     let day = Narrowing { day: filed[1].0.day.into(), ..Default::default() };
     assert_eq!(hits(&mut c, "refund", &day).await.iter().map(|h| h.ticket_id).collect::<Vec<_>>(), [filed[1].0.id]);
+
+    // A later answer on that day's ticket is the day's too, though other
+    // days' messages came between; a day without tickets has nothing.
+    let answer = staff_draft(Direction::ToUser, "your refund is on its way");
+    let later = naive("2026-11-26T09:00:00Z");
+    let answer = in_tx(&db, async |tx| filing::staff_message(tx, filed[1].0.id, &agent(), &answer, later).await).await;
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
+    assert_eq!(ids(hits(&mut c, "refund", &day).await), [answer.id, filed[1].1.id]);
+    let empty_day = Narrowing { day: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()), ..Default::default() };
+    assert!(hits(&mut c, "refund", &empty_day).await.is_empty());
+    // The user's, from a cursor, and with the other narrowings.
+    let of_user2 = Narrowing { username: Some("user2".into()), ..Default::default() };
+    assert_eq!(ids(hits(&mut c, "refund", &of_user2).await), [answer.id, filed[1].1.id]);
+    let older = search::newest_hits(&mut c, &words("refund"), &of_user2, answer.id, 10).await.unwrap();
+    assert_eq!(ids(older), [filed[1].1.id], "older than the cursor");
+    let user_and_day = Narrowing { day: filed[2].0.day.into(), ..of_user2.clone() };
+    assert!(hits(&mut c, "refund", &user_and_day).await.is_empty(), "user2's ticket is of another day");
+    let user_and_open = Narrowing { open_only: true, ..of_user2 };
+    assert_eq!(ids(hits(&mut c, "refund way", &user_and_open).await), [answer.id]);
+    let nobody = Narrowing { username: Some("nobody".into()), ..Default::default() };
+    assert!(hits(&mut c, "refund", &nobody).await.is_empty());
+}
+
+/// Ids far apart: PostgreSQL reads the newest ids first, in windows that
+/// grow; what it returns is the same as reading everything at once.
+async fn matches_far_apart_are_found_newest_first_and_no_more_than_asked(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (ticket, first, _) = file(&db, 1, 1, "refund please", "2026-11-21T09:00:00Z").await;
+    for id in [120_000, 400_000, 3_000_000, 3_000_001] {
+        let text = if id == 3_000_001 { "nothing to see" } else { "refund again" };
+        test.sql(&format!(
+            "INSERT INTO ticket_messages (id, ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \
+             VALUES ({id}, {}, 'from_user', 1, 1, 'text', '{text}', '2026-11-21 09:05:00')",
+            ticket.id
+        ))
+        .await;
+    }
+    let mut c = conn(&db).await;
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
+    assert_eq!(ids(hits(&mut c, "refund", &Narrowing::default()).await), [3_000_000, 400_000, 120_000, first.id]);
+    let two = search::newest_hits(&mut c, &words("refund"), &Narrowing::default(), i64::MAX, 2).await.unwrap();
+    assert_eq!(ids(two), [3_000_000, 400_000]);
+    let older = search::newest_hits(&mut c, &words("refund"), &Narrowing::default(), 400_000, 10).await.unwrap();
+    assert_eq!(ids(older), [120_000, first.id]);
 }
