@@ -24,18 +24,17 @@
 //! cost (`SQLITE_SYNCHRONOUS=normal`) in one run.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_telegram::{FakeTelegram, TgUser};
+use fake_telegram::TgUser;
 
-#[path = "common/bot_process.rs"]
-mod bot_process;
 #[path = "common/pg_database.rs"]
 mod pg_database;
+#[path = "common/running_bot.rs"]
+mod running_bot;
 use pg_database::PgDatabase;
+use running_bot::Bot;
 
-const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SUPPORT: i64 = -1_001_555_000_222;
 
 #[tokio::main(flavor = "multi_thread")]
@@ -150,58 +149,8 @@ fn median(values: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
-struct Bot {
-    child: Child,
-    fake: FakeTelegram,
-    started: Instant,
-}
-
-impl Bot {
-    async fn start(exe: &Path, vars: &[(String, String)], url: &str) -> Self {
-        let fake = FakeTelegram::start(TOKEN, None).await.expect("fake Bot API");
-        fake.add_group(SUPPORT, "Support", false);
-        let started = Instant::now();
-        let child = bot_process::ticketbot_at(exe, TOKEN, &fake.url(), SUPPORT, url, "error")
-            .env("DELIVERY_PACING", "off")
-            .envs(vars.iter().map(|(k, v)| (k, v)))
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start ticketbot");
-        let bot = Self { child, fake, started };
-        wait(Duration::from_secs(60), || bot.fake.first_poll().is_some()).await;
-        bot
-    }
-
-    fn startup(&self) -> Duration {
-        self.fake.first_poll().map(|t| t.duration_since(self.started)).unwrap_or_default()
-    }
-
-    /// (VmRSS, VmHWM) in MiB.
-    fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-                .map_or(0.0, |kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    /// Waits until `count` more messages than `before` have been delivered.
-    async fn delivered(&self, before: usize, count: usize) {
-        wait(Duration::from_secs(600), || self.fake.sent_count() >= before + count).await;
-    }
-
-    fn stop(mut self) {
-        let _ = Command::new("sh").args(["-c", &format!("kill -TERM {}", self.child.id())]).status();
-        let _ = self.child.wait();
-    }
-}
-
 async fn run_backend(exe: &Path, vars: &[(String, String)], url: &str, rounds: usize, tickets: usize) -> Figures {
-    let bot = Bot::start(exe, vars, url).await;
+    let bot = Bot::start(exe, vars, url, SUPPORT).await;
     let empty_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle, _) = bot.memory();
@@ -264,7 +213,7 @@ async fn run_backend(exe: &Path, vars: &[(String, String)], url: &str, rounds: u
     let (after, peak) = bot.memory();
     bot.stop();
 
-    let bot = Bot::start(exe, vars, url).await;
+    let bot = Bot::start(exe, vars, url, SUPPORT).await;
     let full_startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle_full, _) = bot.memory();
@@ -282,12 +231,4 @@ fn spread(values: &[f64], decimals: usize) -> String {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     format!("min {:.*} / median {:.*} / max {:.*}", decimals, v[0], decimals, v[v.len() / 2], decimals, v[v.len() - 1])
-}
-
-async fn wait(timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "gave up after {timeout:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

@@ -1,8 +1,8 @@
 //! The doors the benchmarks use below the bot's front doors:
 //! `benches/numbering.rs` measures filing a user's first message (which
 //! opens a ticket with the day's next number) against the database's own
-//! ceiling for the same statements; `benches/stats.rs` measures gathering
-//! `/stats`' figures. Not an API.
+//! ceiling for the same statements; `benches/million.rs` measures gathering
+//! `/stats`' figures and a retention sweep on a million tickets. Not an API.
 
 use chrono::NaiveDateTime;
 
@@ -50,4 +50,37 @@ pub async fn gather_stats(db: &Db, period: &str, now: chrono::DateTime<chrono::U
     let mut conn = db.conn().await.map_err(|e| e.to_string())?;
     let figures = stats::gather(&mut conn, chrono_tz::UTC, period, now).await.map_err(|e| e.to_string())?;
     Ok(figures.opened)
+}
+
+/// One retention sweep, as the bot's sweeper makes it at `INBOX_RETENTION`
+/// `inbox` and `MESSAGE_RETENTION` `messages` (pauses between batches
+/// included).
+pub async fn sweep_once(
+    db: &Db,
+    inbox: Option<chrono::TimeDelta>,
+    messages: Option<chrono::TimeDelta>,
+) -> Result<(), DbError> {
+    let retention = crate::config::Retention { inbox, messages };
+    let sweeper = crate::retention::Sweeper::new(
+        db.clone(),
+        std::sync::Arc::new(crate::clock::SystemClock),
+        std::sync::Arc::new(crate::metrics::Metrics::new()),
+        retention,
+    );
+    let (_keep_going, stop) = tokio::sync::watch::channel(false);
+    sweeper.sweep(&stop).await
+}
+
+/// The `BIGINT` column `n` of `sql`'s first row (`SELECT COUNT(*) AS n …`).
+pub async fn count(db: &Db, sql: &str) -> Result<i64, DbError> {
+    use diesel_async::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.conn().await?;
+    let row: N = crate::storage::on_conn!(&mut conn, |c| diesel::sql_query(sql).get_result(c).await)?;
+    Ok(row.n)
 }
