@@ -16,7 +16,7 @@
 //! work.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use tokio::sync::watch;
@@ -34,7 +34,9 @@ const BATCH: i64 = 500;
 /// messages in one statement, the search index following row by row).
 const TICKETS: i64 = 20;
 
-/// Between two batches.
+/// Between two batches at least; after a longer batch, as long as it
+/// took, so a sweep never holds more than half the database's writing
+/// time (on SQLite, the one write lock) however slow its batches are.
 const PAUSE: Duration = Duration::from_millis(25);
 
 pub struct Sweeper {
@@ -87,16 +89,18 @@ impl Sweeper {
             let before = now - keep;
             let mut removed = 0;
             loop {
+                let started = Instant::now();
                 let deleted = retention::delete_handled_updates(&mut self.db.writer().await?, before, BATCH).await?;
                 removed += deleted;
-                if self.done("updates", deleted, BATCH, stop).await {
+                if self.done("updates", deleted, BATCH, started, stop).await {
                     break;
                 }
             }
             loop {
+                let started = Instant::now();
                 let deleted = retention::delete_finished_outbox(&mut self.db.writer().await?, before, BATCH).await?;
                 removed += deleted;
-                if self.done("outbox", deleted, BATCH, stop).await {
+                if self.done("outbox", deleted, BATCH, started, stop).await {
                     break;
                 }
             }
@@ -108,6 +112,7 @@ impl Sweeper {
             let before = now - keep;
             let mut cleared = 0;
             loop {
+                let started = Instant::now();
                 let tickets = self
                     .db
                     .transaction(async |tx| {
@@ -119,7 +124,7 @@ impl Sweeper {
                     })
                     .await?;
                 cleared += tickets;
-                if self.done("ticket_texts", tickets, TICKETS, stop).await {
+                if self.done("ticket_texts", tickets, TICKETS, started, stop).await {
                     break;
                 }
             }
@@ -131,9 +136,16 @@ impl Sweeper {
         Ok(())
     }
 
-    /// Counts a batch; whether the sweep of this kind is over. A full
-    /// batch pauses before the next.
-    async fn done(&self, what: &'static str, removed: usize, batch: i64, stop: &watch::Receiver<bool>) -> bool {
+    /// Counts a batch begun at `started`; whether the sweep of this kind
+    /// is over. A full batch pauses before the next.
+    async fn done(
+        &self,
+        what: &'static str,
+        removed: usize,
+        batch: i64,
+        started: Instant,
+        stop: &watch::Receiver<bool>,
+    ) -> bool {
         if removed > 0 {
             self.metrics.retained(what, removed as u64);
             tracing::debug!(what, removed, "retention: removed");
@@ -141,7 +153,7 @@ impl Sweeper {
         if (removed as i64) < batch || *stop.borrow() {
             return true;
         }
-        tokio::time::sleep(PAUSE).await;
+        tokio::time::sleep(PAUSE.max(started.elapsed())).await;
         false
     }
 }
