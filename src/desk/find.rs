@@ -17,8 +17,10 @@ use crate::storage::search::{self, Narrowing};
 /// Tickets a page lists.
 const PAGE: usize = 10;
 
-/// Messages read from the index at a time.
-const BATCH: i64 = 200;
+/// Messages read from the index at a time: a page's ten tickets mostly
+/// come from the first fifty, and PostgreSQL's search of the newest ids
+/// first stops sooner the fewer it needs.
+const BATCH: i64 = 50;
 
 /// At most this many matching messages are read for one answer: a page
 /// past them (a word in every message of a few huge tickets) says nothing

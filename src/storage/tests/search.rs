@@ -132,8 +132,8 @@ async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
     assert!(hits(&mut c, "refund", &nobody).await.is_empty());
 }
 
-/// Ids far apart: PostgreSQL reads the newest ids first, in windows that
-/// grow; what it returns is the same as reading everything at once.
+/// Ids far apart: PostgreSQL reads the newest ids first, then the rest;
+/// what it returns is the same as reading everything at once.
 async fn matches_far_apart_are_found_newest_first_and_no_more_than_asked(kind: Kind) {
     let Some(test) = TestDb::new(kind).await else { return };
     let db = crate::testing::start(&test).await;
