@@ -101,7 +101,8 @@ async fn fill_sqlite(file: &std::path::Path, vocabulary: &Vocabulary, tickets: i
     tokio::task::spawn_blocking(move || {
         let mut conn = SqliteConnection::establish(&path).unwrap();
         for statement in statements {
-            conn.batch_execute(&statement).unwrap_or_else(|e| panic!("{e}: {}", &statement[..statement.len().min(300)]));
+            conn.batch_execute(&statement)
+                .unwrap_or_else(|e| panic!("{e}: {}", &statement[..statement.len().min(300)]));
         }
         conn.batch_execute("ANALYZE").expect("analyze");
     })
@@ -112,7 +113,9 @@ async fn fill_sqlite(file: &std::path::Path, vocabulary: &Vocabulary, tickets: i
 async fn fill_postgres(url: &str, vocabulary: &Vocabulary, tickets: i64) {
     let mut conn = AsyncPgConnection::establish(url).await.unwrap();
     for statement in million_fill::fill_sql(vocabulary, tickets, Dialect::Postgres) {
-        conn.batch_execute(&statement).await.unwrap_or_else(|e| panic!("{e}: {}", &statement[..statement.len().min(300)]));
+        conn.batch_execute(&statement)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {}", &statement[..statement.len().min(300)]));
     }
     // What autovacuum does for a live database: statistics, and the
     // visibility map an index-only scan relies on.
@@ -214,7 +217,9 @@ fn find_kinds(vocabulary: &Vocabulary, tickets: i64) -> Vec<FindKind> {
         ),
         (
             "a common word @username",
-            Box::new(move |r| format!("{} @user{}", w5(r % 4), users / 100 + (r as i64 * 7919 % (users / 2)) / 10 * 10 + 2)),
+            Box::new(move |r| {
+                format!("{} @user{}", w5(r % 4), users / 100 + (r as i64 * 7919 % (users / 2)) / 10 * 10 + 2)
+            }),
         ),
         ("a word in thousands #open", Box::new(move |r| format!("{} #open", w6(500 + 7 * r)))),
         (

@@ -29,15 +29,102 @@ const DRAWS: u64 = 1 << 20;
 
 /// Real words, in the order of their frequency in the made-up chats.
 const REAL: &[&str] = &[
-    "the", "please", "не", "order", "help", "помогите", "payment", "заказ", "refund", "оплата", "login", "пароль",
-    "password", "ошибка", "error", "доставка", "delivery", "возврат", "account", "аккаунт", "card", "карта", "app",
-    "приложение", "crash", "вход", "invoice", "счёт", "shipping", "подписка", "subscription", "код", "code", "письмо",
-    "email", "телефон", "phone", "номер", "address", "адрес", "cancel", "отмена", "broken", "сломался", "update",
-    "обновление", "screen", "экран", "printer", "принтер", "battery", "батарея", "charge", "списание", "twice",
-    "дважды", "missing", "потерялся", "package", "посылка", "tracking", "трек", "discount", "скидка", "coupon",
-    "промокод", "warranty", "гарантия", "exchange", "обмен", "size", "размер", "color", "цвет", "blocked",
-    "заблокирован", "verify", "подтвердить", "sms", "смс", "wifi", "интернет", "slow", "медленно", "timeout",
-    "зависает", "bonus", "бонус", "points", "баллы", "courier", "курьер", "late", "опоздал", "damaged", "повреждён",
+    "the",
+    "please",
+    "не",
+    "order",
+    "help",
+    "помогите",
+    "payment",
+    "заказ",
+    "refund",
+    "оплата",
+    "login",
+    "пароль",
+    "password",
+    "ошибка",
+    "error",
+    "доставка",
+    "delivery",
+    "возврат",
+    "account",
+    "аккаунт",
+    "card",
+    "карта",
+    "app",
+    "приложение",
+    "crash",
+    "вход",
+    "invoice",
+    "счёт",
+    "shipping",
+    "подписка",
+    "subscription",
+    "код",
+    "code",
+    "письмо",
+    "email",
+    "телефон",
+    "phone",
+    "номер",
+    "address",
+    "адрес",
+    "cancel",
+    "отмена",
+    "broken",
+    "сломался",
+    "update",
+    "обновление",
+    "screen",
+    "экран",
+    "printer",
+    "принтер",
+    "battery",
+    "батарея",
+    "charge",
+    "списание",
+    "twice",
+    "дважды",
+    "missing",
+    "потерялся",
+    "package",
+    "посылка",
+    "tracking",
+    "трек",
+    "discount",
+    "скидка",
+    "coupon",
+    "промокод",
+    "warranty",
+    "гарантия",
+    "exchange",
+    "обмен",
+    "size",
+    "размер",
+    "color",
+    "цвет",
+    "blocked",
+    "заблокирован",
+    "verify",
+    "подтвердить",
+    "sms",
+    "смс",
+    "wifi",
+    "интернет",
+    "slow",
+    "медленно",
+    "timeout",
+    "зависает",
+    "bonus",
+    "бонус",
+    "points",
+    "баллы",
+    "courier",
+    "курьер",
+    "late",
+    "опоздал",
+    "damaged",
+    "повреждён",
 ];
 
 impl Vocabulary {
@@ -90,9 +177,9 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
     let last = tickets - 1;
     let users = (tickets / 2).max(1);
     let series = |to: &str| match dialect {
-        Dialect::Sqlite => format!(
-            "(WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < {to}) SELECT g FROM s)"
-        ),
+        Dialect::Sqlite => {
+            format!("(WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < {to}) SELECT g FROM s)")
+        }
         Dialect::Postgres => format!("(SELECT g FROM generate_series(0::bigint, {to}) g)"),
     };
     // Ticket `g` is opened `g * 365 days / tickets` after a year ago.
@@ -104,7 +191,9 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
             sqlite_plus as fn(&str, &str) -> String,
         ),
         Dialect::Postgres => (
-            format!("(now() AT TIME ZONE 'UTC') - interval '365 days' + (g * {year} / {tickets}) * interval '1 second'"),
+            format!(
+                "(now() AT TIME ZONE 'UTC') - interval '365 days' + (g * {year} / {tickets}) * interval '1 second'"
+            ),
             "opened::date".to_string(),
             postgres_plus as fn(&str, &str) -> String,
         ),
@@ -191,7 +280,8 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
     if dialect == Dialect::Postgres {
         // The rows above chose their ids; the bot's next ones follow them.
         for table in ["tickets", "ticket_messages"] {
-            statements.push(format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"));
+            statements
+                .push(format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"));
         }
     }
     statements

@@ -117,7 +117,8 @@ async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
     let answer = in_tx(&db, async |tx| filing::staff_message(tx, filed[1].0.id, &agent(), &answer, later).await).await;
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
     assert_eq!(ids(hits(&mut c, "refund", &day).await), [answer.id, filed[1].1.id]);
-    let empty_day = Narrowing { day: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()), ..Default::default() };
+    let empty_day =
+        Narrowing { day: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()), ..Default::default() };
     assert!(hits(&mut c, "refund", &empty_day).await.is_empty());
     // The user's, from a cursor, and with the other narrowings.
     let of_user2 = Narrowing { username: Some("user2".into()), ..Default::default() };
