@@ -1,5 +1,5 @@
 //! Fills a migrated database with a year of a busy desk, in SQL run by the
-//! database itself (seconds, not hours): `tickets` tickets spread evenly
+//! database itself (minutes, not hours): `tickets` tickets spread evenly
 //! over the last 365 days up to now, numbered per day from 1, their
 //! counters; half as many users (each with two tickets, nine in ten with a
 //! username); five staff members; five messages a ticket (user, staff,
@@ -8,12 +8,11 @@
 //! then made-up Latin and Cyrillic ones) by Zipf's law, as people write:
 //! a few words are in a third of all messages, most in a few dozen; every
 //! ticket's first message quotes an order number of its own. 90 % of the
-//! tickets answered, most closed (a tenth of the last half year's stay
-//! open, and the last day's),
-//! 20 % rated, 5 % reminded. (A user has at most one open ticket: their
-//! second, of the last half year.) The inbox and outbox hold a row a message for
-//! the last 31 days, handled and sent, as `INBOX_RETENTION`'s default
-//! would leave them.
+//! tickets answered, most closed (a tenth of the last half year's and all
+//! of the last day's stay open; a user has at most one open ticket, their
+//! second), 20 % rated, 5 % reminded. The inbox and outbox hold a row a
+//! message for the last 31 days, handled and sent, as `INBOX_RETENTION`'s
+//! default would leave them.
 
 /// The words, most frequent first.
 pub struct Vocabulary {

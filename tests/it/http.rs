@@ -113,7 +113,7 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
     assert_eq!(status, 503, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["pending_migrations"], 1, "{body}");
-    assert_eq!(ready["schema_version"], "2026-12-02-000014_retention");
+    assert_eq!(ready["schema_version"], "2026-12-02-000015_erasure");
 
     if postgres {
         // The database gone altogether: still alive, not ready, no secrets.
