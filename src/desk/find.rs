@@ -11,6 +11,7 @@ use super::ahead::Asked;
 use super::{Desk, DeskError, Reaction};
 use crate::db::{Conn, Db};
 use crate::render;
+use crate::storage::export::Days;
 use crate::storage::rows::{Ticket, User};
 use crate::storage::search::{self, Narrowing};
 
@@ -44,9 +45,9 @@ impl FindQuery {
             if let Some(name) = token.strip_prefix('@').filter(|n| !n.is_empty()) {
                 query.narrowing.username = Some(name.to_string());
             } else if token.eq_ignore_ascii_case("#open") {
-                query.narrowing.open_only = true;
+                query.narrowing.status = Some("open");
             } else if let Ok(day) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
-                query.narrowing.day = Some(day);
+                query.narrowing.days = Days { since: Some(day), until: Some(day) };
             } else if let Some(page) = token.strip_prefix("page:").and_then(|p| p.parse::<usize>().ok()) {
                 query.page = page.clamp(1, 1000);
             } else if token.chars().any(char::is_alphanumeric) {
@@ -60,8 +61,8 @@ impl FindQuery {
     pub fn shown(&self) -> String {
         let mut parts = self.words.clone();
         parts.extend(self.narrowing.username.as_ref().map(|u| format!("@{u}")));
-        parts.extend(self.narrowing.open_only.then(|| "#open".to_string()));
-        parts.extend(self.narrowing.day.map(|d| d.format("%Y-%m-%d").to_string()));
+        parts.extend(self.narrowing.is_open_only().then(|| "#open".to_string()));
+        parts.extend(self.narrowing.day().map(|d| d.format("%Y-%m-%d").to_string()));
         parts.join(" ")
     }
 }
@@ -75,12 +76,21 @@ pub(super) struct Page {
     pub more: bool,
 }
 
-/// Reads the page `query` asks for.
-async fn search(conn: &mut Conn, query: &FindQuery) -> Result<Page, DeskError> {
-    let wanted = query.page * PAGE + 1;
+/// The tickets whose messages hold every one of `words`, narrowed, those
+/// with the newest such message first: `take` of them after the first
+/// `skip`, each with the text of its newest matching message; and whether
+/// more follow. `/find` and the web console's and API's searches.
+pub async fn matching_tickets(
+    conn: &mut Conn,
+    words: &[String],
+    narrowing: &Narrowing,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<(i64, Option<String>)>, bool), DeskError> {
+    let wanted = skip + take + 1;
     let (mut order, mut seen, mut read, mut before) = (Vec::new(), HashSet::new(), 0, i64::MAX);
     loop {
-        let hits = search::newest_hits(conn, &query.words, &query.narrowing, before, BATCH).await?;
+        let hits = search::newest_hits(conn, words, narrowing, before, BATCH).await?;
         read += hits.len();
         let last = hits.last().map(|h| h.message_id);
         let full = hits.len() as i64 == BATCH;
@@ -94,9 +104,14 @@ async fn search(conn: &mut Conn, query: &FindQuery) -> Result<Page, DeskError> {
             _ => break,
         }
     }
+    let more = order.len() > skip + take;
+    Ok((order.into_iter().skip(skip).take(take).collect(), more))
+}
+
+/// Reads the page `query` asks for.
+async fn search(conn: &mut Conn, query: &FindQuery) -> Result<Page, DeskError> {
     let skip = (query.page - 1) * PAGE;
-    let more = order.len() > skip + PAGE;
-    let shown: Vec<(i64, Option<String>)> = order.into_iter().skip(skip).take(PAGE).collect();
+    let (shown, more) = matching_tickets(conn, &query.words, &query.narrowing, skip, PAGE).await?;
     let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
     let mut loaded = search::tickets_with_users(conn, &ids).await?;
     let found = shown
@@ -156,8 +171,8 @@ mod tests {
         let query = FindQuery::parse("printer  @Anna #OPEN 2026-11-21 fire page:3 -- ?").unwrap();
         assert_eq!(query.words, ["printer", "fire"]);
         assert_eq!(query.narrowing.username.as_deref(), Some("Anna"));
-        assert!(query.narrowing.open_only);
-        assert_eq!(query.narrowing.day, NaiveDate::from_ymd_opt(2026, 11, 21));
+        assert!(query.narrowing.is_open_only());
+        assert_eq!(query.narrowing.day(), NaiveDate::from_ymd_opt(2026, 11, 21));
         assert_eq!(query.page, 3);
         assert_eq!(query.shown(), "printer fire @Anna #open 2026-11-21");
         assert_eq!(FindQuery::parse("принтер").unwrap().words, ["принтер"]);

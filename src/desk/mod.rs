@@ -26,7 +26,7 @@ mod chats;
 pub mod commands;
 pub mod export;
 mod filed;
-mod find;
+pub mod find;
 mod forget;
 mod listing;
 mod ratings;

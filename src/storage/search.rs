@@ -4,10 +4,11 @@
 //! The index changes with the row, in the transaction that stores it.
 
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use diesel::{ExpressionMethods, QueryDsl, QueryResult, QueryableByName, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
+use super::export::Days;
 use super::on_conn;
 use super::rows::{Ticket, User};
 use super::schema::{tickets, users};
@@ -18,10 +19,22 @@ use crate::db::{Backed, Conn};
 pub struct Narrowing {
     /// The ticket's user's username, without `@`, any case.
     pub username: Option<String>,
-    /// Open tickets only.
-    pub open_only: bool,
-    /// Tickets of that day.
-    pub day: Option<NaiveDate>,
+    /// Tickets of that status only (`open`, `closed`).
+    pub status: Option<&'static str>,
+    /// Tickets of those days only.
+    pub days: Days,
+}
+
+impl Narrowing {
+    /// Open tickets only (`/find … #open`).
+    pub fn is_open_only(&self) -> bool {
+        self.status == Some("open")
+    }
+
+    /// The one day it narrows to, when `since` and `until` are that day.
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.days.since.filter(|since| self.days.until == Some(*since))
+    }
 }
 
 /// A message holding every word.
@@ -50,12 +63,9 @@ pub async fn newest_hits(
     before: i64,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
-    let (low, high) = match narrowing.day {
-        None => (0, before - 1),
-        Some(day) => match day_span(conn, day).await? {
-            Some((low, high)) => (low, high.min(before - 1)),
-            None => return Ok(Vec::new()),
-        },
+    let (low, high) = match id_span(conn, narrowing.days).await? {
+        Some((low, high)) => (low, high.unwrap_or(i64::MAX).min(before - 1)),
+        None => return Ok(Vec::new()),
     };
     if matches!(conn.backed(), Backed::Postgres(_)) && narrowing.username.is_none() {
         return postgres_newest_first(conn, words, narrowing, low, high, limit).await;
@@ -120,8 +130,9 @@ async fn hits_between(
             .bind::<BigInt, _>(low)
             .bind::<BigInt, _>(high)
             .bind::<Nullable<Text>, _>(narrowing.username.as_deref())
-            .bind::<Bool, _>(narrowing.open_only)
-            .bind::<Nullable<Date>, _>(narrowing.day)
+            .bind::<Nullable<Text>, _>(narrowing.status)
+            .bind::<Nullable<Date>, _>(narrowing.days.since)
+            .bind::<Nullable<Date>, _>(narrowing.days.until)
             .bind::<BigInt, _>(limit)
             .load(c)
             .await
@@ -129,8 +140,8 @@ async fn hits_between(
 }
 
 // The statements' parameters: 1 the words, 2 and 3 the lowest and highest
-// message id, 4 the username (`None` for the `_ANY` two), 5 open only, 6
-// the day, 7 how many. SQLite's are numbered `?N` (its `$N` would be
+// message id, 4 the username (`None` for the `_ANY` two), 5 the status, 6
+// and 7 the first and last day, 8 how many. SQLite's are numbered `?N` (its `$N` would be
 // names, numbered in order of appearance). The username is compared as its
 // index says it.
 
@@ -140,8 +151,8 @@ const SQLITE_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m
      JOIN ticket_messages m ON m.id = s.rowid \
      JOIN tickets t ON t.id = m.ticket_id \
      WHERE ticket_messages_search MATCH ?1 AND s.rowid BETWEEN ?2 AND ?3 \
-     AND (NOT ?5 OR t.status = 'open') AND (?6 IS NULL OR t.day = ?6) \
-     ORDER BY s.rowid DESC LIMIT ?7";
+     AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
+     ORDER BY s.rowid DESC LIMIT ?8";
 
 /// The user's tickets, their messages, each looked up in the FTS5 index
 /// (`CROSS JOIN` keeps that order).
@@ -149,8 +160,8 @@ const SQLITE_OF_USER: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_i
      FROM users u CROSS JOIN tickets t CROSS JOIN ticket_messages m CROSS JOIN ticket_messages_search s \
      WHERE u.username = ?4 COLLATE NOCASE AND t.user_id = u.id AND m.ticket_id = t.id \
      AND s.rowid = m.id AND ticket_messages_search MATCH ?1 AND m.id BETWEEN ?2 AND ?3 \
-     AND (NOT ?5 OR t.status = 'open') AND (?6 IS NULL OR t.day = ?6) \
-     ORDER BY m.id DESC LIMIT ?7";
+     AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
+     ORDER BY m.id DESC LIMIT ?8";
 
 /// The index's own expression, so the planner can use the GIN index. Left
 /// to choose, it walks the key backwards for a common word, stopping at
@@ -160,8 +171,8 @@ const POSTGRES_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id,
      JOIN tickets t ON t.id = m.ticket_id \
      WHERE to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
      AND m.id BETWEEN $2 AND $3 AND $4::text IS NULL \
-     AND (NOT $5 OR t.status = 'open') AND ($6::date IS NULL OR t.day = $6) \
-     ORDER BY m.id DESC LIMIT $7";
+     AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
+     AND ($7::date IS NULL OR t.day <= $7) ORDER BY m.id DESC LIMIT $8";
 
 /// The same, the index read first (`MATERIALIZED`): for what the newest
 /// ids did not hold enough of, a rare word or words rare together. Left
@@ -173,8 +184,8 @@ const POSTGRES_REST: &str = "WITH hits AS MATERIALIZED ( \
      AND m.id BETWEEN $2 AND $3) \
      SELECT h.id AS message_id, h.ticket_id AS ticket_id, h.text AS text \
      FROM hits h JOIN tickets t ON t.id = h.ticket_id \
-     WHERE $4::text IS NULL AND (NOT $5 OR t.status = 'open') AND ($6::date IS NULL OR t.day = $6) \
-     ORDER BY h.id DESC LIMIT $7";
+     WHERE $4::text IS NULL AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
+     AND ($7::date IS NULL OR t.day <= $7) ORDER BY h.id DESC LIMIT $8";
 
 /// The user's tickets and their messages, read first (`MATERIALIZED`: left
 /// to choose, the planner walks every message backwards hoping to reach
@@ -186,22 +197,43 @@ const POSTGRES_OF_USER: &str = "WITH theirs AS MATERIALIZED ( \
      WHERE lower(u.username) = lower($4) AND u.username IS NOT NULL AND m.id BETWEEN $2 AND $3) \
      SELECT id AS message_id, ticket_id, text FROM theirs \
      WHERE to_tsvector('simple', coalesce(text, '')) @@ plainto_tsquery('simple', $1) \
-     AND (NOT $5 OR status = 'open') AND ($6::date IS NULL OR day = $6) \
-     ORDER BY id DESC LIMIT $7";
+     AND ($5::text IS NULL OR status = $5) AND ($6::date IS NULL OR day >= $6) \
+     AND ($7::date IS NULL OR day <= $7) ORDER BY id DESC LIMIT $8";
 
-/// The lowest and highest id of a message of the tickets of `day`; `None`
-/// when it has no ticket with a message.
-async fn day_span(conn: &mut Conn, day: NaiveDate) -> QueryResult<Option<(i64, i64)>> {
-    let span: Span = on_conn!(conn, |c| {
+/// The ids a search of `days` reads: from the first message of their first
+/// ticket (a ticket's first message is stored as it opens, and tickets of
+/// later days open later), up to their tickets' last message when they
+/// are a week or less, else unbounded (`None`: a ticket of an old day may
+/// be answered today). `None` when no ticket has a message there.
+async fn id_span(conn: &mut Conn, days: Days) -> QueryResult<Option<(i64, Option<i64>)>> {
+    /// Days for which the last message is looked up: a week's 20,000
+    /// tickets are read in milliseconds, a year's would not be.
+    const BOUNDED_DAYS: i64 = 7;
+    let Some(since) = days.since else { return Ok(Some((0, None))) };
+    let first: Span = on_conn!(conn, |c| {
         diesel::sql_query(
-            "SELECT MIN(m.id) AS low, MAX(m.id) AS high FROM tickets t \
-             JOIN ticket_messages m ON m.ticket_id = t.id WHERE t.day = $1",
+            "SELECT MIN(m.id) AS low, CAST(NULL AS BIGINT) AS high FROM ticket_messages m WHERE m.ticket_id = \
+             (SELECT id FROM tickets WHERE day >= $1 ORDER BY day, number LIMIT 1)",
         )
-        .bind::<Date, _>(day)
+        .bind::<Date, _>(since)
         .get_result(c)
         .await
     })?;
-    Ok(span.low.zip(span.high))
+    let Some(low) = first.low else { return Ok(None) };
+    let Some(until) = days.until.filter(|until| (*until - since).num_days() < BOUNDED_DAYS) else {
+        return Ok(Some((low, None)));
+    };
+    let last: Span = on_conn!(conn, |c| {
+        diesel::sql_query(
+            "SELECT CAST(NULL AS BIGINT) AS low, MAX(m.id) AS high FROM tickets t \
+             JOIN ticket_messages m ON m.ticket_id = t.id WHERE t.day >= $1 AND t.day <= $2",
+        )
+        .bind::<Date, _>(since)
+        .bind::<Date, _>(until)
+        .get_result(c)
+        .await
+    })?;
+    Ok(last.high.map(|high| (low, Some(high))))
 }
 
 #[derive(QueryableByName)]
