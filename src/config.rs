@@ -27,6 +27,8 @@
 //! - `WEBHOOK_URL`         public https URL Telegram posts updates to; polling when unset.
 //! - `WEBHOOK_SECRET`      the webhook's secret token (default: derived from the bot token).
 //! - `DELIVERY_PACING`     `telegram` (default) keeps to Telegram's flood limits; `off` only for benchmarks.
+//! - `WEB_CONSOLE`         `on` serves the web console and REST API on `HTTP_ADDR` (default `off`).
+//! - `WEB_PUBLIC_URL`      where people reach the console (default `http://HTTP_ADDR`; `https://` makes cookies `Secure`).
 
 use std::net::SocketAddr;
 
@@ -39,6 +41,7 @@ mod log_format;
 mod retention;
 pub mod sslmode;
 mod telegram;
+mod web;
 
 pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig, SqliteSync};
 pub use database_url::{Backend, DatabaseUrl};
@@ -47,6 +50,7 @@ pub use log_format::LogFormat;
 pub use retention::Retention;
 pub use sslmode::{PgTls, SslMode, load_roots};
 pub use telegram::{BotConfig, OPERATOR_PATHS, WebhookConfig, derive_webhook_secret};
+pub use web::WebConfig;
 
 /// Every variable this module reads.
 const KNOWN_VARS: &[&str] = &[
@@ -80,6 +84,8 @@ const KNOWN_VARS: &[&str] = &[
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
     "DELIVERY_PACING",
+    "WEB_CONSOLE",
+    "WEB_PUBLIC_URL",
 ];
 
 /// A configuration problem: one line naming the variable, never its value
@@ -109,6 +115,8 @@ pub struct Config {
     pub staff_language: String,
     /// What is deleted after how long.
     pub retention: Retention,
+    /// The web console and REST API.
+    pub web: WebConfig,
     token: Option<Secret>,
     api_url: Option<url::Url>,
     support_chat_id: Option<i64>,
@@ -243,6 +251,7 @@ impl Config {
         let texts_dir = get("TEXTS_DIR").map(std::path::PathBuf::from);
         let staff_language = get("STAFF_LANGUAGE").unwrap_or_else(|| "en".into());
         let retention = Retention::from_lookup(&get)?;
+        let web = WebConfig::from_lookup(&get, http_addr)?;
 
         let paced = match get("DELIVERY_PACING").as_deref() {
             None | Some("telegram") => true,
@@ -261,6 +270,7 @@ impl Config {
             texts_dir,
             staff_language,
             retention,
+            web,
             http_addr,
             metrics_addr,
             admin_ids,
