@@ -1,6 +1,7 @@
 //! Command line: `run` (default), `migrate status|up|down`, `doctor`,
-//! `check`, `healthcheck`, `export`, `forget`.
+//! `check`, `healthcheck`, `export`, `forget`, `api-token`.
 
+mod api_token;
 pub mod healthcheck;
 
 use clap::{Parser, Subcommand};
@@ -88,6 +89,11 @@ pub enum Command {
         #[arg(long)]
         user: i64,
     },
+    /// The REST API's bearer tokens (`WEB_CONSOLE=on` serves the API).
+    ApiToken {
+        #[command(subcommand)]
+        action: api_token::ApiTokenAction,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -144,6 +150,13 @@ pub async fn execute(command: Command, config: Config) -> u8 {
                 }
             }
         }
+        Command::ApiToken { action } => match api_token::execute(action, &config).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("ticketbot: {e}");
+                1
+            }
+        },
         Command::Forget { user } => match forget_command(&config, user).await {
             Ok(()) => 0,
             Err(e) => {

@@ -1,4 +1,6 @@
-//! A string that must never be printed: the bot token, a database password.
+//! A string that must never be printed: the bot token, a database
+//! password, an API token; and the random tokens ticketbot hands out
+//! (API tokens, web sessions, login links), stored only as their hashes.
 
 use std::fmt;
 
@@ -26,6 +28,22 @@ impl Secret {
     }
 }
 
+/// A new random token: `prefix` and 32 bytes from `rand`'s thread
+/// generator (a CSPRNG the operating system seeds), URL-safe base64: it
+/// fits a header, a cookie and a query.
+pub fn new_token(prefix: &str) -> Secret {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    Secret::new(format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// What the database keeps of a token: its SHA-256, hex. A stolen
+/// database (or backup) opens no session and calls no API.
+pub fn token_hash(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
@@ -48,6 +66,17 @@ mod tests {
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(s.expose(), "123456:ABC-very-secret");
+    }
+
+    #[test]
+    fn tokens_are_random_and_kept_as_their_hash() {
+        let (a, b) = (new_token("tb_"), new_token("tb_"));
+        assert_ne!(a, b);
+        assert!(a.expose().starts_with("tb_") && a.expose().len() == 3 + 43, "{}", a.expose());
+        assert!(a.expose()[3..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        // SHA-256 of "abc", as FIPS 180-2 gives it.
+        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_ne!(token_hash(a.expose()), token_hash(b.expose()));
     }
 
     #[test]

@@ -107,6 +107,12 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
             "claimed_until",
         ],
     ),
+    (
+        "web_sessions",
+        &["token_hash", "user_id", "display_name", "csrf_token", "created_at", "last_seen_at", "expires_at"],
+    ),
+    ("web_login_links", &["token_hash", "user_id", "expires_at", "used_at"]),
+    ("api_tokens", &["id", "name", "token_hash", "created_at", "last_used_at", "revoked_at"]),
 ];
 
 /// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
@@ -143,6 +149,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "outbox_messages_ticket",
     "tickets_texts_kept",
     "users_username",
+    "web_sessions_expiry",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,11 +15,13 @@
 mod fixed;
 pub mod schema;
 
+pub mod api_tokens;
 pub mod doctor;
 pub mod erasure;
 pub mod export;
 pub mod filing;
 pub mod inbox;
+pub mod listing;
 pub mod messages;
 pub mod outbox;
 pub mod ratings;

@@ -49,6 +49,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/2026-12-02-000014_retention/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000015_erasure/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000016_usernames/up.sql"),
+    include_str!("../../migrations/sqlite/2026-12-02-000017_web/up.sql"),
 ];
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-11-21-000001_initial/up.sql"),
@@ -67,6 +68,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-12-02-000014_retention/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000015_erasure/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000016_usernames/up.sql"),
+    include_str!("../../migrations/postgres/2026-12-02-000017_web/up.sql"),
 ];
 
 /// Tables that are not ticketbot's rows but are expected: the migrations'
