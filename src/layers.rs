@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["outbox"],
     &["desk"],
     &["inbox", "timers", "retention"],
-    &["http"],
+    &["http", "web"],
     &["app", "bench"],
     &["cli"],
 ];

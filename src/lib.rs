@@ -26,6 +26,7 @@ pub(crate) mod retention;
 pub(crate) mod storage;
 pub(crate) mod telegram;
 pub(crate) mod timers;
+pub(crate) mod web;
 
 #[doc(hidden)]
 pub mod bench;

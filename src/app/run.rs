@@ -67,7 +67,10 @@ impl App {
             zone: config.desk.zone,
         };
         let (stop_http, http_stopped) = watch::channel(false);
-        let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, http_stopped));
+        let web = config.web.enabled.then(|| {
+            crate::web::routes(crate::web::WebState { db: db.clone(), clock: clock.clone(), zone: config.desk.zone })
+        });
+        let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, web, http_stopped));
 
         let api = BotApi::new(&settings);
         // What Telegram says about the token and the support chat decides

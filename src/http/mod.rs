@@ -3,7 +3,8 @@
 //! (`inbox::webhook`), and, unless `METRICS_ADDR` gives them a listener of
 //! their own (so a public webhook listener carries nothing else),
 //! `/ready` (the database answers, no migration is pending, Telegram has
-//! been asked) and `/metrics` (OpenMetrics text).
+//! been asked) and `/metrics` (OpenMetrics text); with `WEB_CONSOLE=on`,
+//! the web console and API (`web`, handed in by `app`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,12 +39,17 @@ pub struct HttpState {
     pub zone: chrono_tz::Tz,
 }
 
-/// The public listener's routes: `/health`, and Telegram's in webhook mode.
-pub fn public(webhook: Option<Intake>) -> Router {
+/// The public listener's routes: `/health`, Telegram's in webhook mode,
+/// and the web console's when it is on.
+pub fn public(webhook: Option<Intake>, web: Option<Router>) -> Router {
     let health = Router::new().route("/health", get(|| async { "ok\n" }));
-    match webhook {
+    let routes = match webhook {
         Some(intake) => health.merge(webhook::routes(intake)),
         None => health,
+    };
+    match web {
+        Some(web) => routes.merge(web),
+        None => routes,
     }
 }
 
@@ -58,10 +64,14 @@ pub fn operators(state: HttpState) -> Router {
 }
 
 /// Every route on one listener (`METRICS_ADDR` unset).
-pub fn together(state: HttpState, webhook: Option<Intake>) -> Router {
-    match webhook {
+pub fn together(state: HttpState, webhook: Option<Intake>, web: Option<Router>) -> Router {
+    let routes = match webhook {
         Some(intake) => operators(state).merge(webhook::routes(intake)),
         None => operators(state),
+    };
+    match web {
+        Some(web) => routes.merge(web),
+        None => routes,
     }
 }
 
@@ -72,6 +82,7 @@ pub async fn serve_all(
     operators_listener: Option<tokio::net::TcpListener>,
     state: HttpState,
     webhook: Option<Intake>,
+    web: Option<Router>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
@@ -80,11 +91,11 @@ pub async fn serve_all(
     match operators_listener {
         Some(listener) => {
             tokio::join!(
-                serve(public_listener, public(webhook), stopped(stop.clone())),
+                serve(public_listener, public(webhook, web), stopped(stop.clone())),
                 serve(listener, operators(state), stopped(stop)),
             );
         }
-        None => serve(public_listener, together(state, webhook), stopped(stop)).await,
+        None => serve(public_listener, together(state, webhook, web), stopped(stop)).await,
     }
 }
 

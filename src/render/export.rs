@@ -196,6 +196,7 @@ mod tests {
             username: None,
             status: "closed".into(),
             assignee: Some("=HYPERLINK(\"x\")".into()),
+            assignee_id: Some(7),
             opened_at: at,
             first_response_at: Some(at + chrono::TimeDelta::seconds(90)),
             closed_at: None,

@@ -41,6 +41,10 @@ pub struct TicketLine {
     pub status: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub assignee: Option<String>,
+    /// The assignee's Telegram user id (the API's; exports name them).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    #[serde(skip)]
+    pub assignee_id: Option<i64>,
     #[diesel(sql_type = Timestamp)]
     #[serde(serialize_with = "utc")]
     pub opened_at: NaiveDateTime,
@@ -101,19 +105,27 @@ fn utc_or_null<S: serde::Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<
     }
 }
 
+/// `SELECT … FROM` tickets (`t`) as `TicketLine`s, for a `WHERE` to follow.
+pub(super) fn ticket_lines(conn: &mut Conn) -> String {
+    format!(
+        "SELECT t.id AS ticket_id, t.day AS day, t.number AS number, t.user_id AS user_id, \
+         u.first_name AS first_name, u.last_name AS last_name, u.username AS username, t.status AS status, \
+         s.display_name AS assignee, t.assignee_id AS assignee_id, t.opened_at AS opened_at, \
+         t.first_response_at AS first_response_at, t.closed_at AS closed_at, \
+         {} AS first_response_seconds, r.score AS rating \
+         FROM tickets t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN staff s ON s.user_id = t.assignee_id \
+         LEFT JOIN ticket_ratings r ON r.ticket_id = t.id",
+        seconds_between(conn, "t.opened_at", "t.first_response_at")
+    )
+}
+
 /// Up to `limit` tickets of `days` with ids above `after`, in id order.
 pub async fn tickets_after(conn: &mut Conn, days: Days, after: i64, limit: i64) -> QueryResult<Vec<TicketLine>> {
     let sql = format!(
-        "SELECT t.id AS ticket_id, t.day AS day, t.number AS number, t.user_id AS user_id, \
-         u.first_name AS first_name, u.last_name AS last_name, u.username AS username, t.status AS status, \
-         s.display_name AS assignee, t.opened_at AS opened_at, t.first_response_at AS first_response_at, \
-         t.closed_at AS closed_at, {} AS first_response_seconds, r.score AS rating \
-         FROM tickets t JOIN users u ON u.id = t.user_id \
-         LEFT JOIN staff s ON s.user_id = t.assignee_id \
-         LEFT JOIN ticket_ratings r ON r.ticket_id = t.id \
-         WHERE t.id > $1 AND ($2 IS NULL OR t.day >= $2) AND ($3 IS NULL OR t.day <= $3) \
+        "{} WHERE t.id > $1 AND ($2 IS NULL OR t.day >= $2) AND ($3 IS NULL OR t.day <= $3) \
          ORDER BY t.id LIMIT $4",
-        seconds_between(conn, "t.opened_at", "t.first_response_at")
+        ticket_lines(conn)
     );
     on_conn!(conn, |c| {
         diesel::sql_query(&sql)
@@ -126,17 +138,22 @@ pub async fn tickets_after(conn: &mut Conn, days: Days, after: i64, limit: i64) 
     })
 }
 
+/// `SELECT … FROM` messages (`m`) and their tickets (`t`) as
+/// `MessageLine`s, for a `WHERE` to follow.
+pub(super) const MESSAGE_LINES: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, t.day AS day, \
+     t.number AS number, m.direction AS direction, m.sender_id AS sender_id, m.kind AS kind, m.text AS text, \
+     m.created_at AS created_at, m.edited_at AS edited_at \
+     FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id";
+
 /// Up to `limit` messages of the tickets of `days` with ids above
 /// `after`, in id order.
 pub async fn messages_after(conn: &mut Conn, days: Days, after: i64, limit: i64) -> QueryResult<Vec<MessageLine>> {
-    const SQL: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, t.day AS day, t.number AS number, \
-         m.direction AS direction, m.sender_id AS sender_id, m.kind AS kind, m.text AS text, \
-         m.created_at AS created_at, m.edited_at AS edited_at \
-         FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id \
-         WHERE m.id > $1 AND ($2 IS NULL OR t.day >= $2) AND ($3 IS NULL OR t.day <= $3) \
-         ORDER BY m.id LIMIT $4";
+    let sql = format!(
+        "{MESSAGE_LINES} WHERE m.id > $1 AND ($2 IS NULL OR t.day >= $2) AND ($3 IS NULL OR t.day <= $3) \
+         ORDER BY m.id LIMIT $4"
+    );
     on_conn!(conn, |c| {
-        diesel::sql_query(SQL)
+        diesel::sql_query(&sql)
             .bind::<BigInt, _>(after)
             .bind::<Nullable<Date>, _>(days.since)
             .bind::<Nullable<Date>, _>(days.until)

@@ -8,6 +8,7 @@ use fake_telegram::{Sent, TgUser};
 use crate::desk::{Desk, SUPPORT, agent, alice};
 
 mod albums;
+mod api;
 mod bans;
 mod blocked;
 mod closing;

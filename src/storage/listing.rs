@@ -1,0 +1,70 @@
+//! What the web console and the REST API list: tickets newest first from a
+//! cursor, narrowed by status and days; tickets by id; a ticket's messages
+//! in order. Rows are the exports' (`export::TicketLine`, `MessageLine`).
+
+use diesel::QueryResult;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel_async::RunQueryDsl;
+
+use super::export::{Days, MESSAGE_LINES, MessageLine, TicketLine, ticket_lines};
+use super::on_conn;
+use crate::db::Conn;
+
+/// Which tickets a list holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// `open` or `closed`; any when `None`.
+    pub status: Option<&'static str>,
+    pub days: Days,
+}
+
+/// Up to `limit` tickets of `filter` with ids below `before`, newest first.
+pub async fn tickets_before(
+    conn: &mut Conn,
+    filter: TicketFilter,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<TicketLine>> {
+    let sql = format!(
+        "{} WHERE t.id < $1 AND ($2 IS NULL OR t.status = $2) \
+         AND ($3 IS NULL OR t.day >= $3) AND ($4 IS NULL OR t.day <= $4) ORDER BY t.id DESC LIMIT $5",
+        ticket_lines(conn)
+    );
+    on_conn!(conn, |c| {
+        diesel::sql_query(&sql)
+            .bind::<BigInt, _>(before)
+            .bind::<Nullable<Text>, _>(filter.status)
+            .bind::<Nullable<Date>, _>(filter.days.since)
+            .bind::<Nullable<Date>, _>(filter.days.until)
+            .bind::<BigInt, _>(limit)
+            .load(c)
+            .await
+    })
+}
+
+/// The tickets of `ids` (those that exist), in the order of `ids`.
+pub async fn tickets_by_id(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<TicketLine>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Numbers only, written by us: nothing a caller typed reaches the SQL.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!("{} WHERE t.id IN ({list})", ticket_lines(conn));
+    let mut found: Vec<TicketLine> = on_conn!(conn, |c| diesel::sql_query(&sql).load(c).await)?;
+    found.sort_by_key(|t| ids.iter().position(|id| *id == t.ticket_id));
+    Ok(found)
+}
+
+/// Up to `limit` messages of ticket `ticket_id` (notes too) with ids above
+/// `after`, oldest first.
+pub async fn messages_of(conn: &mut Conn, ticket_id: i64, after: i64, limit: i64) -> QueryResult<Vec<MessageLine>> {
+    let sql = format!("{MESSAGE_LINES} WHERE m.ticket_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3");
+    on_conn!(conn, |c| {
+        diesel::sql_query(&sql)
+            .bind::<BigInt, _>(ticket_id)
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(limit)
+            .load(c)
+            .await
+    })
+}

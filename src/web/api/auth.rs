@@ -1,0 +1,53 @@
+//! The bearer token every `/api/v1` request carries: looked up by its
+//! hash among the live tokens; an unknown, revoked or missing one is 401
+//! before any handler runs.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::secret::token_hash;
+use crate::storage::api_tokens;
+use crate::web::WebState;
+use crate::web::problem::Problem;
+
+pub async fn bearer(State(state): State<WebState>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(given) = given else {
+        return Problem::unauthorized(
+            "send `Authorization: Bearer TOKEN`; `ticketbot api-token create NAME` makes one",
+        )
+        .into_response();
+    };
+    match known(&state, &token_hash(given)).await {
+        Ok(true) => next.run(request).await,
+        Ok(false) => Problem::unauthorized("this token is unknown or revoked").into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// Whether the token is live; its use recorded (at most once a minute).
+async fn known(state: &WebState, hash: &str) -> Result<bool, Problem> {
+    let mut conn = state.db.conn().await?;
+    let Some(token) = api_tokens::authenticate(&mut conn, hash).await? else { return Ok(false) };
+    drop(conn);
+    let now = state.clock.now().naive_utc();
+    // Recording the use is bookkeeping: a busy database must not fail the
+    // request for it.
+    match state.db.writer().await {
+        Ok(mut writer) => {
+            if let Err(e) = api_tokens::record_use(&mut writer, &token, now).await {
+                tracing::warn!(error = %e, token = %token.name, "web: recording an API token's use failed");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "web: recording an API token's use failed"),
+    }
+    Ok(true)
+}

@@ -1,0 +1,204 @@
+//! The REST API end to end (`WEB_CONSOLE=on`): a token made with
+//! `ticketbot api-token create` reads the tickets the bot filed (newest
+//! first, by status, by days, searched, a page at a time), one ticket, its
+//! messages and the figures; no token, a wrong one or a revoked one is
+//! 401, and every error is problem details. With the console off, nothing
+//! is served.
+
+use fake_telegram::FloodLimits;
+use serde_json::Value;
+
+use super::{bob, open_ticket};
+use crate::desk::{Desk, SUPPORT, agent, alice};
+use crate::migrations::ticketbot;
+use crate::support::{Kind, on_both_backends};
+
+on_both_backends!(
+    a_token_reads_tickets_their_messages_and_the_figures,
+    no_live_token_no_answer_and_errors_are_problem_details,
+    the_api_is_not_served_unless_the_console_is_on
+);
+
+async fn console(kind: Kind) -> Option<Desk> {
+    Desk::start_with_vars(kind, false, Some(FloodLimits::default()), &[("WEB_CONSOLE", "on".into())]).await
+}
+
+/// `ticketbot api-token create NAME`: the token it prints.
+fn new_token(desk: &Desk, name: &str) -> String {
+    let out = ticketbot(&desk.vars_database_url(), &["api-token", "create", name]);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A GET: status, content type, body as JSON.
+async fn call(desk: &Desk, token: Option<&str>, path: &str) -> (u16, String, Value) {
+    let mut request = reqwest::Client::new().get(format!("http://{}{path}", desk.http));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = response.text().await.unwrap();
+    (status, kind, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}
+
+/// Alice's ticket answered and closed; Bob's waiting.
+async fn two_tickets(desk: &Desk) {
+    let card = open_ticket(desk, &alice(), "my printer is on fire").await[0].message_id;
+    open_ticket(desk, &bob(), "cannot log in").await;
+    desk.fake.group_message(SUPPORT, &agent(), "on it", Some(card));
+    desk.wait_sent(alice().id, 2, "the answer").await;
+    desk.fake.group_message(SUPPORT, &agent(), "/close", Some(card));
+    desk.wait_sent(alice().id, 3, "closed").await;
+    desk.settle().await;
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
+}
+
+async fn a_token_reads_tickets_their_messages_and_the_figures(kind: Kind) {
+    let Some(desk) = console(kind).await else { return };
+    two_tickets(&desk).await;
+    let token = new_token(&desk, "crm");
+    let get = |path: &'static str| call(&desk, Some(&token), path);
+
+    let (status, kind_of, all) = get("/api/v1/tickets").await;
+    assert_eq!((status, kind_of.as_str()), (200, "application/json"), "{all}");
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{all}");
+    assert_eq!(all["next_page"], Value::Null);
+    let (bobs, alices) = (&items[0], &items[1]);
+    assert_eq!(bobs["user"]["id"], bob().id, "newest first: {all}");
+    assert_eq!(bobs["status"], "open");
+    assert_eq!(bobs["first_response_at"], Value::Null);
+    assert_eq!(alices["user"]["name"], alice().first_name.as_str());
+    assert_eq!(alices["status"], "closed");
+    assert_eq!(alices["number"], 1);
+    assert!(alices["opened_at"].as_str().unwrap().ends_with('Z'), "{alices}");
+    assert!(alices["first_response_at"].is_string() && alices["closed_at"].is_string(), "{alices}");
+    let day = alices["day"].as_str().unwrap().to_string();
+
+    let (_, _, closed) = get("/api/v1/tickets?status=closed").await;
+    assert_eq!(ids(&closed), [alices["id"].as_i64().unwrap()]);
+    let (_, _, open) = get("/api/v1/tickets?status=open").await;
+    assert_eq!(ids(&open), [bobs["id"].as_i64().unwrap()]);
+    let (_, _, none) = get("/api/v1/tickets?since=2020-01-01&until=2020-01-31").await;
+    assert_eq!(ids(&none), Vec::<i64>::new());
+    let (_, _, that_day) = call(&desk, Some(&token), &format!("/api/v1/tickets?since={day}&until={day}")).await;
+    assert_eq!(ids(&that_day).len(), 2);
+    // Searched through /find's index: either direction, narrowed by status.
+    let (_, _, found) = get("/api/v1/tickets?q=printer").await;
+    assert_eq!(ids(&found), [alices["id"].as_i64().unwrap()]);
+    let (_, _, answered) = get("/api/v1/tickets?q=on+it").await;
+    assert_eq!(ids(&answered), [alices["id"].as_i64().unwrap()], "staff's words are found too");
+    let (_, _, nothing) = get("/api/v1/tickets?q=printer&status=open").await;
+    assert_eq!(ids(&nothing), Vec::<i64>::new());
+
+    let id = alices["id"].as_i64().unwrap();
+    let (status, _, one) = call(&desk, Some(&token), &format!("/api/v1/tickets/{id}")).await;
+    assert_eq!((status, &one), (200, alices));
+    let (status, _, messages) = call(&desk, Some(&token), &format!("/api/v1/tickets/{id}/messages")).await;
+    assert_eq!(status, 200);
+    let texts: Vec<(&str, &str)> = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["direction"].as_str().unwrap(), m["text"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(texts[..2], [("from_user", "my printer is on fire"), ("to_user", "on it")], "{messages}");
+
+    let (status, _, week) = get("/api/v1/stats?period=week").await;
+    assert_eq!(status, 200, "{week}");
+    assert_eq!(
+        (week["period"].as_str(), week["opened"].as_i64(), week["closed"].as_i64()),
+        (Some("week"), Some(2), Some(1))
+    );
+    assert_eq!(week["days"].as_array().unwrap().len(), 7);
+    assert!(week["first_response_seconds"]["median"].is_i64(), "{week}");
+
+    // Pages: 120 tickets more, written straight into the database.
+    desk.db
+        .sql(
+            "INSERT INTO users (id, first_name, created_at, updated_at) \
+             VALUES (9000, 'Many', '2026-11-01 09:00:00', '2026-11-01 09:00:00')",
+        )
+        .await;
+    let rows: Vec<String> = (1..=120)
+        .map(|n| format!("({}, '2026-11-01', {n}, 9000, 'closed', '2026-11-01 09:00:00')", 10_000 + n))
+        .collect();
+    desk.db
+        .sql(&format!("INSERT INTO tickets (id, day, number, user_id, status, opened_at) VALUES {}", rows.join(", ")))
+        .await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/tickets?status=closed&until=2026-11-01".to_string();
+    loop {
+        let (status, _, page) = call(&desk, Some(&token), &path).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(ids(&page).len() <= 50);
+        seen.extend(ids(&page));
+        match page["next_page"].as_str() {
+            Some(next) => path = format!("/api/v1/tickets?status=closed&until=2026-11-01&page={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (10_001..=10_120).rev().collect::<Vec<i64>>(), "every ticket once, newest first");
+    desk.stop().await;
+}
+
+async fn no_live_token_no_answer_and_errors_are_problem_details(kind: Kind) {
+    let Some(desk) = console(kind).await else { return };
+    let token = new_token(&desk, "bi");
+    for path in ["/api/v1/tickets", "/api/v1/tickets/1", "/api/v1/stats", "/api/v1/nothing-here"] {
+        let (status, kind_of, body) = call(&desk, None, path).await;
+        assert_eq!((status, kind_of.as_str()), (401, "application/problem+json"), "{path}: {body}");
+        assert_eq!(body["status"], 401);
+        let (status, _, _) = call(&desk, Some("tbk_not-a-token"), path).await;
+        assert_eq!(status, 401, "{path}");
+    }
+    let response = reqwest::get(format!("http://{}/api/v1/tickets", desk.http)).await.unwrap();
+    assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+
+    // The database keeps the token's hash only.
+    let url = desk.vars_database_url();
+    assert_eq!(desk.db.count(&format!("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{token}'")).await, 0);
+    assert_eq!(desk.db.count("SELECT COUNT(*) FROM api_tokens WHERE last_used_at IS NULL").await, 1);
+    assert_eq!(call(&desk, Some(&token), "/api/v1/tickets").await.0, 200);
+    assert_eq!(desk.db.count("SELECT COUNT(*) FROM api_tokens WHERE last_used_at IS NOT NULL").await, 1);
+
+    for (path, status) in [
+        ("/api/v1/tickets/999999", 404),
+        ("/api/v1/tickets/abc", 400),
+        ("/api/v1/tickets?status=pending", 400),
+        ("/api/v1/tickets?since=21.11.2026", 400),
+        ("/api/v1/tickets?limit=5", 400),
+        ("/api/v1/stats?period=year", 400),
+        ("/api/v1/nothing-here", 404),
+    ] {
+        let (got, kind_of, body) = call(&desk, Some(&token), path).await;
+        assert_eq!((got, kind_of.as_str()), (status, "application/problem+json"), "{path}: {body}");
+        assert_eq!(body["status"], status, "{body}");
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    }
+
+    // A second token of the same name is refused; revoked, a token is 401.
+    let again = ticketbot(&url, &["api-token", "create", "bi"]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"), "{again:?}");
+    let revoked = ticketbot(&url, &["api-token", "revoke", "bi"]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    assert_eq!(call(&desk, Some(&token), "/api/v1/tickets").await.0, 401);
+    let list = String::from_utf8(ticketbot(&url, &["api-token", "list"]).stdout).unwrap();
+    assert!(list.starts_with("bi\trevoked"), "{list}");
+    assert!(!list.contains(&token), "a token is shown once: {list}");
+    assert!(!ticketbot(&url, &["api-token", "revoke", "bi"]).status.success(), "already revoked");
+    desk.stop().await;
+}
+
+async fn the_api_is_not_served_unless_the_console_is_on(kind: Kind) {
+    let Some(desk) = Desk::start(kind).await else { return };
+    let token = new_token(&desk, "crm");
+    let (status, _, _) = call(&desk, Some(&token), "/api/v1/tickets").await;
+    assert_eq!(status, 404);
+    desk.stop().await;
+}
