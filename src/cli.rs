@@ -1,8 +1,10 @@
 //! Command line: `run` (default), `migrate status|up|down`, `doctor`,
-//! `check`, `healthcheck`, `export`, `forget`, `api-token`.
+//! `check`, `healthcheck`, `export`, `forget`, `api-token`, `web-login`,
+//! `web-sessions`.
 
 mod api_token;
 pub mod healthcheck;
+mod web_access;
 
 use clap::{Parser, Subcommand};
 
@@ -94,6 +96,22 @@ pub enum Command {
         #[command(subcommand)]
         action: api_token::ApiTokenAction,
     },
+    /// Print a link that logs a staff member in to the web console once,
+    /// within 10 minutes (no Telegram Login Widget needed).
+    WebLogin {
+        /// Their Telegram user id.
+        #[arg(long)]
+        user: i64,
+    },
+    /// List who is logged in to the web console, or end sessions.
+    WebSessions {
+        /// End every session of this Telegram user id.
+        #[arg(long, conflicts_with = "end_all")]
+        end_user: Option<i64>,
+        /// End every session.
+        #[arg(long)]
+        end_all: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -150,13 +168,9 @@ pub async fn execute(command: Command, config: Config) -> u8 {
                 }
             }
         }
-        Command::ApiToken { action } => match api_token::execute(action, &config).await {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("ticketbot: {e}");
-                1
-            }
-        },
+        Command::ApiToken { action } => reported(api_token::execute(action, &config).await),
+        Command::WebLogin { user } => reported(web_access::login_link(&config, user).await),
+        Command::WebSessions { end_user, end_all } => reported(web_access::sessions(&config, end_user, end_all).await),
         Command::Forget { user } => match forget_command(&config, user).await {
             Ok(()) => 0,
             Err(e) => {
@@ -177,6 +191,17 @@ pub async fn execute(command: Command, config: Config) -> u8 {
                     1
                 }
             }
+        }
+    }
+}
+
+/// A command's outcome as its exit code, the error on standard error.
+fn reported(outcome: Result<(), String>) -> u8 {
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("ticketbot: {e}");
+            1
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::config::Retention;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
-use crate::storage::retention;
+use crate::storage::{retention, web_sessions};
 
 /// Rows one statement deletes at most.
 const BATCH: i64 = 500;
@@ -85,6 +85,9 @@ impl Sweeper {
     /// than it may take (or the bot stops).
     pub async fn sweep(&self, stop: &watch::Receiver<bool>) -> Result<(), DbError> {
         let now = self.clock.now().naive_utc();
+        // Expired web sessions, used or expired login links: a handful of
+        // rows, one statement each.
+        web_sessions::delete_expired(&mut self.db.writer().await?, now).await?;
         if let Some(keep) = self.retention.inbox {
             let before = now - keep;
             let mut removed = 0;

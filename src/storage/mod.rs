@@ -36,6 +36,7 @@ pub mod statistics;
 pub mod support_chat;
 pub mod tickets;
 pub mod users;
+pub mod web_sessions;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -10,6 +10,7 @@ mod retention;
 mod search;
 mod tickets;
 mod transactions;
+mod web_sessions;
 
 use chrono::NaiveDateTime;
 
