@@ -67,8 +67,22 @@ impl App {
             zone: config.desk.zone,
         };
         let (stop_http, http_stopped) = watch::channel(false);
+        let bot_username = Arc::new(std::sync::OnceLock::new());
         let web = config.web.enabled.then(|| {
-            crate::web::routes(crate::web::WebState { db: db.clone(), clock: clock.clone(), zone: config.desk.zone })
+            crate::web::routes(crate::web::WebState {
+                db: db.clone(),
+                clock: clock.clone(),
+                zone: config.desk.zone,
+                telegram: crate::web::TelegramSide {
+                    api: BotApi::new(&settings),
+                    token: settings.token.clone(),
+                    support_chat_id: settings.support_chat_id,
+                    admin_ids: config.admin_ids.clone(),
+                },
+                bot_username: bot_username.clone(),
+                secure_cookies: config.web.is_https(),
+                logins: Arc::default(),
+            })
         });
         let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, web, http_stopped));
 
@@ -94,6 +108,9 @@ impl App {
             }
         };
         telegram_status.checked(facts.warnings.clone());
+        if let Some(username) = &facts.username {
+            let _ = bot_username.set(username.clone());
+        }
         let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
         let admins = AdminCache::new(api.clone(), support.clone());
         let desk = Desk::new(support.clone(), clock.clone(), admins, config.desk.clone(), texts.clone());

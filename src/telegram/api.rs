@@ -95,11 +95,20 @@ pub struct Member {
     pub status: String,
     #[serde(default)]
     pub can_manage_topics: bool,
+    /// A `restricted` member's: whether they are in the chat.
+    #[serde(default)]
+    pub is_member: bool,
 }
 
 impl Member {
     pub fn is_admin(&self) -> bool {
         matches!(self.status.as_str(), "creator" | "administrator")
+    }
+
+    /// Whether they are in the chat (restricted or not).
+    pub fn is_in_chat(&self) -> bool {
+        matches!(self.status.as_str(), "creator" | "administrator" | "member")
+            || (self.status == "restricted" && self.is_member)
     }
 }
 

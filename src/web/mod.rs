@@ -5,17 +5,38 @@
 //! reads it.
 //!
 //! Files: `api/` (`/api/v1`: bearer tokens, tickets, messages, figures),
-//! `problem` (errors as `application/problem+json`).
+//! `problem` (errors as `application/problem+json`), `ticket_list` (the
+//! filters and pages both list by), `session` (logging in and out, the
+//! `Staff` of a request), `telegram_login` (the Login Widget's signature),
+//! `pages` (the HTML).
 
 pub mod api;
+mod pages;
 mod problem;
+mod session;
+mod telegram_login;
+mod ticket_list;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
+use axum::routing::{get, post};
 
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::secret::Secret;
+use crate::telegram::api::BotApi;
+
+/// What logging in with Telegram needs.
+#[derive(Clone)]
+pub struct TelegramSide {
+    pub api: BotApi,
+    /// Keys the Login Widget's signature.
+    pub token: Secret,
+    pub support_chat_id: i64,
+    /// Admitted without asking Telegram.
+    pub admin_ids: Vec<i64>,
+}
 
 /// What every page and endpoint reads from.
 #[derive(Clone)]
@@ -24,9 +45,23 @@ pub struct WebState {
     pub clock: Arc<dyn Clock>,
     /// The ticket time zone: the days of `/stats` and of filters.
     pub zone: chrono_tz::Tz,
+    pub telegram: TelegramSide,
+    /// The bot's username, for the Login Widget, once start-up learned it.
+    pub bot_username: Arc<OnceLock<String>>,
+    /// `WEB_PUBLIC_URL` is HTTPS: cookies are `Secure`.
+    pub secure_cookies: bool,
+    pub logins: Arc<session::LoginLimiter>,
 }
 
 /// The console's and the API's routes.
 pub fn routes(state: WebState) -> Router {
-    Router::new().nest("/api/v1", api::routes(state.clone())).with_state(state)
+    Router::new()
+        .route("/", get(pages::tickets))
+        .route("/login", get(pages::login))
+        .route("/static/console.css", get(pages::stylesheet))
+        .route("/auth/link", get(session::link))
+        .route("/auth/telegram", get(session::telegram))
+        .route("/auth/logout", post(session::logout))
+        .nest("/api/v1", api::routes(state.clone()))
+        .with_state(state)
 }

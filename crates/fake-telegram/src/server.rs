@@ -90,6 +90,8 @@ struct Inner {
     blocked_by: HashSet<i64>,
     /// (group, user) pairs with administrator rights.
     admins: HashSet<(i64, i64)>,
+    /// (chat, user) pairs of people not in the chat: getChatMember says `left`.
+    outsiders: HashSet<(i64, i64)>,
     /// Forum topics by (chat, thread id): name and whether closed. A topic
     /// deleted by a test is simply absent.
     topics: HashMap<(i64, i32), (String, bool)>,
@@ -528,6 +530,11 @@ impl FakeTelegram {
         self.lock().admins.insert((chat, user));
     }
 
+    /// `user` is not in `chat` (getChatMember says `left`); everyone else is.
+    pub fn make_outsider(&self, chat: i64, user: i64) {
+        self.lock().outsiders.insert((chat, user));
+    }
+
     /// The command list registered for a scope ("all_private_chats", "chat", …).
     pub fn commands(&self, scope: &str) -> Option<Value> {
         self.lock().commands.get(scope).cloned()
@@ -955,6 +962,8 @@ fn call(inner: &mut Inner, method: &str, p: &Value) -> Response {
                     "can_restrict_members": true, "can_promote_members": false, "can_change_info": true,
                     "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
                     "can_delete_stories": false, "can_pin_messages": true, "can_manage_topics": true}))
+            } else if inner.outsiders.contains(&(chat, user)) {
+                ok(json!({"status": "left", "user": user_json}))
             } else {
                 ok(json!({"status": "member", "user": user_json}))
             }

@@ -3,116 +3,20 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use chrono::NaiveDate;
 
 use super::json::{Message, Page, Ticket};
-use crate::desk::find::matching_tickets;
-use crate::storage::export::Days;
-use crate::storage::listing::{self, TicketFilter};
-use crate::storage::search::Narrowing;
+use crate::storage::listing;
 use crate::web::WebState;
 use crate::web::problem::Problem;
+use crate::web::ticket_list::{self, cursor};
 
-/// Tickets a page holds.
-pub const TICKETS_A_PAGE: usize = 50;
 /// Messages a page holds.
-pub const MESSAGES_A_PAGE: usize = 500;
-/// The deepest page of a search: past it, narrow the search (days, status).
-const DEEPEST_SEARCH_PAGE: usize = 200;
-
-/// `GET /tickets`'s query, read.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct ListQuery {
-    filter: TicketFilter,
-    /// The words of `q`, when given.
-    words: Vec<String>,
-    page: Option<String>,
-}
-
-fn read_query(raw: Option<&str>) -> Result<ListQuery, Problem> {
-    let mut query = ListQuery::default();
-    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let value = value.trim();
-        match key.as_ref() {
-            "status" => {
-                query.filter.status = Some(match value {
-                    "open" => "open",
-                    "closed" => "closed",
-                    _ => return Err(Problem::bad_request(format!("status {value:?}: use open or closed"))),
-                })
-            }
-            "since" => query.filter.days.since = Some(day("since", value)?),
-            "until" => query.filter.days.until = Some(day("until", value)?),
-            "q" => {
-                query.words = value
-                    .split_whitespace()
-                    .filter(|w| w.chars().any(char::is_alphanumeric))
-                    .map(str::to_string)
-                    .collect();
-                if query.words.is_empty() {
-                    return Err(Problem::bad_request("q holds no word to look for"));
-                }
-            }
-            "page" => query.page = Some(value.to_string()),
-            other => {
-                return Err(Problem::bad_request(format!(
-                    "unknown parameter {other:?}: use status, q, since, until, page"
-                )));
-            }
-        }
-    }
-    if let Days { since: Some(since), until: Some(until) } = query.filter.days {
-        if since > until {
-            return Err(Problem::bad_request("since is after until"));
-        }
-    }
-    Ok(query)
-}
-
-fn day(name: &str, value: &str) -> Result<NaiveDate, Problem> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| Problem::bad_request(format!("{name} {value:?}: write a day as YYYY-MM-DD")))
-}
-
-/// A page cursor: a positive number (a ticket id to continue below, or a
-/// search's page), or 400.
-fn cursor(page: Option<&str>) -> Result<Option<i64>, Problem> {
-    page.map(|p| {
-        p.parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| Problem::bad_request("page: pass a next_page as it came"))
-    })
-    .transpose()
-}
+const MESSAGES_A_PAGE: usize = 500;
 
 pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Page<Ticket>>, Problem> {
-    let query = read_query(raw.as_deref())?;
-    let page = cursor(query.page.as_deref())?;
+    let query = ticket_list::read_query(raw.as_deref())?;
     let mut conn = state.db.conn().await?;
-    if query.words.is_empty() {
-        // Newest first; the cursor is the last ticket's id.
-        let limit = TICKETS_A_PAGE as i64 + 1;
-        let mut rows = listing::tickets_before(&mut conn, query.filter, page.unwrap_or(i64::MAX), limit).await?;
-        let more = rows.len() > TICKETS_A_PAGE;
-        rows.truncate(TICKETS_A_PAGE);
-        let next_page = more.then(|| rows.last().map(|t| t.ticket_id.to_string())).flatten();
-        return Ok(Json(Page { items: rows.into_iter().map(Ticket::from).collect(), next_page }));
-    }
-    // Searched: the tickets with the newest matching message first, as
-    // `/find` lists them; the cursor is the page's number.
-    let number = page.unwrap_or(1) as usize;
-    if number > DEEPEST_SEARCH_PAGE {
-        return Err(Problem::bad_request(format!(
-            "a search lists {DEEPEST_SEARCH_PAGE} pages at most: narrow it with status, since or until"
-        )));
-    }
-    let narrowing = Narrowing { username: None, status: query.filter.status, days: query.filter.days };
-    let skip = (number - 1) * TICKETS_A_PAGE;
-    let (found, more) = matching_tickets(&mut conn, &query.words, &narrowing, skip, TICKETS_A_PAGE).await?;
-    let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
-    let rows = listing::tickets_by_id(&mut conn, &ids).await?;
-    let next_page = (more && number < DEEPEST_SEARCH_PAGE).then(|| (number + 1).to_string());
+    let (rows, next_page) = ticket_list::page(&mut conn, &query).await?;
     Ok(Json(Page { items: rows.into_iter().map(Ticket::from).collect(), next_page }))
 }
 
@@ -156,26 +60,4 @@ fn ticket_id(raw: &str) -> Result<i64, Problem> {
 
 fn no_ticket(id: i64) -> Problem {
     Problem::not_found(format!("there is no ticket {id}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_query_reads_filters_words_and_a_page_and_refuses_the_rest() {
-        let q = read_query(Some("status=open&q=printer+fire&since=2026-11-01&until=2026-11-21&page=7")).unwrap();
-        assert_eq!(q.filter.status, Some("open"));
-        assert_eq!(q.words, ["printer", "fire"]);
-        assert_eq!(q.filter.days.since, NaiveDate::from_ymd_opt(2026, 11, 1));
-        assert_eq!(q.filter.days.until, NaiveDate::from_ymd_opt(2026, 11, 21));
-        assert_eq!(q.page.as_deref(), Some("7"));
-        assert_eq!(read_query(None).unwrap(), ListQuery::default());
-        for bad in ["status=pending", "since=21.11.2026", "q=--", "limit=5", "since=2026-11-22&until=2026-11-21"] {
-            let problem = read_query(Some(bad)).unwrap_err();
-            assert_eq!(problem.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
-        }
-        assert!(cursor(Some("0")).is_err() && cursor(Some("x")).is_err());
-        assert_eq!(cursor(Some("12")).unwrap(), Some(12));
-    }
 }

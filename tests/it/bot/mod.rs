@@ -12,6 +12,7 @@ mod api;
 mod bans;
 mod blocked;
 mod closing;
+mod console;
 mod edits;
 mod erasure;
 mod export;

@@ -1,0 +1,225 @@
+//! The console's pages, server-rendered: every value goes through
+//! `render::html::escape`, every page carries a Content-Security-Policy
+//! that allows nothing but this server's stylesheet (and, on the login
+//! page, Telegram's widget), and no page needs JavaScript.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+
+use super::WebState;
+use super::session::Staff;
+use super::ticket_list;
+use crate::render::html::escape;
+use crate::storage::export::TicketLine;
+
+/// What a console page may load: its own stylesheet, nothing else.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+/// The login page also runs Telegram's Login Widget.
+const LOGIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                         frame-ancestors 'none'; base-uri 'none'; script-src https://telegram.org; \
+                         frame-src https://oauth.telegram.org";
+
+const STYLESHEET: &str = include_str!("console.css");
+
+/// `GET /static/console.css`.
+pub async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLESHEET)
+        .into_response()
+}
+
+/// A whole page: `title`, who is logged in (their name, the log-out form),
+/// then `body` (HTML).
+fn page(status: StatusCode, title: &str, staff: Option<&Staff>, body: &str, csp: &'static str) -> Response {
+    let bar = match staff {
+        Some(staff) => format!(
+            "<nav aria-label=\"Console\"><a href=\"/\">Tickets</a>\
+             <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <span>{}</span> <button type=\"submit\">Log out</button></form></nav>",
+            escape(&staff.session.csrf_token),
+            escape(&staff.session.display_name)
+        ),
+        None => String::new(),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · ticketbot</title><link rel=\"stylesheet\" href=\"/static/console.css\"></head>\
+         <body><header><strong>ticketbot</strong>{bar}</header><main><h1>{}</h1>{body}</main></body></html>",
+        escape(title),
+        escape(title)
+    );
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A refusal or a failure, as a page saying what to do.
+pub fn refused(status: StatusCode, what: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    page(status, title, None, &format!("<p>{}</p><p><a href=\"/login\">Log in</a></p>", escape(what)), CSP)
+}
+
+/// The database did not answer: 503, its message logged, not shown.
+pub fn unavailable(e: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %e, "web: a database call failed");
+    refused(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer: try again shortly.")
+}
+
+/// Whether a form's body carries the session's CSRF token.
+pub fn csrf_ok(staff: &Staff, body: &str) -> bool {
+    let expected = crate::secret::Secret::new(staff.session.csrf_token.clone());
+    url::form_urlencoded::parse(body.as_bytes()).any(|(k, v)| k == "csrf" && expected.matches(v.as_bytes()))
+}
+
+/// `GET /login`: the Telegram Login Widget (once the bot's username is
+/// known), and the other way in.
+pub async fn login(State(state): State<WebState>) -> Response {
+    let widget = match state.bot_username.get() {
+        Some(bot) => format!(
+            "<p>Log in with your Telegram account; you must be in the support chat.</p>\
+             <script async src=\"https://telegram.org/js/telegram-widget.js?22\" data-telegram-login=\"{}\" \
+             data-size=\"large\" data-auth-url=\"/auth/telegram\" data-request-access=\"read\"></script>",
+            escape(bot)
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "{widget}<p>Without the widget (it needs the console's domain set with @BotFather's <code>/setdomain</code>), \
+         an operator can make you a one-time link: <code>ticketbot web-login --user YOUR_TELEGRAM_ID</code>.</p>"
+    );
+    page(StatusCode::OK, "Log in", None, &body, LOGIN_CSP)
+}
+
+/// `GET /`: the tickets, filtered, searched, a page at a time.
+pub async fn tickets(State(state): State<WebState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+    let query = match ticket_list::read_query(raw.as_deref()) {
+        Ok(query) => query,
+        Err(problem) => return refused(problem.status, &problem.detail),
+    };
+    let rows = match state.db.conn().await {
+        Ok(mut conn) => ticket_list::page(&mut conn, &query).await,
+        Err(e) => return unavailable(&e),
+    };
+    let (rows, next_page) = match rows {
+        Ok(found) => found,
+        Err(problem) => return refused(problem.status, &problem.detail),
+    };
+    let now = state.clock.now().naive_utc();
+    let mut body = filter_form(raw.as_deref());
+    if rows.is_empty() {
+        body.push_str("<p>No tickets.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th scope=\"col\">Ticket</th><th scope=\"col\">Day</th><th scope=\"col\">User</th>\
+             <th scope=\"col\">Status</th><th scope=\"col\">Waiting</th><th scope=\"col\">Rating</th></tr></thead><tbody>",
+        );
+        for t in &rows {
+            body.push_str(&row(t, now));
+        }
+        body.push_str("</tbody></table>");
+    }
+    if let Some(next) = next_page {
+        let mut params: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        params.push(("page".into(), next));
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        body.push_str(&format!("<p><a rel=\"next\" href=\"/?{}\">Next page</a></p>", escape(&query)));
+    }
+    page(StatusCode::OK, "Tickets", Some(&staff), &body, CSP)
+}
+
+/// The filter form, filled with what was asked.
+fn filter_form(raw: Option<&str>) -> String {
+    let asked = |name: &str| {
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| escape(&v))
+            .unwrap_or_default()
+    };
+    let status = asked("status");
+    let option = |value: &str, label: &str| {
+        let selected = if status == value { " selected" } else { "" };
+        format!("<option value=\"{value}\"{selected}>{label}</option>")
+    };
+    format!(
+        "<form method=\"get\" action=\"/\" class=\"filters\">\
+         <label>Words <input type=\"search\" name=\"q\" value=\"{}\"></label>\
+         <label>Status <select name=\"status\">{}{}{}</select></label>\
+         <label>From <input type=\"date\" name=\"since\" value=\"{}\"></label>\
+         <label>To <input type=\"date\" name=\"until\" value=\"{}\"></label>\
+         <button type=\"submit\">Show</button></form>",
+        asked("q"),
+        option("", "any"),
+        option("open", "open"),
+        option("closed", "closed"),
+        asked("since"),
+        asked("until"),
+    )
+    .replace("name=\"q\" value=\"\"", "name=\"q\"")
+}
+
+/// One ticket's row.
+fn row(t: &TicketLine, now: NaiveDateTime) -> String {
+    let user = match &t.username {
+        Some(username) => format!("{} (@{})", t.first_name, username),
+        None => t.first_name.clone(),
+    };
+    // Waiting: an open ticket staff have not answered yet, since it opened.
+    let waiting = match (t.status.as_str(), t.first_response_at) {
+        ("open", None) => duration(now - t.opened_at),
+        _ => "—".to_string(),
+    };
+    let rating = t.rating.map(|r| format!("{r} ★")).unwrap_or_else(|| "—".into());
+    format!(
+        "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        t.number,
+        t.day.format("%Y-%m-%d"),
+        escape(&user),
+        escape(&t.status),
+        waiting,
+        rating
+    )
+}
+
+/// `3 d 4 h`, `2 h 5 min`, `7 min`.
+fn duration(d: chrono::TimeDelta) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins} min"),
+        (0, _) => format!("{hours} h {mins} min"),
+        _ => format!("{days} d {hours} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(duration(chrono::TimeDelta::minutes(7)), "7 min");
+        assert_eq!(duration(chrono::TimeDelta::minutes(125)), "2 h 5 min");
+        assert_eq!(duration(chrono::TimeDelta::minutes(3 * 1440 + 245)), "3 d 4 h");
+        assert_eq!(duration(chrono::TimeDelta::minutes(-5)), "0 min");
+    }
+
+    #[test]
+    fn the_filter_form_keeps_what_was_asked_escaped() {
+        let form = filter_form(Some("q=%3Cb%3E&status=closed&since=2026-11-01"));
+        assert!(form.contains("value=\"&lt;b&gt;\""), "{form}");
+        assert!(form.contains("<option value=\"closed\" selected>"), "{form}");
+        assert!(form.contains("name=\"since\" value=\"2026-11-01\""), "{form}");
+        assert!(!form.contains("<b>"));
+    }
+}
