@@ -8,7 +8,7 @@
 //! `problem` (errors as `application/problem+json`), `ticket_list` (the
 //! filters and pages both list by), `session` (logging in and out, the
 //! `Staff` of a request), `telegram_login` (the Login Widget's signature),
-//! `pages` (the HTML).
+//! `pages` (the HTML), `ticket_page` (one ticket).
 
 pub mod api;
 mod pages;
@@ -16,6 +16,7 @@ mod problem;
 mod session;
 mod telegram_login;
 mod ticket_list;
+mod ticket_page;
 
 use std::sync::{Arc, OnceLock};
 
@@ -58,6 +59,7 @@ pub fn routes(state: WebState) -> Router {
     Router::new()
         .route("/", get(pages::tickets))
         .route("/login", get(pages::login))
+        .route("/tickets/{id}", get(ticket_page::show))
         .route("/static/console.css", get(pages::stylesheet))
         .route("/auth/link", get(session::link))
         .route("/auth/telegram", get(session::telegram))

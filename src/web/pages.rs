@@ -15,7 +15,7 @@ use crate::render::html::escape;
 use crate::storage::export::TicketLine;
 
 /// What a console page may load: its own stylesheet, nothing else.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+pub(super) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 /// The login page also runs Telegram's Login Widget.
 const LOGIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -32,7 +32,7 @@ pub async fn stylesheet() -> Response {
 
 /// A whole page: `title`, who is logged in (their name, the log-out form),
 /// then `body` (HTML).
-fn page(status: StatusCode, title: &str, staff: Option<&Staff>, body: &str, csp: &'static str) -> Response {
+pub(super) fn page(status: StatusCode, title: &str, staff: Option<&Staff>, body: &str, csp: &'static str) -> Response {
     let bar = match staff {
         Some(staff) => format!(
             "<nav aria-label=\"Console\"><a href=\"/\">Tickets</a>\
@@ -181,7 +181,8 @@ fn row(t: &TicketLine, now: NaiveDateTime) -> String {
     };
     let rating = t.rating.map(|r| format!("{r} ★")).unwrap_or_else(|| "—".into());
     format!(
-        "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><td><a href=\"/tickets/{}\">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        t.ticket_id,
         t.number,
         t.day.format("%Y-%m-%d"),
         escape(&user),
@@ -192,7 +193,7 @@ fn row(t: &TicketLine, now: NaiveDateTime) -> String {
 }
 
 /// `3 d 4 h`, `2 h 5 min`, `7 min`.
-fn duration(d: chrono::TimeDelta) -> String {
+pub(super) fn duration(d: chrono::TimeDelta) -> String {
     let minutes = d.num_minutes().max(0);
     let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     match (days, hours) {

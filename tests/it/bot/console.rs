@@ -76,7 +76,9 @@ fn signed_login(user: i64, name: &str, seconds_ago: i64, token: &str) -> String 
 
 async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
     let Some(desk) = console(kind).await else { return };
-    open_ticket(&desk, &alice(), "my <b>printer</b> is on fire").await;
+    let card = open_ticket(&desk, &alice(), "my <b>printer</b> is on fire").await[0].message_id;
+    desk.fake.group_message(SUPPORT, &agent(), "on it", Some(card));
+    desk.wait_sent(alice().id, 2, "the answer").await;
     let (status, headers, _) = get(&desk, "/", None).await;
     assert_eq!((status, headers["location"].to_str().unwrap()), (303, "/login"), "no session, no tickets");
 
@@ -96,14 +98,25 @@ async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
     assert_eq!(status, 200, "{page}");
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(page.contains("<td>#1</td>") && page.contains("<td>open</td>"), "{page}");
+    let ticket_link = page.split("<td><a href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(page.contains("\">#1</a></td>") && page.contains("<td>open</td>"), "{page}");
     let escaped = alice().first_name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     assert!(page.contains(&escaped), "the user's name, escaped: {page}");
     assert!(page.contains("<label>Words <input type=\"search\" name=\"q\""), "labelled filters: {page}");
     let (_, _, found) = get(&desk, "/?q=printer&status=open", Some(&session)).await;
-    assert!(found.contains("<td>#1</td>"), "{found}");
+    assert!(found.contains("\">#1</a></td>"), "{found}");
     let (_, _, none) = get(&desk, "/?q=printer&status=closed", Some(&session)).await;
     assert!(none.contains("No tickets."), "{none}");
+
+    // The ticket: its card and its history, escaped, with who wrote what.
+    let (status, _, ticket) = get(&desk, &ticket_link, Some(&session)).await;
+    assert_eq!(status, 200, "{ticket}");
+    assert!(ticket.contains("Ticket #1 of"), "{ticket}");
+    assert!(ticket.contains("my &lt;b&gt;printer&lt;/b&gt; is on fire"), "{ticket}");
+    assert!(ticket.contains("<li class=\"to-user\"><p class=\"meta\">Agent Smith"), "{ticket}");
+    assert!(ticket.contains("on it"), "{ticket}");
+    assert_eq!(get(&desk, "/tickets/999999", Some(&session)).await.0, 404);
+    assert_eq!(get(&desk, &ticket_link, None).await.0, 303, "no session, no ticket");
 
     // Used once: the same link again is refused and starts nothing.
     let (status, headers, body) = get(&desk, &link, None).await;
