@@ -192,9 +192,12 @@ fn row(t: &TicketLine, now: NaiveDateTime) -> String {
     )
 }
 
-/// `3 d 4 h`, `2 h 5 min`, `7 min`.
+/// `3 d 4 h`, `2 h 5 min`, `7 min`, `40 s`.
 pub(super) fn duration(d: chrono::TimeDelta) -> String {
-    let minutes = d.num_minutes().max(0);
+    if d.num_seconds() < 60 {
+        return format!("{} s", d.num_seconds().max(0));
+    }
+    let minutes = d.num_minutes();
     let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     match (days, hours) {
         (0, 0) => format!("{mins} min"),
@@ -212,7 +215,8 @@ mod tests {
         assert_eq!(duration(chrono::TimeDelta::minutes(7)), "7 min");
         assert_eq!(duration(chrono::TimeDelta::minutes(125)), "2 h 5 min");
         assert_eq!(duration(chrono::TimeDelta::minutes(3 * 1440 + 245)), "3 d 4 h");
-        assert_eq!(duration(chrono::TimeDelta::minutes(-5)), "0 min");
+        assert_eq!(duration(chrono::TimeDelta::seconds(40)), "40 s");
+        assert_eq!(duration(chrono::TimeDelta::minutes(-5)), "0 s");
     }
 
     #[test]

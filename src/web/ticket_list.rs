@@ -30,6 +30,10 @@ pub fn read_query(raw: Option<&str>) -> Result<ListQuery, Problem> {
     let mut query = ListQuery::default();
     for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let value = value.trim();
+        // A form sends its empty fields too: empty is not given.
+        if value.is_empty() {
+            continue;
+        }
         match key.as_ref() {
             "status" => {
                 query.filter.status = Some(match value {
@@ -125,6 +129,11 @@ mod tests {
         assert_eq!(q.filter.days.until, NaiveDate::from_ymd_opt(2026, 11, 21));
         assert_eq!(q.page.as_deref(), Some("7"));
         assert_eq!(read_query(None).unwrap(), ListQuery::default());
+        assert_eq!(
+            read_query(Some("q=&status=&since=&until=")).unwrap(),
+            ListQuery::default(),
+            "a form's empty fields"
+        );
         for bad in ["status=pending", "since=21.11.2026", "q=--", "limit=5", "since=2026-11-22&until=2026-11-21"] {
             let problem = read_query(Some(bad)).unwrap_err();
             assert_eq!(problem.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");

@@ -5,6 +5,7 @@
 // The binary as the benches start it.
 #[path = "../../benches/common/bot_process.rs"]
 mod bot_process;
+mod browser;
 mod desk;
 mod inspect;
 mod pg_cluster;

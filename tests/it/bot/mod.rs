@@ -13,6 +13,7 @@ mod bans;
 mod blocked;
 mod closing;
 mod console;
+mod console_browser;
 mod edits;
 mod erasure;
 mod export;

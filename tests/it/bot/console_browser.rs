@@ -1,0 +1,81 @@
+//! The console in a real browser (headless Chromium over WebDriver): a
+//! staff member follows a `web-login` link, sees the tickets, searches,
+//! opens one, reads its history, logs out. Every control has a label. A
+//! screenshot of each page is kept under `target/tmp/screenshots/`.
+
+use fake_telegram::FloodLimits;
+use fantoccini::Locator;
+
+use super::open_ticket;
+use crate::browser::Browser;
+use crate::desk::{Desk, SUPPORT, agent, alice};
+use crate::migrations::ticketbot;
+use crate::support::{Kind, on_both_backends};
+
+on_both_backends!(a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser);
+
+/// Whether every visible control of the page is labelled.
+const ALL_LABELLED: &str = "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]\
+                            .every(e => e.labels.length > 0);";
+
+/// Waits until the browser is at a URL `at` accepts.
+async fn until_url(b: &fantoccini::Client, at: impl Fn(&url::Url) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let url = b.current_url().await.unwrap();
+        if at(&url) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the browser stayed at {url}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: Kind) {
+    let admins = ("ADMIN_IDS", agent().id.to_string());
+    let vars = [("WEB_CONSOLE", "on".to_string()), admins];
+    let Some(desk) = Desk::start_with_vars(kind, false, Some(FloodLimits::default()), &vars).await else { return };
+    let card = open_ticket(&desk, &alice(), "my printer is on fire").await[0].message_id;
+    open_ticket(&desk, &super::bob(), "cannot log in").await;
+    desk.fake.group_message(SUPPORT, &agent(), "on it", Some(card));
+    desk.wait_sent(alice().id, 2, "the answer").await;
+    let Some(browser) = Browser::start().await else { return };
+    let name = |page: &str| format!("{page}-{kind:?}").to_lowercase();
+    let b = &browser.client;
+
+    let out = ticketbot(&desk.vars_database_url(), &["web-login", "--user", &agent().id.to_string()]);
+    let link = String::from_utf8(out.stdout).unwrap();
+    let link = format!("http://{}/auth/link?{}", desk.http, link.split_once('?').unwrap().1);
+    b.goto(&link).await.unwrap();
+    let table = b.wait().for_element(Locator::Css("table")).await.expect("the tickets");
+    let rows = table.text().await.unwrap();
+    assert!(rows.contains("#1") && rows.contains("#2"), "{rows}");
+    assert_eq!(b.current_url().await.unwrap().path(), "/");
+    assert_eq!(b.execute(ALL_LABELLED, vec![]).await.unwrap(), serde_json::json!(true), "labels on the list");
+    browser.screenshot(&name("tickets")).await;
+
+    // Search through the form, as a person would type it.
+    b.find(Locator::Css("input[name=q]")).await.unwrap().send_keys("printer").await.unwrap();
+    b.find(Locator::Css(".filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    until_url(b, |url| url.query().is_some_and(|q| q.contains("q=printer"))).await;
+    let found = b.find(Locator::Css("table")).await.unwrap().text().await.unwrap();
+    assert!(found.contains("#1") && !found.contains("#2"), "{found}");
+    browser.screenshot(&name("search")).await;
+
+    // The ticket: its history, both ways.
+    b.find(Locator::LinkText("#1")).await.unwrap().click().await.unwrap();
+    let history = b.wait().for_element(Locator::Css(".history")).await.unwrap().text().await.unwrap();
+    assert!(history.contains("my printer is on fire") && history.contains("on it"), "{history}");
+    assert!(history.contains("Agent Smith"), "{history}");
+    browser.screenshot(&name("ticket")).await;
+
+    // Out, with the form's own token.
+    b.find(Locator::Css("nav button[type=submit]")).await.unwrap().click().await.unwrap();
+    until_url(b, |url| url.path() == "/login").await;
+    assert!(b.source().await.unwrap().contains("ticketbot web-login"));
+    browser.screenshot(&name("login")).await;
+    b.goto(&format!("http://{}/", desk.http)).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/login", "logged out");
+    browser.close().await;
+    desk.stop().await;
+}
