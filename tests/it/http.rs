@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::desk::{Desk, SUPPORT, agent, alice};
-use crate::support::{Kind, admin_url, on_both_backends};
+use crate::support::{Kind, on_both_backends};
 
 on_both_backends!(
     health_ready_and_metrics,
@@ -117,15 +117,7 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
 
     if postgres {
         // The database gone altogether: still alive, not ready, no secrets.
-        let name = url.rsplit('/').next().unwrap().to_string();
-        let mut admin =
-            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&admin_url()).await.unwrap();
-        diesel_async::SimpleAsyncConnection::batch_execute(
-            &mut admin,
-            &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
-        )
-        .await
-        .unwrap();
+        desk.db.drop_now().await;
         let (status, body) = get(desk.http, "/ready").await;
         assert_eq!(status, 503, "{body}");
         let ready: serde_json::Value = serde_json::from_str(&body).unwrap();

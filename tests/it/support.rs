@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-pub use testdb::{Kind, TestDb, admin_url, on_both_backends};
+pub use testdb::{Kind, TestDb, on_both_backends};
 use ticketbot::config::{DatabaseConfig, DatabaseUrl};
 
 /// The database settings for `url`, as the tests want them: a bigger pool,

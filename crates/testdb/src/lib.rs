@@ -124,6 +124,14 @@ impl TestDb {
         }
     }
 
+    /// PostgreSQL: drops the database now, under whoever is connected (a
+    /// database gone, for the tests of what then answers).
+    pub async fn drop_now(&self) {
+        let Cleanup::PgDatabase(name) = &self.cleanup else { panic!("drop_now is for PostgreSQL") };
+        let mut admin = AsyncPgConnection::establish(&admin_url()).await.expect("connect as admin");
+        admin.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.expect("drop the database");
+    }
+
     /// A query's one number (`SELECT count(*) …`, cast to BIGINT).
     pub async fn count(&self, sql: &str) -> i64 {
         #[derive(QueryableByName)]

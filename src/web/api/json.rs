@@ -3,21 +3,28 @@
 //! 8601 (`2026-11-21T09:00:00Z`); days `YYYY-MM-DD` in the ticket time zone.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::storage::export::{MessageLine, TicketLine, utc_text};
 
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
     /// Pass as `page` for the next page; `null` on the last.
     pub next_page: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A ticket.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Ticket {
+    /// The ticket's id: `/tickets/{id}`.
     pub id: i64,
+    /// Its day (`YYYY-MM-DD`, in the ticket time zone).
     pub day: String,
+    /// Its number on that day (`#7`).
     pub number: i32,
+    /// `open` or `closed`.
     pub status: String,
     pub user: User,
     pub assignee: Option<Staff>,
@@ -27,20 +34,23 @@ pub struct Ticket {
     pub rating: Option<i32>,
 }
 
-#[derive(Debug, Serialize)]
+/// The Telegram user who opened it.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct User {
     pub id: i64,
     pub name: String,
     pub username: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A staff member.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Staff {
     pub id: i64,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A message of a ticket, or a staff note.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
     pub id: i64,
     /// `from_user`, `to_user` or `note`.
@@ -51,6 +61,62 @@ pub struct Message {
     pub text: Option<String>,
     pub created_at: String,
     pub edited_at: Option<String>,
+}
+
+/// A period's figures, as `/stats` shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stats {
+    /// `day`, `week` or `month`.
+    pub period: String,
+    pub first_day: String,
+    pub last_day: String,
+    /// Tickets opened in the period.
+    pub opened: usize,
+    /// Tickets closed in the period.
+    pub closed: usize,
+    /// Tickets opened in the period that staff answered.
+    pub answered: usize,
+    pub first_response_seconds: Percentiles,
+    pub close_seconds: Median,
+    /// Reminders sent: tickets that waited past `FIRST_RESPONSE_SLA`.
+    pub reminders: i64,
+    pub ratings: Ratings,
+    pub days: Vec<DayFigures>,
+    /// By the tickets they answered, most first.
+    pub staff: Vec<StaffFigures>,
+}
+
+/// Seconds, by nearest rank; `null` with nothing to rank.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Percentiles {
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+}
+
+/// Seconds, the median by nearest rank; `null` with nothing to rank.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Median {
+    pub median: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ratings {
+    pub count: usize,
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayFigures {
+    pub day: String,
+    pub opened: usize,
+    pub first_response_median_seconds: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffFigures {
+    pub name: String,
+    pub tickets_answered: i64,
+    pub first_response_median_seconds: Option<i64>,
 }
 
 impl From<TicketLine> for Ticket {

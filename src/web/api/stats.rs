@@ -2,14 +2,27 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use serde_json::{Value, json};
 
+use super::json::{DayFigures, Median, Percentiles, Ratings, StaffFigures, Stats};
 use crate::desk::stats::gather;
 use crate::domain::Period;
 use crate::web::WebState;
-use crate::web::problem::Problem;
+use crate::web::problem::{Problem, ProblemDetails};
 
-pub async fn period(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, Problem> {
+/// A period's figures.
+#[utoipa::path(
+    get,
+    path = "/stats",
+    params(("period" = Option<String>, Query, description = "`day` (default), `week` or `month`: ending today")),
+    responses(
+        (status = 200, description = "The figures", body = Stats),
+        (status = 400, description = "A bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn period(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Stats>, Problem> {
     let mut period = Period::Day;
     for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         match key.as_ref() {
@@ -27,26 +40,35 @@ pub async fn period(State(state): State<WebState>, RawQuery(raw): RawQuery) -> R
         Period::Week => "week",
         Period::Month => "month",
     };
-    Ok(Json(json!({
-        "period": name,
-        "first_day": s.first_day.format("%Y-%m-%d").to_string(),
-        "last_day": s.last_day.format("%Y-%m-%d").to_string(),
-        "opened": s.opened,
-        "closed": s.closed,
-        "answered": s.answered,
-        "first_response_seconds": { "median": s.first_response_median, "p90": s.first_response_p90 },
-        "close_seconds": { "median": s.close_median },
-        "reminders": s.reminders,
-        "ratings": { "count": s.ratings, "average": s.rating_average },
-        "days": s.days.iter().map(|d| json!({
-            "day": d.day.format("%Y-%m-%d").to_string(),
-            "opened": d.opened,
-            "first_response_median_seconds": d.first_response_median,
-        })).collect::<Vec<_>>(),
-        "staff": s.staff.iter().map(|m| json!({
-            "name": m.name,
-            "tickets_answered": m.tickets_answered,
-            "first_response_median_seconds": m.first_response_median,
-        })).collect::<Vec<_>>(),
-    })))
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    Ok(Json(Stats {
+        period: name.to_string(),
+        first_day: day(s.first_day),
+        last_day: day(s.last_day),
+        opened: s.opened,
+        closed: s.closed,
+        answered: s.answered,
+        first_response_seconds: Percentiles { median: s.first_response_median, p90: s.first_response_p90 },
+        close_seconds: Median { median: s.close_median },
+        reminders: s.reminders,
+        ratings: Ratings { count: s.ratings, average: s.rating_average },
+        days: s
+            .days
+            .iter()
+            .map(|d| DayFigures {
+                day: day(d.day),
+                opened: d.opened,
+                first_response_median_seconds: d.first_response_median,
+            })
+            .collect(),
+        staff: s
+            .staff
+            .iter()
+            .map(|m| StaffFigures {
+                name: m.name.clone(),
+                tickets_answered: m.tickets_answered,
+                first_response_median_seconds: m.first_response_median,
+            })
+            .collect(),
+    }))
 }

@@ -7,12 +7,31 @@ use axum::extract::{Path, RawQuery, State};
 use super::json::{Message, Page, Ticket};
 use crate::storage::listing;
 use crate::web::WebState;
-use crate::web::problem::Problem;
+use crate::web::problem::{Problem, ProblemDetails};
 use crate::web::ticket_list::{self, cursor};
 
 /// Messages a page holds.
 const MESSAGES_A_PAGE: usize = 500;
 
+/// Tickets, newest first (or, searched, those with the newest match first), 50 a page.
+#[utoipa::path(
+    get,
+    path = "/tickets",
+    params(
+        ("status" = Option<String>, Query, description = "`open` or `closed`"),
+        ("q" = Option<String>, Query, description = "Words every matching ticket's messages or notes hold"),
+        ("since" = Option<String>, Query, description = "The first day, `YYYY-MM-DD`"),
+        ("until" = Option<String>, Query, description = "The last day, `YYYY-MM-DD`"),
+        ("page" = Option<String>, Query, description = "A `next_page`, as it came"),
+    ),
+    responses(
+        (status = 200, description = "A page of tickets", body = Page<Ticket>),
+        (status = 400, description = "A bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Page<Ticket>>, Problem> {
     let query = ticket_list::read_query(raw.as_deref())?;
     let mut conn = state.db.conn().await?;
@@ -20,6 +39,20 @@ pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     Ok(Json(Page { items: rows.into_iter().map(Ticket::from).collect(), next_page }))
 }
 
+/// One ticket.
+#[utoipa::path(
+    get,
+    path = "/tickets/{id}",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket", body = Ticket),
+        (status = 400, description = "A bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn one(State(state): State<WebState>, Path(id): Path<String>) -> Result<Json<Ticket>, Problem> {
     let id = ticket_id(&id)?;
     let mut conn = state.db.conn().await?;
@@ -27,6 +60,23 @@ pub async fn one(State(state): State<WebState>, Path(id): Path<String>) -> Resul
     found.into_iter().next().map(|t| Json(Ticket::from(t))).ok_or_else(|| no_ticket(id))
 }
 
+/// A ticket's messages and notes, oldest first, 500 a page.
+#[utoipa::path(
+    get,
+    path = "/tickets/{id}/messages",
+    params(
+        ("id" = i64, Path, description = "The ticket's id"),
+        ("page" = Option<String>, Query, description = "A `next_page`, as it came"),
+    ),
+    responses(
+        (status = 200, description = "A page of messages", body = Page<Message>),
+        (status = 400, description = "A bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn messages(
     State(state): State<WebState>,
     Path(id): Path<String>,

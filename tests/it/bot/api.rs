@@ -16,7 +16,8 @@ use crate::support::{Kind, on_both_backends};
 on_both_backends!(
     a_token_reads_tickets_their_messages_and_the_figures,
     no_live_token_no_answer_and_errors_are_problem_details,
-    the_api_is_not_served_unless_the_console_is_on
+    the_api_is_not_served_unless_the_console_is_on,
+    the_server_answers_every_documented_status_as_its_document_says
 );
 
 async fn console(kind: Kind) -> Option<Desk> {
@@ -200,5 +201,127 @@ async fn the_api_is_not_served_unless_the_console_is_on(kind: Kind) {
     let token = new_token(&desk, "crm");
     let (status, _, _) = call(&desk, Some(&token), "/api/v1/tickets").await;
     assert_eq!(status, 404);
+    desk.stop().await;
+}
+
+/// Whether `value` is what `schema` (OpenAPI 3.1, JSON Schema) says, its
+/// `$ref`s looked up in `doc`; where it is not, why.
+fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return conforms(value, &doc["components"]["schemas"][name], doc, at);
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        return match choices.iter().filter(|c| conforms(value, c, doc, at).is_ok()).count() {
+            1 => Ok(()),
+            n => Err(format!("{at}: {value} matches {n} of oneOf {schema}")),
+        };
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return Ok(()),
+    };
+    let is = |t: &str| match t {
+        "null" => value.is_null(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    };
+    if !types.iter().any(|t| is(t)) {
+        return Err(format!("{at}: {value} is not {types:?}"));
+    }
+    if let (Some(object), Some(properties)) = (value.as_object(), schema["properties"].as_object()) {
+        for required in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !object.contains_key(required) {
+                return Err(format!("{at}: {required} is missing"));
+            }
+        }
+        for key in object.keys() {
+            let property = properties.get(key).ok_or_else(|| format!("{at}: {key} is not documented"))?;
+            conforms(&object[key], property, doc, &format!("{at}.{key}"))?;
+        }
+    }
+    if let Some(items) = value.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            conforms(item, &schema["items"], doc, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The documented answer of `GET path` with `status`: its schema.
+fn documented<'a>(doc: &'a Value, path: &str, status: u16) -> &'a Value {
+    let responses = &doc["paths"][path]["get"]["responses"];
+    let response = &responses[status.to_string()];
+    assert!(response.is_object(), "{path} does not document {status}: {responses}");
+    let content = response["content"].as_object().unwrap();
+    assert_eq!(content.len(), 1, "{path} {status}");
+    &content.values().next().unwrap()["schema"]
+}
+
+async fn the_server_answers_every_documented_status_as_its_document_says(kind: Kind) {
+    let Some(desk) = console(kind).await else { return };
+    two_tickets(&desk).await;
+    let token = new_token(&desk, "checker");
+    let (status, _, doc) = call(&desk, Some(&token), "/api/v1/openapi.json").await;
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    assert_eq!(call(&desk, None, "/api/v1/openapi.json").await.0, 401, "the document too needs a token");
+    let id = ids(&call(&desk, Some(&token), "/api/v1/tickets").await.2)[0];
+
+    // For every documented path and status, a request that should get it.
+    let requests: Vec<(&str, String, Option<&str>, u16)> = vec![
+        ("/tickets", "/tickets?status=open".into(), Some(&token), 200),
+        ("/tickets", "/tickets?q=printer".into(), Some(&token), 200),
+        ("/tickets", "/tickets?status=pending".into(), Some(&token), 400),
+        ("/tickets", "/tickets".into(), None, 401),
+        ("/tickets/{id}", format!("/tickets/{id}"), Some(&token), 200),
+        ("/tickets/{id}", "/tickets/x".into(), Some(&token), 400),
+        ("/tickets/{id}", format!("/tickets/{id}"), None, 401),
+        ("/tickets/{id}", "/tickets/999999".into(), Some(&token), 404),
+        ("/tickets/{id}/messages", format!("/tickets/{id}/messages"), Some(&token), 200),
+        ("/tickets/{id}/messages", format!("/tickets/{id}/messages?page=0"), Some(&token), 400),
+        ("/tickets/{id}/messages", format!("/tickets/{id}/messages"), None, 401),
+        ("/tickets/{id}/messages", "/tickets/999999/messages".into(), Some(&token), 404),
+        ("/stats", "/stats?period=month".into(), Some(&token), 200),
+        ("/stats", "/stats?period=year".into(), Some(&token), 400),
+        ("/stats", "/stats".into(), None, 401),
+    ];
+    let mut checked: Vec<(String, u16)> = Vec::new();
+    for (path, url, token, expected) in &requests {
+        let (status, content_type, body) = call(&desk, *token, &format!("/api/v1{url}")).await;
+        assert_eq!(status, *expected, "{url}: {body}");
+        let wanted = if status == 200 { "application/json" } else { "application/problem+json" };
+        assert_eq!(content_type, wanted, "{url}");
+        conforms(&body, documented(&doc, path, status), &doc, url).unwrap();
+        checked.push((path.to_string(), status));
+    }
+    // PostgreSQL: the database dropped under the bot, every path is 503.
+    if kind == Kind::Postgres {
+        desk.db.drop_now().await;
+        for path in ["/tickets", "/tickets/{id}", "/tickets/{id}/messages", "/stats"] {
+            let url = path.replace("{id}", &id.to_string());
+            let (status, content_type, body) = call(&desk, Some(&token), &format!("/api/v1{url}")).await;
+            assert_eq!((status, content_type.as_str()), (503, "application/problem+json"), "{url}: {body}");
+            assert!(!body.to_string().contains("postgres://"), "{body}");
+            conforms(&body, documented(&doc, path, 503), &doc, &url).unwrap();
+            checked.push((path.to_string(), 503));
+        }
+    }
+    // Every status the document names was met (503 on PostgreSQL only).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for status in item["get"]["responses"].as_object().unwrap().keys() {
+            let status: u16 = status.parse().unwrap();
+            if status == 503 && kind == Kind::Sqlite {
+                continue;
+            }
+            assert!(checked.contains(&(path.clone(), status)), "{path} {status} is documented but not checked");
+        }
+    }
     desk.stop().await;
 }
