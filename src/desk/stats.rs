@@ -83,6 +83,7 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
         close_median: percentile(&mut close_times, 50),
         reminders,
         ratings: scores.len(),
+        rating_counts: std::array::from_fn(|i| scores.iter().filter(|s| **s == i as i32 + 1).count()),
         rating_average: (!scores.is_empty())
             .then(|| scores.iter().map(|s| f64::from(*s)).sum::<f64>() / scores.len() as f64),
         days,

@@ -49,6 +49,8 @@ pub struct Stats {
     pub reminders: i64,
     pub ratings: usize,
     pub rating_average: Option<f64>,
+    /// How many ratings gave 1, 2, 3, 4 and 5 stars.
+    pub rating_counts: [usize; 5],
     pub days: Vec<DayFigures>,
     /// By the tickets they answered, most first.
     pub staff: Vec<StaffFigures>,
@@ -86,6 +88,7 @@ impl Stats {
             reminders: 0,
             ratings: 0,
             rating_average: None,
+            rating_counts: [0; 5],
             days,
             staff: Vec::new(),
         }

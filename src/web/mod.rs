@@ -8,9 +8,11 @@
 //! `problem` (errors as `application/problem+json`), `ticket_list` (the
 //! filters and pages both list by), `session` (logging in and out, the
 //! `Staff` of a request), `telegram_login` (the Login Widget's signature),
-//! `pages` (the HTML), `ticket_page` (one ticket).
+//! `pages` (the HTML), `ticket_page` (one ticket), `dashboard` (the
+//! figures, charted).
 
 pub mod api;
+mod dashboard;
 mod pages;
 mod problem;
 mod session;
@@ -60,6 +62,7 @@ pub fn routes(state: WebState) -> Router {
         .route("/", get(pages::tickets))
         .route("/login", get(pages::login))
         .route("/tickets/{id}", get(ticket_page::show))
+        .route("/dashboard", get(dashboard::show))
         .route("/static/console.css", get(pages::stylesheet))
         .route("/auth/link", get(session::link))
         .route("/auth/telegram", get(session::telegram))

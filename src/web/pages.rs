@@ -35,7 +35,7 @@ pub async fn stylesheet() -> Response {
 pub(super) fn page(status: StatusCode, title: &str, staff: Option<&Staff>, body: &str, csp: &'static str) -> Response {
     let bar = match staff {
         Some(staff) => format!(
-            "<nav aria-label=\"Console\"><a href=\"/\">Tickets</a>\
+            "<nav aria-label=\"Console\"><a href=\"/\">Tickets</a><a href=\"/dashboard\">Dashboard</a>\
              <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <span>{}</span> <button type=\"submit\">Log out</button></form></nav>",
             escape(&staff.session.csrf_token),

@@ -103,6 +103,8 @@ pub struct Median {
 pub struct Ratings {
     pub count: usize,
     pub average: Option<f64>,
+    /// How many gave 1, 2, 3, 4 and 5 stars.
+    pub by_stars: [usize; 5],
 }
 
 #[derive(Debug, Serialize, ToSchema)]

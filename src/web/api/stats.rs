@@ -51,7 +51,7 @@ pub async fn period(State(state): State<WebState>, RawQuery(raw): RawQuery) -> R
         first_response_seconds: Percentiles { median: s.first_response_median, p90: s.first_response_p90 },
         close_seconds: Median { median: s.close_median },
         reminders: s.reminders,
-        ratings: Ratings { count: s.ratings, average: s.rating_average },
+        ratings: Ratings { count: s.ratings, average: s.rating_average, by_stars: s.rating_counts },
         days: s
             .days
             .iter()

@@ -1,6 +1,6 @@
 //! The console in a real browser (headless Chromium over WebDriver): a
 //! staff member follows a `web-login` link, sees the tickets, searches,
-//! opens one, reads its history, logs out. Every control has a label. A
+//! opens one, reads its history, looks at the dashboard, logs out. Every control has a label. A
 //! screenshot of each page is kept under `target/tmp/screenshots/`.
 
 use fake_telegram::FloodLimits;
@@ -68,6 +68,20 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     assert!(history.contains("my printer is on fire") && history.contains("on it"), "{history}");
     assert!(history.contains("Agent Smith"), "{history}");
     browser.screenshot(&name("ticket")).await;
+
+    // The dashboard: the period's figures, and charts drawn in the page.
+    b.find(Locator::LinkText("Dashboard")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("figure svg")).await.unwrap();
+    b.find(Locator::LinkText("7 days")).await.unwrap().click().await.unwrap();
+    until_url(b, |url| url.query() == Some("period=week")).await;
+    let source = b.source().await.unwrap();
+    assert!(source.contains("<dt>Opened</dt><dd>2</dd>") && source.contains("<dt>Answered</dt><dd>1</dd>"), "{source}");
+    assert_eq!(b.find_all(Locator::Css("figure svg")).await.unwrap().len(), 3, "three charts");
+    let bars = b.find_all(Locator::Css("figure:first-of-type svg rect")).await.unwrap().len();
+    assert_eq!(bars, 7, "a bar a day");
+    assert!(source.contains("Agent Smith"), "the staff table");
+    assert_eq!(b.execute(ALL_LABELLED, vec![]).await.unwrap(), serde_json::json!(true));
+    browser.screenshot(&name("dashboard")).await;
 
     // Out, with the form's own token.
     b.find(Locator::Css("nav button[type=submit]")).await.unwrap().click().await.unwrap();
