@@ -68,6 +68,7 @@ impl App {
         };
         let (stop_http, http_stopped) = watch::channel(false);
         let bot_username = Arc::new(std::sync::OnceLock::new());
+        let web_desk = Arc::new(std::sync::OnceLock::new());
         let web = config.web.enabled.then(|| {
             crate::web::routes(crate::web::WebState {
                 db: db.clone(),
@@ -82,6 +83,9 @@ impl App {
                 bot_username: bot_username.clone(),
                 secure_cookies: config.web.is_https(),
                 logins: Arc::default(),
+                desk: web_desk.clone(),
+                outbox: outbox.clone(),
+                metrics: metrics.clone(),
             })
         });
         let http = tokio::spawn(crate::http::serve_all(http, operators, probes, webhook, web, http_stopped));
@@ -114,6 +118,7 @@ impl App {
         let support = SupportChat::new(follow_moves(&db, facts.support_chat).await, facts.forum);
         let admins = AdminCache::new(api.clone(), support.clone());
         let desk = Desk::new(support.clone(), clock.clone(), admins, config.desk.clone(), texts.clone());
+        let _ = web_desk.set(desk.clone());
         let router = Router::new(route::Context { support_chat: support.clone(), bot_username: facts.username });
         let (stop_tx, stop_rx) = watch::channel(false);
         let (drain_tx, drain_rx) = watch::channel(false);

@@ -39,6 +39,7 @@ mod staff_edits;
 pub mod stats;
 mod ticket_changes;
 mod user;
+pub mod web;
 
 use std::sync::Arc;
 

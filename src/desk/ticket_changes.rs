@@ -31,23 +31,36 @@ impl Desk {
         from: &User,
         reopen: bool,
     ) -> Result<Reaction, DeskError> {
-        let support = &self.support;
         let by = full_name(&from.first_name, from.last_name.as_deref());
+        Ok(self.change_status(tx, ticket, &by, reopen).await?.1)
+    }
+
+    /// Closes (or reopens) `ticket` for the staff member named `by`: what
+    /// changed, and what is said about it (to staff, and on a close to the
+    /// user). `/close`, `/reopen` and the web console's buttons.
+    pub(super) async fn change_status(
+        &self,
+        tx: &mut Tx,
+        ticket: &Ticket,
+        by: &str,
+        reopen: bool,
+    ) -> Result<(StatusChange, Reaction), DeskError> {
+        let support = &self.support;
         let lang = self.texts.user(users::find(tx, ticket.user_id).await?.and_then(|u| u.language_code).as_deref());
         let change = match reopen {
             true => tickets::reopen(tx, ticket.id, self.now()).await?,
             false => tickets::close(tx, ticket.id, self.now()).await?,
         };
         let mut tally = Tally::default();
-        let drafts = match change {
+        let drafts = match &change {
             StatusChange::Changed(t) if reopen => {
-                let mut drafts = vec![support.about(t.id, render::staff::reopened_by(self.words(), t.number, &by))];
+                let mut drafts = vec![support.about(t.id, render::staff::reopened_by(self.words(), t.number, by))];
                 drafts.extend(support.topic_state(t.id, true));
                 drafts
             }
             StatusChange::Changed(t) => {
                 tally.closed = 1;
-                self.closed(&t, lang, render::staff::closed_by(self.words(), t.number, &by))
+                self.closed(t, lang, render::staff::closed_by(self.words(), t.number, by))
             }
             StatusChange::Unchanged(t) if reopen => {
                 vec![support.about(t.id, render::staff::already_open(self.words(), t.number))]
@@ -60,7 +73,7 @@ impl Desk {
             }
             StatusChange::NotFound => vec![support.text(render::staff::reply_to_no_ticket(self.words()))],
         };
-        Ok(Reaction { drafts, tally })
+        Ok((change, Reaction { drafts, tally }))
     }
 
     /// What every close says, whoever closed the ticket: staff read

@@ -9,8 +9,9 @@
 //! filters and pages both list by), `session` (logging in and out, the
 //! `Staff` of a request), `telegram_login` (the Login Widget's signature),
 //! `pages` (the HTML), `ticket_page` (one ticket), `dashboard` (the
-//! figures, charted).
+//! figures, charted), `actions` (what the console and the API change).
 
+mod actions;
 pub mod api;
 mod dashboard;
 mod pages;
@@ -54,6 +55,12 @@ pub struct WebState {
     /// `WEB_PUBLIC_URL` is HTTPS: cookies are `Secure`.
     pub secure_cookies: bool,
     pub logins: Arc<session::LoginLimiter>,
+    /// The desk, once start-up has learned the support chat: what the
+    /// console's buttons and the API's `POST`s act through.
+    pub desk: Arc<OnceLock<crate::desk::Desk>>,
+    /// Woken when something was queued.
+    pub outbox: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The console's and the API's routes.
@@ -62,6 +69,7 @@ pub fn routes(state: WebState) -> Router {
         .route("/", get(pages::tickets))
         .route("/login", get(pages::login))
         .route("/tickets/{id}", get(ticket_page::show))
+        .route("/tickets/{id}/status", post(ticket_page::set_status))
         .route("/dashboard", get(dashboard::show))
         .route("/static/console.css", get(pages::stylesheet))
         .route("/auth/link", get(session::link))

@@ -1,16 +1,18 @@
 //! `GET /tickets/{id}`: a ticket's card (user, status, assignee, times,
 //! rating) and its whole history in order: what the user wrote, staff's
 //! answers and notes, each with who and when; media named by kind, with
-//! its caption.
+//! its caption; the button that closes or reopens it.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDateTime;
 
 use super::WebState;
+use super::actions;
 use super::pages::{self, CSP, duration, page, refused};
 use super::session::Staff;
+use crate::desk::web::WebStatusChange;
 use crate::render::html::escape;
 use crate::storage::export::{MessageLine, TicketLine};
 use crate::storage::{listing, staff};
@@ -54,6 +56,7 @@ pub async fn show(
     messages.truncate(MESSAGES_A_PAGE as usize);
     let at = |t: NaiveDateTime| t.and_utc().with_timezone(&state.zone).format("%Y-%m-%d %H:%M").to_string();
     let mut body = card(&ticket, &at, state.clock.now().naive_utc());
+    body.push_str(&status_form(&ticket, &viewer));
     body.push_str("<h2>History</h2>");
     if messages.is_empty() {
         body.push_str("<p>No messages.</p>");
@@ -76,6 +79,48 @@ pub async fn show(
         &body,
         CSP,
     )
+}
+
+/// Close or reopen: a form with the session's CSRF token.
+fn status_form(t: &TicketLine, viewer: &Staff) -> String {
+    let (action, label) =
+        if t.status == "open" { ("close", "Close the ticket") } else { ("reopen", "Reopen the ticket") };
+    format!(
+        "<form method=\"post\" action=\"/tickets/{}/status\" class=\"actions\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"{action}\">\
+         <button type=\"submit\">{label}</button></form>",
+        t.ticket_id,
+        escape(&viewer.session.csrf_token)
+    )
+}
+
+/// `POST /tickets/{id}/status` (`action=close|reopen`, the CSRF token):
+/// as `/close` and `/reopen` in Telegram, then back to the ticket.
+pub async fn set_status(
+    State(state): State<WebState>,
+    viewer: Staff,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    if !pages::csrf_ok(&viewer, &body) {
+        return refused(StatusCode::FORBIDDEN, "This form is stale: reload the page and try again.");
+    }
+    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
+        return refused(StatusCode::NOT_FOUND, "There is no such ticket.");
+    };
+    let reopen = match url::form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "action") {
+        Some((_, action)) if action == "close" => false,
+        Some((_, action)) if action == "reopen" => true,
+        _ => return refused(StatusCode::BAD_REQUEST, "Close or reopen?"),
+    };
+    match actions::set_status(&state, id, &viewer.session.display_name, reopen).await {
+        Err(problem) => refused(problem.status, &problem.detail),
+        Ok(WebStatusChange::NotFound) => refused(StatusCode::NOT_FOUND, &format!("There is no ticket {id}.")),
+        Ok(WebStatusChange::UserHasOpenTicket(other)) => {
+            refused(StatusCode::CONFLICT, &format!("Its user has another open ticket, #{other}: close that one first."))
+        }
+        Ok(_) => Redirect::to(&format!("/tickets/{id}")).into_response(),
+    }
 }
 
 /// The card: who, status, assignee, times, rating.

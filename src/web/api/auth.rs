@@ -12,7 +12,12 @@ use crate::storage::api_tokens;
 use crate::web::WebState;
 use crate::web::problem::Problem;
 
-pub async fn bearer(State(state): State<WebState>, request: Request, next: Next) -> Response {
+/// Who called: the name of the token the request carried (what a change
+/// made through the API is attributed to).
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
+
+pub async fn bearer(State(state): State<WebState>, mut request: Request, next: Next) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -27,16 +32,19 @@ pub async fn bearer(State(state): State<WebState>, request: Request, next: Next)
         .into_response();
     };
     match known(&state, &token_hash(given)).await {
-        Ok(true) => next.run(request).await,
-        Ok(false) => Problem::unauthorized("this token is unknown or revoked").into_response(),
+        Ok(Some(name)) => {
+            request.extensions_mut().insert(Caller(name));
+            next.run(request).await
+        }
+        Ok(None) => Problem::unauthorized("this token is unknown or revoked").into_response(),
         Err(problem) => problem.into_response(),
     }
 }
 
-/// Whether the token is live; its use recorded (at most once a minute).
-async fn known(state: &WebState, hash: &str) -> Result<bool, Problem> {
+/// The live token's name; its use recorded (at most once a minute).
+async fn known(state: &WebState, hash: &str) -> Result<Option<String>, Problem> {
     let mut conn = state.db.conn().await?;
-    let Some(token) = api_tokens::authenticate(&mut conn, hash).await? else { return Ok(false) };
+    let Some(token) = api_tokens::authenticate(&mut conn, hash).await? else { return Ok(None) };
     drop(conn);
     let now = state.clock.now().naive_utc();
     // Recording the use is bookkeeping: a busy database must not fail the
@@ -49,5 +57,5 @@ async fn known(state: &WebState, hash: &str) -> Result<bool, Problem> {
         }
         Err(e) => tracing::warn!(error = %e, "web: recording an API token's use failed"),
     }
-    Ok(true)
+    Ok(Some(token.name))
 }

@@ -11,7 +11,7 @@ mod tickets;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -23,7 +23,7 @@ use super::WebState;
 #[openapi(
     info(title = "ticketbot", description = "The support desk's tickets, messages and figures."),
     servers((url = "/api/v1")),
-    paths(tickets::list, tickets::one, tickets::messages, stats::period),
+    paths(tickets::list, tickets::one, tickets::messages, tickets::close, tickets::reopen, stats::period),
     modifiers(&Bearer)
 )]
 struct Document;
@@ -48,6 +48,8 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/tickets", get(tickets::list))
         .route("/tickets/{id}", get(tickets::one))
         .route("/tickets/{id}/messages", get(tickets::messages))
+        .route("/tickets/{id}/close", post(tickets::close))
+        .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/stats", get(stats::period))
         .route("/openapi.json", get(document))
         .fallback(|| async { super::problem::Problem::not_found("no such endpoint under /api/v1") })
@@ -62,11 +64,23 @@ mod tests {
     fn the_document_has_every_path_behind_the_bearer_scheme() {
         let doc = serde_json::to_value(Document::openapi()).unwrap();
         let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(paths, ["/stats", "/tickets", "/tickets/{id}", "/tickets/{id}/messages"]);
+        assert_eq!(
+            paths,
+            [
+                "/stats",
+                "/tickets",
+                "/tickets/{id}",
+                "/tickets/{id}/close",
+                "/tickets/{id}/messages",
+                "/tickets/{id}/reopen"
+            ]
+        );
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
         for (path, item) in doc["paths"].as_object().unwrap() {
-            assert_eq!(item["get"]["security"][0]["bearer"], serde_json::json!([]), "{path}");
-            assert!(item["get"]["responses"]["401"].is_object(), "{path}");
+            for (method, operation) in item.as_object().unwrap() {
+                assert_eq!(operation["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
+                assert!(operation["responses"]["401"].is_object(), "{method} {path}");
+            }
         }
     }
 }

@@ -1,12 +1,16 @@
 //! `GET /tickets` (filtered, searched, a page at a time), `GET
 //! /tickets/{id}`, `GET /tickets/{id}/messages`.
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
 
+use super::auth::Caller;
 use super::json::{Message, Page, Ticket};
+use crate::desk::web::WebStatusChange;
 use crate::storage::listing;
 use crate::web::WebState;
+use crate::web::actions;
 use crate::web::problem::{Problem, ProblemDetails};
 use crate::web::ticket_list::{self, cursor};
 
@@ -99,6 +103,71 @@ pub async fn messages(
     rows.truncate(MESSAGES_A_PAGE);
     let next_page = more.then(|| rows.last().map(|m| m.message_id.to_string())).flatten();
     Ok(Json(Page { items: rows.into_iter().map(Message::from).collect(), next_page }))
+}
+
+/// Closes a ticket as `/close` does: staff and its user are told (the
+/// user asked to rate it), its topic closed; closing a closed ticket
+/// changes nothing.
+#[utoipa::path(
+    post,
+    path = "/tickets/{id}/close",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket, closed", body = Ticket),
+        (status = 400, description = "A bad id", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn close(
+    State(state): State<WebState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Ticket>, Problem> {
+    set_status(&state, &caller, &id, false).await
+}
+
+/// Reopens a ticket as `/reopen` does; 409 when its user has another open
+/// ticket (one open ticket a user).
+#[utoipa::path(
+    post,
+    path = "/tickets/{id}/reopen",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket, open", body = Ticket),
+        (status = 400, description = "A bad id", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Its user has another open ticket", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reopen(
+    State(state): State<WebState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Ticket>, Problem> {
+    set_status(&state, &caller, &id, true).await
+}
+
+async fn set_status(state: &WebState, caller: &Caller, raw: &str, reopen: bool) -> Result<Json<Ticket>, Problem> {
+    let id = ticket_id(raw)?;
+    match actions::set_status(state, id, &format!("API ({})", caller.0), reopen).await? {
+        WebStatusChange::NotFound => return Err(no_ticket(id)),
+        WebStatusChange::UserHasOpenTicket(other) => {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                format!("its user has another open ticket, #{other}: close that one first"),
+            ));
+        }
+        WebStatusChange::Changed | WebStatusChange::Unchanged => {}
+    }
+    let mut conn = state.db.conn().await?;
+    let found = listing::tickets_by_id(&mut conn, &[id]).await?;
+    found.into_iter().next().map(|t| Json(Ticket::from(t))).ok_or_else(|| no_ticket(id))
 }
 
 fn ticket_id(raw: &str) -> Result<i64, Problem> {

@@ -33,7 +33,12 @@ fn new_token(desk: &Desk, name: &str) -> String {
 
 /// A GET: status, content type, body as JSON.
 async fn call(desk: &Desk, token: Option<&str>, path: &str) -> (u16, String, Value) {
-    let mut request = reqwest::Client::new().get(format!("http://{}{path}", desk.http));
+    send(desk, reqwest::Method::GET, token, path).await
+}
+
+/// A request without a body: status, content type, body as JSON.
+async fn send(desk: &Desk, method: reqwest::Method, token: Option<&str>, path: &str) -> (u16, String, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("http://{}{path}", desk.http));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -254,9 +259,9 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), 
     Ok(())
 }
 
-/// The documented answer of `GET path` with `status`: its schema.
-fn documented<'a>(doc: &'a Value, path: &str, status: u16) -> &'a Value {
-    let responses = &doc["paths"][path]["get"]["responses"];
+/// The documented answer of `method path` with `status`: its schema.
+fn documented<'a>(doc: &'a Value, method: &str, path: &str, status: u16) -> &'a Value {
+    let responses = &doc["paths"][path][method]["responses"];
     let response = &responses[status.to_string()];
     assert!(response.is_object(), "{path} does not document {status}: {responses}");
     let content = response["content"].as_object().unwrap();
@@ -274,53 +279,97 @@ async fn the_server_answers_every_documented_status_as_its_document_says(kind: K
     assert_eq!(call(&desk, None, "/api/v1/openapi.json").await.0, 401, "the document too needs a token");
     let id = ids(&call(&desk, Some(&token), "/api/v1/tickets").await.2)[0];
 
-    // For every documented path and status, a request that should get it.
-    let requests: Vec<(&str, String, Option<&str>, u16)> = vec![
-        ("/tickets", "/tickets?status=open".into(), Some(&token), 200),
-        ("/tickets", "/tickets?q=printer".into(), Some(&token), 200),
-        ("/tickets", "/tickets?status=pending".into(), Some(&token), 400),
-        ("/tickets", "/tickets".into(), None, 401),
-        ("/tickets/{id}", format!("/tickets/{id}"), Some(&token), 200),
-        ("/tickets/{id}", "/tickets/x".into(), Some(&token), 400),
-        ("/tickets/{id}", format!("/tickets/{id}"), None, 401),
-        ("/tickets/{id}", "/tickets/999999".into(), Some(&token), 404),
-        ("/tickets/{id}/messages", format!("/tickets/{id}/messages"), Some(&token), 200),
-        ("/tickets/{id}/messages", format!("/tickets/{id}/messages?page=0"), Some(&token), 400),
-        ("/tickets/{id}/messages", format!("/tickets/{id}/messages"), None, 401),
-        ("/tickets/{id}/messages", "/tickets/999999/messages".into(), Some(&token), 404),
-        ("/stats", "/stats?period=month".into(), Some(&token), 200),
-        ("/stats", "/stats?period=year".into(), Some(&token), 400),
-        ("/stats", "/stats".into(), None, 401),
+    // Alice writes again: a second open ticket of hers, so her first
+    // cannot be reopened.
+    open_ticket(&desk, &alice(), "me again").await;
+    let tickets = call(&desk, Some(&token), "/api/v1/tickets").await.2;
+    let of = |user: i64, status: &str| {
+        tickets["items"].as_array().unwrap().iter().find(|t| t["user"]["id"] == user && t["status"] == status).unwrap()
+            ["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (bobs, alices_closed) = (of(bob().id, "open"), of(alice().id, "closed"));
+
+    // For every documented operation and status, a request that should get it.
+    let token = Some(token.as_str());
+    let requests: Vec<(&str, &str, String, Option<&str>, u16)> = vec![
+        ("get", "/tickets", "/tickets?status=open".into(), token, 200),
+        ("get", "/tickets", "/tickets?q=printer".into(), token, 200),
+        ("get", "/tickets", "/tickets?status=pending".into(), token, 400),
+        ("get", "/tickets", "/tickets".into(), None, 401),
+        ("get", "/tickets/{id}", format!("/tickets/{id}"), token, 200),
+        ("get", "/tickets/{id}", "/tickets/x".into(), token, 400),
+        ("get", "/tickets/{id}", format!("/tickets/{id}"), None, 401),
+        ("get", "/tickets/{id}", "/tickets/999999".into(), token, 404),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), token, 200),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages?page=0"), token, 400),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), None, 401),
+        ("get", "/tickets/{id}/messages", "/tickets/999999/messages".into(), token, 404),
+        ("get", "/stats", "/stats?period=month".into(), token, 200),
+        ("get", "/stats", "/stats?period=year".into(), token, 400),
+        ("get", "/stats", "/stats".into(), None, 401),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), None, 401),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, 200),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, 200),
+        ("post", "/tickets/{id}/close", "/tickets/x/close".into(), token, 400),
+        ("post", "/tickets/{id}/close", "/tickets/999999/close".into(), token, 404),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), token, 200),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{alices_closed}/reopen"), token, 409),
+        ("post", "/tickets/{id}/reopen", "/tickets/x/reopen".into(), token, 400),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), None, 401),
+        ("post", "/tickets/{id}/reopen", "/tickets/999999/reopen".into(), token, 404),
     ];
-    let mut checked: Vec<(String, u16)> = Vec::new();
-    for (path, url, token, expected) in &requests {
-        let (status, content_type, body) = call(&desk, *token, &format!("/api/v1{url}")).await;
-        assert_eq!(status, *expected, "{url}: {body}");
+    let mut checked: Vec<(String, String, u16)> = Vec::new();
+    for (method, path, url, token, expected) in &requests {
+        let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (status, content_type, body) = send(&desk, verb, *token, &format!("/api/v1{url}")).await;
+        assert_eq!(status, *expected, "{method} {url}: {body}");
         let wanted = if status == 200 { "application/json" } else { "application/problem+json" };
         assert_eq!(content_type, wanted, "{url}");
-        conforms(&body, documented(&doc, path, status), &doc, url).unwrap();
-        checked.push((path.to_string(), status));
+        conforms(&body, documented(&doc, method, path, status), &doc, url).unwrap();
+        checked.push((method.to_string(), path.to_string(), status));
     }
+    // Closed through the API as by /close: Bob is told (and asked to
+    // rate), staff read who closed it; then it is open again.
+    let to_bob = desk.wait_sent(bob().id, 3, "closed and asked to rate").await;
+    assert!(to_bob.len() >= 3, "{to_bob:?}");
+    let support = desk.fake.sent_to(SUPPORT);
+    assert!(support.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains("API (checker)"))), "{support:?}");
+    let (_, _, bobs_now) = call(&desk, token, &format!("/api/v1/tickets/{bobs}")).await;
+    assert_eq!(bobs_now["status"], "open", "{bobs_now}");
+
     // PostgreSQL: the database dropped under the bot, every path is 503.
     if kind == Kind::Postgres {
         desk.db.drop_now().await;
-        for path in ["/tickets", "/tickets/{id}", "/tickets/{id}/messages", "/stats"] {
+        for (method, path) in [
+            ("get", "/tickets"),
+            ("get", "/tickets/{id}"),
+            ("get", "/tickets/{id}/messages"),
+            ("get", "/stats"),
+            ("post", "/tickets/{id}/close"),
+            ("post", "/tickets/{id}/reopen"),
+        ] {
             let url = path.replace("{id}", &id.to_string());
-            let (status, content_type, body) = call(&desk, Some(&token), &format!("/api/v1{url}")).await;
+            let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, content_type, body) = send(&desk, verb, token, &format!("/api/v1{url}")).await;
             assert_eq!((status, content_type.as_str()), (503, "application/problem+json"), "{url}: {body}");
             assert!(!body.to_string().contains("postgres://"), "{body}");
-            conforms(&body, documented(&doc, path, 503), &doc, &url).unwrap();
-            checked.push((path.to_string(), 503));
+            conforms(&body, documented(&doc, method, path, 503), &doc, &url).unwrap();
+            checked.push((method.to_string(), path.to_string(), 503));
         }
     }
     // Every status the document names was met (503 on PostgreSQL only).
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for status in item["get"]["responses"].as_object().unwrap().keys() {
-            let status: u16 = status.parse().unwrap();
-            if status == 503 && kind == Kind::Sqlite {
-                continue;
+        for (method, operation) in item.as_object().unwrap() {
+            for status in operation["responses"].as_object().unwrap().keys() {
+                let status: u16 = status.parse().unwrap();
+                if status == 503 && kind == Kind::Sqlite {
+                    continue;
+                }
+                let done = checked.contains(&(method.clone(), path.clone(), status));
+                assert!(done, "{method} {path} {status} is documented but not checked");
             }
-            assert!(checked.contains(&(path.clone(), status)), "{path} {status} is documented but not checked");
         }
     }
     desk.stop().await;

@@ -116,6 +116,17 @@ async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
     assert!(ticket.contains("<li class=\"to-user\"><p class=\"meta\">Agent Smith"), "{ticket}");
     assert!(ticket.contains("on it"), "{ticket}");
     assert_eq!(get(&desk, "/tickets/999999", Some(&session)).await.0, 404);
+    // Closing without the form's CSRF token is refused, and changes nothing.
+    let forged = browser()
+        .post(format!("http://{}{ticket_link}/status", desk.http))
+        .header("cookie", format!("ticketbot_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("action=close")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(get(&desk, &ticket_link, Some(&session)).await.2.contains("<dd>open</dd>"), "still open");
     assert_eq!(get(&desk, &ticket_link, None).await.0, 303, "no session, no ticket");
 
     // Used once: the same link again is refused and starts nothing.

@@ -1,6 +1,7 @@
 //! The console in a real browser (headless Chromium over WebDriver): a
 //! staff member follows a `web-login` link, sees the tickets, searches,
-//! opens one, reads its history, looks at the dashboard, logs out. Every control has a label. A
+//! opens one, reads its history, closes it (its user is told), looks at
+//! the dashboard, logs out. Every control has a label. A
 //! screenshot of each page is kept under `target/tmp/screenshots/`.
 
 use fake_telegram::FloodLimits;
@@ -69,6 +70,16 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     assert!(history.contains("Agent Smith"), "{history}");
     browser.screenshot(&name("ticket")).await;
 
+    // Closed from the console, as /close closes it: the user is told.
+    b.find(Locator::Css(".actions button")).await.unwrap().click().await.unwrap();
+    let card = b.wait().for_element(Locator::XPath("//dd[text()='closed']")).await.unwrap();
+    assert_eq!(card.text().await.unwrap(), "closed");
+    let to_alice = desk.wait_sent(alice().id, 3, "closed").await;
+    assert!(to_alice.len() >= 3, "{to_alice:?}");
+    let support = desk.fake.sent_to(SUPPORT);
+    assert!(support.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains("Agent Smith"))), "{support:?}");
+    assert!(b.find(Locator::Css(".actions button")).await.unwrap().text().await.unwrap().contains("Reopen"));
+
     // The dashboard: the period's figures, and charts drawn in the page.
     b.find(Locator::LinkText("Dashboard")).await.unwrap().click().await.unwrap();
     b.wait().for_element(Locator::Css("figure svg")).await.unwrap();
@@ -76,6 +87,7 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     until_url(b, |url| url.query() == Some("period=week")).await;
     let source = b.source().await.unwrap();
     assert!(source.contains("<dt>Opened</dt><dd>2</dd>") && source.contains("<dt>Answered</dt><dd>1</dd>"), "{source}");
+    assert!(source.contains("<dt>Closed</dt><dd>1</dd>"), "closed from the console: {source}");
     assert_eq!(b.find_all(Locator::Css("figure svg")).await.unwrap().len(), 3, "three charts");
     let bars = b.find_all(Locator::Css("figure:first-of-type svg rect")).await.unwrap().len();
     assert_eq!(bars, 7, "a bar a day");
