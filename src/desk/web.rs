@@ -4,7 +4,23 @@
 
 use super::{Desk, DeskError, Reaction};
 use crate::db::Tx;
-use crate::storage::{StatusChange, tickets};
+use crate::domain::{Direction, MessageDraft};
+use crate::metrics::Tally;
+use crate::outbox::OutboxDraft;
+use crate::outbox::message::{Outbound, Record};
+use crate::render::{self, html::MESSAGE_LIMIT};
+use crate::storage::rows::Staff;
+use crate::storage::{StatusChange, filing, staff, tickets};
+
+/// What a reply from the web came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebReply {
+    /// Filed on the ticket (this message id) and queued to its user.
+    Sent(i64),
+    /// Longer than a Telegram message may be.
+    TooLong,
+    NotFound,
+}
 
 /// What closing or reopening from the web came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,5 +57,42 @@ impl Desk {
             }
             StatusChange::NotFound => (WebStatusChange::NotFound, Reaction::default()),
         })
+    }
+
+    /// A reply written on the web by `author` (a staff member's Telegram
+    /// id and name, or an API token's stand-in) to ticket `ticket_id`: filed
+    /// as their answer (the response clock counts it), sent to the user as
+    /// text, and shown to staff in the ticket's topic or under its card.
+    pub async fn reply_from_web(
+        &self,
+        tx: &mut Tx,
+        ticket_id: i64,
+        author: (i64, &str),
+        text: &str,
+    ) -> Result<(WebReply, Reaction), DeskError> {
+        let html = render::html::escape(text);
+        if render::html::visible_len(&html) > MESSAGE_LIMIT {
+            return Ok((WebReply::TooLong, Reaction::default()));
+        }
+        let Some(ticket) = tickets::find(tx, ticket_id).await? else {
+            return Ok((WebReply::NotFound, Reaction::default()));
+        };
+        let now = self.now();
+        let (id, name) = author;
+        // Their row as it is (username, admin) when they have one.
+        let member = match staff::find(tx, id).await? {
+            Some(known) => Staff { display_name: name.to_string(), ..known },
+            None => {
+                Staff { user_id: id, username: None, display_name: name.to_string(), is_admin: false, created_at: now }
+            }
+        };
+        let draft = MessageDraft::staff_text(Direction::ToUser, id, ticket.user_id, None, text.to_string());
+        let filed = filing::staff_message(tx, ticket.id, &member, &draft, now).await?;
+        let to_user = Outbound::Text { html, reply: None, topic: false };
+        let drafts = vec![
+            OutboxDraft::new(ticket.user_id, to_user, Record::UserCopy).for_ticket(ticket.id).for_message(filed.id),
+            self.support.about(ticket.id, render::staff::web_reply_sent(self.words(), ticket.number, name, text)),
+        ];
+        Ok((WebReply::Sent(filed.id), Reaction { drafts, tally: Tally { to_user: 1, ..Tally::default() } }))
     }
 }

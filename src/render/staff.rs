@@ -137,6 +137,11 @@ pub fn snippet_sent(w: Words, number: i32, name: &str, text: &str) -> String {
     w.say("snippet-sent", [("name", escape(name).into()), ("number", id(number)), ("text", text)])
 }
 
+pub fn web_reply_sent(w: Words, number: i32, name: &str, text: &str) -> String {
+    let text = escape(&shorten(text, 3500)).into();
+    w.say("web-reply-sent", [("name", escape(name).into()), ("number", id(number)), ("text", text)])
+}
+
 pub fn unsend_usage(w: Words) -> String {
     w.say("unsend-usage", [])
 }

@@ -70,6 +70,7 @@ pub fn routes(state: WebState) -> Router {
         .route("/login", get(pages::login))
         .route("/tickets/{id}", get(ticket_page::show))
         .route("/tickets/{id}/status", post(ticket_page::set_status))
+        .route("/tickets/{id}/reply", post(ticket_page::reply))
         .route("/dashboard", get(dashboard::show))
         .route("/static/console.css", get(pages::stylesheet))
         .route("/auth/link", get(session::link))

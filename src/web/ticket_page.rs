@@ -1,7 +1,7 @@
 //! `GET /tickets/{id}`: a ticket's card (user, status, assignee, times,
 //! rating) and its whole history in order: what the user wrote, staff's
 //! answers and notes, each with who and when; media named by kind, with
-//! its caption; the button that closes or reopens it.
+//! its caption; the button that closes or reopens it, and the reply box.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -12,7 +12,7 @@ use super::WebState;
 use super::actions;
 use super::pages::{self, CSP, duration, page, refused};
 use super::session::Staff;
-use crate::desk::web::WebStatusChange;
+use crate::desk::web::{WebReply, WebStatusChange};
 use crate::render::html::escape;
 use crate::storage::export::{MessageLine, TicketLine};
 use crate::storage::{listing, staff};
@@ -57,6 +57,7 @@ pub async fn show(
     let at = |t: NaiveDateTime| t.and_utc().with_timezone(&state.zone).format("%Y-%m-%d %H:%M").to_string();
     let mut body = card(&ticket, &at, state.clock.now().naive_utc());
     body.push_str(&status_form(&ticket, &viewer));
+    body.push_str(&reply_form(&ticket, &viewer));
     body.push_str("<h2>History</h2>");
     if messages.is_empty() {
         body.push_str("<p>No messages.</p>");
@@ -79,6 +80,45 @@ pub async fn show(
         &body,
         CSP,
     )
+}
+
+/// The reply box: what is written goes to the user as a staff answer.
+fn reply_form(t: &TicketLine, viewer: &Staff) -> String {
+    format!(
+        "<form method=\"post\" action=\"/tickets/{}/reply\" class=\"reply\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label>Reply to the user <textarea name=\"text\" rows=\"4\" maxlength=\"4096\" required></textarea></label>\
+         <button type=\"submit\">Send</button></form>",
+        t.ticket_id,
+        escape(&viewer.session.csrf_token)
+    )
+}
+
+/// `POST /tickets/{id}/reply` (`text`, the CSRF token): the reply goes to
+/// the user as a staff answer and staff see it; then back to the ticket.
+pub async fn reply(State(state): State<WebState>, viewer: Staff, Path(id): Path<String>, body: String) -> Response {
+    if !pages::csrf_ok(&viewer, &body) {
+        return refused(StatusCode::FORBIDDEN, "This form is stale: reload the page and try again.");
+    }
+    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
+        return refused(StatusCode::NOT_FOUND, "There is no such ticket.");
+    };
+    let text = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "text")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    if text.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, "Write something to send.");
+    }
+    let author = (viewer.session.user_id, viewer.session.display_name.as_str());
+    match actions::reply(&state, id, author, &text).await {
+        Err(problem) => refused(problem.status, &problem.detail),
+        Ok(WebReply::NotFound) => refused(StatusCode::NOT_FOUND, &format!("There is no ticket {id}.")),
+        Ok(WebReply::TooLong) => {
+            refused(StatusCode::BAD_REQUEST, "That is longer than a Telegram message (4096 characters).")
+        }
+        Ok(WebReply::Sent(_)) => Redirect::to(&format!("/tickets/{id}")).into_response(),
+    }
 }
 
 /// Close or reopen: a form with the session's CSRF token.

@@ -272,3 +272,10 @@ menu-s = Send a saved reply to the ticket's user: /s NAME
 menu-snippet = Saved replies: /snippet add NAME TEXT ({"{"}name{"}"}, {"{"}ticket{"}"} filled in), /snippet del NAME
 menu-snippets = List the saved replies
 menu-help = How to answer tickets
+
+## The web console
+
+# A reply written in the web console (or sent through the API), for staff to see.
+web-reply-sent =
+    💬 { $name } answered <b>#{ $number }</b> from the web:
+    { $text }

@@ -12,10 +12,27 @@ use crate::storage::api_tokens;
 use crate::web::WebState;
 use crate::web::problem::Problem;
 
-/// Who called: the name of the token the request carried (what a change
-/// made through the API is attributed to).
+/// Who called: the token the request carried (what a change made through
+/// the API is attributed to).
 #[derive(Debug, Clone)]
-pub struct Caller(pub String);
+pub struct Caller {
+    pub token_id: i64,
+    pub name: String,
+}
+
+impl Caller {
+    /// How staff read who did it: `API (crm)`.
+    pub fn shown(&self) -> String {
+        format!("API ({})", self.name)
+    }
+
+    /// The staff id a reply through the API is filed under: the token's id,
+    /// negative (no Telegram user has one), so the figures count the
+    /// integration as a staff member of its own.
+    pub fn staff_id(&self) -> i64 {
+        -self.token_id
+    }
+}
 
 pub async fn bearer(State(state): State<WebState>, mut request: Request, next: Next) -> Response {
     let given = request
@@ -32,8 +49,8 @@ pub async fn bearer(State(state): State<WebState>, mut request: Request, next: N
         .into_response();
     };
     match known(&state, &token_hash(given)).await {
-        Ok(Some(name)) => {
-            request.extensions_mut().insert(Caller(name));
+        Ok(Some(caller)) => {
+            request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Ok(None) => Problem::unauthorized("this token is unknown or revoked").into_response(),
@@ -41,8 +58,8 @@ pub async fn bearer(State(state): State<WebState>, mut request: Request, next: N
     }
 }
 
-/// The live token's name; its use recorded (at most once a minute).
-async fn known(state: &WebState, hash: &str) -> Result<Option<String>, Problem> {
+/// The live token's caller; its use recorded (at most once a minute).
+async fn known(state: &WebState, hash: &str) -> Result<Option<Caller>, Problem> {
     let mut conn = state.db.conn().await?;
     let Some(token) = api_tokens::authenticate(&mut conn, hash).await? else { return Ok(None) };
     drop(conn);
@@ -57,5 +74,5 @@ async fn known(state: &WebState, hash: &str) -> Result<Option<String>, Problem> 
         }
         Err(e) => tracing::warn!(error = %e, "web: recording an API token's use failed"),
     }
-    Ok(Some(token.name))
+    Ok(Some(Caller { token_id: token.id, name: token.name }))
 }

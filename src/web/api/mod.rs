@@ -23,7 +23,15 @@ use super::WebState;
 #[openapi(
     info(title = "ticketbot", description = "The support desk's tickets, messages and figures."),
     servers((url = "/api/v1")),
-    paths(tickets::list, tickets::one, tickets::messages, tickets::close, tickets::reopen, stats::period),
+    paths(
+        tickets::list,
+        tickets::one,
+        tickets::messages,
+        tickets::reply,
+        tickets::close,
+        tickets::reopen,
+        stats::period
+    ),
     modifiers(&Bearer)
 )]
 struct Document;
@@ -47,7 +55,7 @@ pub fn routes(state: WebState) -> Router<WebState> {
     Router::new()
         .route("/tickets", get(tickets::list))
         .route("/tickets/{id}", get(tickets::one))
-        .route("/tickets/{id}/messages", get(tickets::messages))
+        .route("/tickets/{id}/messages", get(tickets::messages).post(tickets::reply))
         .route("/tickets/{id}/close", post(tickets::close))
         .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/stats", get(stats::period))

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 
 use super::auth::Caller;
 use super::json::{Message, Page, Ticket};
-use crate::desk::web::WebStatusChange;
+use crate::desk::web::{WebReply, WebStatusChange};
 use crate::storage::listing;
 use crate::web::WebState;
 use crate::web::actions;
@@ -105,6 +105,57 @@ pub async fn messages(
     Ok(Json(Page { items: rows.into_iter().map(Message::from).collect(), next_page }))
 }
 
+/// What `POST /tickets/{id}/messages` takes.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewMessage {
+    /// What the user reads (plain text, up to 4096 characters).
+    pub text: String,
+}
+
+/// Answers the ticket's user as a staff reply does: filed on the ticket
+/// (the response clock counts it), sent to the user, shown to staff in
+/// the support chat as the token's (`API (NAME)`).
+#[utoipa::path(
+    post,
+    path = "/tickets/{id}/messages",
+    params(("id" = i64, Path, description = "The ticket's id")),
+    request_body(content = NewMessage, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Filed and queued to the user", body = Message),
+        (status = 400, description = "No text, a text too long, or not JSON", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database did not answer", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply(
+    State(state): State<WebState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Message>), Problem> {
+    let id = ticket_id(&id)?;
+    let asked: NewMessage = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("send JSON such as {{\"text\": \"…\"}} ({e})")))?;
+    let text = asked.text.trim();
+    if text.is_empty() {
+        return Err(Problem::bad_request("text is empty"));
+    }
+    match actions::reply(&state, id, (caller.staff_id(), &caller.shown()), text).await? {
+        WebReply::NotFound => Err(no_ticket(id)),
+        WebReply::TooLong => {
+            Err(Problem::bad_request("text is longer than the 4096 characters a Telegram message holds"))
+        }
+        WebReply::Sent(message) => {
+            let mut conn = state.db.conn().await?;
+            let filed = listing::messages_of(&mut conn, id, message - 1, 1).await?;
+            let filed = filed.into_iter().next().ok_or_else(|| no_ticket(id))?;
+            Ok((StatusCode::CREATED, Json(Message::from(filed))))
+        }
+    }
+}
+
 /// Closes a ticket as `/close` does: staff and its user are told (the
 /// user asked to rate it), its topic closed; closing a closed ticket
 /// changes nothing.
@@ -155,7 +206,7 @@ pub async fn reopen(
 
 async fn set_status(state: &WebState, caller: &Caller, raw: &str, reopen: bool) -> Result<Json<Ticket>, Problem> {
     let id = ticket_id(raw)?;
-    match actions::set_status(state, id, &format!("API ({})", caller.0), reopen).await? {
+    match actions::set_status(state, id, &caller.shown(), reopen).await? {
         WebStatusChange::NotFound => return Err(no_ticket(id)),
         WebStatusChange::UserHasOpenTicket(other) => {
             return Err(Problem::new(

@@ -38,7 +38,21 @@ async fn call(desk: &Desk, token: Option<&str>, path: &str) -> (u16, String, Val
 
 /// A request without a body: status, content type, body as JSON.
 async fn send(desk: &Desk, method: reqwest::Method, token: Option<&str>, path: &str) -> (u16, String, Value) {
+    send_body(desk, method, token, path, None).await
+}
+
+/// A request, with a JSON body if given: status, content type, body as JSON.
+async fn send_body(
+    desk: &Desk,
+    method: reqwest::Method,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String, Value) {
     let mut request = reqwest::Client::new().request(method, format!("http://{}{path}", desk.http));
+    if let Some(body) = body {
+        request = request.header("content-type", "application/json").body(body.to_string());
+    }
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -259,6 +273,10 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), 
     Ok(())
 }
 
+/// A request the conformance test makes: method and documented path, the
+/// URL, the token, the JSON body, and the status it should get.
+type Request<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<&'a str>, u16);
+
 /// The documented answer of `method path` with `status`: its schema.
 fn documented<'a>(doc: &'a Value, method: &str, path: &str, status: u16) -> &'a Value {
     let responses = &doc["paths"][path][method]["responses"];
@@ -293,49 +311,66 @@ async fn the_server_answers_every_documented_status_as_its_document_says(kind: K
 
     // For every documented operation and status, a request that should get it.
     let token = Some(token.as_str());
-    let requests: Vec<(&str, &str, String, Option<&str>, u16)> = vec![
-        ("get", "/tickets", "/tickets?status=open".into(), token, 200),
-        ("get", "/tickets", "/tickets?q=printer".into(), token, 200),
-        ("get", "/tickets", "/tickets?status=pending".into(), token, 400),
-        ("get", "/tickets", "/tickets".into(), None, 401),
-        ("get", "/tickets/{id}", format!("/tickets/{id}"), token, 200),
-        ("get", "/tickets/{id}", "/tickets/x".into(), token, 400),
-        ("get", "/tickets/{id}", format!("/tickets/{id}"), None, 401),
-        ("get", "/tickets/{id}", "/tickets/999999".into(), token, 404),
-        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), token, 200),
-        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages?page=0"), token, 400),
-        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), None, 401),
-        ("get", "/tickets/{id}/messages", "/tickets/999999/messages".into(), token, 404),
-        ("get", "/stats", "/stats?period=month".into(), token, 200),
-        ("get", "/stats", "/stats?period=year".into(), token, 400),
-        ("get", "/stats", "/stats".into(), None, 401),
-        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), None, 401),
-        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, 200),
-        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, 200),
-        ("post", "/tickets/{id}/close", "/tickets/x/close".into(), token, 400),
-        ("post", "/tickets/{id}/close", "/tickets/999999/close".into(), token, 404),
-        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), token, 200),
-        ("post", "/tickets/{id}/reopen", format!("/tickets/{alices_closed}/reopen"), token, 409),
-        ("post", "/tickets/{id}/reopen", "/tickets/x/reopen".into(), token, 400),
-        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), None, 401),
-        ("post", "/tickets/{id}/reopen", "/tickets/999999/reopen".into(), token, 404),
+    let long = serde_json::json!({ "text": "x".repeat(4097) }).to_string();
+    let reply = r#"{"text": "we are on it: 5 < 6 & <b>"}"#;
+    let requests: Vec<Request> = vec![
+        ("post", "/tickets/{id}/messages", format!("/tickets/{bobs}/messages"), token, Some(reply), 201),
+        ("post", "/tickets/{id}/messages", format!("/tickets/{bobs}/messages"), token, Some(r#"{"text": " "}"#), 400),
+        ("post", "/tickets/{id}/messages", format!("/tickets/{bobs}/messages"), token, Some("text=hi"), 400),
+        ("post", "/tickets/{id}/messages", format!("/tickets/{bobs}/messages"), token, Some(long.as_str()), 400),
+        ("post", "/tickets/{id}/messages", format!("/tickets/{bobs}/messages"), None, Some(reply), 401),
+        ("post", "/tickets/{id}/messages", "/tickets/999999/messages".into(), token, Some(reply), 404),
+        ("get", "/tickets", "/tickets?status=open".into(), token, None, 200),
+        ("get", "/tickets", "/tickets?q=printer".into(), token, None, 200),
+        ("get", "/tickets", "/tickets?status=pending".into(), token, None, 400),
+        ("get", "/tickets", "/tickets".into(), None, None, 401),
+        ("get", "/tickets/{id}", format!("/tickets/{id}"), token, None, 200),
+        ("get", "/tickets/{id}", "/tickets/x".into(), token, None, 400),
+        ("get", "/tickets/{id}", format!("/tickets/{id}"), None, None, 401),
+        ("get", "/tickets/{id}", "/tickets/999999".into(), token, None, 404),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), token, None, 200),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages?page=0"), token, None, 400),
+        ("get", "/tickets/{id}/messages", format!("/tickets/{id}/messages"), None, None, 401),
+        ("get", "/tickets/{id}/messages", "/tickets/999999/messages".into(), token, None, 404),
+        ("get", "/stats", "/stats?period=month".into(), token, None, 200),
+        ("get", "/stats", "/stats?period=year".into(), token, None, 400),
+        ("get", "/stats", "/stats".into(), None, None, 401),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), None, None, 401),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, None, 200),
+        ("post", "/tickets/{id}/close", format!("/tickets/{bobs}/close"), token, None, 200),
+        ("post", "/tickets/{id}/close", "/tickets/x/close".into(), token, None, 400),
+        ("post", "/tickets/{id}/close", "/tickets/999999/close".into(), token, None, 404),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), token, None, 200),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{alices_closed}/reopen"), token, None, 409),
+        ("post", "/tickets/{id}/reopen", "/tickets/x/reopen".into(), token, None, 400),
+        ("post", "/tickets/{id}/reopen", format!("/tickets/{bobs}/reopen"), None, None, 401),
+        ("post", "/tickets/{id}/reopen", "/tickets/999999/reopen".into(), token, None, 404),
     ];
     let mut checked: Vec<(String, String, u16)> = Vec::new();
-    for (method, path, url, token, expected) in &requests {
+    for (method, path, url, token, sent, expected) in &requests {
         let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let (status, content_type, body) = send(&desk, verb, *token, &format!("/api/v1{url}")).await;
+        let (status, content_type, body) = send_body(&desk, verb, *token, &format!("/api/v1{url}"), *sent).await;
         assert_eq!(status, *expected, "{method} {url}: {body}");
-        let wanted = if status == 200 { "application/json" } else { "application/problem+json" };
+        let wanted = if status < 300 { "application/json" } else { "application/problem+json" };
         assert_eq!(content_type, wanted, "{url}");
         conforms(&body, documented(&doc, method, path, status), &doc, url).unwrap();
         checked.push((method.to_string(), path.to_string(), status));
     }
-    // Closed through the API as by /close: Bob is told (and asked to
+    // Answered through the API as by a staff reply: Bob reads it, staff
+    // see it and it counts; closed as by /close: Bob is told (and asked to
     // rate), staff read who closed it; then it is open again.
-    let to_bob = desk.wait_sent(bob().id, 3, "closed and asked to rate").await;
-    assert!(to_bob.len() >= 3, "{to_bob:?}");
+    let to_bob = desk.wait_sent(bob().id, 4, "the answer, closed and asked to rate").await;
+    assert!(to_bob.iter().any(|m| m.text.as_deref() == Some("we are on it: 5 < 6 & <b>")), "{to_bob:?}");
+    assert_eq!(crate::inspect::outbox_failed(&desk.db).await, 0, "the fake took every text");
     let support = desk.fake.sent_to(SUPPORT);
-    assert!(support.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains("API (checker)"))), "{support:?}");
+    let said = |what: &str| support.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains(what)));
+    assert!(said("API (checker) answered"), "{support:?}");
+    assert!(said("API (checker)") && said("we are on it"), "{support:?}");
+    let (_, _, bobs_messages) = call(&desk, token, &format!("/api/v1/tickets/{bobs}/messages")).await;
+    let answer = bobs_messages["items"].as_array().unwrap().iter().find(|m| m["direction"] == "to_user").unwrap();
+    assert_eq!(answer["text"], "we are on it: 5 < 6 & <b>");
+    let (_, _, bobs_ticket) = call(&desk, token, &format!("/api/v1/tickets/{bobs}")).await;
+    assert!(bobs_ticket["first_response_at"].is_string(), "the response clock counts it: {bobs_ticket}");
     let (_, _, bobs_now) = call(&desk, token, &format!("/api/v1/tickets/{bobs}")).await;
     assert_eq!(bobs_now["status"], "open", "{bobs_now}");
 
@@ -346,13 +381,15 @@ async fn the_server_answers_every_documented_status_as_its_document_says(kind: K
             ("get", "/tickets"),
             ("get", "/tickets/{id}"),
             ("get", "/tickets/{id}/messages"),
+            ("post", "/tickets/{id}/messages"),
             ("get", "/stats"),
             ("post", "/tickets/{id}/close"),
             ("post", "/tickets/{id}/reopen"),
         ] {
             let url = path.replace("{id}", &id.to_string());
             let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let (status, content_type, body) = send(&desk, verb, token, &format!("/api/v1{url}")).await;
+            let body = (method == "post").then_some(reply);
+            let (status, content_type, body) = send_body(&desk, verb, token, &format!("/api/v1{url}"), body).await;
             assert_eq!((status, content_type.as_str()), (503, "application/problem+json"), "{url}: {body}");
             assert!(!body.to_string().contains("postgres://"), "{body}");
             conforms(&body, documented(&doc, method, path, 503), &doc, &url).unwrap();

@@ -1,7 +1,7 @@
 //! The console in a real browser (headless Chromium over WebDriver): a
 //! staff member follows a `web-login` link, sees the tickets, searches,
-//! opens one, reads its history, closes it (its user is told), looks at
-//! the dashboard, logs out. Every control has a label. A
+//! opens one, reads its history, replies (the user gets it), closes it
+//! (its user is told), looks at the dashboard, logs out. Every control has a label. A
 //! screenshot of each page is kept under `target/tmp/screenshots/`.
 
 use fake_telegram::FloodLimits;
@@ -70,12 +70,21 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     assert!(history.contains("Agent Smith"), "{history}");
     browser.screenshot(&name("ticket")).await;
 
+    // A reply from the console reaches the user, and shows in the history.
+    let reply = b.find(Locator::Css(".reply textarea")).await.unwrap();
+    reply.send_keys("we are looking into it").await.unwrap();
+    b.find(Locator::Css(".reply button")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::XPath("//p[@class='text'][text()='we are looking into it']")).await.unwrap();
+    let to_alice = desk.wait_sent(alice().id, 3, "the console's reply").await;
+    assert_eq!(to_alice.last().unwrap().text.as_deref(), Some("we are looking into it"), "{to_alice:?}");
+    browser.screenshot(&name("reply")).await;
+
     // Closed from the console, as /close closes it: the user is told.
     b.find(Locator::Css(".actions button")).await.unwrap().click().await.unwrap();
     let card = b.wait().for_element(Locator::XPath("//dd[text()='closed']")).await.unwrap();
     assert_eq!(card.text().await.unwrap(), "closed");
-    let to_alice = desk.wait_sent(alice().id, 3, "closed").await;
-    assert!(to_alice.len() >= 3, "{to_alice:?}");
+    let to_alice = desk.wait_sent(alice().id, 4, "closed").await;
+    assert!(to_alice.len() >= 4, "{to_alice:?}");
     let support = desk.fake.sent_to(SUPPORT);
     assert!(support.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains("Agent Smith"))), "{support:?}");
     assert!(b.find(Locator::Css(".actions button")).await.unwrap().text().await.unwrap().contains("Reopen"));
