@@ -14,6 +14,9 @@ pub const LINK_LIFETIME: TimeDelta = TimeDelta::minutes(10);
 
 /// `web-login --user ID`: prints the link.
 pub async fn login_link(config: &Config, user: i64) -> Result<(), String> {
+    if user <= 0 {
+        return Err(format!("--user {user}: a Telegram user id is a positive number"));
+    }
     let db = super::migrated_db(config).await?;
     let mut conn = db.conn().await.map_err(|e| e.to_string())?;
     let known = staff::find(&mut conn, user).await.map_err(|e| e.to_string())?.is_some();
