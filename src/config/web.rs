@@ -37,6 +37,16 @@ impl WebConfig {
                 .ok_or_else(|| ConfigError::Invalid {
                     var: "WEB_PUBLIC_URL",
                     reason: "expected where people reach the console, such as https://desk.example.com".into(),
+                })
+                .and_then(|u| match u.path() {
+                    "" | "/" => Ok(u),
+                    // Its pages, redirects and cookie all live at `/`.
+                    _ => Err(ConfigError::Invalid {
+                        var: "WEB_PUBLIC_URL",
+                        reason: "the console is served at the root of its host: give no path \
+                                 (https://desk.example.com, not https://example.com/desk)"
+                            .into(),
+                    }),
                 })?,
         };
         Ok(Self { enabled, public_url })
@@ -71,8 +81,6 @@ mod tests {
         let web = read(&[("WEB_CONSOLE", "on"), ("WEB_PUBLIC_URL", "https://desk.example.com/")]).unwrap();
         assert!(web.enabled && web.is_https());
         assert_eq!(web.link("/"), "https://desk.example.com/");
-        let web = read(&[("WEB_PUBLIC_URL", "https://example.com/desk")]).unwrap();
-        assert_eq!(web.link("/tickets"), "https://example.com/desk/tickets");
     }
 
     #[test]
@@ -82,6 +90,7 @@ mod tests {
             ("WEB_PUBLIC_URL", "desk.example.com"),
             ("WEB_PUBLIC_URL", "ftp://desk.example.com"),
             ("WEB_PUBLIC_URL", "https://desk.example.com/?a=b"),
+            ("WEB_PUBLIC_URL", "https://example.com/desk"),
         ] {
             match read(&[(var, value)]) {
                 Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var, "{value}"),

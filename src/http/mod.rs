@@ -104,7 +104,10 @@ pub async fn serve_all(
 async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) {
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(%addr, "HTTP: listening");
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+    // The client's address reaches handlers (the console limits failed
+    // logins per address).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(shutdown).await {
         tracing::error!(%addr, error = %e, "HTTP server stopped");
     }
 }

@@ -69,10 +69,16 @@ pub async fn authenticate(conn: &mut Conn, hash: &str) -> QueryResult<Option<Api
     })
 }
 
+/// Whether `token`'s use at `now` is to be recorded: not within a minute
+/// of the last recorded one.
+pub fn use_is_due(token: &ApiToken, now: NaiveDateTime) -> bool {
+    token.last_used_at.is_none_or(|at| now - at >= USE_RECORDED_EVERY)
+}
+
 /// Records that `token` was used at `now`, unless it was within the last
 /// minute.
 pub async fn record_use(writer: &mut Writer, token: &ApiToken, now: NaiveDateTime) -> QueryResult<()> {
-    if token.last_used_at.is_some_and(|at| now - at < USE_RECORDED_EVERY) {
+    if !use_is_due(token, now) {
         return Ok(());
     }
     on_conn!(writer, |c| {

@@ -3,12 +3,15 @@
 //! Widget's redirect), `/auth/logout`; the `Staff` extractor every page
 //! takes, which reads the session cookie. Sessions live in the database
 //! (`storage::web_sessions`) for `SESSION_LIFETIME`; the cookie is
-//! `HttpOnly`, `SameSite=Lax` and, behind HTTPS, `Secure`.
+//! `HttpOnly`, `SameSite=Lax` and, behind HTTPS, `Secure`. Failed logins
+//! are limited per client address.
 
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,32 +29,40 @@ pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
 /// The session cookie's name.
 const COOKIE: &str = "ticketbot_session";
 
-/// Failed logins allowed a minute (all clients together): a signature or
-/// a link token cannot be guessed, but nobody gets to try a million.
+/// Failed logins one client address may make a minute: a signature or a
+/// link token cannot be guessed, but nobody gets to try a million, and one
+/// client's failures lock out nobody else.
 const FAILURES_A_MINUTE: u32 = 20;
 
-/// The failed logins of the current minute.
+/// Addresses remembered at most: past it, windows over a minute old go.
+const ADDRESSES_KEPT: usize = 10_000;
+
+/// Each client address's failed logins in its current minute.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    window: Mutex<Option<(Instant, u32)>>,
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl LoginLimiter {
-    /// Whether another attempt may be checked now.
-    fn allows(&self) -> bool {
-        let window = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        match *window {
-            Some((started, failures)) => started.elapsed().as_secs() >= 60 || failures < FAILURES_A_MINUTE,
+    /// Whether another attempt from `client` may be checked now.
+    fn allows(&self, client: IpAddr) -> bool {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match windows.get(&client) {
+            Some((started, failures)) => started.elapsed().as_secs() >= 60 || *failures < FAILURES_A_MINUTE,
             None => true,
         }
     }
 
-    fn failed(&self) {
-        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        *window = match *window {
-            Some((started, failures)) if started.elapsed().as_secs() < 60 => Some((started, failures + 1)),
-            _ => Some((Instant::now(), 1)),
-        };
+    fn failed(&self, client: IpAddr) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= ADDRESSES_KEPT {
+            windows.retain(|_, (started, _)| started.elapsed().as_secs() < 60);
+        }
+        let window = windows.entry(client).or_insert((Instant::now(), 0));
+        if window.0.elapsed().as_secs() >= 60 {
+            *window = (Instant::now(), 0);
+        }
+        window.1 += 1;
     }
 }
 
@@ -97,8 +108,13 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `GET /auth/link?token=…`: a `web-login` link, used once.
-pub async fn link(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Response {
-    if !state.logins.allows() {
+pub async fn link(
+    State(state): State<WebState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let client = client.ip();
+    if !state.logins.allows(client) {
         return pages::refused(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins: wait a minute.");
     }
     let token = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -113,7 +129,7 @@ pub async fn link(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     match redeemed {
         Err(e) => pages::unavailable(&e),
         Ok(None) => {
-            state.logins.failed();
+            state.logins.failed(client);
             pages::refused(
                 StatusCode::FORBIDDEN,
                 "This login link is unknown, used or expired: ask for a new one (ticketbot web-login).",
@@ -132,8 +148,13 @@ pub async fn link(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
 /// `GET /auth/telegram?id=…&hash=…`: the Login Widget's redirect. A good
 /// signature less than a day old, from a member of the support chat or an
 /// `ADMIN_IDS` id, starts a session; anything else is 403.
-pub async fn telegram(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Response {
-    if !state.logins.allows() {
+pub async fn telegram(
+    State(state): State<WebState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let client = client.ip();
+    if !state.logins.allows(client) {
         return pages::refused(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins: wait a minute.");
     }
     let params: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -142,7 +163,7 @@ pub async fn telegram(State(state): State<WebState>, RawQuery(raw): RawQuery) ->
     let login = match telegram_login::verify(&params, &state.telegram.token, state.clock.now()) {
         Ok(login) => login,
         Err(refused) => {
-            state.logins.failed();
+            state.logins.failed(client);
             return pages::refused(StatusCode::FORBIDDEN, &format!("Not logged in: {refused}."));
         }
     };
@@ -158,7 +179,7 @@ pub async fn telegram(State(state): State<WebState>, RawQuery(raw): RawQuery) ->
             }
         };
     if !admitted {
-        state.logins.failed();
+        state.logins.failed(client);
         return pages::refused(StatusCode::FORBIDDEN, "Only members of the support chat may use the console.");
     }
     start_session(&state, login.id, login.name()).await
@@ -225,12 +246,14 @@ mod tests {
     }
 
     #[test]
-    fn twenty_failures_a_minute_then_no_more_attempts() {
+    fn twenty_failures_a_minute_then_no_more_attempts_from_that_address() {
         let limiter = LoginLimiter::default();
+        let (one, other): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
         for _ in 0..FAILURES_A_MINUTE {
-            assert!(limiter.allows());
-            limiter.failed();
+            assert!(limiter.allows(one));
+            limiter.failed(one);
         }
-        assert!(!limiter.allows());
+        assert!(!limiter.allows(one));
+        assert!(limiter.allows(other), "one client's failures lock out nobody else");
     }
 }

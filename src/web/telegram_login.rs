@@ -46,6 +46,12 @@ const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 pub fn verify(params: &[(String, String)], token: &Secret, now: DateTime<Utc>) -> Result<TelegramLogin, LoginRefused> {
     let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let hash = field("hash").ok_or(LoginRefused::Missing("hash"))?;
+    // A field given twice would be read once and signed twice.
+    let mut keys: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(LoginRefused::BadHash);
+    }
     let mut lines: Vec<String> = params.iter().filter(|(k, _)| k != "hash").map(|(k, v)| format!("{k}={v}")).collect();
     lines.sort();
     let tag = decode_hex(hash).ok_or(LoginRefused::BadHash)?;
@@ -113,6 +119,9 @@ mod tests {
         assert_eq!(verify(&params(SIGNED, "Anna"), &Secret::new("1:other"), now), Err(LoginRefused::BadHash));
         assert_eq!(verify(&params("zz", "Anna"), &token, now), Err(LoginRefused::BadHash));
         assert_eq!(verify(&params(&SIGNED[..63], "Anna"), &token, now), Err(LoginRefused::BadHash));
+        let mut twice = params(SIGNED, "Anna");
+        twice.push(("id".into(), "1".into()));
+        assert_eq!(verify(&twice, &token, now), Err(LoginRefused::BadHash), "a field given twice");
         let mut unsigned = params(SIGNED, "Anna");
         unsigned.retain(|(k, _)| k != "hash");
         assert_eq!(verify(&unsigned, &token, now), Err(LoginRefused::Missing("hash")));

@@ -61,6 +61,12 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/stats", get(stats::period))
         .route("/openapi.json", get(document))
         .fallback(|| async { super::problem::Problem::not_found("no such endpoint under /api/v1") })
+        .method_not_allowed_fallback(|| async {
+            super::problem::Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method (see /api/v1/openapi.json)",
+            )
+        })
         .layer(middleware::from_fn_with_state(state, auth::bearer))
 }
 

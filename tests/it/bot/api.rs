@@ -202,6 +202,10 @@ async fn no_live_token_no_answer_and_errors_are_problem_details(kind: Kind) {
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
     }
 
+    // A method an endpoint does not take: 405, as problem details too.
+    let (status, kind_of, body) = send(&desk, reqwest::Method::DELETE, Some(&token), "/api/v1/tickets/1").await;
+    assert_eq!((status, kind_of.as_str()), (405, "application/problem+json"), "{body}");
+
     // A second token of the same name is refused; revoked, a token is 401.
     let again = ticketbot(&url, &["api-token", "create", "bi"]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"), "{again:?}");

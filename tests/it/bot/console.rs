@@ -162,6 +162,21 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
     }
     assert_eq!(desk.db.count("SELECT COUNT(*) FROM web_sessions").await, 1, "only the member's");
 
+    // Failed logins are limited per address: this one waits, another not.
+    let forged = signed_login(member, "Mia", 60, "123456789:another-bots-token");
+    for _ in 0..20 {
+        get(&desk, &forged, None).await;
+    }
+    let (status, _, _) = get(&desk, &signed_login(member, "Mia", 60, TOKEN), None).await;
+    assert_eq!(status, 429, "20 failures from 127.0.0.1 in a minute");
+    let elsewhere = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let url = format!("http://{}{}", desk.http, signed_login(member, "Mia", 60, TOKEN));
+    assert_eq!(elsewhere.get(url).send().await.unwrap().status().as_u16(), 303, "127.0.0.2 is not held back");
+
     // The login page offers Telegram's widget for this bot, and the link.
     let (status, headers, page) = get(&desk, "/login", None).await;
     assert_eq!(status, 200);
