@@ -73,7 +73,7 @@ pub fn routes(state: WebState) -> Router {
         .route("/tickets/{id}/reply", post(ticket_page::reply))
         .route("/dashboard", get(dashboard::show))
         .route("/static/console.css", get(pages::stylesheet))
-        .route("/auth/link", get(session::link))
+        .route("/auth/link", get(session::link_page).post(session::link))
         .route("/auth/telegram", get(session::telegram))
         .route("/auth/logout", post(session::logout))
         .nest("/api/v1", api::routes(state.clone()))

@@ -98,6 +98,17 @@ pub async fn login(State(state): State<WebState>) -> Response {
     page(StatusCode::OK, "Log in", None, &body, LOGIN_CSP)
 }
 
+/// A `web-login` link's page: one button that uses it.
+pub fn link_login(token: &str) -> Response {
+    let body = format!(
+        "<p>This one-time link logs you in to the console.</p>\
+         <form method=\"post\" action=\"/auth/link\"><input type=\"hidden\" name=\"token\" value=\"{}\">\
+         <button type=\"submit\">Log in</button></form>",
+        escape(token)
+    );
+    page(StatusCode::OK, "Log in", None, &body, CSP)
+}
+
 /// `GET /`: the tickets, filtered, searched, a page at a time.
 pub async fn tickets(State(state): State<WebState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
     let query = match ticket_list::read_query(raw.as_deref()) {

@@ -1,5 +1,5 @@
 //! Logging in to the console and staying logged in: `/auth/link` (a
-//! `ticketbot web-login` link), `/auth/telegram` (the Telegram Login
+//! `ticketbot web-login` link, used by its page's button), `/auth/telegram` (the Telegram Login
 //! Widget's redirect), `/auth/logout`; the `Staff` extractor every page
 //! takes, which reads the session cookie. Sessions live in the database
 //! (`storage::web_sessions`) for `SESSION_LIFETIME`; the cookie is
@@ -107,17 +107,28 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// `GET /auth/link?token=…`: a `web-login` link, used once.
+/// `GET /auth/link?token=…`: a `web-login` link asks to be used. It is
+/// not used here: a chat's link preview fetches links too, and would use
+/// it up before its staff member clicks. The page's button posts it.
+pub async fn link_page(RawQuery(raw): RawQuery) -> Response {
+    let token = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    pages::link_login(&token)
+}
+
+/// `POST /auth/link` (`token`): the `web-login` link, used once.
 pub async fn link(
     State(state): State<WebState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    RawQuery(raw): RawQuery,
+    body: String,
 ) -> Response {
     let client = client.ip();
     if !state.logins.allows(client) {
         return pages::refused(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins: wait a minute.");
     }
-    let token = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+    let token = url::form_urlencoded::parse(body.as_bytes())
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();

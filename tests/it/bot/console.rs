@@ -57,6 +57,25 @@ fn login_link(desk: &Desk, user: i64) -> String {
     format!("/{path}")
 }
 
+/// Opens a `web-login` link as a person does: its page (which uses
+/// nothing, so a link preview cannot use it up), then its button, a POST.
+async fn use_link(desk: &Desk, link: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let (status, headers, page) = get(desk, link, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(session_cookie(&headers).is_none(), "the page alone logs nobody in");
+    let token = link.split_once("token=").unwrap().1;
+    assert!(page.contains(&format!("name=\"token\" value=\"{token}\"")), "{page}");
+    let response = browser()
+        .post(format!("http://{}/auth/link", desk.http))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (status, headers, response.text().await.unwrap())
+}
+
 /// A Login Widget redirect for `user`, signed `seconds_ago`, as Telegram
 /// signs it: HMAC-SHA256 of the sorted fields keyed by SHA-256(token).
 fn signed_login(user: i64, name: &str, seconds_ago: i64, token: &str) -> String {
@@ -83,7 +102,9 @@ async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
     assert_eq!((status, headers["location"].to_str().unwrap()), (303, "/login"), "no session, no tickets");
 
     let link = login_link(&desk, agent().id);
-    let (status, headers, body) = get(&desk, &link, None).await;
+    // Fetched first by a link preview, say: still good afterwards.
+    assert_eq!(get(&desk, &link, None).await.0, 200);
+    let (status, headers, body) = use_link(&desk, &link).await;
     assert_eq!((status, headers["location"].to_str().unwrap()), (303, "/"), "{body}");
     let (session, cookie) = session_cookie(&headers).expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -130,7 +151,7 @@ async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
     assert_eq!(get(&desk, &ticket_link, None).await.0, 303, "no session, no ticket");
 
     // Used once: the same link again is refused and starts nothing.
-    let (status, headers, body) = get(&desk, &link, None).await;
+    let (status, headers, body) = use_link(&desk, &link).await;
     assert_eq!(status, 403, "{body}");
     assert!(session_cookie(&headers).is_none());
     // A link for someone who is not staff is not made.
@@ -188,7 +209,7 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
 
 async fn logging_out_needs_the_forms_token_and_operators_can_end_sessions(kind: Kind) {
     let Some(desk) = console(kind).await else { return };
-    let (_, headers, _) = get(&desk, &login_link(&desk, agent().id), None).await;
+    let (_, headers, _) = use_link(&desk, &login_link(&desk, agent().id)).await;
     let (session, _) = session_cookie(&headers).unwrap();
     let (_, _, page) = get(&desk, "/", Some(&session)).await;
     let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
@@ -209,7 +230,7 @@ async fn logging_out_needs_the_forms_token_and_operators_can_end_sessions(kind: 
     assert_eq!(get(&desk, "/", Some(&session)).await.0, 303, "logged out");
 
     // Operators see who is logged in and end it.
-    let (_, headers, _) = get(&desk, &login_link(&desk, agent().id), None).await;
+    let (_, headers, _) = use_link(&desk, &login_link(&desk, agent().id)).await;
     let (again, _) = session_cookie(&headers).unwrap();
     let url = desk.vars_database_url();
     let list = String::from_utf8(ticketbot(&url, &["web-sessions"]).stdout).unwrap();

@@ -48,6 +48,7 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     let link = String::from_utf8(out.stdout).unwrap();
     let link = format!("http://{}/auth/link?{}", desk.http, link.split_once('?').unwrap().1);
     b.goto(&link).await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
     let table = b.wait().for_element(Locator::Css("table")).await.expect("the tickets");
     let rows = table.text().await.unwrap();
     assert!(rows.contains("#1") && rows.contains("#2"), "{rows}");
