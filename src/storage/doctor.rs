@@ -113,6 +113,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("web_login_links", &["token_hash", "user_id", "expires_at", "used_at"]),
     ("api_tokens", &["id", "name", "token_hash", "created_at", "last_used_at", "revoked_at"]),
+    ("web_telegram_logins", &["hash", "expires_at"]),
 ];
 
 /// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
@@ -150,6 +151,9 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "tickets_texts_kept",
     "users_username",
     "web_sessions_expiry",
+    "tickets_assignee",
+    "tickets_waiting",
+    "web_telegram_logins_expiry",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -172,6 +172,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_telegram_logins (hash) {
+        hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> BigInt,
         name -> Text,

@@ -10,7 +10,7 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 
 use super::on_conn;
-use super::schema::{web_login_links, web_sessions};
+use super::schema::{web_login_links, web_sessions, web_telegram_logins};
 use crate::db::{Conn, Writer};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -59,6 +59,20 @@ pub async fn redeem_link(writer: &mut Writer, hash: &str, now: NaiveDateTime) ->
         .await
         .optional()
     })
+}
+
+/// Records the first use of a Telegram login signature, remembered until
+/// `fresh_until`: true the first time, false after (one statement, so two
+/// uses racing cannot both get true).
+pub async fn first_use_of_login(writer: &mut Writer, hash: &str, fresh_until: NaiveDateTime) -> QueryResult<bool> {
+    let stored = on_conn!(writer, |c| {
+        diesel::insert_into(web_telegram_logins::table)
+            .values((web_telegram_logins::hash.eq(hash), web_telegram_logins::expires_at.eq(fresh_until)))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await
+    })?;
+    Ok(stored == 1)
 }
 
 /// Stores a new session.
@@ -143,5 +157,8 @@ pub async fn delete_expired(writer: &mut Writer, now: NaiveDateTime) -> QueryRes
         .execute(c)
         .await
     })?;
-    Ok(sessions + links)
+    let logins = on_conn!(writer, |c| {
+        diesel::delete(web_telegram_logins::table.filter(web_telegram_logins::expires_at.le(now))).execute(c).await
+    })?;
+    Ok(sessions + links + logins)
 }

@@ -193,6 +193,21 @@ pub async fn telegram(
         state.logins.failed(client);
         return pages::refused(StatusCode::FORBIDDEN, "Only members of the support chat may use the console.");
     }
+    // A signed URL logs in once: from a browser's history it is refused.
+    let first_use = match state.db.writer().await {
+        Ok(mut writer) => {
+            web_sessions::first_use_of_login(&mut writer, &login.hash, login.fresh_until.naive_utc()).await
+        }
+        Err(e) => return pages::unavailable(&e),
+    };
+    match first_use {
+        Err(e) => return pages::unavailable(&e),
+        Ok(false) => {
+            state.logins.failed(client);
+            return pages::refused(StatusCode::FORBIDDEN, "This login was used already: log in with Telegram again.");
+        }
+        Ok(true) => {}
+    }
     start_session(&state, login.id, login.name()).await
 }
 

@@ -15,14 +15,15 @@ pub struct TelegramLogin {
     pub first_name: String,
     pub last_name: Option<String>,
     pub username: Option<String>,
+    /// Its signature (hex), to be used once.
+    pub hash: String,
+    /// When the signature stops being fresh.
+    pub fresh_until: DateTime<Utc>,
 }
 
 impl TelegramLogin {
     pub fn name(&self) -> String {
-        match &self.last_name {
-            Some(last) => format!("{} {last}", self.first_name),
-            None => self.first_name.clone(),
-        }
+        crate::render::full_name(&self.first_name, self.last_name.as_deref())
     }
 }
 
@@ -72,6 +73,8 @@ pub fn verify(params: &[(String, String)], token: &Secret, now: DateTime<Utc>) -
         first_name: field("first_name").unwrap_or_default().to_string(),
         last_name: field("last_name").map(str::to_string),
         username: field("username").map(str::to_string),
+        hash: hash.to_ascii_lowercase(),
+        fresh_until: signed + FRESH_FOR,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The web console's login links and sessions on both backends: a link
 //! works once, even for two clicks at the same moment, and not after it
-//! expires; sessions end at their expiry; the sweep deletes what is over.
+//! expires; a Telegram login's signature is used once; sessions end at
+//! their expiry; the sweep deletes what is over.
 
 use testdb::{Kind, TestDb, on_both_backends};
 
@@ -49,8 +50,17 @@ async fn sessions_end_at_expiry_and_the_sweep_deletes_them(kind: Kind) {
     assert_eq!(web_sessions::live(&mut c, later).await.unwrap().len(), 1);
     drop(c);
     web_sessions::create_link(&mut db.writer().await.unwrap(), "old", 7, at).await.unwrap();
+    // A Telegram login's signature: used once, remembered while fresh.
+    let db = &db;
+    let use_login = |hash: &'static str, fresh_until| async move {
+        web_sessions::first_use_of_login(&mut db.writer().await.unwrap(), hash, fresh_until).await.unwrap()
+    };
+    assert!(use_login("signed-old", at).await);
+    assert!(!use_login("signed-old", at).await, "the same signature again");
+    assert!(use_login("signed-new", at + chrono::TimeDelta::days(1)).await);
     let deleted = web_sessions::delete_expired(&mut db.writer().await.unwrap(), later).await.unwrap();
-    assert_eq!(deleted, 2, "the expired session and the expired link");
+    assert_eq!(deleted, 3, "the expired session, the expired link and the stale signature");
+    assert!(!use_login("signed-new", at + chrono::TimeDelta::days(1)).await, "still fresh: still remembered");
     assert_eq!(web_sessions::end_all(&mut db.writer().await.unwrap(), Some(8)).await.unwrap(), 1);
-    assert!(web_sessions::live(&mut conn(&db).await, later).await.unwrap().is_empty());
+    assert!(web_sessions::live(&mut conn(db).await, later).await.unwrap().is_empty());
 }
