@@ -18,7 +18,6 @@ use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::desk::{Desk, DeskError};
 use crate::metrics::Metrics;
-use crate::storage::outbox;
 
 /// How often the clock is checked: reminders and closes are about minutes
 /// and hours, so a few seconds late is on time.
@@ -90,10 +89,7 @@ impl Timers {
                 let closed = self.desk.auto_close(tx, &closes).await?;
                 reaction.drafts.extend(closed.drafts);
                 reaction.tally.add(closed.tally);
-                let now = self.clock.now().naive_utc();
-                let rows: Vec<_> = reaction.drafts.into_iter().map(|d| d.into_row(now)).collect();
-                outbox::queue(tx, &rows).await?;
-                Ok::<_, CheckError>(reaction.tally)
+                Ok::<_, CheckError>(reaction.queue(tx, self.clock.now().naive_utc()).await?)
             })
             .await?;
         self.metrics.count(tally);

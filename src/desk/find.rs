@@ -45,9 +45,9 @@ impl FindQuery {
             if let Some(name) = token.strip_prefix('@').filter(|n| !n.is_empty()) {
                 query.narrowing.username = Some(name.to_string());
             } else if token.eq_ignore_ascii_case("#open") {
-                query.narrowing.status = Some("open");
+                query.narrowing.tickets.status = Some("open");
             } else if let Ok(day) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
-                query.narrowing.days = Days { since: Some(day), until: Some(day) };
+                query.narrowing.tickets.days = Days { since: Some(day), until: Some(day) };
             } else if let Some(page) = token.strip_prefix("page:").and_then(|p| p.parse::<usize>().ok()) {
                 query.page = page.clamp(1, 1000);
             } else if token.chars().any(char::is_alphanumeric) {

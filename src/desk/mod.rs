@@ -85,6 +85,15 @@ impl Reaction {
     fn say(drafts: Vec<OutboxDraft>) -> Self {
         Self { drafts, tally: Tally::default() }
     }
+
+    /// Queues what it says in the outbox, in the use case's transaction;
+    /// its tally, to count once that commits. (The inbox processor queues
+    /// with the update's acknowledgement instead.)
+    pub async fn queue(self, tx: &mut Tx, now: NaiveDateTime) -> diesel::QueryResult<Tally> {
+        let rows: Vec<_> = self.drafts.into_iter().map(|d| d.into_row(now)).collect();
+        crate::storage::outbox::queue(tx, &rows).await?;
+        Ok(self.tally)
+    }
 }
 
 /// What the use cases need besides the transaction; built once for the

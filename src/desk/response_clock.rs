@@ -27,9 +27,14 @@ impl Desk {
     /// Tickets whose wait passed `FIRST_RESPONSE_SLA` (of working time,
     /// when `WORKING_HOURS` is set) and that have had no reminder for it.
     pub async fn reminders_due(&self, conn: &mut Conn) -> Result<Vec<(Ticket, User)>, DeskError> {
-        let Some(sla) = self.rules.first_response_sla else { return Ok(Vec::new()) };
-        let cutoff = self.waited_since(self.clock.now(), sla);
+        let Some(cutoff) = self.sla_cutoff() else { return Ok(Vec::new()) };
         Ok(response_clock::due_reminders(conn, cutoff, BATCH).await?)
+    }
+
+    /// The latest time a wait may have begun to be past
+    /// `FIRST_RESPONSE_SLA` now; `None` when no SLA is set.
+    pub fn sla_cutoff(&self) -> Option<NaiveDateTime> {
+        self.rules.first_response_sla.map(|sla| self.waited_since(self.clock.now(), sla))
     }
 
     /// Reminds staff of each ticket in `due` that still needs it (another

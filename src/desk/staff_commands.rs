@@ -33,6 +33,8 @@ impl Desk {
         let anonymous = message.sender_chat.as_ref().is_some_and(|c| c.id.0 == self.support.id());
         let context = self.ticket_of(tx, message).await?;
         let name = command.name();
+        // Who acts, as staff read it.
+        let by = render::full_name(&from.first_name, from.last_name.as_deref());
         let say = |html: String| Ok(Reaction::say(vec![self.support.text(html)]));
         // The ticket of a command that needs one, or what to say instead.
         macro_rules! ticket {
@@ -85,7 +87,7 @@ impl Desk {
             }
             StaffCommand::Take(args) => {
                 let ticket = ticket!(&args, false);
-                self.assign(tx, &ticket, staff_of(from, self.now()), from).await
+                self.assign(tx, &ticket, staff_of(from, self.now()), &by).await
             }
             // A bare number names a ticket only here: `/open 2` is a page,
             // `/note 3 apples` a note.
@@ -134,7 +136,7 @@ impl Desk {
                     return say(render::staff::admins_only(self.words(), name));
                 }
                 match staff::find_by_username(tx, mention).await? {
-                    Some(member) => self.assign(tx, &ticket, member, from).await,
+                    Some(member) => self.assign(tx, &ticket, member, &by).await,
                     None => say(render::staff::unknown_staff(self.words(), mention)),
                 }
             }

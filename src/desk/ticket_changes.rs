@@ -89,17 +89,18 @@ impl Desk {
         drafts
     }
 
+    /// Assigns `ticket` to `member` for the staff member named `by`
+    /// (`/take`, `/assign`, the web console), and says so to staff.
     pub(super) async fn assign(
         &self,
         tx: &mut Tx,
         ticket: &Ticket,
         member: Staff,
-        from: &User,
+        by: &str,
     ) -> Result<Reaction, DeskError> {
-        let by = full_name(&from.first_name, from.last_name.as_deref());
         let to = member.username.as_ref().map(|u| format!("@{u}")).unwrap_or_else(|| member.display_name.clone());
         let draft = match tickets::assign(tx, ticket.id, &member).await? {
-            Some(t) => self.support.about(t.id, render::staff::assigned(self.words(), t.number, &to, &by)),
+            Some(t) => self.support.about(t.id, render::staff::assigned(self.words(), t.number, &to, by)),
             None => self.support.text(render::staff::reply_to_no_ticket(self.words())),
         };
         Ok(Reaction::say(vec![draft]))

@@ -34,7 +34,59 @@ pub enum WebStatusChange {
     NotFound,
 }
 
+/// What assigning from the web came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebAssign {
+    /// Done; staff are told in the ticket's topic or under its card.
+    Assigned,
+    /// Whom it was to go to is not a staff member.
+    UnknownStaff,
+    /// Only admins assign to someone else, as `/assign` in Telegram.
+    AdminsOnly,
+    NotFound,
+}
+
 impl Desk {
+    /// Asks Telegram, before a transaction, whether `user` administers the
+    /// support group (the answer is remembered for a minute, and read by
+    /// `assign_from_web`).
+    pub async fn ask_whether_admin(&self, user: i64) {
+        self.admins.is_admin(user).await;
+    }
+
+    /// Assigns ticket `ticket_id` to staff member `to` for `by` (a staff
+    /// member's Telegram id and name): anyone may take a ticket (as
+    /// `/take`), only admins give it to a colleague (as `/assign`; ask
+    /// `ask_whether_admin` first).
+    pub async fn assign_from_web(
+        &self,
+        tx: &mut Tx,
+        ticket_id: i64,
+        to: i64,
+        by: (i64, &str),
+    ) -> Result<(WebAssign, Reaction), DeskError> {
+        let Some(ticket) = tickets::find(tx, ticket_id).await? else {
+            return Ok((WebAssign::NotFound, Reaction::default()));
+        };
+        let (by_id, by_name) = by;
+        let member = match staff::find(tx, to).await? {
+            Some(member) => member,
+            // Taking a ticket before ever answering one: a staff row is made.
+            None if to == by_id => Staff {
+                user_id: by_id,
+                username: None,
+                display_name: by_name.to_string(),
+                is_admin: false,
+                created_at: self.now(),
+            },
+            None => return Ok((WebAssign::UnknownStaff, Reaction::default())),
+        };
+        if to != by_id && !self.may_administer(tx, by_id).await? {
+            return Ok((WebAssign::AdminsOnly, Reaction::default()));
+        }
+        Ok((WebAssign::Assigned, self.assign(tx, &ticket, member, by_name).await?))
+    }
+
     /// Closes (or reopens) ticket `ticket_id` for the staff member named
     /// `by`, as `/close` (`/reopen`) does; an unchanged ticket says
     /// nothing in the support chat (the web shows it).

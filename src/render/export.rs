@@ -200,6 +200,7 @@ mod tests {
             opened_at: at,
             first_response_at: Some(at + chrono::TimeDelta::seconds(90)),
             closed_at: None,
+            waiting_since: None,
             first_response_seconds: Some(90),
             rating: Some(4),
         }

@@ -54,6 +54,10 @@ pub struct TicketLine {
     #[diesel(sql_type = Nullable<Timestamp>)]
     #[serde(serialize_with = "utc_or_null")]
     pub closed_at: Option<NaiveDateTime>,
+    /// Since when it has waited for staff (the console's and the API's).
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    #[serde(skip)]
+    pub waiting_since: Option<NaiveDateTime>,
     /// Seconds from opening to the first answer.
     #[diesel(sql_type = Nullable<BigInt>)]
     pub first_response_seconds: Option<i64>,
@@ -111,7 +115,7 @@ pub(super) fn ticket_lines(conn: &mut Conn) -> String {
         "SELECT t.id AS ticket_id, t.day AS day, t.number AS number, t.user_id AS user_id, \
          u.first_name AS first_name, u.last_name AS last_name, u.username AS username, t.status AS status, \
          s.display_name AS assignee, t.assignee_id AS assignee_id, t.opened_at AS opened_at, \
-         t.first_response_at AS first_response_at, t.closed_at AS closed_at, \
+         t.first_response_at AS first_response_at, t.closed_at AS closed_at, t.waiting_since AS waiting_since, \
          {} AS first_response_seconds, r.score AS rating \
          FROM tickets t JOIN users u ON u.id = t.user_id \
          LEFT JOIN staff s ON s.user_id = t.assignee_id \

@@ -1,21 +1,46 @@
 //! What the web console and the REST API list: tickets newest first from a
-//! cursor, narrowed by status and days; tickets by id; a ticket's messages
+//! cursor, narrowed by status, days, assignee and waiting; tickets by id; a ticket's messages
 //! in order. Rows are the exports' (`export::TicketLine`, `MessageLine`).
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use diesel_async::RunQueryDsl;
 
 use super::export::{Days, MESSAGE_LINES, MessageLine, TicketLine, ticket_lines};
 use super::on_conn;
 use crate::db::Conn;
 
-/// Which tickets a list holds.
+/// Which tickets a list (or a search) holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TicketFilter {
     /// `open` or `closed`; any when `None`.
     pub status: Option<&'static str>,
     pub days: Days,
+    pub assignee: Option<Assignee>,
+    /// Only tickets waiting for staff since this time or earlier: those
+    /// past the first-response SLA, given its cutoff.
+    pub waiting_since_by: Option<NaiveDateTime>,
+}
+
+/// Whose tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    /// Assigned to nobody yet.
+    Nobody,
+    /// Assigned to this staff member (their Telegram id).
+    Staff(i64),
+}
+
+impl TicketFilter {
+    /// The assignee as the statements bind it: 0 stands for nobody (no
+    /// Telegram user's id is 0).
+    pub(super) fn assignee_param(&self) -> Option<i64> {
+        self.assignee.map(|a| match a {
+            Assignee::Nobody => 0,
+            Assignee::Staff(id) => id,
+        })
+    }
 }
 
 /// Up to `limit` tickets of `filter` with ids below `before`, newest first.
@@ -27,7 +52,9 @@ pub async fn tickets_before(
 ) -> QueryResult<Vec<TicketLine>> {
     let sql = format!(
         "{} WHERE t.id < $1 AND ($2 IS NULL OR t.status = $2) \
-         AND ($3 IS NULL OR t.day >= $3) AND ($4 IS NULL OR t.day <= $4) ORDER BY t.id DESC LIMIT $5",
+         AND ($3 IS NULL OR t.day >= $3) AND ($4 IS NULL OR t.day <= $4) \
+         AND ($5 IS NULL OR t.assignee_id = $5 OR ($5 = 0 AND t.assignee_id IS NULL)) \
+         AND ($6 IS NULL OR t.waiting_since <= $6) ORDER BY t.id DESC LIMIT $7",
         ticket_lines(conn)
     );
     on_conn!(conn, |c| {
@@ -36,6 +63,8 @@ pub async fn tickets_before(
             .bind::<Nullable<Text>, _>(filter.status)
             .bind::<Nullable<Date>, _>(filter.days.since)
             .bind::<Nullable<Date>, _>(filter.days.until)
+            .bind::<Nullable<BigInt>, _>(filter.assignee_param())
+            .bind::<Nullable<Timestamp>, _>(filter.waiting_since_by)
             .bind::<BigInt, _>(limit)
             .load(c)
             .await

@@ -4,11 +4,12 @@
 //! The index changes with the row, in the transaction that stores it.
 
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use diesel::{ExpressionMethods, QueryDsl, QueryResult, QueryableByName, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
 use super::export::Days;
+use super::listing::TicketFilter;
 use super::on_conn;
 use super::rows::{Ticket, User};
 use super::schema::{tickets, users};
@@ -19,21 +20,19 @@ use crate::db::{Backed, Conn};
 pub struct Narrowing {
     /// The ticket's user's username, without `@`, any case.
     pub username: Option<String>,
-    /// Tickets of that status only (`open`, `closed`).
-    pub status: Option<&'static str>,
-    /// Tickets of those days only.
-    pub days: Days,
+    /// Which tickets: status, days, assignee, waiting.
+    pub tickets: TicketFilter,
 }
 
 impl Narrowing {
     /// Open tickets only (`/find … #open`).
     pub fn is_open_only(&self) -> bool {
-        self.status == Some("open")
+        self.tickets.status == Some("open")
     }
 
     /// The one day it narrows to, when `since` and `until` are that day.
     pub fn day(&self) -> Option<NaiveDate> {
-        self.days.since.filter(|since| self.days.until == Some(*since))
+        self.tickets.days.since.filter(|since| self.tickets.days.until == Some(*since))
     }
 }
 
@@ -63,7 +62,7 @@ pub async fn newest_hits(
     before: i64,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
-    let (low, high) = match id_span(conn, narrowing.days).await? {
+    let (low, high) = match id_span(conn, narrowing.tickets.days).await? {
         Some((low, high)) => (low, high.unwrap_or(i64::MAX).min(before - 1)),
         None => return Ok(Vec::new()),
     };
@@ -130,10 +129,12 @@ async fn hits_between(
             .bind::<BigInt, _>(low)
             .bind::<BigInt, _>(high)
             .bind::<Nullable<Text>, _>(narrowing.username.as_deref())
-            .bind::<Nullable<Text>, _>(narrowing.status)
-            .bind::<Nullable<Date>, _>(narrowing.days.since)
-            .bind::<Nullable<Date>, _>(narrowing.days.until)
+            .bind::<Nullable<Text>, _>(narrowing.tickets.status)
+            .bind::<Nullable<Date>, _>(narrowing.tickets.days.since)
+            .bind::<Nullable<Date>, _>(narrowing.tickets.days.until)
             .bind::<BigInt, _>(limit)
+            .bind::<Nullable<BigInt>, _>(narrowing.tickets.assignee_param())
+            .bind::<Nullable<Timestamp>, _>(narrowing.tickets.waiting_since_by)
             .load(c)
             .await
     })
@@ -141,7 +142,8 @@ async fn hits_between(
 
 // The statements' parameters: 1 the words, 2 and 3 the lowest and highest
 // message id, 4 the username (`None` for the `_ANY` two), 5 the status, 6
-// and 7 the first and last day, 8 how many. SQLite's are numbered `?N` (its `$N` would be
+// and 7 the first and last day, 8 how many, 9 the assignee (0: nobody), 10
+// the latest start of a wait that is past the SLA. SQLite's are numbered `?N` (its `$N` would be
 // names, numbered in order of appearance). The username is compared as its
 // index says it.
 
@@ -152,6 +154,8 @@ const SQLITE_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m
      JOIN tickets t ON t.id = m.ticket_id \
      WHERE ticket_messages_search MATCH ?1 AND s.rowid BETWEEN ?2 AND ?3 \
      AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
+     AND (?9 IS NULL OR t.assignee_id = ?9 OR (?9 = 0 AND t.assignee_id IS NULL)) \
+     AND (?10 IS NULL OR t.waiting_since <= ?10) \
      ORDER BY s.rowid DESC LIMIT ?8";
 
 /// The user's tickets, their messages, each looked up in the FTS5 index
@@ -161,6 +165,8 @@ const SQLITE_OF_USER: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_i
      WHERE u.username = ?4 COLLATE NOCASE AND t.user_id = u.id AND m.ticket_id = t.id \
      AND s.rowid = m.id AND ticket_messages_search MATCH ?1 AND m.id BETWEEN ?2 AND ?3 \
      AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
+     AND (?9 IS NULL OR t.assignee_id = ?9 OR (?9 = 0 AND t.assignee_id IS NULL)) \
+     AND (?10 IS NULL OR t.waiting_since <= ?10) \
      ORDER BY m.id DESC LIMIT ?8";
 
 /// The index's own expression, so the planner can use the GIN index. Left
@@ -172,7 +178,9 @@ const POSTGRES_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id,
      WHERE to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
      AND m.id BETWEEN $2 AND $3 AND $4::text IS NULL \
      AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
-     AND ($7::date IS NULL OR t.day <= $7) ORDER BY m.id DESC LIMIT $8";
+     AND ($7::date IS NULL OR t.day <= $7) \
+     AND ($9::bigint IS NULL OR t.assignee_id = $9 OR ($9 = 0 AND t.assignee_id IS NULL)) \
+     AND ($10::timestamp IS NULL OR t.waiting_since <= $10) ORDER BY m.id DESC LIMIT $8";
 
 /// The same, the index read first (`MATERIALIZED`): for what the newest
 /// ids did not hold enough of, a rare word or words rare together. Left
@@ -185,20 +193,24 @@ const POSTGRES_REST: &str = "WITH hits AS MATERIALIZED ( \
      SELECT h.id AS message_id, h.ticket_id AS ticket_id, h.text AS text \
      FROM hits h JOIN tickets t ON t.id = h.ticket_id \
      WHERE $4::text IS NULL AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
-     AND ($7::date IS NULL OR t.day <= $7) ORDER BY h.id DESC LIMIT $8";
+     AND ($7::date IS NULL OR t.day <= $7) \
+     AND ($9::bigint IS NULL OR t.assignee_id = $9 OR ($9 = 0 AND t.assignee_id IS NULL)) \
+     AND ($10::timestamp IS NULL OR t.waiting_since <= $10) ORDER BY h.id DESC LIMIT $8";
 
 /// The user's tickets and their messages, read first (`MATERIALIZED`: left
 /// to choose, the planner walks every message backwards hoping to reach
 /// the limit soon), each matched.
 const POSTGRES_OF_USER: &str = "WITH theirs AS MATERIALIZED ( \
-     SELECT m.id, m.ticket_id, m.text, t.status, t.day FROM users u \
+     SELECT m.id, m.ticket_id, m.text, t.status, t.day, t.assignee_id, t.waiting_since FROM users u \
      JOIN tickets t ON t.user_id = u.id \
      JOIN ticket_messages m ON m.ticket_id = t.id \
      WHERE lower(u.username) = lower($4) AND u.username IS NOT NULL AND m.id BETWEEN $2 AND $3) \
      SELECT id AS message_id, ticket_id, text FROM theirs \
      WHERE to_tsvector('simple', coalesce(text, '')) @@ plainto_tsquery('simple', $1) \
      AND ($5::text IS NULL OR status = $5) AND ($6::date IS NULL OR day >= $6) \
-     AND ($7::date IS NULL OR day <= $7) ORDER BY id DESC LIMIT $8";
+     AND ($7::date IS NULL OR day <= $7) \
+     AND ($9::bigint IS NULL OR assignee_id = $9 OR ($9 = 0 AND assignee_id IS NULL)) \
+     AND ($10::timestamp IS NULL OR waiting_since <= $10) ORDER BY id DESC LIMIT $8";
 
 /// The ids a search of `days` reads: from the first message of their first
 /// ticket (a ticket's first message is stored as it opens, and tickets of

@@ -28,7 +28,6 @@ pub async fn find(conn: &mut Conn, user_id: i64) -> QueryResult<Option<Staff>> {
     on_conn!(conn, |c| staff::table.find(user_id).select(Staff::as_select()).first(c).await.optional())
 }
 
-/// Staff by @username, case-insensitively (Telegram usernames are).
 /// Several staff members at once, by user id.
 pub async fn find_many(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Staff>> {
     if ids.is_empty() {
@@ -37,12 +36,26 @@ pub async fn find_many(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Staff>> 
     on_conn!(conn, |c| staff::table.filter(staff::user_id.eq_any(ids)).select(Staff::as_select()).load(c).await)
 }
 
+/// Staff by @username, case-insensitively (Telegram usernames are).
 pub async fn find_by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Staff>> {
     let wanted = username.trim_start_matches('@').to_lowercase();
     let all: Vec<Staff> = on_conn!(conn, |c| {
         staff::table.filter(staff::username.is_not_null()).select(Staff::as_select()).load(c).await
     })?;
     Ok(all.into_iter().find(|s| s.username.as_deref().is_some_and(|u| u.to_lowercase() == wanted)))
+}
+
+/// Every staff member who is a person (an API token's stand-in, whose id
+/// is negative, is not), by name: whom a ticket can be assigned to.
+pub async fn people(conn: &mut Conn) -> QueryResult<Vec<Staff>> {
+    on_conn!(conn, |c| {
+        staff::table
+            .filter(staff::user_id.gt(0))
+            .order((staff::display_name.asc(), staff::user_id.asc()))
+            .select(Staff::as_select())
+            .load(c)
+            .await
+    })
 }
 
 /// Makes these users admins, but only while the staff table is empty: the

@@ -6,44 +6,47 @@ use axum::http::StatusCode;
 
 use super::WebState;
 use super::problem::Problem;
-use crate::desk::Desk;
-use crate::desk::web::{WebReply, WebStatusChange};
-use crate::storage::outbox;
+use crate::db::Tx;
+use crate::desk::web::{WebAssign, WebReply, WebStatusChange};
+use crate::desk::{Desk, DeskError, Reaction};
 
 /// Closes (or reopens) ticket `id` for the staff member named `by`.
 pub async fn set_status(state: &WebState, id: i64, by: &str, reopen: bool) -> Result<WebStatusChange, Problem> {
-    let desk = desk(state)?;
-    let now = state.clock.now().naive_utc();
-    let (change, tally) = state
-        .db
-        .transaction(async |tx| {
-            let (change, reaction) = desk.set_status_from_web(tx, id, by, reopen).await?;
-            let rows: Vec<_> = reaction.drafts.into_iter().map(|d| d.into_row(now)).collect();
-            outbox::queue(tx, &rows).await?;
-            Ok::<_, Problem>((change, reaction.tally))
-        })
-        .await?;
-    state.metrics.count(tally);
-    state.outbox.notify_one();
-    Ok(change)
+    act(state, async |desk, tx| desk.set_status_from_web(tx, id, by, reopen).await).await
 }
 
 /// Replies `text` to ticket `id`'s user as `author` (id and name).
 pub async fn reply(state: &WebState, id: i64, author: (i64, &str), text: &str) -> Result<WebReply, Problem> {
+    act(state, async |desk, tx| desk.reply_from_web(tx, id, author, text).await).await
+}
+
+/// Assigns ticket `id` to staff member `to` for `by` (id and name).
+pub async fn assign(state: &WebState, id: i64, to: i64, by: (i64, &str)) -> Result<WebAssign, Problem> {
+    if to != by.0 {
+        // Whether `by` may give tickets away, asked before the transaction.
+        desk(state)?.ask_whether_admin(by.0).await;
+    }
+    act(state, async |desk, tx| desk.assign_from_web(tx, id, to, by).await).await
+}
+
+/// Runs `use_case` in a transaction that queues what it says, counts it
+/// once committed, and wakes the delivery worker.
+async fn act<T>(
+    state: &WebState,
+    use_case: impl AsyncFnOnce(&Desk, &mut Tx) -> Result<(T, Reaction), DeskError>,
+) -> Result<T, Problem> {
     let desk = desk(state)?;
     let now = state.clock.now().naive_utc();
-    let (reply, tally) = state
+    let (outcome, tally) = state
         .db
         .transaction(async |tx| {
-            let (reply, reaction) = desk.reply_from_web(tx, id, author, text).await?;
-            let rows: Vec<_> = reaction.drafts.into_iter().map(|d| d.into_row(now)).collect();
-            outbox::queue(tx, &rows).await?;
-            Ok::<_, Problem>((reply, reaction.tally))
+            let (outcome, reaction) = use_case(desk, tx).await?;
+            Ok::<_, Problem>((outcome, reaction.queue(tx, now).await?))
         })
         .await?;
     state.metrics.count(tally);
     state.outbox.notify_one();
-    Ok(reply)
+    Ok(outcome)
 }
 
 /// The desk, once start-up has learned the support chat.

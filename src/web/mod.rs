@@ -8,7 +8,8 @@
 //! `problem` (errors as `application/problem+json`), `ticket_list` (the
 //! filters and pages both list by), `session` (logging in and out, the
 //! `Staff` of a request), `telegram_login` (the Login Widget's signature),
-//! `pages` (the HTML), `ticket_page` (one ticket), `dashboard` (the
+//! `pages` (the HTML), `ticket_page` (one ticket), `ticket_forms` (its
+//! close, assign and reply forms), `dashboard` (the
 //! figures, charted), `actions` (what the console and the API change).
 
 mod actions;
@@ -18,6 +19,7 @@ mod pages;
 mod problem;
 mod session;
 mod telegram_login;
+mod ticket_forms;
 mod ticket_list;
 mod ticket_page;
 
@@ -63,14 +65,23 @@ pub struct WebState {
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
+impl WebState {
+    /// The times a ticket list's `waiting` filter compares with.
+    fn list_clock(&self) -> ticket_list::Clock {
+        let sla_cutoff = self.desk.get().and_then(crate::desk::Desk::sla_cutoff);
+        ticket_list::Clock { now: self.clock.now().naive_utc(), sla_cutoff }
+    }
+}
+
 /// The console's and the API's routes.
 pub fn routes(state: WebState) -> Router {
     Router::new()
         .route("/", get(pages::tickets))
         .route("/login", get(pages::login))
         .route("/tickets/{id}", get(ticket_page::show))
-        .route("/tickets/{id}/status", post(ticket_page::set_status))
-        .route("/tickets/{id}/reply", post(ticket_page::reply))
+        .route("/tickets/{id}/status", post(ticket_forms::set_status))
+        .route("/tickets/{id}/assign", post(ticket_forms::assign))
+        .route("/tickets/{id}/reply", post(ticket_forms::reply))
         .route("/dashboard", get(dashboard::show))
         .route("/static/console.css", get(pages::stylesheet))
         .route("/auth/link", get(session::link_page).post(session::link))

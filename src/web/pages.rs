@@ -13,6 +13,7 @@ use super::session::Staff;
 use super::ticket_list;
 use crate::render::html::escape;
 use crate::storage::export::TicketLine;
+use crate::storage::{rows, staff};
 
 /// What a console page may load: its own stylesheet, nothing else.
 pub(super) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -111,20 +112,26 @@ pub fn link_login(token: &str) -> Response {
 
 /// `GET /`: the tickets, filtered, searched, a page at a time.
 pub async fn tickets(State(state): State<WebState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let query = match ticket_list::read_query(raw.as_deref()) {
+    let query = match ticket_list::read_query(raw.as_deref(), state.list_clock()) {
         Ok(query) => query,
         Err(problem) => return refused(problem.status, &problem.detail),
     };
-    let rows = match state.db.conn().await {
-        Ok(mut conn) => ticket_list::page(&mut conn, &query).await,
+    let mut conn = match state.db.conn().await {
+        Ok(conn) => conn,
         Err(e) => return unavailable(&e),
     };
-    let (rows, next_page) = match rows {
+    let (rows, next_page) = match ticket_list::page(&mut conn, &query).await {
         Ok(found) => found,
         Err(problem) => return refused(problem.status, &problem.detail),
     };
-    let now = state.clock.now().naive_utc();
-    let mut body = filter_form(raw.as_deref());
+    let people = match staff::people(&mut conn).await {
+        Ok(people) => people,
+        Err(e) => return unavailable(&e),
+    };
+    drop(conn);
+    let clock = state.list_clock();
+    let now = clock.now;
+    let mut body = filter_form(raw.as_deref(), &people, clock.sla_cutoff.is_some());
     if rows.is_empty() {
         body.push_str("<p>No tickets.</p>");
     } else {
@@ -149,34 +156,49 @@ pub async fn tickets(State(state): State<WebState>, staff: Staff, RawQuery(raw):
     page(StatusCode::OK, "Tickets", Some(&staff), &body, CSP)
 }
 
-/// The filter form, filled with what was asked.
-fn filter_form(raw: Option<&str>) -> String {
+/// The filter form, filled with what was asked: the assignee among
+/// `people` (the staff), "past the SLA" only when one is set.
+fn filter_form(raw: Option<&str>, people: &[rows::Staff], sla: bool) -> String {
     let asked = |name: &str| {
         url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
             .find(|(k, _)| k == name)
             .map(|(_, v)| escape(&v))
             .unwrap_or_default()
     };
-    let status = asked("status");
-    let option = |value: &str, label: &str| {
-        let selected = if status == value { " selected" } else { "" };
-        format!("<option value=\"{value}\"{selected}>{label}</option>")
+    let options = |name: &str, choices: &[(String, String)]| {
+        let chosen = asked(name);
+        let list: String = choices
+            .iter()
+            .map(|(value, label)| {
+                let selected = if chosen == escape(value) { " selected" } else { "" };
+                format!("<option value=\"{}\"{selected}>{}</option>", escape(value), escape(label))
+            })
+            .collect();
+        format!("<select name=\"{name}\">{list}</select>")
     };
+    let choice = |value: &str, label: &str| (value.to_string(), label.to_string());
+    let status = [choice("", "any"), choice("open", "open"), choice("closed", "closed")];
+    let mut assignee = vec![choice("", "anyone"), choice("none", "nobody")];
+    assignee.extend(people.iter().map(|p| (p.user_id.to_string(), p.display_name.clone())));
+    let mut waiting = vec![choice("", "any"), choice("yes", "waiting for staff")];
+    if sla {
+        waiting.push(choice("past_sla", "past the SLA"));
+    }
+    let words = asked("q");
+    let words = if words.is_empty() { String::new() } else { format!(" value=\"{words}\"") };
     format!(
         "<form method=\"get\" action=\"/\" class=\"filters\">\
-         <label>Words <input type=\"search\" name=\"q\" value=\"{}\"></label>\
-         <label>Status <select name=\"status\">{}{}{}</select></label>\
+         <label>Words <input type=\"search\" name=\"q\"{words}></label>\
+         <label>Status {}</label><label>Assignee {}</label><label>Waiting {}</label>\
          <label>From <input type=\"date\" name=\"since\" value=\"{}\"></label>\
          <label>To <input type=\"date\" name=\"until\" value=\"{}\"></label>\
          <button type=\"submit\">Show</button></form>",
-        asked("q"),
-        option("", "any"),
-        option("open", "open"),
-        option("closed", "closed"),
+        options("status", &status),
+        options("assignee", &assignee),
+        options("waiting", &waiting),
         asked("since"),
         asked("until"),
     )
-    .replace("name=\"q\" value=\"\"", "name=\"q\"")
 }
 
 /// One ticket's row.
@@ -185,11 +207,8 @@ fn row(t: &TicketLine, now: NaiveDateTime) -> String {
         Some(username) => format!("{} (@{})", t.first_name, username),
         None => t.first_name.clone(),
     };
-    // Waiting: an open ticket staff have not answered yet, since it opened.
-    let waiting = match (t.status.as_str(), t.first_response_at) {
-        ("open", None) => duration(now - t.opened_at),
-        _ => "—".to_string(),
-    };
+    // Waiting for staff: since it opened, or its user wrote after an answer.
+    let waiting = t.waiting_since.map(|since| duration(now - since)).unwrap_or_else(|| "—".into());
     let rating = t.rating.map(|r| format!("{r} ★")).unwrap_or_else(|| "—".into());
     format!(
         "<tr><td><a href=\"/tickets/{}\">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -232,10 +251,20 @@ mod tests {
 
     #[test]
     fn the_filter_form_keeps_what_was_asked_escaped() {
-        let form = filter_form(Some("q=%3Cb%3E&status=closed&since=2026-11-01"));
+        let lead = rows::Staff {
+            user_id: 901,
+            username: None,
+            display_name: "Lead <3".into(),
+            is_admin: true,
+            created_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+        };
+        let form = filter_form(Some("q=%3Cb%3E&status=closed&since=2026-11-01&assignee=901"), &[lead], false);
         assert!(form.contains("value=\"&lt;b&gt;\""), "{form}");
         assert!(form.contains("<option value=\"closed\" selected>"), "{form}");
+        assert!(form.contains("<option value=\"901\" selected>Lead &lt;3</option>"), "{form}");
         assert!(form.contains("name=\"since\" value=\"2026-11-01\""), "{form}");
         assert!(!form.contains("<b>"));
+        assert!(!form.contains("past_sla"), "no SLA set, no such choice");
+        assert!(filter_form(None, &[], true).contains("<option value=\"past_sla\">past the SLA</option>"));
     }
 }

@@ -1,15 +1,16 @@
 //! Which tickets a list shows, as the API's query and the console's
-//! filter form both say it (`status`, `since`, `until`, `q`, `page`), and
+//! filter form both say it (`status`, `assignee`, `waiting`, `since`,
+//! `until`, `q`, `page`), and
 //! one page of them: newest first from a cursor, or searched through
 //! `/find`'s index.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::problem::Problem;
 use crate::db::Conn;
 use crate::desk::find::matching_tickets;
 use crate::storage::export::{Days, TicketLine};
-use crate::storage::listing::{self, TicketFilter};
+use crate::storage::listing::{self, Assignee, TicketFilter};
 use crate::storage::search::Narrowing;
 
 /// Tickets a page holds.
@@ -26,7 +27,15 @@ pub struct ListQuery {
     pub page: Option<String>,
 }
 
-pub fn read_query(raw: Option<&str>) -> Result<ListQuery, Problem> {
+/// When the clock reads a list's query: now, and the latest start of a
+/// wait that is past the first-response SLA (`None` when no SLA is set).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now: NaiveDateTime,
+    pub sla_cutoff: Option<NaiveDateTime>,
+}
+
+pub fn read_query(raw: Option<&str>, clock: Clock) -> Result<ListQuery, Problem> {
     let mut query = ListQuery::default();
     for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let value = value.trim();
@@ -40,6 +49,23 @@ pub fn read_query(raw: Option<&str>) -> Result<ListQuery, Problem> {
                     "open" => "open",
                     "closed" => "closed",
                     _ => return Err(Problem::bad_request(format!("status {value:?}: use open or closed"))),
+                })
+            }
+            "assignee" => {
+                query.filter.assignee = Some(match value {
+                    "none" => Assignee::Nobody,
+                    id => Assignee::Staff(id.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                        Problem::bad_request(format!("assignee {id:?}: use a staff member's Telegram id, or none"))
+                    })?),
+                })
+            }
+            "waiting" => {
+                query.filter.waiting_since_by = Some(match value {
+                    "yes" => clock.now,
+                    "past_sla" => clock.sla_cutoff.ok_or_else(|| {
+                        Problem::bad_request("waiting past_sla: no FIRST_RESPONSE_SLA is set, so no ticket is past it")
+                    })?,
+                    _ => return Err(Problem::bad_request(format!("waiting {value:?}: use yes or past_sla"))),
                 })
             }
             "since" => query.filter.days.since = Some(day("since", value)?),
@@ -57,7 +83,7 @@ pub fn read_query(raw: Option<&str>) -> Result<ListQuery, Problem> {
             "page" => query.page = Some(value.to_string()),
             other => {
                 return Err(Problem::bad_request(format!(
-                    "unknown parameter {other:?}: use status, q, since, until, page"
+                    "unknown parameter {other:?}: use status, assignee, waiting, q, since, until, page"
                 )));
             }
         }
@@ -107,7 +133,7 @@ pub async fn page(conn: &mut Conn, query: &ListQuery) -> Result<(Vec<TicketLine>
             "a search lists {DEEPEST_SEARCH_PAGE} pages at most: narrow it with status, since or until"
         )));
     }
-    let narrowing = Narrowing { username: None, status: query.filter.status, days: query.filter.days };
+    let narrowing = Narrowing { username: None, tickets: query.filter };
     let skip = (number - 1) * TICKETS_A_PAGE;
     let (found, more) = matching_tickets(conn, &query.words, &narrowing, skip, TICKETS_A_PAGE).await?;
     let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
@@ -120,22 +146,43 @@ pub async fn page(conn: &mut Conn, query: &ListQuery) -> Result<(Vec<TicketLine>
 mod tests {
     use super::*;
 
+    fn clock(sla: bool) -> Clock {
+        let now = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        Clock { now, sla_cutoff: sla.then(|| now - chrono::TimeDelta::minutes(15)) }
+    }
+
     #[test]
     fn a_query_reads_filters_words_and_a_page_and_refuses_the_rest() {
-        let q = read_query(Some("status=open&q=printer+fire&since=2026-11-01&until=2026-11-21&page=7")).unwrap();
+        let read = |raw: &str| read_query(Some(raw), clock(true));
+        let q = read("status=open&q=printer+fire&since=2026-11-01&until=2026-11-21&page=7").unwrap();
         assert_eq!(q.filter.status, Some("open"));
         assert_eq!(q.words, ["printer", "fire"]);
         assert_eq!(q.filter.days.since, NaiveDate::from_ymd_opt(2026, 11, 1));
         assert_eq!(q.filter.days.until, NaiveDate::from_ymd_opt(2026, 11, 21));
         assert_eq!(q.page.as_deref(), Some("7"));
-        assert_eq!(read_query(None).unwrap(), ListQuery::default());
+        assert_eq!(read_query(None, clock(true)).unwrap(), ListQuery::default());
         assert_eq!(
-            read_query(Some("q=&status=&since=&until=")).unwrap(),
+            read("q=&status=&since=&until=&assignee=&waiting=").unwrap(),
             ListQuery::default(),
             "a form's empty fields"
         );
-        for bad in ["status=pending", "since=21.11.2026", "q=--", "limit=5", "since=2026-11-22&until=2026-11-21"] {
-            let problem = read_query(Some(bad)).unwrap_err();
+        assert_eq!(read("assignee=900").unwrap().filter.assignee, Some(Assignee::Staff(900)));
+        assert_eq!(read("assignee=none").unwrap().filter.assignee, Some(Assignee::Nobody));
+        assert_eq!(read("waiting=yes").unwrap().filter.waiting_since_by, Some(clock(true).now));
+        assert_eq!(read("waiting=past_sla").unwrap().filter.waiting_since_by, clock(true).sla_cutoff);
+        let no_sla = read_query(Some("waiting=past_sla"), clock(false)).unwrap_err();
+        assert!(no_sla.detail.contains("FIRST_RESPONSE_SLA"), "{}", no_sla.detail);
+        for bad in [
+            "status=pending",
+            "since=21.11.2026",
+            "q=--",
+            "limit=5",
+            "since=2026-11-22&until=2026-11-21",
+            "assignee=@smith",
+            "assignee=-3",
+            "waiting=long",
+        ] {
+            let problem = read(bad).unwrap_err();
             assert_eq!(problem.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
         }
         assert!(cursor(Some("0")).is_err() && cursor(Some("x")).is_err());

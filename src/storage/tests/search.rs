@@ -9,6 +9,7 @@ use super::file;
 use crate::db::Conn;
 use crate::domain::{Direction, MessageDraft};
 use crate::storage::export::Days;
+use crate::storage::listing::TicketFilter;
 use crate::storage::rows::Staff;
 use crate::storage::search::{self, Hit, Narrowing};
 use crate::storage::{filing, tickets};
@@ -23,6 +24,10 @@ on_both_backends!(
 
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
+}
+
+fn narrowed(tickets: TicketFilter) -> Narrowing {
+    Narrowing { tickets, ..Default::default() }
 }
 
 async fn hits(conn: &mut Conn, query: &str, narrowing: &Narrowing) -> Vec<Hit> {
@@ -106,10 +111,10 @@ async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
     let by_user = Narrowing { username: Some("USER3".into()), ..Default::default() };
     assert_eq!(hits(&mut c, "refund", &by_user).await.iter().map(|h| h.ticket_id).collect::<Vec<_>>(), [filed[2].0.id]);
     in_tx(&db, async |tx| tickets::close(tx, filed[4].0.id, naive("2026-11-25T10:00:00Z")).await).await;
-    let open = Narrowing { status: Some("open"), ..Default::default() };
+    let open = narrowed(TicketFilter { status: Some("open"), ..Default::default() });
     assert_eq!(hits(&mut c, "refund", &open).await.len(), 4, "the closed ticket left out");
     let on = |day: chrono::NaiveDate| Days { since: Some(day), until: Some(day) };
-    let day = Narrowing { days: on(filed[1].0.day), ..Default::default() };
+    let day = narrowed(TicketFilter { days: on(filed[1].0.day), ..Default::default() });
     assert_eq!(hits(&mut c, "refund", &day).await.iter().map(|h| h.ticket_id).collect::<Vec<_>>(), [filed[1].0.id]);
 
     // A later answer on that day's ticket is the day's too, though other
@@ -119,33 +124,37 @@ async fn matches_come_newest_first_from_a_cursor_narrowed_as_asked(kind: Kind) {
     let answer = in_tx(&db, async |tx| filing::staff_message(tx, filed[1].0.id, &agent(), &answer, later).await).await;
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
     assert_eq!(ids(hits(&mut c, "refund", &day).await), [answer.id, filed[1].1.id]);
-    let empty_day =
-        Narrowing { days: on(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()), ..Default::default() };
+    let empty_day = narrowed(TicketFilter {
+        days: on(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()),
+        ..Default::default()
+    });
     assert!(hits(&mut c, "refund", &empty_day).await.is_empty());
     // Days from, up to, and between; closed tickets only.
     let tickets_of = |hits: Vec<Hit>| hits.into_iter().map(|h| h.ticket_id).collect::<Vec<_>>();
-    let span = |since: usize, until: usize| Narrowing {
-        days: Days { since: Some(filed[since].0.day), until: Some(filed[until].0.day) },
-        ..Default::default()
+    let span = |since: usize, until: usize| {
+        let days = Days { since: Some(filed[since].0.day), until: Some(filed[until].0.day) };
+        narrowed(TicketFilter { days, ..Default::default() })
     };
     assert_eq!(
         tickets_of(hits(&mut c, "refund", &span(1, 3)).await),
         [filed[1].0.id, filed[3].0.id, filed[2].0.id, filed[1].0.id]
     );
-    let from = Narrowing { days: Days { since: Some(filed[3].0.day), until: None }, ..Default::default() };
+    let from = narrowed(TicketFilter { days: Days { since: Some(filed[3].0.day), until: None }, ..Default::default() });
     assert_eq!(tickets_of(hits(&mut c, "refund", &from).await), [filed[4].0.id, filed[3].0.id]);
-    let up_to = Narrowing { days: Days { since: None, until: Some(filed[0].0.day) }, ..Default::default() };
+    let up_to =
+        narrowed(TicketFilter { days: Days { since: None, until: Some(filed[0].0.day) }, ..Default::default() });
     assert_eq!(tickets_of(hits(&mut c, "refund", &up_to).await), [filed[0].0.id]);
-    let closed = Narrowing { status: Some("closed"), ..Default::default() };
+    let closed = narrowed(TicketFilter { status: Some("closed"), ..Default::default() });
     assert_eq!(tickets_of(hits(&mut c, "refund", &closed).await), [filed[4].0.id]);
     // The user's, from a cursor, and with the other narrowings.
     let of_user2 = Narrowing { username: Some("user2".into()), ..Default::default() };
     assert_eq!(ids(hits(&mut c, "refund", &of_user2).await), [answer.id, filed[1].1.id]);
     let older = search::newest_hits(&mut c, &words("refund"), &of_user2, answer.id, 10).await.unwrap();
     assert_eq!(ids(older), [filed[1].1.id], "older than the cursor");
-    let user_and_day = Narrowing { days: on(filed[2].0.day), ..of_user2.clone() };
+    let user_and_day =
+        Narrowing { tickets: TicketFilter { days: on(filed[2].0.day), ..Default::default() }, ..of_user2.clone() };
     assert!(hits(&mut c, "refund", &user_and_day).await.is_empty(), "user2's ticket is of another day");
-    let user_and_open = Narrowing { status: Some("open"), ..of_user2 };
+    let user_and_open = Narrowing { tickets: TicketFilter { status: Some("open"), ..Default::default() }, ..of_user2 };
     assert_eq!(ids(hits(&mut c, "refund way", &user_and_open).await), [answer.id]);
     let nobody = Narrowing { username: Some("nobody".into()), ..Default::default() };
     assert!(hits(&mut c, "refund", &nobody).await.is_empty());

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::render::full_name;
 use crate::storage::export::{MessageLine, TicketLine, utc_text};
 
 /// A page of a list.
@@ -31,6 +32,9 @@ pub struct Ticket {
     pub opened_at: String,
     pub first_response_at: Option<String>,
     pub closed_at: Option<String>,
+    /// Since when it has waited for staff: opened, or its user wrote after
+    /// staff's last answer. `null` when staff answered last, or closed.
+    pub waiting_since: Option<String>,
     pub rating: Option<i32>,
 }
 
@@ -123,10 +127,7 @@ pub struct StaffFigures {
 
 impl From<TicketLine> for Ticket {
     fn from(t: TicketLine) -> Self {
-        let name = match &t.last_name {
-            Some(last) => format!("{} {last}", t.first_name),
-            None => t.first_name.clone(),
-        };
+        let name = full_name(&t.first_name, t.last_name.as_deref());
         Self {
             id: t.ticket_id,
             day: t.day.format("%Y-%m-%d").to_string(),
@@ -137,6 +138,7 @@ impl From<TicketLine> for Ticket {
             opened_at: utc_text(&t.opened_at),
             first_response_at: t.first_response_at.as_ref().map(utc_text),
             closed_at: t.closed_at.as_ref().map(utc_text),
+            waiting_since: t.waiting_since.as_ref().map(utc_text),
             rating: t.rating,
         }
     }

@@ -23,6 +23,8 @@ const MESSAGES_A_PAGE: usize = 500;
     path = "/tickets",
     params(
         ("status" = Option<String>, Query, description = "`open` or `closed`"),
+        ("assignee" = Option<String>, Query, description = "A staff member's Telegram id, or `none` for unassigned tickets"),
+        ("waiting" = Option<String>, Query, description = "`yes`: waiting for staff now; `past_sla`: waiting longer than `FIRST_RESPONSE_SLA`"),
         ("q" = Option<String>, Query, description = "Words every matching ticket's messages or notes hold"),
         ("since" = Option<String>, Query, description = "The first day, `YYYY-MM-DD`"),
         ("until" = Option<String>, Query, description = "The last day, `YYYY-MM-DD`"),
@@ -37,7 +39,7 @@ const MESSAGES_A_PAGE: usize = 500;
     security(("bearer" = []))
 )]
 pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Page<Ticket>>, Problem> {
-    let query = ticket_list::read_query(raw.as_deref())?;
+    let query = ticket_list::read_query(raw.as_deref(), state.list_clock())?;
     let mut conn = state.db.conn().await?;
     let (rows, next_page) = ticket_list::page(&mut conn, &query).await?;
     Ok(Json(Page { items: rows.into_iter().map(Ticket::from).collect(), next_page }))

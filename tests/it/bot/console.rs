@@ -1,8 +1,8 @@
 //! The web console's doors over real HTTP (`WEB_CONSOLE=on`): a
 //! `ticketbot web-login` link logs a staff member in once; a login signed
 //! as Telegram signs it (made here with the test bot's token) logs in a
-//! member of the support chat, and a forged, stale or outsider's login
-//! gets 403 and no session; the session cookie is HttpOnly and SameSite;
+//! member of the support chat once, and a forged, stale, replayed or
+//! outsider's login gets 403 and no session; the session cookie is HttpOnly and SameSite;
 //! pages carry a Content-Security-Policy; logging out needs the form's
 //! CSRF token; `ticketbot web-sessions` lists and ends sessions.
 
@@ -20,18 +20,20 @@ on_both_backends!(
     logging_out_needs_the_forms_token_and_operators_can_end_sessions
 );
 
-async fn console(kind: Kind) -> Option<Desk> {
-    let admins = ("ADMIN_IDS", agent().id.to_string());
-    Desk::start_with_vars(kind, false, Some(FloodLimits::default()), &[("WEB_CONSOLE", "on".into()), admins]).await
+/// The desk with the console on and Agent Smith an admin, `more` set too.
+pub(super) async fn console(kind: Kind, more: &[(&'static str, &str)]) -> Option<Desk> {
+    let mut vars = vec![("WEB_CONSOLE", "on".to_string()), ("ADMIN_IDS", agent().id.to_string())];
+    vars.extend(more.iter().map(|(name, value)| (*name, value.to_string())));
+    Desk::start_with_vars(kind, false, Some(FloodLimits::default()), &vars).await
 }
 
 /// A browser that does not follow redirects, so each can be looked at.
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
 /// (status, headers, body) of a GET, with a session cookie if given.
-async fn get(desk: &Desk, path: &str, session: Option<&str>) -> (u16, reqwest::header::HeaderMap, String) {
+pub(super) async fn get(desk: &Desk, path: &str, session: Option<&str>) -> (u16, reqwest::header::HeaderMap, String) {
     let mut request = browser().get(format!("http://{}{path}", desk.http));
     if let Some(session) = session {
         request = request.header("cookie", format!("ticketbot_session={session}"));
@@ -42,14 +44,14 @@ async fn get(desk: &Desk, path: &str, session: Option<&str>) -> (u16, reqwest::h
 }
 
 /// The session a response's `Set-Cookie` starts, with its attributes.
-fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<(String, String)> {
+pub(super) fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<(String, String)> {
     let cookie = headers.get("set-cookie")?.to_str().unwrap().to_string();
     let value = cookie.strip_prefix("ticketbot_session=")?.split(';').next()?.to_string();
     (!value.is_empty()).then_some((value, cookie))
 }
 
 /// `ticketbot web-login --user ID`: the link's path and query.
-fn login_link(desk: &Desk, user: i64) -> String {
+pub(super) fn login_link(desk: &Desk, user: i64) -> String {
     let out = ticketbot(&desk.vars_database_url(), &["web-login", "--user", &user.to_string()]);
     assert!(out.status.success(), "{out:?}");
     let link = String::from_utf8(out.stdout).unwrap().trim().to_string();
@@ -59,7 +61,7 @@ fn login_link(desk: &Desk, user: i64) -> String {
 
 /// Opens a `web-login` link as a person does: its page (which uses
 /// nothing, so a link preview cannot use it up), then its button, a POST.
-async fn use_link(desk: &Desk, link: &str) -> (u16, reqwest::header::HeaderMap, String) {
+pub(super) async fn use_link(desk: &Desk, link: &str) -> (u16, reqwest::header::HeaderMap, String) {
     let (status, headers, page) = get(desk, link, None).await;
     assert_eq!(status, 200, "{page}");
     assert!(session_cookie(&headers).is_none(), "the page alone logs nobody in");
@@ -94,7 +96,7 @@ fn signed_login(user: i64, name: &str, seconds_ago: i64, token: &str) -> String 
 }
 
 async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
-    let Some(desk) = console(kind).await else { return };
+    let Some(desk) = console(kind, &[]).await else { return };
     let card = open_ticket(&desk, &alice(), "my <b>printer</b> is on fire").await[0].message_id;
     desk.fake.group_message(SUPPORT, &agent(), "on it", Some(card));
     desk.wait_sent(alice().id, 2, "the answer").await;
@@ -161,9 +163,10 @@ async fn a_login_link_opens_one_session_that_shows_the_tickets(kind: Kind) {
 }
 
 async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind) {
-    let Some(desk) = console(kind).await else { return };
+    let Some(desk) = console(kind, &[]).await else { return };
     let member = 4242;
-    let (status, headers, body) = get(&desk, &signed_login(member, "Mia", 60, TOKEN), None).await;
+    let first = signed_login(member, "Mia", 60, TOKEN);
+    let (status, headers, body) = get(&desk, &first, None).await;
     assert_eq!((status, headers.get("location").map(|l| l.to_str().unwrap())), (303, Some("/")), "{body}");
     let (session, _) = session_cookie(&headers).expect("a session");
     let (status, _, page) = get(&desk, "/", Some(&session)).await;
@@ -176,6 +179,7 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
         ("stale", signed_login(member, "Mia", 2 * 86_400, TOKEN)),
         ("not in the support chat", signed_login(outsider, "Olga", 60, TOKEN)),
         ("unsigned", "/auth/telegram?id=4242&first_name=Mia&auth_date=1".to_string()),
+        ("used already", first.clone()),
     ] {
         let (status, headers, body) = get(&desk, &path, None).await;
         assert_eq!(status, 403, "{what}: {body}");
@@ -195,8 +199,12 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
         .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
         .build()
         .unwrap();
-    let url = format!("http://{}{}", desk.http, signed_login(member, "Mia", 60, TOKEN));
-    assert_eq!(elsewhere.get(url).send().await.unwrap().status().as_u16(), 303, "127.0.0.2 is not held back");
+    let url = format!("http://{}{}", desk.http, signed_login(member, "Mia", 61, TOKEN));
+    assert_eq!(elsewhere.get(&url).send().await.unwrap().status().as_u16(), 303, "127.0.0.2 is not held back");
+    // A signed URL logs in once: again (from a browser's history) it is refused.
+    let again = elsewhere.get(&url).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 403);
+    assert!(again.text().await.unwrap().contains("used already"));
 
     // The login page offers Telegram's widget for this bot, and the link.
     let (status, headers, page) = get(&desk, "/login", None).await;
@@ -208,7 +216,7 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
 }
 
 async fn logging_out_needs_the_forms_token_and_operators_can_end_sessions(kind: Kind) {
-    let Some(desk) = console(kind).await else { return };
+    let Some(desk) = console(kind, &[]).await else { return };
     let (_, headers, _) = use_link(&desk, &login_link(&desk, agent().id)).await;
     let (session, _) = session_cookie(&headers).unwrap();
     let (_, _, page) = get(&desk, "/", Some(&session)).await;

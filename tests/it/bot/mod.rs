@@ -14,6 +14,7 @@ mod blocked;
 mod closing;
 mod console;
 mod console_browser;
+mod console_desk;
 mod edits;
 mod erasure;
 mod export;

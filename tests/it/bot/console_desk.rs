@@ -1,0 +1,177 @@
+//! What the console does to the desk and how it narrows the list, over
+//! real HTTP: anyone takes a ticket, only admins give one to a colleague,
+//! and staff in Telegram read who did it; the list narrows by assignee and
+//! by waiting (for staff, past the SLA); a ticket shows its rating's
+//! comment, escaped.
+
+use super::console::{browser, console, get, login_link, session_cookie, use_link};
+use super::{bob, open_ticket};
+use crate::desk::{Desk, SUPPORT, agent, alice};
+use crate::support::{Kind, on_both_backends};
+use fake_telegram::TgUser;
+
+on_both_backends!(
+    anyone_takes_a_ticket_and_only_admins_give_one_away,
+    the_list_narrows_by_assignee_and_by_waiting,
+    a_ticket_shows_its_ratings_comment
+);
+
+/// A staff member who is not an admin.
+fn lead() -> TgUser {
+    let mut lead = TgUser::new(901, "Lead");
+    lead.username = Some("lead".into());
+    lead
+}
+
+/// A logged-in staff member: their session and the forms' CSRF token.
+struct Browser {
+    session: String,
+    csrf: String,
+}
+
+async fn log_in(desk: &Desk, user: i64) -> Browser {
+    let (_, headers, _) = use_link(desk, &login_link(desk, user)).await;
+    let (session, _) = session_cookie(&headers).expect("a session");
+    let (_, _, page) = get(desk, "/", Some(&session)).await;
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    Browser { session, csrf }
+}
+
+impl Browser {
+    /// Posts a form (its CSRF token added): status and body.
+    async fn post(&self, desk: &Desk, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", &self.csrf)
+            .extend_pairs(fields)
+            .finish();
+        let response = browser()
+            .post(format!("http://{}{path}", desk.http))
+            .header("cookie", format!("ticketbot_session={}", self.session))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    async fn page(&self, desk: &Desk, path: &str) -> String {
+        let (status, _, page) = get(desk, path, Some(&self.session)).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        page
+    }
+}
+
+/// The ticket numbers a list page shows, in order.
+fn listed(page: &str) -> Vec<String> {
+    page.split("\">#").skip(1).map(|rest| rest.split('<').next().unwrap().to_string()).collect()
+}
+
+async fn ticket_id(desk: &Desk, number: i32) -> i64 {
+    desk.db.count(&format!("SELECT id FROM tickets WHERE number = {number}")).await
+}
+
+/// Alice's ticket #1 and Bob's #2, which Lead answered (so Lead is staff).
+async fn two_tickets(desk: &Desk) -> (i64, i64) {
+    open_ticket(desk, &alice(), "printer on fire").await;
+    let support = open_ticket(desk, &bob(), "where is my parcel").await;
+    let card = support[support.len() - 2].message_id;
+    desk.fake.group_message(SUPPORT, &lead(), "it is on its way", Some(card));
+    desk.wait_sent(bob().id, 2, "the answer").await;
+    (ticket_id(desk, 1).await, ticket_id(desk, 2).await)
+}
+
+async fn anyone_takes_a_ticket_and_only_admins_give_one_away(kind: Kind) {
+    let Some(desk) = console(kind, &[]).await else { return };
+    let (first, second) = two_tickets(&desk).await;
+    let (admin, lead_session) = (log_in(&desk, agent().id).await, log_in(&desk, lead().id).await);
+    let assignee = |id: i64| format!("SELECT COALESCE(assignee_id, 0) FROM tickets WHERE id = {id}");
+
+    // The ticket page offers every staff member, nobody chosen yet.
+    let page = admin.page(&desk, &format!("/tickets/{first}")).await;
+    assert!(page.contains("<label>Assignee <select name=\"to\" required>"), "{page}");
+    assert!(page.contains("<option value=\"901\">Lead (@lead)</option>"), "{page}");
+    // (ADMIN_IDS made Agent Smith a staff member named by his id.)
+    assert!(page.contains(&format!("<option value=\"{0}\">admin {0}</option>", agent().id)), "{page}");
+
+    // Lead is no admin: giving the ticket to Agent Smith is refused.
+    let to_agent = agent().id.to_string();
+    let (status, body) = lead_session.post(&desk, &format!("/tickets/{first}/assign"), &[("to", &to_agent)]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Only admins"), "{body}");
+    assert_eq!(desk.db.count(&assignee(first)).await, 0, "unchanged");
+    // Taking it is anyone's, and staff in Telegram read it.
+    let support = desk.fake.sent_to(SUPPORT).len();
+    let (status, body) = lead_session.post(&desk, &format!("/tickets/{first}/assign"), &[("to", "901")]).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(desk.db.count(&assignee(first)).await, 901);
+    let said = desk.wait_sent(SUPPORT, support + 1, "assigned").await;
+    let said = said.last().unwrap().text.clone().unwrap();
+    assert!(said.contains("#1 assigned to @lead by Lead"), "{said}");
+
+    // The admin gives ticket #2 to Lead; the page then shows Lead chosen.
+    let (status, _) = admin.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "901")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(desk.db.count(&assignee(second)).await, 901);
+    let page = admin.page(&desk, &format!("/tickets/{second}")).await;
+    assert!(page.contains("<option value=\"901\" selected>Lead (@lead)</option>"), "{page}");
+    assert!(page.contains("<dt>Assignee</dt><dd>Lead</dd>"), "{page}");
+
+    // Someone who is not staff, a forged form, no such ticket.
+    let (status, body) = admin.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "4242")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not a staff member"), "{body}");
+    let forged = Browser { session: admin.session.clone(), csrf: "forged".into() };
+    assert_eq!(forged.post(&desk, &format!("/tickets/{second}/assign"), &[("to", &to_agent)]).await.0, 403);
+    assert_eq!(desk.db.count(&assignee(second)).await, 901, "unchanged");
+    assert_eq!(admin.post(&desk, "/tickets/999999/assign", &[("to", "901")]).await.0, 404);
+    desk.stop().await;
+}
+
+async fn the_list_narrows_by_assignee_and_by_waiting(kind: Kind) {
+    let Some(desk) = console(kind, &[("FIRST_RESPONSE_SLA", "1h")]).await else { return };
+    let (first, second) = two_tickets(&desk).await;
+    let admin = log_in(&desk, agent().id).await;
+    admin.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "901")]).await;
+
+    assert_eq!(listed(&admin.page(&desk, "/").await), ["2", "1"]);
+    assert_eq!(listed(&admin.page(&desk, "/?assignee=901").await), ["2"]);
+    assert_eq!(listed(&admin.page(&desk, "/?assignee=none").await), ["1"]);
+    // Alice's ticket waits for staff; Bob's was answered.
+    assert_eq!(listed(&admin.page(&desk, "/?waiting=yes").await), ["1"]);
+    let page = admin.page(&desk, "/?waiting=past_sla").await;
+    assert!(page.contains("No tickets.") && page.contains("past the SLA"), "waiting a moment, not an hour: {page}");
+    // Two hours ago, it is past the SLA.
+    let earlier = (chrono::Utc::now() - chrono::TimeDelta::hours(2)).format("%Y-%m-%d %H:%M:%S");
+    desk.db.sql(&format!("UPDATE tickets SET waiting_since = '{earlier}' WHERE id = {first}")).await;
+    let page = admin.page(&desk, "/?waiting=past_sla").await;
+    assert_eq!(listed(&page), ["1"]);
+    assert!(page.contains("<td>2 h 0 min</td>") || page.contains("<td>2 h 1 min</td>"), "its wait: {page}");
+    // Filters combine, with each other and with a search.
+    assert!(listed(&admin.page(&desk, "/?waiting=past_sla&assignee=901").await).is_empty());
+    assert_eq!(listed(&admin.page(&desk, "/?q=printer&waiting=yes&assignee=none").await), ["1"]);
+    assert!(listed(&admin.page(&desk, "/?q=printer&assignee=901").await).is_empty());
+    assert_eq!(listed(&admin.page(&desk, "/?q=parcel&assignee=901").await), ["2"]);
+    // A bad filter is a clear refusal.
+    let (status, _, page) = get(&desk, "/?assignee=@lead", Some(&admin.session)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Telegram id"), "{page}");
+    desk.stop().await;
+}
+
+async fn a_ticket_shows_its_ratings_comment(kind: Kind) {
+    let Some(desk) = console(kind, &[]).await else { return };
+    let (_, second) = two_tickets(&desk).await;
+    desk.db
+        .sql(&format!(
+            "INSERT INTO ticket_ratings (ticket_id, user_id, score, comment, rated_at, commented_at) \
+             VALUES ({second}, {}, 4, 'quick <b>&</b> kind', '2026-11-21 09:00:00', '2026-11-21 09:01:00')",
+            bob().id
+        ))
+        .await;
+    let admin = log_in(&desk, agent().id).await;
+    let page = admin.page(&desk, &format!("/tickets/{second}")).await;
+    assert!(page.contains("<dt>Rating</dt><dd>4 of 5</dd>"), "{page}");
+    assert!(page.contains("<dt>Their comment</dt><dd>quick &lt;b&gt;&amp;&lt;/b&gt; kind</dd>"), "{page}");
+    desk.stop().await;
+}
