@@ -8,12 +8,24 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
 
 pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+}
+
+/// The element that has the focus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Focused {
+    pub tag: String,
+    /// Its label's text, or its own; spaces collapsed.
+    pub name: String,
+    /// Its outline: style (`solid`, `none`…) and width in pixels.
+    pub outline: (String, f64),
 }
 
 const DRIVER: &str = "/usr/bin/chromedriver";
@@ -79,6 +91,44 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Presses and releases `key` wherever the focus is, as a keyboard does.
+    pub async fn press(&self, key: Key) {
+        let keyboard = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key.into() })
+            .then(KeyAction::Up { value: key.into() });
+        self.client.perform_actions(keyboard).await.expect("a key press");
+    }
+
+    /// What has the focus: its tag, the name a screen reader would read
+    /// (its label, else its text), and its outline's style and width.
+    pub async fn focused(&self) -> Focused {
+        const READ: &str = "const e = document.activeElement; \
+            const label = e.labels && e.labels.length ? e.labels[0].cloneNode(true) : null; \
+            if (label) label.querySelectorAll('input, select, textarea').forEach(c => c.remove()); \
+            const name = (label ? label.textContent : e.textContent).trim(); \
+            const style = getComputedStyle(e); \
+            return [e.tagName.toLowerCase(), name, style.outlineStyle, parseFloat(style.outlineWidth) || 0];";
+        let read = self.client.execute(READ, vec![]).await.expect("the focused element");
+        Focused {
+            tag: read[0].as_str().unwrap().to_string(),
+            name: read[1].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" "),
+            outline: (read[2].as_str().unwrap().to_string(), read[3].as_f64().unwrap()),
+        }
+    }
+
+    /// Waits until the browser is at a URL `at` accepts.
+    pub async fn until_url(&self, at: impl Fn(&url::Url) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.client.current_url().await.unwrap();
+            if at(&url) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the browser stayed at {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn close(mut self) {

@@ -19,19 +19,6 @@ on_both_backends!(a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browse
 const ALL_LABELLED: &str = "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]\
                             .every(e => e.labels.length > 0);";
 
-/// Waits until the browser is at a URL `at` accepts.
-async fn until_url(b: &fantoccini::Client, at: impl Fn(&url::Url) -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let url = b.current_url().await.unwrap();
-        if at(&url) {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "the browser stayed at {url}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: Kind) {
     let admins = ("ADMIN_IDS", agent().id.to_string());
     let vars = [("WEB_CONSOLE", "on".to_string()), admins];
@@ -59,7 +46,7 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     // Search through the form, as a person would type it.
     b.find(Locator::Css("input[name=q]")).await.unwrap().send_keys("printer").await.unwrap();
     b.find(Locator::Css(".filters button[type=submit]")).await.unwrap().click().await.unwrap();
-    until_url(b, |url| url.query().is_some_and(|q| q.contains("q=printer"))).await;
+    browser.until_url(|url| url.query().is_some_and(|q| q.contains("q=printer"))).await;
     let found = b.find(Locator::Css("table")).await.unwrap().text().await.unwrap();
     assert!(found.contains("#1") && !found.contains("#2"), "{found}");
     browser.screenshot(&name("search")).await;
@@ -94,7 +81,7 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
     b.find(Locator::LinkText("Dashboard")).await.unwrap().click().await.unwrap();
     b.wait().for_element(Locator::Css("figure svg")).await.unwrap();
     b.find(Locator::LinkText("7 days")).await.unwrap().click().await.unwrap();
-    until_url(b, |url| url.query() == Some("period=week")).await;
+    browser.until_url(|url| url.query() == Some("period=week")).await;
     let source = b.source().await.unwrap();
     assert!(source.contains("<dt>Opened</dt><dd>2</dd>") && source.contains("<dt>Answered</dt><dd>1</dd>"), "{source}");
     assert!(source.contains("<dt>Closed</dt><dd>1</dd>"), "closed from the console: {source}");
@@ -107,7 +94,7 @@ async fn a_staff_member_logs_in_searches_and_reads_a_ticket_in_a_browser(kind: K
 
     // Out, with the form's own token.
     b.find(Locator::Css("nav button[type=submit]")).await.unwrap().click().await.unwrap();
-    until_url(b, |url| url.path() == "/login").await;
+    browser.until_url(|url| url.path() == "/login").await;
     assert!(b.source().await.unwrap().contains("ticketbot web-login"));
     browser.screenshot(&name("login")).await;
     b.goto(&format!("http://{}/", desk.http)).await.unwrap();

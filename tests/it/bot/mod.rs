@@ -15,6 +15,7 @@ mod closing;
 mod console;
 mod console_browser;
 mod console_desk;
+mod console_keyboard;
 mod edits;
 mod erasure;
 mod export;
