@@ -13,6 +13,9 @@
 //!   arrival at the fake to the bot's answer there: a user's first message
 //!   (`/open`: the relay in the support chat), `/find` of nine kinds (target:
 //!   p95 under 100 ms) and `/stats`;
+//! - the web console's pages and the REST API (`WEB_CONSOLE=on`): lists
+//!   filtered and searched, a ticket, the dashboard (target: p95 under
+//!   100 ms);
 //! - `ticketbot export` of every ticket, then of every message, as CSV:
 //!   rows a second and peak memory (target: 50,000 tickets a second, flat).
 //!
@@ -43,6 +46,9 @@ mod running_bot;
 use million_fill::{Dialect, Vocabulary};
 use pg_database::PgDatabase;
 use running_bot::{Bot, wait};
+#[path = "common/web_timing.rs"]
+mod web_timing;
+use web_timing::Web;
 
 const SUPPORT: i64 = -1_001_555_000_444;
 
@@ -237,6 +243,10 @@ async fn with_the_bot(url: &str, vocabulary: &Vocabulary, tickets: i64, runs: us
         .split_whitespace()
         .filter_map(|pair| pair.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
         .collect();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut vars = vars;
+    vars.push(("WEB_CONSOLE".into(), "on".into()));
+    vars.push(("HTTP_ADDR".into(), format!("127.0.0.1:{port}")));
     let bot = Bot::start(&exe, &vars, url, SUPPORT).await;
     let startup = bot.startup();
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -281,7 +291,47 @@ async fn with_the_bot(url: &str, vocabulary: &Vocabulary, tickets: i64, runs: us
         println!("  /stats {period:<5} (figures, text and chart): {}", percentiles(&mut took));
         print_memory(&bot, period);
     }
+    web_pages(url, &format!("http://127.0.0.1:{port}"), vocabulary, tickets, runs).await;
+    print_memory(&bot, "the console and the API");
     bot.stop();
+}
+
+/// The console's pages and the API's endpoints, each asked `runs` times.
+async fn web_pages(url: &str, base: &str, vocabulary: &Vocabulary, tickets: i64, runs: usize) {
+    let web = Web::log_in(url, base, 900).await;
+    let (common, thousands) = (&vocabulary.words[0], &vocabulary.words[500]);
+    let week_ago = (Utc::now() - TimeDelta::days(100)).date_naive();
+    let (ticket, deep) = (tickets / 2, tickets / 3);
+    let pages = [
+        ("/ (the newest 50)".to_string(), "/".to_string()),
+        ("/ a page deep in the list".into(), format!("/?page={deep}")),
+        ("/ open".into(), "/?status=open".into()),
+        (
+            "/ closed, a week 100 days ago".into(),
+            format!("/?status=closed&since={}&until={week_ago}", week_ago - TimeDelta::days(6)),
+        ),
+        ("/ one staff member's".into(), "/?assignee=902".into()),
+        ("/ assigned to nobody".into(), "/?assignee=none".into()),
+        ("/ waiting for staff".into(), "/?waiting=yes".into()),
+        ("/ a word in a third of messages".into(), format!("/?q={common}")),
+        ("/ a word in thousands, open".into(), format!("/?q={thousands}&status=open")),
+        ("/ a word in thousands, one staff member's".into(), format!("/?q={thousands}&assignee=903")),
+        ("/tickets/ID (card, history, forms)".into(), format!("/tickets/{ticket}")),
+        ("/dashboard week".into(), "/dashboard?period=week".into()),
+        ("/dashboard month".into(), "/dashboard?period=month".into()),
+        ("GET /api/v1/tickets".into(), "/api/v1/tickets".into()),
+        ("GET /api/v1/tickets?q=".into(), format!("/api/v1/tickets?q={thousands}")),
+        ("GET /api/v1/tickets/ID".into(), format!("/api/v1/tickets/{ticket}")),
+        ("GET /api/v1/tickets/ID/messages".into(), format!("/api/v1/tickets/{ticket}/messages")),
+        ("GET /api/v1/stats?period=month".into(), "/api/v1/stats?period=month".into()),
+    ];
+    let mut all = Vec::new();
+    for (what, path) in pages {
+        let mut took = web.time(&path, runs).await;
+        all.extend(took.iter().copied());
+        println!("  {what:<45} {}", percentiles(&mut took));
+    }
+    println!("  pages and API, all {} above: {}", all.len(), percentiles(&mut all));
 }
 
 fn print_memory(bot: &Bot, after: &str) {

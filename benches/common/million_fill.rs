@@ -10,7 +10,8 @@
 //! ticket's first message quotes an order number of its own. 90 % of the
 //! tickets answered, most closed (a tenth of the last half year's and all
 //! of the last day's stay open; a user has at most one open ticket, their
-//! second), 20 % rated, 5 % reminded. The inbox and outbox hold a row a
+//! second), a third assigned, the open unanswered ones waiting for staff,
+//! 20 % rated, 5 % reminded. The inbox and outbox hold a row a
 //! message for the last 31 days, handled and sent, as `INBOX_RETENTION`'s
 //! default would leave them.
 
@@ -244,6 +245,8 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
              WHERE (id - 1) % 10 <> 1"
         ),
         format!("UPDATE tickets SET closed_at = {closed} WHERE status = 'closed'"),
+        "UPDATE tickets SET assignee_id = 900 + (id - 1) % 5 WHERE (id - 1) % 3 = 0".to_string(),
+        "UPDATE tickets SET waiting_since = opened_at WHERE status = 'open' AND first_response_at IS NULL".to_string(),
         "INSERT INTO daily_ticket_counters (day, last_value) SELECT day, MAX(number) FROM tickets GROUP BY day".to_string(),
         format!(
             "INSERT INTO ticket_messages (id, ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \
