@@ -246,6 +246,9 @@ async fn with_the_bot(url: &str, vocabulary: &Vocabulary, tickets: i64, runs: us
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut vars = vars;
     vars.push(("WEB_CONSOLE".into(), "on".into()));
+    // For the console's "past the SLA" (the fill's waiting tickets were
+    // reminded already: nothing is due).
+    vars.push(("FIRST_RESPONSE_SLA".into(), "1h".into()));
     vars.push(("HTTP_ADDR".into(), format!("127.0.0.1:{port}")));
     let bot = Bot::start(&exe, &vars, url, SUPPORT).await;
     let startup = bot.startup();
@@ -313,6 +316,7 @@ async fn web_pages(url: &str, base: &str, vocabulary: &Vocabulary, tickets: i64,
         ("/ one staff member's".into(), "/?assignee=902".into()),
         ("/ assigned to nobody".into(), "/?assignee=none".into()),
         ("/ waiting for staff".into(), "/?waiting=yes".into()),
+        ("/ waiting past the SLA".into(), "/?waiting=past_sla".into()),
         ("/ a word in a third of messages".into(), format!("/?q={common}")),
         ("/ a word in thousands, open".into(), format!("/?q={thousands}&status=open")),
         ("/ a word in thousands, one staff member's".into(), format!("/?q={thousands}&assignee=903")),

@@ -246,7 +246,11 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
         ),
         format!("UPDATE tickets SET closed_at = {closed} WHERE status = 'closed'"),
         "UPDATE tickets SET assignee_id = 900 + (id - 1) % 5 WHERE (id - 1) % 3 = 0".to_string(),
-        "UPDATE tickets SET waiting_since = opened_at WHERE status = 'open' AND first_response_at IS NULL".to_string(),
+        // Waiting, and reminded already: a bot run with FIRST_RESPONSE_SLA
+        // set has nothing to remind of.
+        "UPDATE tickets SET waiting_since = opened_at, reminded_at = opened_at \
+         WHERE status = 'open' AND first_response_at IS NULL"
+            .to_string(),
         "INSERT INTO daily_ticket_counters (day, last_value) SELECT day, MAX(number) FROM tickets GROUP BY day".to_string(),
         format!(
             "INSERT INTO ticket_messages (id, ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \

@@ -102,6 +102,11 @@ pub async fn sqlite(path: &Path, config: &DatabaseConfig) -> Result<SqlitePool, 
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(config.pool_timeout))
+        // The connection used last is used next. Each SQLite connection
+        // keeps a page cache of its own (2 MiB by default): taken in turn
+        // (FIFO), every one of them fills up, and a page read by one is
+        // cold for the next; most requests come one at a time.
+        .queue_mode(deadpool::managed::QueueMode::Lifo)
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))

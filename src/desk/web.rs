@@ -69,6 +69,14 @@ impl Desk {
             return Ok((WebAssign::NotFound, Reaction::default()));
         };
         let (by_id, by_name) = by;
+        // Asked first: who is staff is nobody's business but admins'.
+        if to != by_id && !self.may_administer(tx, by_id).await? {
+            return Ok((WebAssign::AdminsOnly, Reaction::default()));
+        }
+        if ticket.assignee_id == Some(to) {
+            // Already theirs (a form sent twice): nothing to tell staff.
+            return Ok((WebAssign::Assigned, Reaction::default()));
+        }
         let member = match staff::find(tx, to).await? {
             Some(member) => member,
             // Taking a ticket before ever answering one: a staff row is made.
@@ -81,9 +89,6 @@ impl Desk {
             },
             None => return Ok((WebAssign::UnknownStaff, Reaction::default())),
         };
-        if to != by_id && !self.may_administer(tx, by_id).await? {
-            return Ok((WebAssign::AdminsOnly, Reaction::default()));
-        }
         Ok((WebAssign::Assigned, self.assign(tx, &ticket, member, by_name).await?))
     }
 

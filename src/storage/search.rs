@@ -114,7 +114,8 @@ async fn postgres_newest_first(
     Ok(found)
 }
 
-/// Runs one of the statements below.
+/// Runs one of the statements below, with the assignee and waiting
+/// conditions the narrowing asks for.
 async fn hits_between(
     conn: &mut Conn,
     sql: &'static str,
@@ -123,8 +124,13 @@ async fn hits_between(
     (low, high): (i64, i64),
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
+    let placeholders = match conn.backed() {
+        Backed::Sqlite(_) => ["?5", "?6", "?7", "?9", "?10"],
+        Backed::Postgres(_) => ["$5::text", "$6::date", "$7::date", "$9::bigint", "$10::timestamp"],
+    };
+    let sql = sql.replace("{tickets}", &narrowing.tickets.conditions(placeholders));
     on_conn!(conn, |c| {
-        diesel::sql_query(sql)
+        diesel::sql_query(&sql)
             .bind::<Text, _>(words)
             .bind::<BigInt, _>(low)
             .bind::<BigInt, _>(high)
@@ -143,19 +149,19 @@ async fn hits_between(
 // The statements' parameters: 1 the words, 2 and 3 the lowest and highest
 // message id, 4 the username (`None` for the `_ANY` two), 5 the status, 6
 // and 7 the first and last day, 8 how many, 9 the assignee (0: nobody), 10
-// the latest start of a wait that is past the SLA. SQLite's are numbered `?N` (its `$N` would be
+// the latest start of a wait that is past the SLA; 5, 6, 7, 9 and 10 in the
+// conditions `TicketFilter::conditions` writes in place of `{tickets}`.
+// SQLite's are numbered `?N` (its `$N` would be
 // names, numbered in order of appearance). The username is compared as its
 // index says it.
 
-/// Through the FTS5 index, newest first.
+/// Through the FTS5 index, newest first (`CROSS JOIN` keeps that order:
+/// the tickets' conditions, indexed too, must not lead).
 const SQLITE_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id, m.text AS text \
-     FROM ticket_messages_search s \
-     JOIN ticket_messages m ON m.id = s.rowid \
-     JOIN tickets t ON t.id = m.ticket_id \
-     WHERE ticket_messages_search MATCH ?1 AND s.rowid BETWEEN ?2 AND ?3 \
-     AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
-     AND (?9 IS NULL OR t.assignee_id = ?9 OR (?9 = 0 AND t.assignee_id IS NULL)) \
-     AND (?10 IS NULL OR t.waiting_since <= ?10) \
+     FROM ticket_messages_search s CROSS JOIN ticket_messages m CROSS JOIN tickets t \
+     WHERE m.id = s.rowid AND t.id = m.ticket_id \
+     AND ticket_messages_search MATCH ?1 AND s.rowid BETWEEN ?2 AND ?3 \
+     AND {tickets} \
      ORDER BY s.rowid DESC LIMIT ?8";
 
 /// The user's tickets, their messages, each looked up in the FTS5 index
@@ -164,9 +170,7 @@ const SQLITE_OF_USER: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_i
      FROM users u CROSS JOIN tickets t CROSS JOIN ticket_messages m CROSS JOIN ticket_messages_search s \
      WHERE u.username = ?4 COLLATE NOCASE AND t.user_id = u.id AND m.ticket_id = t.id \
      AND s.rowid = m.id AND ticket_messages_search MATCH ?1 AND m.id BETWEEN ?2 AND ?3 \
-     AND (?5 IS NULL OR t.status = ?5) AND (?6 IS NULL OR t.day >= ?6) AND (?7 IS NULL OR t.day <= ?7) \
-     AND (?9 IS NULL OR t.assignee_id = ?9 OR (?9 = 0 AND t.assignee_id IS NULL)) \
-     AND (?10 IS NULL OR t.waiting_since <= ?10) \
+     AND {tickets} \
      ORDER BY m.id DESC LIMIT ?8";
 
 /// The index's own expression, so the planner can use the GIN index. Left
@@ -176,11 +180,7 @@ const POSTGRES_ANY: &str = "SELECT m.id AS message_id, m.ticket_id AS ticket_id,
      FROM ticket_messages m \
      JOIN tickets t ON t.id = m.ticket_id \
      WHERE to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
-     AND m.id BETWEEN $2 AND $3 AND $4::text IS NULL \
-     AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
-     AND ($7::date IS NULL OR t.day <= $7) \
-     AND ($9::bigint IS NULL OR t.assignee_id = $9 OR ($9 = 0 AND t.assignee_id IS NULL)) \
-     AND ($10::timestamp IS NULL OR t.waiting_since <= $10) ORDER BY m.id DESC LIMIT $8";
+     AND m.id BETWEEN $2 AND $3 AND $4::text IS NULL AND {tickets} ORDER BY m.id DESC LIMIT $8";
 
 /// The same, the index read first (`MATERIALIZED`): for what the newest
 /// ids did not hold enough of, a rare word or words rare together. Left
@@ -192,10 +192,7 @@ const POSTGRES_REST: &str = "WITH hits AS MATERIALIZED ( \
      AND m.id BETWEEN $2 AND $3) \
      SELECT h.id AS message_id, h.ticket_id AS ticket_id, h.text AS text \
      FROM hits h JOIN tickets t ON t.id = h.ticket_id \
-     WHERE $4::text IS NULL AND ($5::text IS NULL OR t.status = $5) AND ($6::date IS NULL OR t.day >= $6) \
-     AND ($7::date IS NULL OR t.day <= $7) \
-     AND ($9::bigint IS NULL OR t.assignee_id = $9 OR ($9 = 0 AND t.assignee_id IS NULL)) \
-     AND ($10::timestamp IS NULL OR t.waiting_since <= $10) ORDER BY h.id DESC LIMIT $8";
+     WHERE $4::text IS NULL AND {tickets} ORDER BY h.id DESC LIMIT $8";
 
 /// The user's tickets and their messages, read first (`MATERIALIZED`: left
 /// to choose, the planner walks every message backwards hoping to reach
@@ -205,12 +202,9 @@ const POSTGRES_OF_USER: &str = "WITH theirs AS MATERIALIZED ( \
      JOIN tickets t ON t.user_id = u.id \
      JOIN ticket_messages m ON m.ticket_id = t.id \
      WHERE lower(u.username) = lower($4) AND u.username IS NOT NULL AND m.id BETWEEN $2 AND $3) \
-     SELECT id AS message_id, ticket_id, text FROM theirs \
+     SELECT id AS message_id, ticket_id, text FROM theirs t \
      WHERE to_tsvector('simple', coalesce(text, '')) @@ plainto_tsquery('simple', $1) \
-     AND ($5::text IS NULL OR status = $5) AND ($6::date IS NULL OR day >= $6) \
-     AND ($7::date IS NULL OR day <= $7) \
-     AND ($9::bigint IS NULL OR assignee_id = $9 OR ($9 = 0 AND assignee_id IS NULL)) \
-     AND ($10::timestamp IS NULL OR waiting_since <= $10) ORDER BY id DESC LIMIT $8";
+     AND {tickets} ORDER BY id DESC LIMIT $8";
 
 /// The ids a search of `days` reads: from the first message of their first
 /// ticket (a ticket's first message is stored as it opens, and tickets of

@@ -68,8 +68,12 @@ pub struct WebState {
 impl WebState {
     /// The times a ticket list's `waiting` filter compares with.
     fn list_clock(&self) -> ticket_list::Clock {
-        let sla_cutoff = self.desk.get().and_then(crate::desk::Desk::sla_cutoff);
-        ticket_list::Clock { now: self.clock.now().naive_utc(), sla_cutoff }
+        let sla = match self.desk.get().map(crate::desk::Desk::sla_cutoff) {
+            None => ticket_list::Sla::NotYetKnown,
+            Some(None) => ticket_list::Sla::Unset,
+            Some(Some(cutoff)) => ticket_list::Sla::Cutoff(cutoff),
+        };
+        ticket_list::Clock { now: self.clock.now().naive_utc(), sla }
     }
 }
 

@@ -131,7 +131,7 @@ pub async fn tickets(State(state): State<WebState>, staff: Staff, RawQuery(raw):
     drop(conn);
     let clock = state.list_clock();
     let now = clock.now;
-    let mut body = filter_form(raw.as_deref(), &people, clock.sla_cutoff.is_some());
+    let mut body = filter_form(raw.as_deref(), &people, matches!(clock.sla, ticket_list::Sla::Cutoff(_)));
     if rows.is_empty() {
         body.push_str("<p>No tickets.</p>");
     } else {

@@ -73,13 +73,18 @@ pub fn verify(params: &[(String, String)], token: &Secret, now: DateTime<Utc>) -
         first_name: field("first_name").unwrap_or_default().to_string(),
         last_name: field("last_name").map(str::to_string),
         username: field("username").map(str::to_string),
-        hash: hash.to_ascii_lowercase(),
-        fresh_until: signed + FRESH_FOR,
+        // As decoded, written one way: what is remembered as used.
+        hash: tag.iter().map(|b| format!("{b:02x}")).collect(),
+        // Remembered a little longer than it is good: a replica whose
+        // clock runs ahead sweeps it no sooner than others stop taking it.
+        fresh_until: signed + FRESH_FOR + CLOCK_SKEW,
     })
 }
 
+/// Hex digits only (`from_str_radix` alone would take `+a` for `0a`, and
+/// a signature written two ways would be two signatures to remember).
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
@@ -122,6 +127,13 @@ mod tests {
         assert_eq!(verify(&params(SIGNED, "Anna"), &Secret::new("1:other"), now), Err(LoginRefused::BadHash));
         assert_eq!(verify(&params("zz", "Anna"), &token, now), Err(LoginRefused::BadHash));
         assert_eq!(verify(&params(&SIGNED[..63], "Anna"), &token, now), Err(LoginRefused::BadHash));
+        // One signature, one spelling: `+8` for `08` is refused, and upper
+        // case is remembered as lower case.
+        assert!(SIGNED.contains("08"));
+        let plus = SIGNED.replacen("08", "+8", 1);
+        assert_eq!(verify(&params(&plus, "Anna"), &token, now), Err(LoginRefused::BadHash));
+        let upper = verify(&params(&SIGNED.to_ascii_uppercase(), "Anna"), &token, now).unwrap();
+        assert_eq!(upper.hash, SIGNED);
         let mut twice = params(SIGNED, "Anna");
         twice.push(("id".into(), "1".into()));
         assert_eq!(verify(&twice, &token, now), Err(LoginRefused::BadHash), "a field given twice");

@@ -27,12 +27,22 @@ pub struct ListQuery {
     pub page: Option<String>,
 }
 
-/// When the clock reads a list's query: now, and the latest start of a
-/// wait that is past the first-response SLA (`None` when no SLA is set).
+/// The times a list's `waiting` filter compares with: now, and what the
+/// first-response SLA makes of it.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     pub now: NaiveDateTime,
-    pub sla_cutoff: Option<NaiveDateTime>,
+    pub sla: Sla,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sla {
+    /// `FIRST_RESPONSE_SLA` is unset.
+    Unset,
+    /// The bot is still starting: the desk's rules are not read yet.
+    NotYetKnown,
+    /// The latest start of a wait that is past it.
+    Cutoff(NaiveDateTime),
 }
 
 pub fn read_query(raw: Option<&str>, clock: Clock) -> Result<ListQuery, Problem> {
@@ -62,9 +72,20 @@ pub fn read_query(raw: Option<&str>, clock: Clock) -> Result<ListQuery, Problem>
             "waiting" => {
                 query.filter.waiting_since_by = Some(match value {
                     "yes" => clock.now,
-                    "past_sla" => clock.sla_cutoff.ok_or_else(|| {
-                        Problem::bad_request("waiting past_sla: no FIRST_RESPONSE_SLA is set, so no ticket is past it")
-                    })?,
+                    "past_sla" => match clock.sla {
+                        Sla::Cutoff(cutoff) => cutoff,
+                        Sla::Unset => {
+                            return Err(Problem::bad_request(
+                                "waiting past_sla: no FIRST_RESPONSE_SLA is set, so no ticket is past it",
+                            ));
+                        }
+                        Sla::NotYetKnown => {
+                            return Err(Problem::new(
+                                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                                "the bot is still starting: try again shortly",
+                            ));
+                        }
+                    },
                     _ => return Err(Problem::bad_request(format!("waiting {value:?}: use yes or past_sla"))),
                 })
             }
@@ -148,7 +169,7 @@ mod tests {
 
     fn clock(sla: bool) -> Clock {
         let now = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap().and_hms_opt(12, 0, 0).unwrap();
-        Clock { now, sla_cutoff: sla.then(|| now - chrono::TimeDelta::minutes(15)) }
+        Clock { now, sla: if sla { Sla::Cutoff(now - chrono::TimeDelta::minutes(15)) } else { Sla::Unset } }
     }
 
     #[test]
@@ -169,9 +190,13 @@ mod tests {
         assert_eq!(read("assignee=900").unwrap().filter.assignee, Some(Assignee::Staff(900)));
         assert_eq!(read("assignee=none").unwrap().filter.assignee, Some(Assignee::Nobody));
         assert_eq!(read("waiting=yes").unwrap().filter.waiting_since_by, Some(clock(true).now));
-        assert_eq!(read("waiting=past_sla").unwrap().filter.waiting_since_by, clock(true).sla_cutoff);
+        let cutoff = clock(true).now - chrono::TimeDelta::minutes(15);
+        assert_eq!(read("waiting=past_sla").unwrap().filter.waiting_since_by, Some(cutoff));
         let no_sla = read_query(Some("waiting=past_sla"), clock(false)).unwrap_err();
         assert!(no_sla.detail.contains("FIRST_RESPONSE_SLA"), "{}", no_sla.detail);
+        let starting = Clock { sla: Sla::NotYetKnown, ..clock(true) };
+        let problem = read_query(Some("waiting=past_sla"), starting).unwrap_err();
+        assert_eq!(problem.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
         for bad in [
             "status=pending",
             "since=21.11.2026",

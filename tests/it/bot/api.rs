@@ -115,6 +115,17 @@ async fn a_token_reads_tickets_their_messages_and_the_figures(kind: Kind) {
     assert_eq!(ids(&answered), [alices["id"].as_i64().unwrap()], "staff's words are found too");
     let (_, _, nothing) = get("/api/v1/tickets?q=printer&status=open").await;
     assert_eq!(ids(&nothing), Vec::<i64>::new());
+    // Bob's waits for staff, since it opened; Alice's was answered.
+    assert_eq!(bobs["waiting_since"], bobs["opened_at"], "{bobs}");
+    assert_eq!(alices["waiting_since"], Value::Null, "{alices}");
+    let (_, _, waiting) = get("/api/v1/tickets?waiting=yes").await;
+    assert_eq!(ids(&waiting), [bobs["id"].as_i64().unwrap()]);
+    let (status, _, no_sla) = get("/api/v1/tickets?waiting=past_sla").await;
+    assert_eq!(status, 400, "no FIRST_RESPONSE_SLA here: {no_sla}");
+    let (_, _, unassigned) = get("/api/v1/tickets?assignee=none").await;
+    assert_eq!(ids(&unassigned).len(), 2);
+    let (_, _, agents) = call(&desk, Some(&token), &format!("/api/v1/tickets?assignee={}", agent().id)).await;
+    assert_eq!(ids(&agents), Vec::<i64>::new());
 
     let id = alices["id"].as_i64().unwrap();
     let (status, _, one) = call(&desk, Some(&token), &format!("/api/v1/tickets/{id}")).await;

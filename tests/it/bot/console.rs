@@ -78,6 +78,45 @@ pub(super) async fn use_link(desk: &Desk, link: &str) -> (u16, reqwest::header::
     (status, headers, response.text().await.unwrap())
 }
 
+/// A logged-in staff member: their session and the forms' CSRF token.
+pub(super) struct LoggedIn {
+    pub session: String,
+    pub csrf: String,
+}
+
+pub(super) async fn log_in(desk: &Desk, user: i64) -> LoggedIn {
+    let (_, headers, _) = use_link(desk, &login_link(desk, user)).await;
+    let (session, _) = session_cookie(&headers).expect("a session");
+    let (_, _, page) = get(desk, "/", Some(&session)).await;
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    LoggedIn { session, csrf }
+}
+
+impl LoggedIn {
+    /// Posts a form (its CSRF token added): status and body.
+    pub async fn post(&self, desk: &Desk, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", &self.csrf)
+            .extend_pairs(fields)
+            .finish();
+        let response = browser()
+            .post(format!("http://{}{path}", desk.http))
+            .header("cookie", format!("ticketbot_session={}", self.session))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    pub async fn page(&self, desk: &Desk, path: &str) -> String {
+        let (status, _, page) = get(desk, path, Some(&self.session)).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        page
+    }
+}
+
 /// A Login Widget redirect for `user`, signed `seconds_ago`, as Telegram
 /// signs it: HMAC-SHA256 of the sorted fields keyed by SHA-256(token).
 fn signed_login(user: i64, name: &str, seconds_ago: i64, token: &str) -> String {
@@ -199,7 +238,8 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
         .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
         .build()
         .unwrap();
-    let url = format!("http://{}{}", desk.http, signed_login(member, "Mia", 61, TOKEN));
+    // (Signed for another name: never the same URL as the first login's.)
+    let url = format!("http://{}{}", desk.http, signed_login(member, "Mia K", 60, TOKEN));
     assert_eq!(elsewhere.get(&url).send().await.unwrap().status().as_u16(), 303, "127.0.0.2 is not held back");
     // A signed URL logs in once: again (from a browser's history) it is refused.
     let again = elsewhere.get(&url).send().await.unwrap();
@@ -217,10 +257,7 @@ async fn telegrams_signature_admits_members_of_the_support_chat_only(kind: Kind)
 
 async fn logging_out_needs_the_forms_token_and_operators_can_end_sessions(kind: Kind) {
     let Some(desk) = console(kind, &[]).await else { return };
-    let (_, headers, _) = use_link(&desk, &login_link(&desk, agent().id)).await;
-    let (session, _) = session_cookie(&headers).unwrap();
-    let (_, _, page) = get(&desk, "/", Some(&session)).await;
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let LoggedIn { session, csrf } = log_in(&desk, agent().id).await;
 
     let post = |body: String| {
         browser()

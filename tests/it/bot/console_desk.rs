@@ -4,7 +4,7 @@
 //! by waiting (for staff, past the SLA); a ticket shows its rating's
 //! comment, escaped.
 
-use super::console::{browser, console, get, login_link, session_cookie, use_link};
+use super::console::{LoggedIn, console, get, log_in};
 use super::{bob, open_ticket};
 use crate::desk::{Desk, SUPPORT, agent, alice};
 use crate::support::{Kind, on_both_backends};
@@ -23,42 +23,12 @@ fn lead() -> TgUser {
     lead
 }
 
-/// A logged-in staff member: their session and the forms' CSRF token.
-struct Browser {
-    session: String,
-    csrf: String,
-}
-
-async fn log_in(desk: &Desk, user: i64) -> Browser {
-    let (_, headers, _) = use_link(desk, &login_link(desk, user)).await;
-    let (session, _) = session_cookie(&headers).expect("a session");
-    let (_, _, page) = get(desk, "/", Some(&session)).await;
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    Browser { session, csrf }
-}
-
-impl Browser {
-    /// Posts a form (its CSRF token added): status and body.
-    async fn post(&self, desk: &Desk, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("csrf", &self.csrf)
-            .extend_pairs(fields)
-            .finish();
-        let response = browser()
-            .post(format!("http://{}{path}", desk.http))
-            .header("cookie", format!("ticketbot_session={}", self.session))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-
-    async fn page(&self, desk: &Desk, path: &str) -> String {
-        let (status, _, page) = get(desk, path, Some(&self.session)).await;
-        assert_eq!(status, 200, "{path}: {page}");
-        page
+/// Polls `done` until it holds (15 s at most).
+async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + crate::desk::WAIT;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -101,27 +71,37 @@ async fn anyone_takes_a_ticket_and_only_admins_give_one_away(kind: Kind) {
     assert!(body.contains("Only admins"), "{body}");
     assert_eq!(desk.db.count(&assignee(first)).await, 0, "unchanged");
     // Taking it is anyone's, and staff in Telegram read it.
-    let support = desk.fake.sent_to(SUPPORT).len();
     let (status, body) = lead_session.post(&desk, &format!("/tickets/{first}/assign"), &[("to", "901")]).await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(desk.db.count(&assignee(first)).await, 901);
-    let said = desk.wait_sent(SUPPORT, support + 1, "assigned").await;
-    let said = said.last().unwrap().text.clone().unwrap();
-    assert!(said.contains("#1 assigned to @lead by Lead"), "{said}");
+    let fake = &desk.fake;
+    let said = |text: &'static str| {
+        move || fake.sent_to(SUPPORT).iter().filter(|m| m.text.as_deref().is_some_and(|t| t.contains(text))).count()
+    };
+    let taken = said("#1 assigned to @lead by Lead");
+    wait_until(|| taken() == 1, "staff read who took it").await;
+    // Sent again (a double click): nothing changes, nothing more is said.
+    let (status, _) = lead_session.post(&desk, &format!("/tickets/{first}/assign"), &[("to", "901")]).await;
+    assert_eq!(status, 303);
 
     // The admin gives ticket #2 to Lead; the page then shows Lead chosen.
     let (status, _) = admin.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "901")]).await;
     assert_eq!(status, 303);
+    let given = said("#2 assigned to @lead by admin 900");
+    wait_until(|| given() == 1, "staff read who gave it").await;
+    assert_eq!(taken(), 1, "the second take said nothing");
     assert_eq!(desk.db.count(&assignee(second)).await, 901);
     let page = admin.page(&desk, &format!("/tickets/{second}")).await;
     assert!(page.contains("<option value=\"901\" selected>Lead (@lead)</option>"), "{page}");
     assert!(page.contains("<dt>Assignee</dt><dd>Lead</dd>"), "{page}");
 
+    // Lead may not even learn who is staff: any id but his own is 403.
+    assert_eq!(lead_session.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "4242")]).await.0, 403);
     // Someone who is not staff, a forged form, no such ticket.
     let (status, body) = admin.post(&desk, &format!("/tickets/{second}/assign"), &[("to", "4242")]).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not a staff member"), "{body}");
-    let forged = Browser { session: admin.session.clone(), csrf: "forged".into() };
+    let forged = LoggedIn { session: admin.session.clone(), csrf: "forged".into() };
     assert_eq!(forged.post(&desk, &format!("/tickets/{second}/assign"), &[("to", &to_agent)]).await.0, 403);
     assert_eq!(desk.db.count(&assignee(second)).await, 901, "unchanged");
     assert_eq!(admin.post(&desk, "/tickets/999999/assign", &[("to", "901")]).await.0, 404);

@@ -77,6 +77,10 @@ async fn the_console_works_with_the_keyboard_alone(kind: Kind) {
     for control in ["Close the ticket", "Assignee", "Assign"] {
         assert!(names.contains(&control), "{control} comes before the reply box: {names:?}");
     }
+    for focused in &walked {
+        let (style, width) = &focused.outline;
+        assert!(style != "none" && *width >= 2.0, "{focused:?}: the focus is visible");
+    }
     b.active_element().await.unwrap().send_keys("typed, not clicked").await.unwrap();
     tab_to(&browser, "Send", 1).await;
     browser.press(Key::Enter).await;
