@@ -25,14 +25,14 @@ async fn console(kind: Kind) -> Option<Desk> {
 }
 
 /// `ticketbot api-token create NAME`: the token it prints.
-fn new_token(desk: &Desk, name: &str) -> String {
+pub(super) fn new_token(desk: &Desk, name: &str) -> String {
     let out = ticketbot(&desk.vars_database_url(), &["api-token", "create", name]);
     assert!(out.status.success(), "{out:?}");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// A GET: status, content type, body as JSON.
-async fn call(desk: &Desk, token: Option<&str>, path: &str) -> (u16, String, Value) {
+pub(super) async fn call(desk: &Desk, token: Option<&str>, path: &str) -> (u16, String, Value) {
     send(desk, reqwest::Method::GET, token, path).await
 }
 

@@ -2,8 +2,10 @@
 //! real HTTP: anyone takes a ticket, only admins give one to a colleague,
 //! and staff in Telegram read who did it; the list narrows by assignee and
 //! by waiting (for staff, past the SLA); a ticket shows its rating's
-//! comment, escaped.
+//! comment, escaped; a long history comes in pages (the page and the API);
+//! the dashboard shows each period.
 
+use super::api::{call, new_token};
 use super::console::{LoggedIn, console, get, log_in};
 use super::{bob, open_ticket};
 use crate::desk::{Desk, SUPPORT, agent, alice};
@@ -13,7 +15,8 @@ use fake_telegram::TgUser;
 on_both_backends!(
     anyone_takes_a_ticket_and_only_admins_give_one_away,
     the_list_narrows_by_assignee_and_by_waiting,
-    a_ticket_shows_its_ratings_comment
+    a_ticket_shows_its_ratings_comment,
+    a_long_history_comes_in_pages_and_the_dashboard_shows_each_period
 );
 
 /// A staff member who is not an admin.
@@ -153,5 +156,50 @@ async fn a_ticket_shows_its_ratings_comment(kind: Kind) {
     let page = admin.page(&desk, &format!("/tickets/{second}")).await;
     assert!(page.contains("<dt>Rating</dt><dd>4 of 5</dd>"), "{page}");
     assert!(page.contains("<dt>Their comment</dt><dd>quick &lt;b&gt;&amp;&lt;/b&gt; kind</dd>"), "{page}");
+    desk.stop().await;
+}
+
+async fn a_long_history_comes_in_pages_and_the_dashboard_shows_each_period(kind: Kind) {
+    let Some(desk) = console(kind, &[]).await else { return };
+    let (first, _) = two_tickets(&desk).await;
+    // 600 more messages on Alice's ticket: 601 in all, two pages of 500.
+    let rows: Vec<String> = (1..=600)
+        .map(|n| format!("({first}, 'from_user', {0}, {0}, 'text', 'line {n}', '2026-11-21 09:00:00')", alice().id))
+        .collect();
+    desk.db
+        .sql(&format!(
+            "INSERT INTO ticket_messages (ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \
+             VALUES {}",
+            rows.join(", ")
+        ))
+        .await;
+    let admin = log_in(&desk, agent().id).await;
+    let page = admin.page(&desk, &format!("/tickets/{first}")).await;
+    assert_eq!(page.matches("<li class=").count(), 500, "a page of history");
+    assert!(page.contains("line 499</p>") && !page.contains("line 500</p>"), "the first 500, in order");
+    let later = page.split("<a rel=\"next\" href=\"").nth(1).expect("a link to the rest").split('"').next().unwrap();
+    let rest = admin.page(&desk, &later.replace("&amp;", "&")).await;
+    assert_eq!(rest.matches("<li class=").count(), 101, "{rest}");
+    assert!(rest.contains("line 500</p>") && rest.contains("line 600</p>"), "{rest}");
+    assert!(!rest.contains("rel=\"next\""), "the last page");
+
+    let token = new_token(&desk, "pages");
+    let (status, _, one) = call(&desk, Some(&token), &format!("/api/v1/tickets/{first}/messages")).await;
+    assert_eq!((status, one["items"].as_array().unwrap().len()), (200, 500));
+    let next = one["next_page"].as_str().expect("a next page").to_string();
+    let path = format!("/api/v1/tickets/{first}/messages?page={next}");
+    let (_, _, two) = call(&desk, Some(&token), &path).await;
+    let texts: Vec<&str> = two["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!((texts.len(), texts.last().copied()), (101, Some("line 600")));
+    assert_eq!(two["next_page"], serde_json::Value::Null);
+
+    // Each period of the dashboard: today holds both tickets.
+    for (period, tab) in [("day", "Today"), ("week", "7 days"), ("month", "30 days")] {
+        let page = admin.page(&desk, &format!("/dashboard?period={period}")).await;
+        assert!(page.contains(&format!("aria-current=\"page\">{tab}</a>")), "{period}: {page}");
+        assert!(page.contains("<dt>Opened</dt><dd>2</dd>"), "{period}: {page}");
+    }
+    let (status, _, _) = get(&desk, "/dashboard?period=year", Some(&admin.session)).await;
+    assert_eq!(status, 400);
     desk.stop().await;
 }
