@@ -23,7 +23,10 @@
 //! default postgres://postgres@127.0.0.1:5432/postgres; BENCH_TICKETS,
 //! default 1000000; BENCH_RUNS, default 10, of each `/find` kind and
 //! `/stats` period; BENCH_ONLY=sqlite or postgres for one; BENCH_KEEP=1
-//! keeps the PostgreSQL database, to look at its plans;
+//! keeps the database (the SQLite file or the PostgreSQL database), to look
+//! at its plans; BENCH_FILL_ONLY=1 fills, keeps and stops;
+//! BENCH_DATABASE=URL measures a database filled and kept before, and
+//! BENCH_STEPS=doctor,retention,stats,bot,export only the steps named;
 //! `BENCH_BOT_VARS="NAME=value …"` sets variables for the bot).
 
 use std::path::PathBuf;
@@ -61,6 +64,13 @@ async fn main() {
         std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let vocabulary = Vocabulary::new();
     println!("{tickets} tickets, {} messages; {runs} runs of each /find kind and /stats period", tickets * 5);
+    let steps = std::env::var("BENCH_STEPS").unwrap_or_default();
+    let step = |name: &str| steps.is_empty() || steps.split(',').any(|s| s.trim() == name);
+    if let Ok(url) = std::env::var("BENCH_DATABASE") {
+        println!("\n{url} (filled before)");
+        measure(&url, tickets, runs, &vocabulary, step).await;
+        return;
+    }
     for backend in ["sqlite", "postgres"].into_iter().filter(|b| only.is_empty() || only == *b) {
         println!("\n{backend}");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -81,19 +91,42 @@ async fn main() {
             Some(_) => count(&db, "SELECT pg_database_size(current_database()) AS n").await as f64,
         };
         println!("  fill: {:.0} s, database {:.0} MiB", started.elapsed().as_secs_f64(), size / 1_048_576.0);
-
-        doctor(&url).await;
-        retention_pass(&db).await;
-        gather_stats(&db, runs).await;
         drop(db);
-        with_the_bot(&url, &vocabulary, tickets, runs).await;
-        export_rate(&url, tickets, false).await;
-        export_rate(&url, tickets * 5, true).await;
+        let keep = std::env::var_os("BENCH_KEEP").is_some() || std::env::var_os("BENCH_FILL_ONLY").is_some();
+        if std::env::var_os("BENCH_FILL_ONLY").is_none() {
+            measure(&url, tickets, runs, &vocabulary, step).await;
+        }
         match pg {
-            Some(pg) if std::env::var_os("BENCH_KEEP").is_some() => println!("  kept: {}", pg.url),
+            _ if keep => {
+                println!("  kept: {url}");
+                let _ = dir.keep();
+            }
             Some(pg) => pg.drop_it().await,
             None => {}
         }
+    }
+}
+
+/// Every step the bench measures on the filled database at `url` (those
+/// `step` names: doctor, retention, stats, bot, export).
+async fn measure(url: &str, tickets: i64, runs: usize, vocabulary: &Vocabulary, step: impl Fn(&str) -> bool) {
+    let db = Db::start(&DatabaseConfig::new(DatabaseUrl::parse(url).unwrap())).await.expect("database");
+    if step("doctor") {
+        doctor(url).await;
+    }
+    if step("retention") {
+        retention_pass(&db).await;
+    }
+    if step("stats") {
+        gather_stats(&db, runs).await;
+    }
+    drop(db);
+    if step("bot") {
+        with_the_bot(url, vocabulary, tickets, runs).await;
+    }
+    if step("export") {
+        export_rate(url, tickets, false).await;
+        export_rate(url, tickets * 5, true).await;
     }
 }
 
