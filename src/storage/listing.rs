@@ -2,9 +2,9 @@
 //! cursor, narrowed by status, days, assignee and waiting; tickets by id; a ticket's messages
 //! in order. Rows are the exports' (`export::TicketLine`, `MessageLine`).
 
-use chrono::NaiveDateTime;
-use diesel::QueryResult;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use diesel::{QueryResult, QueryableByName};
 use diesel_async::RunQueryDsl;
 
 use super::export::{Days, MESSAGE_LINES, MessageLine, TicketLine, ticket_lines};
@@ -74,29 +74,72 @@ impl TicketFilter {
 }
 
 /// Up to `limit` tickets of `filter` with ids below `before`, newest first.
+///
+/// Narrowed to days, only the ids from the first ticket of `since` to the
+/// last of `until` are read: newest first from `before` alone, PostgreSQL
+/// walked its key back from the newest ticket, a week 100 days ago some
+/// 270,000 tickets down (200 ms at a million).
 pub async fn tickets_before(
     conn: &mut Conn,
     filter: TicketFilter,
     before: i64,
     limit: i64,
 ) -> QueryResult<Vec<TicketLine>> {
+    let Some((low, high)) = ticket_id_span(conn, filter.days).await? else { return Ok(Vec::new()) };
     let sql = format!(
-        "{} WHERE t.id < $1 AND {} ORDER BY t.id DESC LIMIT $7",
+        "{} WHERE t.id < $1 AND {} AND t.id >= $7 ORDER BY t.id DESC LIMIT $8",
         ticket_lines(conn),
         filter.conditions(["$2", "$3", "$4", "$5", "$6"])
     );
     on_conn!(conn, |c| {
         diesel::sql_query(&sql)
-            .bind::<BigInt, _>(before)
+            .bind::<BigInt, _>(before.min(high.saturating_add(1)))
             .bind::<Nullable<Text>, _>(filter.status)
             .bind::<Nullable<Date>, _>(filter.days.since)
             .bind::<Nullable<Date>, _>(filter.days.until)
             .bind::<Nullable<BigInt>, _>(filter.assignee_param())
             .bind::<Nullable<Timestamp>, _>(filter.waiting_since_by)
+            .bind::<BigInt, _>(low)
             .bind::<BigInt, _>(limit)
             .load(c)
             .await
     })
+}
+
+/// The lowest and highest id a ticket of `days` can have: the first ticket
+/// of the first day from `since` and the last of the last day up to
+/// `until` (ids grow as tickets open: later days' tickets open later, and
+/// a day's numbers are taken in the order its tickets are stored), each
+/// found through the index on day and number. `None` when no ticket is
+/// there.
+pub(super) async fn ticket_id_span(conn: &mut Conn, days: Days) -> QueryResult<Option<(i64, i64)>> {
+    let mut span = (0, i64::MAX);
+    if let Some(since) = days.since {
+        let first = "SELECT id FROM tickets WHERE day >= $1 ORDER BY day, number LIMIT 1";
+        match ticket_id(conn, first, since).await? {
+            Some(id) => span.0 = id,
+            None => return Ok(None),
+        }
+    }
+    if let Some(until) = days.until {
+        let last = "SELECT id FROM tickets WHERE day <= $1 ORDER BY day DESC, number DESC LIMIT 1";
+        match ticket_id(conn, last, until).await? {
+            Some(id) => span.1 = id,
+            None => return Ok(None),
+        }
+    }
+    Ok((span.0 <= span.1).then_some(span))
+}
+
+#[derive(QueryableByName)]
+struct TicketId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+async fn ticket_id(conn: &mut Conn, sql: &str, day: NaiveDate) -> QueryResult<Option<i64>> {
+    let found: Vec<TicketId> = on_conn!(conn, |c| diesel::sql_query(sql).bind::<Date, _>(day).load(c).await)?;
+    Ok(found.into_iter().next().map(|t| t.id))
 }
 
 /// The tickets of `ids` (those that exist), in the order of `ids`.

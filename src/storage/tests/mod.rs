@@ -2,6 +2,7 @@
 //! PostgreSQL database per test (`testdb`).
 
 mod inbox;
+mod listing;
 mod numbering;
 mod plans;
 mod ratings;
