@@ -262,6 +262,11 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
                    FROM tickets t CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 \
                    UNION ALL SELECT 4) k) x"
         ),
+        // Who answered which ticket, as the bot records each answer.
+        "INSERT INTO ticket_answers (ticket_id, staff_id, last_answer_at) \
+         SELECT ticket_id, sender_id, MAX(created_at) FROM ticket_messages WHERE direction = 'to_user' \
+         GROUP BY ticket_id, sender_id"
+            .to_string(),
         format!(
             "INSERT INTO ticket_ratings (ticket_id, user_id, score, rated_at) \
              SELECT id, user_id, 1 + (id - 1) % 5, closed_at FROM tickets WHERE (id - 1) % 5 = 2 AND closed_at IS NOT NULL"

@@ -3,6 +3,8 @@
 //! processor asks for them before the command's transaction begins
 //! (`Desk::ask_ahead`), so a month's reading never holds the write lock.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -26,47 +28,41 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
     // A day at a time: SQLite's rows are copied whole before they are
     // read (some 400 bytes each), so a month's 80,000 in one query would
     // cost the bot 35 MB for a moment.
-    let (mut opened, mut close_times) = (Vec::new(), Vec::new());
+    let mut days = Vec::new();
+    let (mut opened, mut first, mut close_times) = (0, Vec::new(), Vec::new());
+    let mut by_staff: HashMap<i64, Vec<i64>> = HashMap::new();
     for i in 0..period.days() {
         let day = first_day + TimeDelta::days(i);
         let end = if day == last_day { to } else { midnight(zone, day + TimeDelta::days(1)) };
-        opened.extend(statistics::opened(conn, day, day).await?);
+        let tickets = statistics::opened(conn, day).await?;
+        let mut responses = Vec::with_capacity(tickets.len());
+        for t in &tickets {
+            let Some(seconds) = t.first_response else { continue };
+            responses.push(seconds);
+            if let Some(by) = t.first_responder {
+                by_staff.entry(by).or_default().push(seconds);
+            }
+        }
+        opened += tickets.len();
+        first.extend_from_slice(&responses);
+        days.push(DayFigures { day, opened: tickets.len(), first_response_median: percentile(&mut responses, 50) });
         close_times.extend(statistics::close_times(conn, midnight(zone, day), end).await?);
     }
     let scores = statistics::rating_scores(conn, from, to).await?;
     let reminders = statistics::count_events(conn, EventKind::Reminded, from, to).await?;
-    let answered_by = statistics::answered_by_staff(conn, from, to).await?;
+    let answered_by = statistics::answered_by_staff(conn, from).await?;
 
-    let mut first: Vec<i64> = opened.iter().filter_map(|o| o.first_response).collect();
-    // Each day's opened tickets and first responses, in one pass.
-    let mut by_day: std::collections::HashMap<NaiveDate, (usize, Vec<i64>)> = std::collections::HashMap::new();
-    for o in &opened {
-        let entry = by_day.entry(o.day).or_default();
-        entry.0 += 1;
-        entry.1.extend(o.first_response);
-    }
-    let days = (0..period.days())
-        .map(|i| {
-            let day = first_day + TimeDelta::days(i);
-            let (count, mut responses) = by_day.remove(&day).unwrap_or_default();
-            DayFigures { day, opened: count, first_response_median: percentile(&mut responses, 50) }
-        })
-        .collect();
     let ids: Vec<i64> = answered_by.iter().map(|a| a.staff_id).collect();
     let members = staff::find_many(conn, &ids).await?;
     let mut staff: Vec<StaffFigures> = answered_by
         .iter()
         .map(|a| {
-            let mut theirs: Vec<i64> = opened
-                .iter()
-                .filter(|o| o.first_responder == Some(a.staff_id))
-                .filter_map(|o| o.first_response)
-                .collect();
             let name = members.iter().find(|m| m.user_id == a.staff_id).map(|m| m.display_name.clone());
             StaffFigures {
                 name: name.unwrap_or_else(|| a.staff_id.to_string()),
                 tickets_answered: a.tickets,
-                first_response_median: percentile(&mut theirs, 50),
+                // Of the tickets they answered first.
+                first_response_median: by_staff.get_mut(&a.staff_id).and_then(|theirs| percentile(theirs, 50)),
             }
         })
         .collect();
@@ -75,7 +71,7 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
         period,
         first_day,
         last_day,
-        opened: opened.len(),
+        opened,
         closed: close_times.len(),
         answered: first.len(),
         first_response_median: percentile(&mut first, 50),

@@ -114,6 +114,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     ("web_login_links", &["token_hash", "user_id", "expires_at", "used_at"]),
     ("api_tokens", &["id", "name", "token_hash", "created_at", "last_used_at", "revoked_at"]),
     ("web_telegram_logins", &["hash", "expires_at"]),
+    ("ticket_answers", &["ticket_id", "staff_id", "last_answer_at"]),
 ];
 
 /// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
@@ -135,7 +136,7 @@ pub const EXPECTED_INDEXES: &[&str] = &[
     "ticket_ratings_user",
     "tickets_closed",
     "tickets_day_clock",
-    "ticket_messages_answers",
+    "ticket_answers_last",
     "ticket_ratings_rated",
     "ticket_messages_ticket",
     "ticket_messages_user_side",

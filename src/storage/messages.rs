@@ -1,7 +1,7 @@
 //! A ticket's messages, and where each was shown on the other side.
 
 use chrono::NaiveDateTime;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Integer, Timestamp};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
@@ -27,14 +27,32 @@ fixed_statement! {
     " WHERE id = ", id: BigInt;
 }
 
+fixed_statement! {
+    /// A staff answer: who answered the ticket, and when last (what
+    /// `/stats` counts per staff member; answers are stored in time order).
+    RecordAnswer { ticket_id: i64, staff_id: i64, at: NaiveDateTime }
+    "INSERT INTO ticket_answers (ticket_id, staff_id, last_answer_at) VALUES (", ticket_id: BigInt;
+    ", ", staff_id: BigInt;
+    ", ", at: Timestamp;
+    ") ON CONFLICT (ticket_id, staff_id) DO UPDATE SET last_answer_at = excluded.last_answer_at \
+     WHERE ticket_answers.last_answer_at < excluded.last_answer_at";
+}
+
+/// Stores a message; a staff answer is also recorded as its author's on
+/// the ticket.
 pub async fn insert(writer: &mut Writer, new: &NewTicketMessage<'_>) -> QueryResult<TicketMessage> {
-    on_conn!(writer, |c| {
+    let stored = on_conn!(writer, |c| {
         diesel::insert_into(ticket_messages::table)
             .values(new)
             .returning(TicketMessage::as_returning())
             .get_result(c)
             .await
-    })
+    })?;
+    if new.direction == Direction::ToUser {
+        let answer = RecordAnswer { ticket_id: new.ticket_id, staff_id: new.sender_id, at: new.created_at };
+        on_conn!(writer, |c| answer.execute(c).await)?;
+    }
+    Ok(stored)
 }
 
 /// Every message filed on a ticket, oldest first (a request to see one's

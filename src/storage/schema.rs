@@ -189,6 +189,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Who answered which ticket, and when last (`statistics::answered_by_staff`).
+    ticket_answers (ticket_id, staff_id) {
+        ticket_id -> BigInt,
+        staff_id -> BigInt,
+        last_answer_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));

@@ -53,14 +53,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-02-000016_usernames"), "{status}");
     assert!(status.contains("[ ] 2026-12-02-000017_web"), "{status}");
     assert!(status.contains("[ ] 2026-12-02-000018_web_lists"), "{status}");
-    assert!(status.contains("0 applied, 18 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-02-000019_answers"), "{status}");
+    assert!(status.contains("0 applied, 19 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("18 applied, 0 pending"), "{up}");
+    assert!(up.contains("19 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000018_web_lists"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000017_web"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000016_usernames"));
@@ -79,13 +81,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 17 pending"), "{down}");
+    assert!(down.contains("1 applied, 18 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 17 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 18 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -101,7 +103,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("18 applied"));
+    assert!(out(&["migrate", "up"]).contains("19 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000018_web_lists"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000017_web"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000016_usernames"));
@@ -147,6 +150,11 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         }
     };
     assert_eq!(db.count(search).await, 3, "every earlier 'q' is found");
+    // Who answered which ticket, and when last: from the answers before.
+    assert_eq!(db.count("SELECT COUNT(*) FROM ticket_answers").await, 3);
+    let answered = "SELECT COUNT(*) FROM ticket_answers WHERE ticket_id = 1 AND staff_id = 901 \
+                    AND last_answer_at = '2026-11-21 09:20:00'";
+    assert_eq!(db.count(answered).await, 1);
     assert!(ticketbot(&db.url, &["doctor"]).status.success());
 }
 
@@ -158,7 +166,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-02-000018_web_lists"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-02-000019_answers"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN away_notified_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
@@ -338,8 +346,8 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("18 applied"));
-    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000018_web_lists"));
+    assert!(out(&["migrate", "up"]).contains("19 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
     db.sql(
         "DROP INDEX tickets_user_opened; \
          INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'A', '2026-11-21 09:00:00', '2026-11-21 09:00:00'); \
@@ -373,7 +381,7 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     let repaired = ticketbot(&db.url, &["doctor", "--repair"]);
     let said = stdout(&repaired);
     for line in [
-        "repair: applied migration 2026-12-02-000018_web_lists",
+        "repair: applied migration 2026-12-02-000019_answers",
         "repair: recreated index tickets_user_opened",
         "repair: raised the counter of 2026-11-21 from 1 to 3, its highest ticket number",
         "repair: left table scratch: not ticketbot's",

@@ -9,6 +9,7 @@ mod ratings;
 mod response_clock;
 mod retention;
 mod search;
+mod statistics;
 mod tickets;
 mod transactions;
 mod web_sessions;

@@ -1,0 +1,46 @@
+//! Per staff member, the tickets they answered in a period: each ticket
+//! once however often they answered it, notes not counted, answers before
+//! the period left out.
+
+use testdb::{Kind, TestDb, on_both_backends};
+
+use super::{file, staff};
+use crate::domain::{Direction, MessageDraft};
+use crate::storage::{filing, statistics};
+use crate::testing::{conn, in_tx, naive, user_text};
+
+on_both_backends!(staff_are_counted_once_per_ticket_they_answered_since_the_period_began);
+
+fn from(staff_id: i64, direction: Direction) -> MessageDraft {
+    MessageDraft { direction, sender_id: staff_id, ..user_text(staff_id, 1, "on it") }
+}
+
+async fn staff_are_counted_once_per_ticket_they_answered_since_the_period_began(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (anna, _, _) = file(&db, 1, 1, "help", "2026-11-18T09:00:00Z").await;
+    let (bob, _, _) = file(&db, 2, 1, "help", "2026-11-18T09:00:00Z").await;
+    let (carl, _, _) = file(&db, 3, 1, "help", "2026-11-18T09:00:00Z").await;
+    let answers = [
+        (anna.id, 900, Direction::ToUser, "2026-11-18T10:00:00Z"),
+        (anna.id, 901, Direction::ToUser, "2026-11-19T10:00:00Z"),
+        (anna.id, 900, Direction::ToUser, "2026-11-20T10:00:00Z"),
+        (anna.id, 900, Direction::ToUser, "2026-11-21T10:00:00Z"),
+        (bob.id, 900, Direction::ToUser, "2026-11-20T11:00:00Z"),
+        (carl.id, 902, Direction::Note, "2026-11-21T11:00:00Z"),
+    ];
+    for (ticket, staff_id, direction, at) in answers {
+        let draft = from(staff_id, direction);
+        in_tx(&db, async |tx| filing::staff_message(tx, ticket, &staff(staff_id), &draft, naive(at)).await).await;
+    }
+    let mut c = conn(&db).await;
+    let mut counted = async |since: &str| {
+        let mut rows = statistics::answered_by_staff(&mut c, naive(since)).await.unwrap();
+        rows.sort_by_key(|a| a.staff_id);
+        rows.into_iter().map(|a| (a.staff_id, a.tickets)).collect::<Vec<_>>()
+    };
+    assert_eq!(counted("2026-11-18T00:00:00Z").await, [(900, 2), (901, 1)], "anna's three answers count once");
+    assert_eq!(counted("2026-11-20T00:00:00Z").await, [(900, 2)], "901 answered before the period");
+    assert_eq!(counted("2026-11-21T00:00:00Z").await, [(900, 1)], "only anna's answer is in it");
+    assert_eq!(counted("2026-11-22T00:00:00Z").await, []);
+}
