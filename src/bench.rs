@@ -47,8 +47,7 @@ pub async fn file_user_message(db: &Db, user_id: i64, now: NaiveDateTime) -> Res
 /// command does, in UTC; how many tickets the period opened.
 pub async fn gather_stats(db: &Db, period: &str, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
     let period = Period::parse(period).ok_or("day, week or month")?;
-    let mut conn = db.conn().await.map_err(|e| e.to_string())?;
-    let figures = stats::gather(&mut conn, chrono_tz::UTC, period, now).await.map_err(|e| e.to_string())?;
+    let figures = stats::gather_from(db, chrono_tz::UTC, period, now).await.map_err(|e| e.to_string())?;
     Ok(figures.opened)
 }
 

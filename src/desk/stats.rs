@@ -10,7 +10,10 @@ use chrono_tz::Tz;
 
 use super::ahead::Asked;
 use super::{Desk, DeskError, Reaction};
-use crate::db::{Conn, Db};
+use diesel::QueryResult;
+
+use crate::config::Backend;
+use crate::db::{Conn, Db, DbError};
 use crate::domain::{DayFigures, EventKind, Period, StaffFigures, Stats};
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Outbound, Record};
@@ -19,72 +22,166 @@ use crate::storage::{staff, statistics};
 
 /// The period's figures: tickets opened on its days (and their first
 /// answers), closes, reminders, ratings and answers from the period's
-/// first midnight (in `zone`) to `now`.
+/// first midnight (in `zone`) to `now`, read on one connection (`/metrics`,
+/// or inside a command's transaction).
 pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DeskError> {
-    let last_day = now.with_timezone(&zone).date_naive();
-    let first_day = last_day - TimeDelta::days(period.days() - 1);
-    let from = midnight(zone, first_day);
-    let to = now.naive_utc() + TimeDelta::seconds(1);
-    // A day at a time: SQLite's rows are copied whole before they are
-    // read (some 400 bytes each), so a month's 80,000 in one query would
-    // cost the bot 35 MB for a moment.
-    let mut days = Vec::new();
-    let (mut opened, mut first, mut close_times) = (0, Vec::new(), Vec::new());
-    let mut by_staff: HashMap<i64, Vec<i64>> = HashMap::new();
-    for i in 0..period.days() {
-        let day = first_day + TimeDelta::days(i);
-        let end = if day == last_day { to } else { midnight(zone, day + TimeDelta::days(1)) };
+    let span = Span::new(zone, period, now);
+    let days = read_days(conn, &span).await?;
+    let rest = read_rest(conn, &span).await?;
+    Ok(assemble(&span, days, rest))
+}
+
+/// The same figures from the pool. On PostgreSQL the period's tickets are
+/// read on one connection while the rest is read on another: a month is
+/// 80,000 tickets, and the two halves take about as long each (90 ms at a
+/// million tickets one after the other, 74 together). On SQLite they are
+/// read one after the other: its bundled build keeps one page cache for
+/// every connection, behind one lock, and two readers took turns (95 ms
+/// together against 87).
+pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DbError> {
+    let span = Span::new(zone, period, now);
+    let mut one = db.conn().await?;
+    if db.backend() == Backend::Sqlite {
+        let days = read_days(&mut one, &span).await?;
+        return Ok(assemble(&span, days, read_rest(&mut one, &span).await?));
+    }
+    let mut other = db.conn().await?;
+    let rest = tokio::spawn(async move { read_rest(&mut other, &span).await });
+    let days = read_days(&mut one, &span).await?;
+    let rest = match rest.await {
+        Ok(rest) => rest?,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => return Err(DbError::Pool("reading the period's figures was cancelled".into())),
+    };
+    Ok(assemble(&span, days, rest))
+}
+
+/// The period's days, and where each begins and ends (UTC).
+#[derive(Clone, Copy)]
+struct Span {
+    period: Period,
+    zone: Tz,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    /// The first day's midnight, and a second past now.
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+}
+
+impl Span {
+    fn new(zone: Tz, period: Period, now: DateTime<Utc>) -> Self {
+        let last_day = now.with_timezone(&zone).date_naive();
+        let first_day = last_day - TimeDelta::days(period.days() - 1);
+        let (from, to) = (midnight(zone, first_day), now.naive_utc() + TimeDelta::seconds(1));
+        Self { period, zone, first_day, last_day, from, to }
+    }
+
+    fn days(&self) -> impl Iterator<Item = NaiveDate> + use<> {
+        let first = self.first_day;
+        (0..self.period.days()).map(move |i| first + TimeDelta::days(i))
+    }
+
+    /// When `day` ends: the next midnight, or now for today.
+    fn end_of(&self, day: NaiveDate) -> NaiveDateTime {
+        if day == self.last_day { self.to } else { midnight(self.zone, day + TimeDelta::days(1)) }
+    }
+}
+
+/// The period's tickets: each day's count and median first answer, every
+/// first answer, and each staff member's first answers.
+struct DaysRead {
+    days: Vec<DayFigures>,
+    opened: usize,
+    first: Vec<i64>,
+    by_staff: HashMap<i64, Vec<i64>>,
+}
+
+/// A day at a time: SQLite's rows are copied whole before they are read
+/// (some 400 bytes each), so a month's 80,000 in one query would cost the
+/// bot 35 MB for a moment.
+async fn read_days(conn: &mut Conn, span: &Span) -> QueryResult<DaysRead> {
+    let mut read = DaysRead { days: Vec::new(), opened: 0, first: Vec::new(), by_staff: HashMap::new() };
+    for day in span.days() {
         let tickets = statistics::opened(conn, day).await?;
         let mut responses = Vec::with_capacity(tickets.len());
         for t in &tickets {
             let Some(seconds) = t.first_response else { continue };
             responses.push(seconds);
             if let Some(by) = t.first_responder {
-                by_staff.entry(by).or_default().push(seconds);
+                read.by_staff.entry(by).or_default().push(seconds);
             }
         }
-        opened += tickets.len();
-        first.extend_from_slice(&responses);
-        days.push(DayFigures { day, opened: tickets.len(), first_response_median: percentile(&mut responses, 50) });
-        close_times.extend(statistics::close_times(conn, midnight(zone, day), end).await?);
+        read.opened += tickets.len();
+        read.first.extend_from_slice(&responses);
+        read.days.push(DayFigures {
+            day,
+            opened: tickets.len(),
+            first_response_median: percentile(&mut responses, 50),
+        });
     }
-    let scores = statistics::rating_scores(conn, from, to).await?;
-    let reminders = statistics::count_events(conn, EventKind::Reminded, from, to).await?;
-    let answered_by = statistics::answered_by_staff(conn, from).await?;
+    Ok(read)
+}
 
+/// The rest of the period: how long its closed tickets were open, its
+/// ratings, reminders, and who answered how many tickets.
+struct RestRead {
+    close_times: Vec<i64>,
+    scores: Vec<i32>,
+    reminders: i64,
+    answered_by: Vec<statistics::Answered>,
+    members: Vec<crate::storage::rows::Staff>,
+}
+
+async fn read_rest(conn: &mut Conn, span: &Span) -> QueryResult<RestRead> {
+    let mut close_times = Vec::new();
+    for day in span.days() {
+        close_times.extend(statistics::close_times(conn, midnight(span.zone, day), span.end_of(day)).await?);
+    }
+    let answered_by = statistics::answered_by_staff(conn, span.from).await?;
     let ids: Vec<i64> = answered_by.iter().map(|a| a.staff_id).collect();
-    let members = staff::find_many(conn, &ids).await?;
-    let mut staff: Vec<StaffFigures> = answered_by
+    Ok(RestRead {
+        close_times,
+        scores: statistics::rating_scores(conn, span.from, span.to).await?,
+        reminders: statistics::count_events(conn, EventKind::Reminded, span.from, span.to).await?,
+        members: staff::find_many(conn, &ids).await?,
+        answered_by,
+    })
+}
+
+fn assemble(span: &Span, mut days: DaysRead, mut rest: RestRead) -> Stats {
+    let mut staff: Vec<StaffFigures> = rest
+        .answered_by
         .iter()
         .map(|a| {
-            let name = members.iter().find(|m| m.user_id == a.staff_id).map(|m| m.display_name.clone());
+            let name = rest.members.iter().find(|m| m.user_id == a.staff_id).map(|m| m.display_name.clone());
             StaffFigures {
                 name: name.unwrap_or_else(|| a.staff_id.to_string()),
                 tickets_answered: a.tickets,
                 // Of the tickets they answered first.
-                first_response_median: by_staff.get_mut(&a.staff_id).and_then(|theirs| percentile(theirs, 50)),
+                first_response_median: days.by_staff.get_mut(&a.staff_id).and_then(|theirs| percentile(theirs, 50)),
             }
         })
         .collect();
     staff.sort_by(|a, b| b.tickets_answered.cmp(&a.tickets_answered).then_with(|| a.name.cmp(&b.name)));
-    Ok(Stats {
-        period,
-        first_day,
-        last_day,
-        opened,
-        closed: close_times.len(),
-        answered: first.len(),
-        first_response_median: percentile(&mut first, 50),
-        first_response_p90: percentile(&mut first, 90),
-        close_median: percentile(&mut close_times, 50),
-        reminders,
+    let scores = &rest.scores;
+    Stats {
+        period: span.period,
+        first_day: span.first_day,
+        last_day: span.last_day,
+        opened: days.opened,
+        closed: rest.close_times.len(),
+        answered: days.first.len(),
+        first_response_median: percentile(&mut days.first, 50),
+        first_response_p90: percentile(&mut days.first, 90),
+        close_median: percentile(&mut rest.close_times, 50),
+        reminders: rest.reminders,
         ratings: scores.len(),
         rating_counts: std::array::from_fn(|i| scores.iter().filter(|s| **s == i as i32 + 1).count()),
         rating_average: (!scores.is_empty())
             .then(|| scores.iter().map(|s| f64::from(*s)).sum::<f64>() / scores.len() as f64),
-        days,
+        days: days.days,
         staff,
-    })
+    }
 }
 
 /// The `p`th percentile (nearest rank) of `values`, which it sorts.
@@ -110,8 +207,7 @@ impl Desk {
     /// failure here only means they are gathered inside it.
     pub(super) async fn gather_ahead(&self, db: &Db, message_id: i32, args: &str) {
         let Some(period) = Period::parse(args) else { return };
-        let Ok(mut conn) = db.conn().await else { return };
-        if let Ok(stats) = gather(&mut conn, self.rules.zone, period, self.clock.now()).await {
+        if let Ok(stats) = gather_from(db, self.rules.zone, period, self.clock.now()).await {
             self.ahead.put(message_id, Asked::Stats(stats));
         }
     }
@@ -149,6 +245,44 @@ mod tests {
         assert_eq!(percentile(&mut [7], 90), Some(7));
         assert_eq!(percentile(&mut [], 50), None);
     }
+
+    /// Two tickets yesterday, one today: answered, closed; read on one
+    /// connection and on two, the same figures.
+    async fn figures_read_on_one_connection_or_two_agree(kind: testdb::Kind) {
+        use crate::storage::tests::{file, staff};
+        use crate::storage::{filing, tickets};
+        use crate::testing::{conn, in_tx, naive, user_text};
+
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let (anna, _, _) = file(&db, 1, 1, "help", "2026-11-20T09:00:00Z").await;
+        let (bob, _, _) = file(&db, 2, 1, "help", "2026-11-20T10:00:00Z").await;
+        file(&db, 3, 1, "help", "2026-11-21T09:00:00Z").await;
+        for (ticket, staff_id, at) in [(anna.id, 900, "2026-11-20T09:01:00Z"), (bob.id, 901, "2026-11-21T10:03:00Z")] {
+            let draft = crate::domain::MessageDraft {
+                direction: crate::domain::Direction::ToUser,
+                sender_id: staff_id,
+                ..user_text(staff_id, 1, "on it")
+            };
+            in_tx(&db, async |tx| filing::staff_message(tx, ticket, &staff(staff_id), &draft, naive(at)).await).await;
+        }
+        in_tx(&db, async |tx| tickets::close(tx, anna.id, naive("2026-11-21T09:00:00Z")).await).await;
+
+        let now = "2026-11-21T12:00:00Z".parse().unwrap();
+        let one = gather(&mut conn(&db).await, chrono_tz::UTC, Period::Week, now).await.unwrap();
+        let two = gather_from(&db, chrono_tz::UTC, Period::Week, now).await.unwrap();
+        assert_eq!(one, two);
+        assert_eq!((one.opened, one.answered, one.closed), (3, 2, 1));
+        assert_eq!((one.first_response_median, one.first_response_p90), (Some(60), Some(86_580)));
+        assert_eq!(one.close_median, Some(86_400));
+        let days: Vec<_> = one.days.iter().rev().take(2).map(|d| (d.opened, d.first_response_median)).collect();
+        assert_eq!(days, [(1, None), (2, Some(60))], "today, then yesterday");
+        let staff: Vec<_> =
+            one.staff.iter().map(|m| (m.name.as_str(), m.tickets_answered, m.first_response_median)).collect();
+        assert_eq!(staff, [("Agent 900", 1, Some(60)), ("Agent 901", 1, Some(86_580))]);
+    }
+
+    testdb::on_both_backends!(figures_read_on_one_connection_or_two_agree);
 
     #[test]
     fn a_day_begins_at_local_midnight() {

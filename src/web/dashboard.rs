@@ -13,7 +13,7 @@ use axum::response::Response;
 use super::WebState;
 use super::pages::{self, CSP, duration, page, refused};
 use super::session::Staff;
-use crate::desk::stats::gather;
+use crate::desk::stats::gather_from;
 use crate::domain::{Period, Stats};
 use crate::render::html::escape;
 
@@ -25,11 +25,7 @@ pub async fn show(State(state): State<WebState>, viewer: Staff, RawQuery(raw): R
     let Some(period) = Period::parse(&asked) else {
         return refused(StatusCode::BAD_REQUEST, "Choose a period: day, week or month.");
     };
-    let stats = match state.db.conn().await {
-        Ok(mut conn) => gather(&mut conn, state.zone, period, state.clock.now()).await,
-        Err(e) => return pages::unavailable(&e),
-    };
-    let stats = match stats {
+    let stats = match gather_from(&state.db, state.zone, period, state.clock.now()).await {
         Ok(stats) => stats,
         Err(e) => return pages::unavailable(&e),
     };

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 
 use super::json::{DayFigures, Median, Percentiles, Ratings, StaffFigures, Stats};
-use crate::desk::stats::gather;
+use crate::desk::stats::gather_from;
 use crate::domain::Period;
 use crate::web::WebState;
 use crate::web::problem::{Problem, ProblemDetails};
@@ -33,8 +33,7 @@ pub async fn period(State(state): State<WebState>, RawQuery(raw): RawQuery) -> R
             other => return Err(Problem::bad_request(format!("unknown parameter {other:?}: use period"))),
         }
     }
-    let mut conn = state.db.conn().await?;
-    let s = gather(&mut conn, state.zone, period, state.clock.now()).await?;
+    let s = gather_from(&state.db, state.zone, period, state.clock.now()).await?;
     let name = match period {
         Period::Day => "day",
         Period::Week => "week",
