@@ -2,7 +2,8 @@
 //! `ticketbot web-login` link logs a staff member in once; a login signed
 //! as Telegram signs it (made here with the test bot's token) logs in a
 //! member of the support chat once, and a forged, stale, replayed or
-//! outsider's login gets 403 and no session; the session cookie is HttpOnly and SameSite;
+//! outsider's login gets 403 and no session; the session cookie is HttpOnly and SameSite
+//! (and Secure when `WEB_PUBLIC_URL` is HTTPS);
 //! pages carry a Content-Security-Policy; logging out needs the form's
 //! CSRF token; `ticketbot web-sessions` lists and ends sessions.
 
@@ -17,7 +18,8 @@ use crate::support::{Kind, on_both_backends};
 on_both_backends!(
     a_login_link_opens_one_session_that_shows_the_tickets,
     telegrams_signature_admits_members_of_the_support_chat_only,
-    logging_out_needs_the_forms_token_and_operators_can_end_sessions
+    logging_out_needs_the_forms_token_and_operators_can_end_sessions,
+    behind_https_the_session_cookie_is_secure
 );
 
 /// The desk with the console on and Agent Smith an admin, `more` set too.
@@ -283,5 +285,19 @@ async fn logging_out_needs_the_forms_token_and_operators_can_end_sessions(kind: 
     let ended = String::from_utf8(ticketbot(&url, &["web-sessions", "--end-all"]).stdout).unwrap();
     assert!(ended.contains("ended 1 session(s)"), "{ended}");
     assert_eq!(get(&desk, "/", Some(&again)).await.0, 303);
+    desk.stop().await;
+}
+
+/// `WEB_PUBLIC_URL` on HTTPS (a proxy in front ends TLS): the browser is
+/// told to send the session cookie over HTTPS only.
+async fn behind_https_the_session_cookie_is_secure(kind: Kind) {
+    let Some(desk) = console(kind, &[("WEB_PUBLIC_URL", "https://desk.example.com")]).await else { return };
+    let (status, headers, body) = use_link(&desk, &login_link(&desk, agent().id)).await;
+    assert_eq!(status, 303, "{body}");
+    let (session, cookie) = session_cookie(&headers).expect("a session cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.split("; ").any(|a| a == attribute), "{attribute} in {cookie}");
+    }
+    assert_eq!(get(&desk, "/", Some(&session)).await.0, 200, "the session works");
     desk.stop().await;
 }
