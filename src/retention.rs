@@ -2,7 +2,8 @@
 //! batches, in the background. Handled updates and sent or set-aside
 //! outbox rows older than `INBOX_RETENTION`; the texts of tickets closed
 //! longer ago than `MESSAGE_RETENTION` (numbers, times, ratings and so the
-//! statistics stay).
+//! statistics stay). Expired web console sessions and used or expired
+//! login links go too, whatever the retention.
 //!
 //! On PostgreSQL a sweep that removed anything ends with a `VACUUM` of the
 //! tables it changed (it blocks nobody), so the space is reused at once and
@@ -59,12 +60,10 @@ impl Sweeper {
         quarter.clamp(Duration::from_secs(1), Duration::from_secs(60))
     }
 
-    /// Sweeps until `stop` is set; returns at once when nothing is ever
-    /// deleted.
+    /// Sweeps until `stop` is set: expired web sessions and login links
+    /// always (every minute when no retention is set), the rest when its
+    /// retention is set.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        if !self.retention.applies() {
-            return;
-        }
         let mut tick = tokio::time::interval(self.every());
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

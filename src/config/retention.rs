@@ -41,11 +41,6 @@ impl Retention {
         };
         Ok(Self { inbox, messages })
     }
-
-    /// Whether anything is ever deleted.
-    pub fn applies(&self) -> bool {
-        self.inbox.is_some() || self.messages.is_some()
-    }
 }
 
 #[cfg(test)]
