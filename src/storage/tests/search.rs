@@ -182,4 +182,24 @@ async fn matches_far_apart_are_found_newest_first_and_no_more_than_asked(kind: K
     assert_eq!(ids(two), [3_000_000, 400_000]);
     let older = search::newest_hits(&mut c, &words("refund"), &Narrowing::default(), 400_000, 10).await.unwrap();
     assert_eq!(ids(older), [120_000, first.id]);
+    drop(c);
+
+    // Narrowed to a status: each far match's ticket is looked up, newest
+    // first, until enough pass.
+    let (other, _, _) = file(&db, 2, 1, "no words here", "2026-11-21T09:10:00Z").await;
+    for id in [200_000, 2_500_000] {
+        test.sql(&format!(
+            "INSERT INTO ticket_messages (id, ticket_id, direction, sender_id, user_chat_id, kind, text, created_at) \
+             VALUES ({id}, {}, 'from_user', 2, 2, 'text', 'refund again', '2026-11-21 09:15:00')",
+            other.id
+        ))
+        .await;
+    }
+    in_tx(&db, async |tx| tickets::close(tx, other.id, naive("2026-11-21T09:20:00Z")).await).await;
+    let mut c = conn(&db).await;
+    let status = |status| narrowed(TicketFilter { status: Some(status), ..Default::default() });
+    let closed = search::newest_hits(&mut c, &words("refund"), &status("closed"), i64::MAX, 10).await.unwrap();
+    assert_eq!(ids(closed), [2_500_000, 200_000]);
+    let open = search::newest_hits(&mut c, &words("refund"), &status("open"), i64::MAX, 3).await.unwrap();
+    assert_eq!(ids(open), [3_000_000, 400_000, 120_000]);
 }
