@@ -7,8 +7,9 @@
 //! a function's signature says whether it writes and in whose transaction.
 
 use std::ops::{Deref, DerefMut};
+use std::time::Duration;
 
-use deadpool::managed::Object;
+use deadpool::managed::{Object, Timeouts};
 use diesel::QueryResult;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
@@ -43,6 +44,14 @@ impl Conn {
         match db {
             Db::Postgres(pool) => Ok(Self::Postgres(pool.get().await.map_err(DbError::pool)?)),
             Db::Sqlite { pool, .. } => Ok(Self::Sqlite(pool.get().await.map_err(DbError::pool)?)),
+        }
+    }
+
+    pub(super) async fn spare(db: &Db) -> Option<Self> {
+        let now = |timeouts: Timeouts| Timeouts { wait: Some(Duration::ZERO), ..timeouts };
+        match db {
+            Db::Postgres(pool) => pool.timeout_get(&now(pool.timeouts())).await.ok().map(Self::Postgres),
+            Db::Sqlite { pool, .. } => pool.timeout_get(&now(pool.timeouts())).await.ok().map(Self::Sqlite),
         }
     }
 

@@ -80,6 +80,13 @@ impl Db {
         Conn::checkout(self).await
     }
 
+    /// A second connection to read with, only if the pool has one free
+    /// now: `None` rather than wait (whoever asks holds one already, and a
+    /// small pool would have them all wait for each other).
+    pub async fn spare_conn(&self) -> Option<Conn> {
+        Conn::spare(self).await
+    }
+
     /// A connection for one single-statement write; see `Writer`.
     pub async fn writer(&self) -> Result<Writer, DbError> {
         Writer::checkout(self).await

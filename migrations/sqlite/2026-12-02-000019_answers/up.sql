@@ -15,4 +15,5 @@ INSERT INTO ticket_answers (ticket_id, staff_id, last_answer_at)
     SELECT ticket_id, sender_id, MAX(created_at) FROM ticket_messages WHERE direction = 'to_user'
     GROUP BY ticket_id, sender_id;
 CREATE INDEX ticket_answers_last ON ticket_answers (last_answer_at, staff_id);
-DROP INDEX ticket_messages_answers;
+-- Gone already on a database that lost it (doctor --repair applies this).
+DROP INDEX IF EXISTS ticket_messages_answers;

@@ -28,6 +28,10 @@ async fn staff_are_counted_once_per_ticket_they_answered_since_the_period_began(
         (anna.id, 900, Direction::ToUser, "2026-11-21T10:00:00Z"),
         (bob.id, 900, Direction::ToUser, "2026-11-20T11:00:00Z"),
         (carl.id, 902, Direction::Note, "2026-11-21T11:00:00Z"),
+        // Stored out of time order (a clock behind another replica's):
+        // the later answer stays the last.
+        (bob.id, 901, Direction::ToUser, "2026-11-21T12:00:00Z"),
+        (bob.id, 901, Direction::ToUser, "2026-11-19T12:00:00Z"),
     ];
     for (ticket, staff_id, direction, at) in answers {
         let draft = from(staff_id, direction);
@@ -39,8 +43,8 @@ async fn staff_are_counted_once_per_ticket_they_answered_since_the_period_began(
         rows.sort_by_key(|a| a.staff_id);
         rows.into_iter().map(|a| (a.staff_id, a.tickets)).collect::<Vec<_>>()
     };
-    assert_eq!(counted("2026-11-18T00:00:00Z").await, [(900, 2), (901, 1)], "anna's three answers count once");
-    assert_eq!(counted("2026-11-20T00:00:00Z").await, [(900, 2)], "901 answered before the period");
-    assert_eq!(counted("2026-11-21T00:00:00Z").await, [(900, 1)], "only anna's answer is in it");
+    assert_eq!(counted("2026-11-18T00:00:00Z").await, [(900, 2), (901, 2)], "anna's three answers count once");
+    assert_eq!(counted("2026-11-20T00:00:00Z").await, [(900, 2), (901, 1)], "901 answered anna before it");
+    assert_eq!(counted("2026-11-21T00:00:00Z").await, [(900, 1), (901, 1)], "900 answered only anna in it");
     assert_eq!(counted("2026-11-22T00:00:00Z").await, []);
 }
