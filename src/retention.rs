@@ -168,3 +168,54 @@ pub fn describe(keep: Option<TimeDelta>) -> String {
         Some(d) => format!("{}s", d.num_seconds()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use testdb::{Kind, TestDb, on_both_backends};
+
+    use super::*;
+
+    on_both_backends!(the_sweeper_deletes_expired_sessions_with_no_retention_set);
+
+    /// No `INBOX_RETENTION`, no `MESSAGE_RETENTION`: the sweeper still runs,
+    /// and its first sweep (at start) deletes the expired session.
+    async fn the_sweeper_deletes_expired_sessions_with_no_retention_set(kind: Kind) {
+        let Some(test) = TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let now = chrono::Utc::now();
+        for (hash, expires_at) in
+            [("over", now - chrono::TimeDelta::hours(1)), ("live", now + chrono::TimeDelta::hours(1))]
+        {
+            let at = now.naive_utc() - chrono::TimeDelta::hours(2);
+            let session = web_sessions::Session {
+                token_hash: hash.into(),
+                user_id: 7,
+                display_name: "Agent 7".into(),
+                csrf_token: "c".into(),
+                created_at: at,
+                last_seen_at: at,
+                expires_at: expires_at.naive_utc(),
+            };
+            web_sessions::create(&mut db.writer().await.unwrap(), &session).await.unwrap();
+        }
+        let retention = Retention { inbox: None, messages: None };
+        let clock = Arc::new(crate::clock::ManualClock::new(now));
+        let sweeper =
+            crate::retention::Sweeper::new(db.clone(), clock, Arc::new(crate::metrics::Metrics::new()), retention);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(sweeper.run(stopped));
+        let waited = std::time::Instant::now();
+        let left = loop {
+            let left = test.count("SELECT COUNT(*) FROM web_sessions").await;
+            if left < 2 || waited.elapsed() > std::time::Duration::from_secs(10) {
+                break left;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert!(!running.is_finished(), "the sweeper keeps running");
+        stop.send(true).unwrap();
+        running.await.unwrap();
+        assert_eq!(left, 1, "the expired session deleted");
+        assert_eq!(test.count("SELECT COUNT(*) FROM web_sessions WHERE token_hash = 'live'").await, 1);
+    }
+}

@@ -8,11 +8,7 @@ use testdb::{Kind, TestDb, on_both_backends};
 use crate::storage::web_sessions::{self, Session};
 use crate::testing::{conn, naive, start};
 
-on_both_backends!(
-    a_link_logs_in_once_and_not_after_it_expires,
-    sessions_end_at_expiry_and_the_sweep_deletes_them,
-    the_sweeper_deletes_expired_sessions_with_no_retention_set
-);
+on_both_backends!(a_link_logs_in_once_and_not_after_it_expires, sessions_end_at_expiry_and_the_sweep_deletes_them);
 
 async fn a_link_logs_in_once_and_not_after_it_expires(kind: Kind) {
     let Some(test) = TestDb::new(kind).await else { return };
@@ -67,47 +63,4 @@ async fn sessions_end_at_expiry_and_the_sweep_deletes_them(kind: Kind) {
     assert!(!use_login("signed-new", at + chrono::TimeDelta::days(1)).await, "still fresh: still remembered");
     assert_eq!(web_sessions::end_all(&mut db.writer().await.unwrap(), Some(8)).await.unwrap(), 1);
     assert!(web_sessions::live(&mut conn(db).await, later).await.unwrap().is_empty());
-}
-
-/// No `INBOX_RETENTION`, no `MESSAGE_RETENTION`: the sweeper still runs,
-/// and its first sweep (at start) deletes the expired session.
-async fn the_sweeper_deletes_expired_sessions_with_no_retention_set(kind: Kind) {
-    use std::sync::Arc;
-
-    let Some(test) = TestDb::new(kind).await else { return };
-    let db = start(&test).await;
-    let now = chrono::Utc::now();
-    for (hash, expires_at) in [("over", now - chrono::TimeDelta::hours(1)), ("live", now + chrono::TimeDelta::hours(1))]
-    {
-        let at = now.naive_utc() - chrono::TimeDelta::hours(2);
-        let session = Session {
-            token_hash: hash.into(),
-            user_id: 7,
-            display_name: "Agent 7".into(),
-            csrf_token: "c".into(),
-            created_at: at,
-            last_seen_at: at,
-            expires_at: expires_at.naive_utc(),
-        };
-        web_sessions::create(&mut db.writer().await.unwrap(), &session).await.unwrap();
-    }
-    let retention = crate::config::Retention { inbox: None, messages: None };
-    let clock = Arc::new(crate::clock::ManualClock::new(now));
-    let sweeper =
-        crate::retention::Sweeper::new(db.clone(), clock, Arc::new(crate::metrics::Metrics::new()), retention);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let running = tokio::spawn(sweeper.run(stopped));
-    let waited = std::time::Instant::now();
-    let left = loop {
-        let left = test.count("SELECT COUNT(*) FROM web_sessions").await;
-        if left < 2 || waited.elapsed() > std::time::Duration::from_secs(10) {
-            break left;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    assert!(!running.is_finished(), "the sweeper keeps running");
-    stop.send(true).unwrap();
-    running.await.unwrap();
-    assert_eq!(left, 1, "the expired session deleted");
-    assert_eq!(test.count("SELECT COUNT(*) FROM web_sessions WHERE token_hash = 'live'").await, 1);
 }
