@@ -200,8 +200,7 @@ mod tests {
         }
         let retention = Retention { inbox: None, messages: None };
         let clock = Arc::new(crate::clock::ManualClock::new(now));
-        let sweeper =
-            crate::retention::Sweeper::new(db.clone(), clock, Arc::new(crate::metrics::Metrics::new()), retention);
+        let sweeper = Sweeper::new(db.clone(), clock, Arc::new(Metrics::new()), retention);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let running = tokio::spawn(sweeper.run(stopped));
         let waited = std::time::Instant::now();

@@ -7,11 +7,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
+use diesel::QueryResult;
 
 use super::ahead::Asked;
 use super::{Desk, DeskError, Reaction};
-use diesel::QueryResult;
-
 use crate::config::Backend;
 use crate::db::{Conn, Db, DbError};
 use crate::domain::{DayFigures, EventKind, Period, StaffFigures, Stats};

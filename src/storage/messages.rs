@@ -29,7 +29,8 @@ fixed_statement! {
 
 fixed_statement! {
     /// A staff answer: who answered the ticket, and when last (what
-    /// `/stats` counts per staff member; answers are stored in time order).
+    /// `/stats` counts per staff member). An answer stored after a later
+    /// one (a replica whose clock is behind) leaves the later one last.
     RecordAnswer { ticket_id: i64, staff_id: i64, at: NaiveDateTime }
     "INSERT INTO ticket_answers (ticket_id, staff_id, last_answer_at) VALUES (", ticket_id: BigInt;
     ", ", staff_id: BigInt;
