@@ -373,6 +373,14 @@ impl FakeTelegram {
         self.lock().edits.iter().filter(|e| e.0 == chat_id).map(|e| (e.1, e.2.clone())).collect()
     }
 
+    /// Gives the next updates ids above `handled`, as Telegram goes on from
+    /// where a bot left off: a bot started again on a database that kept
+    /// earlier updates would take a fresh fake's ids as handled already.
+    pub fn continue_update_ids_after(&self, handled: i64) {
+        let mut inner = self.lock();
+        inner.next_update_id = inner.next_update_id.max(handled + 1);
+    }
+
     /// Pushes an arbitrary update (its `update_id` is assigned here).
     pub fn push_update(&self, mut update: Value) -> i64 {
         let mut inner = self.lock();
