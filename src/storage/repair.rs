@@ -52,6 +52,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/2026-12-02-000017_web/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000018_web_lists/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000019_answers/up.sql"),
+    include_str!("../../migrations/sqlite/2026-12-02-000020_stats_seconds/up.sql"),
 ];
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-11-21-000001_initial/up.sql"),
@@ -73,6 +74,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-12-02-000017_web/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000018_web_lists/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000019_answers/up.sql"),
+    include_str!("../../migrations/postgres/2026-12-02-000020_stats_seconds/up.sql"),
 ];
 
 /// Tables that are not ticketbot's rows but are expected: the migrations'

@@ -54,14 +54,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-02-000017_web"), "{status}");
     assert!(status.contains("[ ] 2026-12-02-000018_web_lists"), "{status}");
     assert!(status.contains("[ ] 2026-12-02-000019_answers"), "{status}");
-    assert!(status.contains("0 applied, 19 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-02-000020_stats_seconds"), "{status}");
+    assert!(status.contains("0 applied, 20 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("19 applied, 0 pending"), "{up}");
+    assert!(up.contains("20 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000020_stats_seconds"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000018_web_lists"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000017_web"));
@@ -81,13 +83,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 18 pending"), "{down}");
+    assert!(down.contains("1 applied, 19 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 18 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 19 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -103,7 +105,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("19 applied"));
+    assert!(out(&["migrate", "up"]).contains("20 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000020_stats_seconds"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000018_web_lists"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000017_web"));
@@ -168,7 +171,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-02-000019_answers"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-02-000020_stats_seconds"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN away_notified_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
@@ -348,8 +351,8 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("19 applied"));
-    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
+    assert!(out(&["migrate", "up"]).contains("20 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000020_stats_seconds"));
     db.sql(
         "DROP INDEX tickets_user_opened; \
          INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'A', '2026-11-21 09:00:00', '2026-11-21 09:00:00'); \
@@ -383,7 +386,7 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     let repaired = ticketbot(&db.url, &["doctor", "--repair"]);
     let said = stdout(&repaired);
     for line in [
-        "repair: applied migration 2026-12-02-000019_answers",
+        "repair: applied migration 2026-12-02-000020_stats_seconds",
         "repair: recreated index tickets_user_opened",
         "repair: raised the counter of 2026-11-21 from 1 to 3, its highest ticket number",
         "repair: left table scratch: not ticketbot's",
