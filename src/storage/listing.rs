@@ -86,8 +86,13 @@ pub async fn tickets_before(
     limit: i64,
 ) -> QueryResult<Vec<TicketLine>> {
     let Some((low, high)) = ticket_id_span(conn, filter.days).await? else { return Ok(Vec::new()) };
+    // The page's ids first, from tickets alone, then their lines: PostgreSQL
+    // takes the id span and the days for unrelated and expects a few hundred
+    // tickets where a week holds 15,000; joined before they were cut to a
+    // page, each one's user was read (57 ms, 5 ms so).
     let sql = format!(
-        "{} WHERE t.id < $1 AND {} AND t.id >= $7 ORDER BY t.id DESC LIMIT $8",
+        "{} WHERE t.id IN (SELECT t.id FROM tickets t WHERE t.id < $1 AND {} AND t.id >= $7 \
+         ORDER BY t.id DESC LIMIT $8) ORDER BY t.id DESC",
         ticket_lines(conn),
         filter.conditions(["$2", "$3", "$4", "$5", "$6"])
     );
