@@ -68,6 +68,15 @@ impl Bot {
     }
 }
 
+/// A bench that panics leaves no bot behind: one left running on a kept
+/// database claims the next run's outbox rows and sends them nowhere.
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Polls `done` every 20 ms; panics after `timeout`.
 pub async fn wait(timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;

@@ -43,7 +43,10 @@ impl Web {
             .expect("POST /auth/link");
         let cookie = answer.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
         let session = cookie.split(';').next().unwrap().to_string();
-        let token = ticketbot(database_url, &["api-token", "create", "bench"]);
+        // A name of its own each run: a kept database keeps earlier runs' tokens.
+        let name =
+            format!("bench-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+        let token = ticketbot(database_url, &["api-token", "create", &name]);
         Self { base: base.to_string(), client, session, token }
     }
 
