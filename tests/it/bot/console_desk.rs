@@ -1,12 +1,13 @@
 //! What the console does to the desk and how it narrows the list, over
-//! real HTTP: anyone takes a ticket, only admins give one to a colleague,
-//! and staff in Telegram read who did it; the list narrows by assignee and
+//! real HTTP: anyone takes a ticket, only admins give one to a colleague
+//! (`ADMIN_IDS` or the support group's admins, as Telegram says), and staff
+//! in Telegram read who did it; the list narrows by assignee and
 //! by waiting (for staff, past the SLA); a ticket shows its rating's
 //! comment, escaped; a long history comes in pages (the page and the API);
 //! the dashboard shows each period.
 
 use super::api::{call, new_token};
-use super::console::{LoggedIn, console, get, log_in};
+use super::console::{LoggedIn, console, get, log_in, log_in_through_telegram};
 use super::{bob, open_ticket};
 use crate::desk::{Desk, SUPPORT, agent, alice};
 use crate::support::{Kind, on_both_backends};
@@ -14,6 +15,7 @@ use fake_telegram::TgUser;
 
 on_both_backends!(
     anyone_takes_a_ticket_and_only_admins_give_one_away,
+    a_group_admin_gives_tickets_away_and_a_newcomer_takes_one,
     the_list_narrows_by_assignee_and_by_waiting,
     a_ticket_shows_its_ratings_comment,
     a_long_history_comes_in_pages_and_the_dashboard_shows_each_period
@@ -108,6 +110,43 @@ async fn anyone_takes_a_ticket_and_only_admins_give_one_away(kind: Kind) {
     assert_eq!(forged.post(&desk, &format!("/tickets/{second}/assign"), &[("to", &to_agent)]).await.0, 403);
     assert_eq!(desk.db.count(&assignee(second)).await, 901, "unchanged");
     assert_eq!(admin.post(&desk, "/tickets/999999/assign", &[("to", "901")]).await.0, 404);
+    desk.stop().await;
+}
+
+/// An admin of the support group in Telegram (not in `ADMIN_IDS`) gives
+/// tickets away as `/assign` lets them; someone who never answered a
+/// ticket takes one, and becomes a staff member by it.
+async fn a_group_admin_gives_tickets_away_and_a_newcomer_takes_one(kind: Kind) {
+    let Some(desk) = console(kind, &[]).await else { return };
+    let (first, second) = two_tickets(&desk).await;
+    let newcomer: i64 = 903;
+    let assignee = |id: i64| format!("SELECT COALESCE(assignee_id, 0) FROM tickets WHERE id = {id}");
+    let is_staff = format!("SELECT COUNT(*) FROM staff WHERE user_id = {newcomer}");
+    assert_eq!(desk.db.count(&is_staff).await, 0, "never answered a ticket");
+
+    // Not staff, so no `web-login` link: the Login Widget, as a member.
+    let session = log_in_through_telegram(&desk, newcomer, "Nina").await;
+    let (status, body) =
+        session.post(&desk, &format!("/tickets/{first}/assign"), &[("to", &newcomer.to_string())]).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(desk.db.count(&assignee(first)).await, newcomer);
+    assert_eq!(desk.db.count(&is_staff).await, 1, "taking a ticket made a staff row");
+
+    // Lead is staff, not in ADMIN_IDS; once the group's admin, he gives
+    // ticket #2 to the newcomer (a staff member now).
+    let lead_session = log_in(&desk, lead().id).await;
+    desk.fake.make_admin(SUPPORT, lead().id);
+    let to = newcomer.to_string();
+    let (status, body) = lead_session.post(&desk, &format!("/tickets/{second}/assign"), &[("to", &to)]).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(desk.db.count(&assignee(second)).await, newcomer);
+    let fake = &desk.fake;
+    let given = || {
+        fake.sent_to(SUPPORT)
+            .iter()
+            .any(|m| m.text.as_deref().is_some_and(|t| t.contains("#2 assigned to Nina by Lead")))
+    };
+    wait_until(given, "staff read who gave it").await;
     desk.stop().await;
 }
 
