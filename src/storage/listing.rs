@@ -111,24 +111,20 @@ pub async fn tickets_before(
     })
 }
 
-/// The lowest and highest id a ticket of `days` can have: the first ticket
-/// of the first day from `since` and the last of the last day up to
-/// `until` (ids grow as tickets open: later days' tickets open later, and
-/// a day's numbers are taken in the order its tickets are stored), each
-/// found through the index on day and number. `None` when no ticket is
-/// there.
+/// The lowest and highest id a ticket of `days` can have: from the first
+/// ticket of the first day from `since` to the last of the last day up to
+/// `until`, each found through the index on day and number (see
+/// `edge_tickets`). `None` when no ticket is there.
 pub(super) async fn ticket_id_span(conn: &mut Conn, days: Days) -> QueryResult<Option<(i64, i64)>> {
     let mut span = (0, i64::MAX);
     if let Some(since) = days.since {
-        let first = "SELECT id FROM tickets WHERE day >= $1 ORDER BY day, number LIMIT 1";
-        match ticket_id(conn, first, since).await? {
+        match edge_tickets(conn, Edge::First, since).await?.into_iter().min() {
             Some(id) => span.0 = id,
             None => return Ok(None),
         }
     }
     if let Some(until) = days.until {
-        let last = "SELECT id FROM tickets WHERE day <= $1 ORDER BY day DESC, number DESC LIMIT 1";
-        match ticket_id(conn, last, until).await? {
+        match edge_tickets(conn, Edge::Last, until).await?.into_iter().max() {
             Some(id) => span.1 = id,
             None => return Ok(None),
         }
@@ -136,15 +132,54 @@ pub(super) async fn ticket_id_span(conn: &mut Conn, days: Days) -> QueryResult<O
     Ok((span.0 <= span.1).then_some(span))
 }
 
-#[derive(QueryableByName)]
-struct TicketId {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+/// Which end of a span of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Edge {
+    /// The first ticket of the first day from a day on.
+    First,
+    /// The last ticket of the last day up to a day.
+    Last,
 }
 
-async fn ticket_id(conn: &mut Conn, sql: &str, day: NaiveDate) -> QueryResult<Option<i64>> {
-    let found: Vec<TicketId> = on_conn!(conn, |c| diesel::sql_query(sql).bind::<Date, _>(day).load(c).await)?;
-    Ok(found.into_iter().next().map(|t| t.id))
+/// The tickets at the `edge` of the days from (or up to) `day`: the edge
+/// ticket of the nearest day that has one, and that of the day beyond it.
+/// Ids grow as tickets are stored, and a day's numbers are taken in the
+/// order its tickets are stored (its counter row is locked until then),
+/// so within a day ids follow numbers. Across a midnight they need not:
+/// on PostgreSQL two replicas take numbers from two days' counters at
+/// once, and the ticket of the day before can be stored after the first
+/// of the next, with a higher id. No ticket is stored out of order with
+/// one two days away. Empty when no ticket is there.
+pub(super) async fn edge_tickets(conn: &mut Conn, edge: Edge, day: NaiveDate) -> QueryResult<Vec<i64>> {
+    let Some(nearest) = edge_ticket(conn, edge, day).await? else { return Ok(Vec::new()) };
+    let beyond = match edge {
+        Edge::First => nearest.day.succ_opt(),
+        Edge::Last => nearest.day.pred_opt(),
+    };
+    let mut ids = vec![nearest.id];
+    if let Some(beyond) = beyond {
+        ids.extend(edge_ticket(conn, edge, beyond).await?.map(|t| t.id));
+    }
+    Ok(ids)
+}
+
+#[derive(QueryableByName)]
+struct DayTicket {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+}
+
+/// The first ticket of the first day from `day` on, or the last of the
+/// last day up to it.
+async fn edge_ticket(conn: &mut Conn, edge: Edge, day: NaiveDate) -> QueryResult<Option<DayTicket>> {
+    let sql = match edge {
+        Edge::First => "SELECT id, day FROM tickets WHERE day >= $1 ORDER BY day, number LIMIT 1",
+        Edge::Last => "SELECT id, day FROM tickets WHERE day <= $1 ORDER BY day DESC, number DESC LIMIT 1",
+    };
+    let found: Vec<DayTicket> = on_conn!(conn, |c| diesel::sql_query(sql).bind::<Date, _>(day).load(c).await)?;
+    Ok(found.into_iter().next())
 }
 
 /// The tickets of `ids` (those that exist), in the order of `ids`.

@@ -9,7 +9,7 @@ use diesel::{ExpressionMethods, QueryDsl, QueryResult, QueryableByName, Selectab
 use diesel_async::RunQueryDsl;
 
 use super::export::Days;
-use super::listing::TicketFilter;
+use super::listing::{Edge, TicketFilter, edge_tickets};
 use super::on_conn;
 use super::rows::{Ticket, User};
 use super::schema::{tickets, users};
@@ -211,21 +211,26 @@ const POSTGRES_OF_USER: &str = "WITH theirs AS MATERIALIZED ( \
      AND {tickets} ORDER BY id DESC LIMIT $8";
 
 /// The ids a search of `days` reads: from the first message of their first
-/// ticket (a ticket's first message is stored as it opens, and tickets of
-/// later days open later), up to their tickets' last message when they
-/// are a week or less, else unbounded (`None`: a ticket of an old day may
-/// be answered today). `None` when no ticket has a message there.
+/// tickets (a ticket's first message is stored as it opens; which tickets
+/// come first, `listing::edge_tickets` says), up to their tickets' last
+/// message when they are a week or less, else unbounded (`None`: a ticket
+/// of an old day may be answered today). `None` when no ticket has a
+/// message there.
 async fn id_span(conn: &mut Conn, days: Days) -> QueryResult<Option<(i64, Option<i64>)>> {
     /// Days for which the last message is looked up: a week's 20,000
     /// tickets are read in milliseconds, a year's would not be.
     const BOUNDED_DAYS: i64 = 7;
     let Some(since) = days.since else { return Ok(Some((0, None))) };
+    let first_tickets = edge_tickets(conn, Edge::First, since).await?;
+    if first_tickets.is_empty() {
+        return Ok(None);
+    }
+    // Numbers only, written by us.
+    let list = first_tickets.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
     let first: Span = on_conn!(conn, |c| {
-        diesel::sql_query(
-            "SELECT MIN(m.id) AS low, CAST(NULL AS BIGINT) AS high FROM ticket_messages m WHERE m.ticket_id = \
-             (SELECT id FROM tickets WHERE day >= $1 ORDER BY day, number LIMIT 1)",
-        )
-        .bind::<Date, _>(since)
+        diesel::sql_query(format!(
+            "SELECT MIN(id) AS low, CAST(NULL AS BIGINT) AS high FROM ticket_messages WHERE ticket_id IN ({list})"
+        ))
         .get_result(c)
         .await
     })?;

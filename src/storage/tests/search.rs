@@ -19,7 +19,8 @@ on_both_backends!(
     words_in_any_script_and_case_are_found_in_every_direction,
     the_index_changes_with_the_message_in_its_transaction,
     matches_come_newest_first_from_a_cursor_narrowed_as_asked,
-    matches_far_apart_are_found_newest_first_and_no_more_than_asked
+    matches_far_apart_are_found_newest_first_and_no_more_than_asked,
+    a_search_from_a_day_finds_the_next_days_ticket_stored_before_it
 );
 
 fn words(text: &str) -> Vec<String> {
@@ -202,4 +203,22 @@ async fn matches_far_apart_are_found_newest_first_and_no_more_than_asked(kind: K
     assert_eq!(ids(closed), [2_500_000, 200_000]);
     let open = search::newest_hits(&mut c, &words("refund"), &status("open"), i64::MAX, 3).await.unwrap();
     assert_eq!(ids(open), [3_000_000, 400_000, 120_000]);
+}
+
+/// Two replicas at midnight: the 22nd's ticket (and its message) stored
+/// before the 21st's first. A search from the 21st reads both.
+async fn a_search_from_a_day_finds_the_next_days_ticket_stored_before_it(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (early, _, _) = file(&db, 1, 1, "refund please", "2026-11-22T00:00:01Z").await;
+    let (late, _, _) = file(&db, 2, 1, "refund please", "2026-11-21T23:59:59Z").await;
+    assert!(early.id < late.id);
+    let mut c = conn(&db).await;
+    let since = |d: u32| Days { since: chrono::NaiveDate::from_ymd_opt(2026, 11, d), until: None };
+    let from_21st = narrowed(TicketFilter { days: since(21), ..Default::default() });
+    let found: Vec<i64> = hits(&mut c, "refund", &from_21st).await.iter().map(|h| h.ticket_id).collect();
+    assert_eq!(found, [late.id, early.id]);
+    let from_22nd = narrowed(TicketFilter { days: since(22), ..Default::default() });
+    let found: Vec<i64> = hits(&mut c, "refund", &from_22nd).await.iter().map(|h| h.ticket_id).collect();
+    assert_eq!(found, [early.id]);
 }
