@@ -25,6 +25,14 @@ pub fn full_name(first: &str, last: Option<&str>) -> String {
     }
 }
 
+/// A name and, when there is one, the username after it: "Ann Lee (@ann)".
+pub fn with_username(name: &str, username: Option<&str>) -> String {
+    match username {
+        Some(u) => format!("{name} (@{u})"),
+        None => name.to_string(),
+    }
+}
+
 /// "3d 4h", "2h 5m", "7m": how long something has been waiting, in the
 /// largest two units.
 pub fn age(w: Words, d: chrono::Duration) -> String {
@@ -81,5 +89,7 @@ mod tests {
         assert_eq!(shorten("abcd", 3), "abc…");
         assert_eq!(full_name("Ann", Some("Lee")), "Ann Lee");
         assert_eq!(full_name("Ann", None), "Ann");
+        assert_eq!(with_username("Ann Lee", Some("ann")), "Ann Lee (@ann)");
+        assert_eq!(with_username("Ann Lee", None), "Ann Lee");
     }
 }

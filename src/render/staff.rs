@@ -4,7 +4,7 @@
 
 use super::html::{escape, user_link};
 use super::texts::{Words, day, id};
-use super::{duration, full_name, shorten};
+use super::{duration, full_name, shorten, with_username};
 use crate::domain::{ContentKind, Period, Stats};
 use crate::storage::rows::{Ticket, User};
 
@@ -441,10 +441,7 @@ pub fn open_line(
     assignee: Option<&str>,
 ) -> String {
     let name = full_name(&user.first_name, user.last_name.as_deref());
-    let who = match &user.username {
-        Some(u) => format!("{name} (@{u})"),
-        None => name,
-    };
+    let who = with_username(&name, user.username.as_deref());
     let assignee = assignee.map(escape).unwrap_or_else(|| w.say("nobody", []));
     let (number, on, age, who, assignee) =
         (id(ticket.number), day(ticket.day), age.into(), escape(&who).into(), assignee.into());

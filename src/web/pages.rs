@@ -12,6 +12,7 @@ use super::WebState;
 use super::session::Staff;
 use super::ticket_list;
 use crate::render::html::escape;
+use crate::render::with_username;
 use crate::storage::export::TicketLine;
 use crate::storage::{rows, staff};
 
@@ -203,10 +204,7 @@ fn filter_form(raw: Option<&str>, people: &[rows::Staff], sla: bool) -> String {
 
 /// One ticket's row.
 fn row(t: &TicketLine, now: NaiveDateTime) -> String {
-    let user = match &t.username {
-        Some(username) => format!("{} (@{})", t.first_name, username),
-        None => t.first_name.clone(),
-    };
+    let user = with_username(&t.first_name, t.username.as_deref());
     // Waiting for staff: since it opened, or its user wrote after an answer.
     let waiting = t.waiting_since.map(|since| duration(now - since)).unwrap_or_else(|| "—".into());
     let rating = t.rating.map(|r| format!("{r} ★")).unwrap_or_else(|| "—".into());

@@ -12,6 +12,7 @@ use super::pages::{self, refused};
 use super::session::Staff;
 use crate::desk::web::{WebAssign, WebReply, WebStatusChange};
 use crate::render::html::escape;
+use crate::render::with_username;
 use crate::storage::export::TicketLine;
 use crate::storage::rows;
 
@@ -51,10 +52,7 @@ pub(super) fn assign_form(t: &TicketLine, viewer: &Staff, people: &[rows::Staff]
 }
 
 fn option(id: i64, name: &str, username: Option<&str>, selected: bool) -> String {
-    let label = match username {
-        Some(u) => format!("{name} (@{u})"),
-        None => name.to_string(),
-    };
+    let label = with_username(name, username);
     let selected = if selected { " selected" } else { "" };
     format!("<option value=\"{id}\"{selected}>{}</option>", escape(&label))
 }

@@ -14,6 +14,7 @@ use super::pages::{self, CSP, duration, page, refused};
 use super::session::Staff;
 use super::ticket_forms;
 use crate::render::html::escape;
+use crate::render::{full_name, with_username};
 use crate::storage::export::{MessageLine, TicketLine};
 use crate::storage::{listing, ratings, staff};
 
@@ -87,12 +88,7 @@ pub async fn show(
 
 /// The card: who, status, assignee, times, rating.
 fn card(t: &TicketLine, comment: Option<&str>, at: &impl Fn(NaiveDateTime) -> String, now: NaiveDateTime) -> String {
-    let user = match (&t.last_name, &t.username) {
-        (Some(last), Some(u)) => format!("{} {last} (@{u})", t.first_name),
-        (Some(last), None) => format!("{} {last}", t.first_name),
-        (None, Some(u)) => format!("{} (@{u})", t.first_name),
-        (None, None) => t.first_name.clone(),
-    };
+    let user = with_username(&full_name(&t.first_name, t.last_name.as_deref()), t.username.as_deref());
     let mut rows = vec![
         ("User", format!("{} · id {}", escape(&user), t.user_id)),
         ("Status", escape(&t.status)),
