@@ -277,7 +277,34 @@ mod tests {
         assert_eq!(staff, [("Agent 900", 1, Some(60)), ("Agent 901", 1, Some(86_580))]);
     }
 
-    testdb::on_both_backends!(figures_read_on_one_connection_or_two_agree);
+    /// A month is read a week (or a day) at a time: each ticket is counted
+    /// on its own day, at either edge of a week and of the month, and none
+    /// outside it.
+    async fn a_months_tickets_are_each_counted_on_their_day(kind: testdb::Kind) {
+        use crate::storage::tests::file;
+        use crate::testing::conn;
+
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let days = [31, 1, 7, 8, 8, 14, 15, 29, 30];
+        for (user, day) in days.iter().enumerate() {
+            let at =
+                if *day == 31 { "2026-10-31T12:00:00Z".to_string() } else { format!("2026-11-{day:02}T12:00:00Z") };
+            file(&db, user as i64 + 1, 1, "help", &at).await;
+        }
+        let now = "2026-11-30T18:00:00Z".parse().unwrap();
+        let month = gather(&mut conn(&db).await, chrono_tz::UTC, Period::Month, now).await.unwrap();
+        assert_eq!(month, gather_from(&db, chrono_tz::UTC, Period::Month, now).await.unwrap());
+        let counted: Vec<(u32, usize)> =
+            month.days.iter().filter(|d| d.opened > 0).map(|d| (chrono::Datelike::day(&d.day), d.opened)).collect();
+        assert_eq!(counted, [(1, 1), (7, 1), (8, 2), (14, 1), (15, 1), (29, 1), (30, 1)]);
+        assert_eq!((month.days.len(), month.opened), (30, 8));
+    }
+
+    testdb::on_both_backends!(
+        figures_read_on_one_connection_or_two_agree,
+        a_months_tickets_are_each_counted_on_their_day
+    );
 
     #[test]
     fn a_day_begins_at_local_midnight() {

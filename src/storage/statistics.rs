@@ -41,27 +41,31 @@ pub(super) fn seconds_between(conn: &mut Conn, from: &str, to: &str) -> String {
 /// order, with its tickets (from index `tickets_day_clock` alone), read by
 /// position, not by name: a month is 80,000 rows.
 ///
-/// PostgreSQL reads the days in one statement, decoding its rows as they
-/// arrive: a statement a day cost a round trip and a plan each (a month's
-/// 30 took 72 ms in `psql`, one statement 43). SQLite reads a day at a
-/// time: its rows are copied whole before they are read (some 400 bytes
-/// each), so a month's in one statement would cost 35 MB for a moment.
+/// PostgreSQL reads up to a week in one statement: a statement a day cost
+/// a round trip and a plan each (a month's 30 took 72 ms in `psql`, one
+/// statement 43), and a month in one statement held its rows in the bot's
+/// memory at once (11 MB more at its peak). SQLite reads a day at a time:
+/// its rows are copied whole before they are read (some 400 bytes each),
+/// so a month's in one statement would cost 35 MB for a moment.
 pub async fn opened(conn: &mut Conn, first: NaiveDate, last: NaiveDate) -> QueryResult<Vec<(NaiveDate, Vec<Opened>)>> {
     let seconds = sql::<Nullable<BigInt>>(&seconds_between(conn, "opened_at", "first_response_at"));
     let mut days: Vec<(NaiveDate, Vec<Opened>)> =
         first.iter_days().take_while(|day| *day <= last).map(|day| (day, Vec::new())).collect();
     match conn.backed() {
         Backed::Postgres(c) => {
-            let rows: Vec<(NaiveDate, Opened)> = tickets::table
-                .filter(tickets::day.ge(first))
-                .filter(tickets::day.le(last))
-                .select((tickets::day, (seconds, tickets::first_responder_id)))
-                .load(c)
-                .await?;
-            for (day, ticket) in rows {
-                let at = usize::try_from((day - first).num_days()).ok();
-                if let Some((_, tickets)) = at.and_then(|at| days.get_mut(at)) {
-                    tickets.push(ticket);
+            for week in days.chunks_mut(POSTGRES_DAYS_A_STATEMENT) {
+                let (since, until) = (week[0].0, week[week.len() - 1].0);
+                let rows: Vec<(NaiveDate, Opened)> = tickets::table
+                    .filter(tickets::day.ge(since))
+                    .filter(tickets::day.le(until))
+                    .select((tickets::day, (seconds.clone(), tickets::first_responder_id)))
+                    .load(c)
+                    .await?;
+                for (day, ticket) in rows {
+                    let at = usize::try_from((day - since).num_days()).ok();
+                    if let Some((_, tickets)) = at.and_then(|at| week.get_mut(at)) {
+                        tickets.push(ticket);
+                    }
                 }
             }
         }
@@ -74,6 +78,9 @@ pub async fn opened(conn: &mut Conn, first: NaiveDate, last: NaiveDate) -> Query
     Ok(days)
 }
 
+/// How many days PostgreSQL reads in one statement (see `opened`).
+const POSTGRES_DAYS_A_STATEMENT: usize = 7;
+
 /// SQLite's statement for one day of `opened` (a test reads its SQL).
 #[diesel::dsl::auto_type]
 pub(super) fn opened_query(seconds: SqlLiteral<Nullable<BigInt>>, day: NaiveDate) -> _ {
@@ -81,20 +88,19 @@ pub(super) fn opened_query(seconds: SqlLiteral<Nullable<BigInt>>, day: NaiveDate
 }
 
 /// How long each ticket closed in `[from, to)` was open, in seconds (from
-/// index `tickets_closed` alone): on PostgreSQL in one statement, on
-/// SQLite a day (24 hours) at a time, as `opened` says why.
+/// index `tickets_closed` alone): on PostgreSQL a week at a time, on
+/// SQLite a day (24 hours), as `opened` says why.
 pub async fn close_times(conn: &mut Conn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<i64>> {
     let seconds = sql::<Nullable<BigInt>>(&seconds_between(conn, "opened_at", "closed_at"));
     let step = match conn.backed() {
-        Backed::Postgres(_) => to - from,
+        Backed::Postgres(_) => TimeDelta::days(POSTGRES_DAYS_A_STATEMENT as i64),
         Backed::Sqlite(_) => TimeDelta::days(1),
     };
     let mut times = Vec::new();
     let mut start = from;
     while start < to {
         let end = (start + step).min(to);
-        let rows: Vec<Option<i64>> =
-            on_conn!(conn, |c| close_times_query(seconds.clone(), start, end).load(c).await)?;
+        let rows: Vec<Option<i64>> = on_conn!(conn, |c| close_times_query(seconds.clone(), start, end).load(c).await)?;
         times.extend(rows.into_iter().flatten());
         start = end;
     }
