@@ -97,10 +97,11 @@ pub async fn messages(
         }
     }
     let mut conn = state.db.conn().await?;
-    if listing::tickets_by_id(&mut conn, &[id]).await?.is_empty() {
+    let mut rows = listing::messages_of(&mut conn, id, after, MESSAGES_A_PAGE as i64 + 1).await?;
+    // Only a page without messages asks whether the ticket is there.
+    if rows.is_empty() && listing::tickets_by_id(&mut conn, &[id]).await?.is_empty() {
         return Err(no_ticket(id));
     }
-    let mut rows = listing::messages_of(&mut conn, id, after, MESSAGES_A_PAGE as i64 + 1).await?;
     let more = rows.len() > MESSAGES_A_PAGE;
     rows.truncate(MESSAGES_A_PAGE);
     let next_page = more.then(|| rows.last().map(|m| m.message_id.to_string())).flatten();
