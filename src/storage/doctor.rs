@@ -334,11 +334,10 @@ async fn check_schema(db: &Db, report: &mut DoctorReport) {
     }
 }
 
-/// What `/find` reads: on SQLite the FTS5 table and the three triggers
-/// that keep it (without them it silently misses new messages); on
-/// PostgreSQL the GIN index, and a `LC_CTYPE` that folds case beyond
-/// ASCII.
-/// What the search index is made of, by name.
+/// What the search index is made of, by name: on SQLite the FTS5 table
+/// and the three triggers that keep it (without them it silently misses
+/// new messages); on PostgreSQL the GIN index, and the index of open
+/// tickets' messages with the triggers that keep it.
 pub(super) fn search_expected(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[
@@ -347,8 +346,22 @@ pub(super) fn search_expected(backend: Backend) -> &'static [&'static str] {
             "ticket_messages_search_delete",
             "ticket_messages_search_update",
         ],
-        Backend::Postgres => &["ticket_messages_search"],
+        Backend::Postgres => &[
+            "ticket_messages_search",
+            "ticket_messages_search_open",
+            "ticket_messages_search_open_words",
+            "ticket_messages_search_open_of_ticket",
+            "ticket_messages_search_open_message",
+            "ticket_messages_search_open_ticket",
+        ],
     }
+}
+
+/// On PostgreSQL, the parts of the index of open tickets' messages
+/// (migration 000021: its table, indexes and triggers), repaired by
+/// running that migration again whole.
+pub(super) fn is_open_search_part(name: &str) -> bool {
+    name.starts_with("ticket_messages_search_open")
 }
 
 /// The search index's parts present (and, on PostgreSQL, `lc_ctype` with
@@ -361,7 +374,12 @@ async fn search_rows(db: &Db) -> Result<Vec<IndexRow>, String> {
         }
         Backend::Postgres => {
             "SELECT indexname::text AS name, indexdef::text AS definition FROM pg_indexes \
-             WHERE schemaname = current_schema() AND indexname = 'ticket_messages_search' \
+             WHERE schemaname = current_schema() AND indexname LIKE 'ticket\\_messages\\_search%' \
+             UNION ALL SELECT tablename::text, 'table' FROM pg_tables \
+             WHERE schemaname = current_schema() AND tablename = 'ticket_messages_search_open' \
+             UNION ALL SELECT g.tgname::text, 'trigger' FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
+             WHERE c.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal \
+             AND g.tgname LIKE 'ticket\\_messages\\_search%' \
              UNION ALL SELECT 'lc_ctype', current_setting('lc_ctype')"
         }
     };

@@ -4,7 +4,9 @@
 //! The index changes with the row, in the transaction that stores it.
 
 use chrono::NaiveDate;
+use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use diesel::sqlite::Sqlite;
 use diesel::{ExpressionMethods, QueryDsl, QueryResult, QueryableByName, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
@@ -67,6 +69,9 @@ pub async fn newest_hits(
         None => return Ok(Vec::new()),
     };
     if matches!(conn.backed(), Backed::Postgres(_)) && narrowing.username.is_none() {
+        if narrowing.is_open_only() {
+            return postgres_open(conn, words, narrowing, (low, high), limit).await;
+        }
         return postgres_newest_first(conn, words, narrowing, low, high, limit).await;
     }
     let sql = match (conn.backed(), narrowing.username.is_some()) {
@@ -114,16 +119,67 @@ async fn postgres_newest_first(
     Ok(found)
 }
 
+/// A message of the index of open tickets' messages that holds the words,
+/// and whether it passed the search's conditions.
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    ticket_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    text: Option<String>,
+}
+
+/// Open tickets' messages on PostgreSQL, through the index of them that
+/// migration 000021 keeps: the newest `limit` of its matches, then each
+/// one's ticket and text checked; twice as many older ones again while
+/// too few passed (another narrowing, say to one staff member, leaves out
+/// most). Asked for its newest few, the planner walks that index
+/// backwards for a common word and sorts a rarer one's few hundred
+/// matches; joined to the tickets before the sort, it looked each of
+/// those up first (19 ms), or, left unbounded, sorted a common word's
+/// 100,000 (80 ms).
+async fn postgres_open(
+    conn: &mut Conn,
+    words: &[String],
+    narrowing: &Narrowing,
+    (low, mut high): (i64, i64),
+    limit: i64,
+) -> QueryResult<Vec<Hit>> {
+    let words = words.join(" ");
+    let mut found = Vec::new();
+    let mut batch = limit;
+    while high >= low {
+        let read: Vec<Candidate> = hits_between(conn, POSTGRES_OPEN, &words, narrowing, (low, high), batch).await?;
+        let ended = (read.len() as i64) < batch;
+        high = read.last().map_or(low, |c| c.message_id) - 1;
+        found.extend(
+            read.into_iter()
+                .filter_map(|c| Some(Hit { message_id: c.message_id, ticket_id: c.ticket_id?, text: c.text })),
+        );
+        if ended || found.len() as i64 >= limit {
+            break;
+        }
+        batch = batch.saturating_mul(2);
+    }
+    found.truncate(limit as usize);
+    Ok(found)
+}
+
 /// Runs one of the statements below, with the assignee and waiting
 /// conditions the narrowing asks for.
-async fn hits_between(
+async fn hits_between<R>(
     conn: &mut Conn,
     sql: &'static str,
     words: &str,
     narrowing: &Narrowing,
     (low, high): (i64, i64),
     limit: i64,
-) -> QueryResult<Vec<Hit>> {
+) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<Pg> + QueryableByName<Sqlite> + Send + 'static,
+{
     let placeholders = match conn.backed() {
         Backed::Sqlite(_) => ["?5", "?6", "?7", "?9", "?10"],
         Backed::Postgres(_) => ["$5::text", "$6::date", "$7::date", "$9::bigint", "$10::timestamp"],
@@ -197,6 +253,20 @@ const POSTGRES_REST: &str = "SELECT h.id AS message_id, h.ticket_id AS ticket_id
      CROSS JOIN LATERAL (SELECT 1 FROM tickets t WHERE t.id = h.ticket_id AND $4::text IS NULL AND {tickets} \
      OFFSET 0) passed \
      ORDER BY h.id DESC LIMIT $8";
+
+/// The newest matches in the index of open tickets' messages (`$8` of
+/// them), each with its ticket and text when they pass: that index may
+/// hold a closed ticket's message, or words a message had before an edit
+/// raced its ticket's reopening, so the ticket is checked and the text
+/// matched again.
+const POSTGRES_OPEN: &str = "SELECT h.message_id, x.ticket_id, x.text FROM ( \
+     SELECT o.message_id FROM ticket_messages_search_open o \
+     WHERE o.words @@ plainto_tsquery('simple', $1) AND o.message_id BETWEEN $2 AND $3 \
+     ORDER BY o.message_id DESC LIMIT $8) h \
+     LEFT JOIN LATERAL (SELECT m.ticket_id, m.text FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id \
+     WHERE m.id = h.message_id AND to_tsvector('simple', coalesce(m.text, '')) @@ plainto_tsquery('simple', $1) \
+     AND $4::text IS NULL AND {tickets}) x ON true \
+     ORDER BY h.message_id DESC";
 
 /// The user's tickets and their messages, read first (`MATERIALIZED`: left
 /// to choose, the planner walks every message backwards hoping to reach

@@ -9,10 +9,10 @@ use super::file;
 use crate::db::Conn;
 use crate::domain::{Direction, MessageDraft};
 use crate::storage::export::Days;
-use crate::storage::listing::TicketFilter;
+use crate::storage::listing::{Assignee, TicketFilter};
 use crate::storage::rows::Staff;
 use crate::storage::search::{self, Hit, Narrowing};
-use crate::storage::{filing, tickets};
+use crate::storage::{erasure, filing, tickets};
 use crate::testing::{conn, in_tx, naive, user_text};
 
 on_both_backends!(
@@ -20,7 +20,9 @@ on_both_backends!(
     the_index_changes_with_the_message_in_its_transaction,
     matches_come_newest_first_from_a_cursor_narrowed_as_asked,
     matches_far_apart_are_found_newest_first_and_no_more_than_asked,
-    a_search_from_a_day_finds_the_next_days_ticket_stored_before_it
+    a_search_from_a_day_finds_the_next_days_ticket_stored_before_it,
+    open_tickets_are_searched_as_they_close_reopen_are_edited_and_erased,
+    open_tickets_narrowed_further_are_found_past_the_many_left_out
 );
 
 fn words(text: &str) -> Vec<String> {
@@ -221,4 +223,70 @@ async fn a_search_from_a_day_finds_the_next_days_ticket_stored_before_it(kind: K
     let from_22nd = narrowed(TicketFilter { days: since(22), ..Default::default() });
     let found: Vec<i64> = hits(&mut c, "refund", &from_22nd).await.iter().map(|h| h.ticket_id).collect();
     assert_eq!(found, [early.id]);
+}
+
+/// A search among open tickets (on PostgreSQL, through the index of open
+/// tickets' messages, migration 000021) follows each close, reopen, edit
+/// and erasure in the transaction that makes it.
+async fn open_tickets_are_searched_as_they_close_reopen_are_edited_and_erased(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (anna, anna_asks, _) = file(&db, 1, 1, "my parcel is lost", "2026-11-21T09:00:00Z").await;
+    let (bob, bob_asks, _) = file(&db, 2, 1, "a parcel went missing", "2026-11-21T09:01:00Z").await;
+    let open = narrowed(TicketFilter { status: Some("open"), ..Default::default() });
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
+    let mut c = conn(&db).await;
+    assert_eq!(ids(hits(&mut c, "parcel", &open).await), [bob_asks.id, anna_asks.id]);
+
+    in_tx(&db, async |tx| tickets::close(tx, bob.id, naive("2026-11-21T09:02:00Z")).await).await;
+    assert_eq!(ids(hits(&mut c, "parcel", &open).await), [anna_asks.id], "the closed ticket's message left");
+    // A note on the closed ticket is no open ticket's.
+    let note = staff_draft(Direction::Note, "parcel found in the depot");
+    let at = naive("2026-11-21T09:03:00Z");
+    let note = in_tx(&db, async |tx| filing::staff_message(tx, bob.id, &agent(), &note, at).await).await;
+    assert_eq!(ids(hits(&mut c, "parcel", &open).await), [anna_asks.id]);
+
+    let at = naive("2026-11-21T09:04:00Z");
+    in_tx(&db, async |tx| tickets::reopen(tx, bob.id, at).await).await;
+    assert_eq!(
+        ids(hits(&mut c, "parcel", &open).await),
+        [note.id, bob_asks.id, anna_asks.id],
+        "reopened, with the note written while it was closed"
+    );
+
+    let at = naive("2026-11-21T09:05:00Z");
+    in_tx(&db, async |tx| filing::user_edit(tx, 1, 1, Some("my box is lost"), Default::default(), at).await).await;
+    assert_eq!(ids(hits(&mut c, "parcel", &open).await), [note.id, bob_asks.id], "the edited text's old word");
+    assert_eq!(ids(hits(&mut c, "box", &open).await), [anna_asks.id], "its new one");
+
+    in_tx(&db, async |tx| erasure::erase_user(tx, 1, at).await).await;
+    assert!(hits(&mut c, "box", &open).await.is_empty(), "erased text is not found");
+    assert_eq!(anna.user_id, 1);
+}
+
+/// Among open tickets, one staff member's: their two oldest are found past
+/// five newer ones of nobody's (PostgreSQL reads the newest matches of the
+/// open tickets' index in growing batches until enough pass).
+async fn open_tickets_narrowed_further_are_found_past_the_many_left_out(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let mut theirs = Vec::new();
+    for user in 1..=7 {
+        let (ticket, message, _) = file(&db, user, 1, "refund please", &format!("2026-11-21T09:0{user}:00Z")).await;
+        if user <= 2 {
+            in_tx(&db, async |tx| tickets::assign(tx, ticket.id, &agent()).await).await;
+            theirs.push(message.id);
+        }
+    }
+    theirs.reverse();
+    let mine =
+        narrowed(TicketFilter { status: Some("open"), assignee: Some(Assignee::Staff(900)), ..Default::default() });
+    let mut c = conn(&db).await;
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
+    let two = search::newest_hits(&mut c, &words("refund"), &mine, i64::MAX, 2).await.unwrap();
+    assert_eq!(ids(two), theirs);
+    let one = search::newest_hits(&mut c, &words("refund"), &mine, i64::MAX, 1).await.unwrap();
+    assert_eq!(ids(one), &theirs[..1], "no more than asked");
+    let older = search::newest_hits(&mut c, &words("refund"), &mine, theirs[0], 5).await.unwrap();
+    assert_eq!(ids(older), &theirs[1..], "older than the cursor");
 }
