@@ -88,8 +88,13 @@ pub async fn newest_hits(
     hits_between(conn, sql, &words.join(" "), narrowing, (low, high), limit).await
 }
 
-/// The newest message ids PostgreSQL searches first.
+/// The newest message ids PostgreSQL searches first: a thousand for each
+/// message asked for, and at least this many. A word in thousands of a
+/// million tickets' five million messages is in about one message of a
+/// thousand: asked for twice as many, the same range would come up short
+/// and send every such search on to sort all of its older matches.
 const NEWEST: i64 = 50_000;
+const NEWEST_A_MESSAGE: i64 = 1_000;
 
 /// PostgreSQL's GIN index finds a word's messages in no order, so keeping
 /// the newest few of a word in tens of thousands of messages reads them all
@@ -109,7 +114,8 @@ async fn postgres_newest_first(
         diesel::sql_query("SELECT NULL::bigint AS low, MAX(id) AS high FROM ticket_messages").get_result(c).await
     })?;
     let high = high.min(newest.high.unwrap_or(0));
-    let split = high.saturating_sub(NEWEST - 1).max(low);
+    let window = NEWEST.max(limit.saturating_mul(NEWEST_A_MESSAGE));
+    let split = high.saturating_sub(window - 1).max(low);
     let words = words.join(" ");
     let mut found = hits_between(conn, POSTGRES_ANY, &words, narrowing, (split, high), limit).await?;
     if (found.len() as i64) < limit && split > low {
