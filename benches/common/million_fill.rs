@@ -289,6 +289,25 @@ pub fn fill_sql(vocabulary: &Vocabulary, tickets: i64, dialect: Dialect) -> Vec<
         ),
     ];
     if dialect == Dialect::Postgres {
+        // The index of open tickets' messages (migration 000021) as the bot
+        // would have left it, every closed ticket's messages gone from it
+        // as it closed: written once, its trigger off while the messages
+        // are filled.
+        let messages = statements.iter().position(|s| s.starts_with("INSERT INTO ticket_messages ")).unwrap();
+        statements.splice(
+            messages + 1..messages + 1,
+            [
+                "ALTER TABLE ticket_messages ENABLE TRIGGER ticket_messages_search_open_message".to_string(),
+                "INSERT INTO ticket_messages_search_open (message_id, ticket_id, words) \
+                 SELECT m.id, m.ticket_id, to_tsvector('simple', coalesce(m.text, '')) \
+                 FROM tickets t JOIN ticket_messages m ON m.ticket_id = t.id WHERE t.status = 'open'"
+                    .to_string(),
+            ],
+        );
+        statements.insert(
+            messages,
+            "ALTER TABLE ticket_messages DISABLE TRIGGER ticket_messages_search_open_message".to_string(),
+        );
         // The rows above chose their ids; the bot's next ones follow them.
         for table in ["tickets", "ticket_messages"] {
             statements
