@@ -131,7 +131,8 @@ impl Sweeper {
                 }
             }
             if cleared > 0 {
-                let changed = ["ticket_messages", "ticket_ratings", "tickets", "outbox_messages"];
+                let changed =
+                    ["ticket_messages", "ticket_messages_search_open", "ticket_ratings", "tickets", "outbox_messages"];
                 retention::reclaim(&mut self.db.writer().await?, &changed).await?;
             }
         }

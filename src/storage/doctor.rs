@@ -378,7 +378,7 @@ async fn search_rows(db: &Db) -> Result<Vec<IndexRow>, String> {
              UNION ALL SELECT tablename::text, 'table' FROM pg_tables \
              WHERE schemaname = current_schema() AND tablename = 'ticket_messages_search_open' \
              UNION ALL SELECT g.tgname::text, 'trigger' FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
-             WHERE c.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal \
+             WHERE c.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal AND g.tgenabled <> 'D' \
              AND g.tgname LIKE 'ticket\\_messages\\_search%' \
              UNION ALL SELECT 'lc_ctype', current_setting('lc_ctype')"
         }

@@ -167,8 +167,12 @@ pub async fn user_edit(
     if banned {
         return Ok(None);
     }
-    messages::set_edited(tx, message.id, text, now).await?;
+    // The user's row first, as a close or a reopen locks it: on PostgreSQL
+    // the edit's words then reach the open tickets' index (migration
+    // 000021) before or after a reopening of its ticket, never waiting on
+    // one that waits on it.
     let count = users::count_in_minute(tx, chat_id, now).await?;
+    messages::set_edited(tx, message.id, text, now).await?;
     let flooding = limits.messages_per_minute > 0 && count > limits.messages_per_minute as i32;
     Ok(tickets::find(tx, message.ticket_id).await?.map(|t| (t, message, flooding)))
 }

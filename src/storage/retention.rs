@@ -131,7 +131,15 @@ pub async fn after_erasure(writer: &mut Writer) -> QueryResult<()> {
             Ok(())
         }
         Backed::Postgres(_) => {
-            reclaim(writer, &["users", "ticket_messages", "ticket_ratings", "inbox_updates", "outbox_messages"]).await
+            let changed = [
+                "users",
+                "ticket_messages",
+                "ticket_messages_search_open",
+                "ticket_ratings",
+                "inbox_updates",
+                "outbox_messages",
+            ];
+            reclaim(writer, &changed).await
         }
     }
 }

@@ -428,6 +428,13 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
         );
         assert_eq!(db.count(found).await, 1, "the message stored while the trigger was gone is found");
         assert!(out(&["doctor"]).contains("the search index and what keeps it present"));
+        // A trigger left disabled keeps nothing either.
+        db.sql("ALTER TABLE tickets DISABLE TRIGGER ticket_messages_search_open_ticket").await;
+        assert!(out(&["doctor"]).contains("missing: ticket_messages_search_open_ticket (doctor --repair"));
+        assert!(out(&["doctor", "--repair"]).contains("repair: recreated ticket_messages_search_open_ticket"));
+        let enabled =
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'ticket_messages_search_open_ticket' AND tgenabled = 'O'";
+        assert_eq!(db.count(enabled).await, 1);
     }
     assert!(out(&["doctor", "--repair"]).contains("repair: left table scratch"), "repairs run again find nothing new");
 

@@ -6,12 +6,15 @@
 -- ticket may be open, about one message in twenty.
 --
 -- Kept by triggers, in the transaction that changes the row, with no lock
--- taken: a new message is always added (nearly all are to open tickets), a
--- close removes its ticket's messages, a reopen adds them again, and an
--- edit or an erasure rewrites the message's words. A message added to a
--- ticket while it closes may stay: the index may hold more than the open
--- tickets' messages, never fewer, and the search checks each hit's ticket
--- and text anyway.
+-- of their own: a new message is always added (nearly all are to open
+-- tickets), a close removes its ticket's messages, a reopen adds them
+-- again, an edit writes the message's new words (adding it if missing: an
+-- edit that raced its ticket's reopening would otherwise leave the old
+-- words, read by the reopening before the edit committed), and a text
+-- taken away (erasure, retention) empties them. A message added to a
+-- ticket while it closes, or edited while it is closed, may stay: the
+-- index may hold more than the open tickets' messages, never fewer, and
+-- the search checks each hit's ticket and text anyway.
 --
 -- Written so that it can run again on a database that lost a part of it
 -- (doctor --repair runs it whole).
@@ -25,13 +28,12 @@ CREATE INDEX IF NOT EXISTS ticket_messages_search_open_of_ticket ON ticket_messa
 
 CREATE OR REPLACE FUNCTION ticket_messages_search_open_message() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'INSERT' OR NEW.text IS NOT NULL THEN
         INSERT INTO ticket_messages_search_open (message_id, ticket_id, words)
             VALUES (NEW.id, NEW.ticket_id, to_tsvector('simple', coalesce(NEW.text, '')))
-            ON CONFLICT (message_id) DO NOTHING;
+            ON CONFLICT (message_id) DO UPDATE SET words = EXCLUDED.words;
     ELSE
-        UPDATE ticket_messages_search_open SET words = to_tsvector('simple', coalesce(NEW.text, ''))
-            WHERE message_id = NEW.id;
+        UPDATE ticket_messages_search_open SET words = ''::tsvector WHERE message_id = NEW.id;
     END IF;
     RETURN NULL;
 END

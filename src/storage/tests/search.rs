@@ -12,7 +12,7 @@ use crate::storage::export::Days;
 use crate::storage::listing::{Assignee, TicketFilter};
 use crate::storage::rows::Staff;
 use crate::storage::search::{self, Hit, Narrowing};
-use crate::storage::{erasure, filing, tickets};
+use crate::storage::{erasure, filing, messages, tickets};
 use crate::testing::{conn, in_tx, naive, user_text};
 
 on_both_backends!(
@@ -22,7 +22,8 @@ on_both_backends!(
     matches_far_apart_are_found_newest_first_and_no_more_than_asked,
     a_search_from_a_day_finds_the_next_days_ticket_stored_before_it,
     open_tickets_are_searched_as_they_close_reopen_are_edited_and_erased,
-    open_tickets_narrowed_further_are_found_past_the_many_left_out
+    open_tickets_narrowed_further_are_found_past_the_many_left_out,
+    an_edit_racing_its_tickets_reopening_is_found_by_its_new_words
 );
 
 fn words(text: &str) -> Vec<String> {
@@ -240,6 +241,14 @@ async fn open_tickets_are_searched_as_they_close_reopen_are_edited_and_erased(ki
 
     in_tx(&db, async |tx| tickets::close(tx, bob.id, naive("2026-11-21T09:02:00Z")).await).await;
     assert_eq!(ids(hits(&mut c, "parcel", &open).await), [anna_asks.id], "the closed ticket's message left");
+    // On PostgreSQL it left the index of open tickets' messages too (the
+    // search would leave it out anyway, by its ticket).
+    let indexed = |sql: String| {
+        let test = &test;
+        async move { if kind == Kind::Postgres { test.count(&sql).await } else { 0 } }
+    };
+    let of_bob = format!("SELECT count(*) FROM ticket_messages_search_open WHERE ticket_id = {}", bob.id);
+    assert_eq!(indexed(of_bob.clone()).await, 0);
     // A note on the closed ticket is no open ticket's.
     let note = staff_draft(Direction::Note, "parcel found in the depot");
     let at = naive("2026-11-21T09:03:00Z");
@@ -261,6 +270,9 @@ async fn open_tickets_are_searched_as_they_close_reopen_are_edited_and_erased(ki
 
     in_tx(&db, async |tx| erasure::erase_user(tx, 1, at).await).await;
     assert!(hits(&mut c, "box", &open).await.is_empty(), "erased text is not found");
+    let erased = "SELECT count(*) FROM ticket_messages_search_open WHERE words @@ plainto_tsquery('simple', 'box')";
+    assert_eq!(indexed(erased.to_string()).await, 0, "nor kept in the index");
+    assert!(kind == Kind::Sqlite || indexed(of_bob).await == 2, "bob's messages are back in it");
     assert_eq!(anna.user_id, 1);
 }
 
@@ -289,4 +301,32 @@ async fn open_tickets_narrowed_further_are_found_past_the_many_left_out(kind: Ki
     assert_eq!(ids(one), &theirs[..1], "no more than asked");
     let older = search::newest_hits(&mut c, &words("refund"), &mine, theirs[0], 5).await.unwrap();
     assert_eq!(ids(older), &theirs[1..], "older than the cursor");
+}
+
+/// A staff member's edit of a closed ticket's message, not yet committed
+/// when the ticket is reopened: the reopening reads the old text. On
+/// PostgreSQL the edit writes its words into the open tickets' index
+/// itself, and the reopening waits for it rather than keep the old ones.
+async fn an_edit_racing_its_tickets_reopening_is_found_by_its_new_words(kind: Kind) {
+    let Some(test) = TestDb::new(kind).await else { return };
+    let db = crate::testing::start(&test).await;
+    let (ticket, asked, _) = file(&db, 1, 1, "my parcel is lost", "2026-11-21T09:00:00Z").await;
+    let at = naive("2026-11-21T09:05:00Z");
+    in_tx(&db, async |tx| tickets::close(tx, ticket.id, at).await).await;
+
+    let mut edit = db.begin().await.unwrap();
+    messages::set_edited(&mut edit, asked.id, Some("my refund is late"), at).await.unwrap();
+    let reopening = tokio::spawn({
+        let db = db.clone();
+        async move { in_tx(&db, async |tx| tickets::reopen(tx, ticket.id, at).await).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    edit.commit().await.unwrap();
+    reopening.await.unwrap();
+
+    let open = narrowed(TicketFilter { status: Some("open"), ..Default::default() });
+    let mut c = conn(&db).await;
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.message_id).collect::<Vec<_>>();
+    assert_eq!(ids(hits(&mut c, "refund", &open).await), [asked.id]);
+    assert!(hits(&mut c, "parcel", &open).await.is_empty());
 }
