@@ -55,6 +55,9 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/2026-12-02-000020_stats_seconds/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-03-000021_open_search/up.sql"),
 ];
+/// Migration 000021 on PostgreSQL, written to run again over what is left
+/// of it: the repair of the open tickets' search index.
+const POSTGRES_OPEN_SEARCH: &str = include_str!("../../migrations/postgres/2026-12-03-000021_open_search/up.sql");
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-11-21-000001_initial/up.sql"),
     include_str!("../../migrations/postgres/2026-11-21-000002_inbox_outbox/up.sql"),
@@ -76,7 +79,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-12-02-000018_web_lists/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000019_answers/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000020_stats_seconds/up.sql"),
-    include_str!("../../migrations/postgres/2026-12-03-000021_open_search/up.sql"),
+    POSTGRES_OPEN_SEARCH,
 ];
 
 /// Tables that are not ticketbot's rows but are expected: the migrations'
@@ -170,10 +173,6 @@ async fn execute(db: &Db, sql: &str) -> Result<usize, RepairError> {
     let mut writer = db.writer().await?;
     Ok(on_conn!(&mut writer, |c| sql_query(sql).execute(c).await)?)
 }
-
-/// Migration 000021 on PostgreSQL, written to run again over what is left
-/// of it.
-const POSTGRES_OPEN_SEARCH: &str = include_str!("../../migrations/postgres/2026-12-03-000021_open_search/up.sql");
 
 /// The search index: on PostgreSQL its GIN index, and the index of open
 /// tickets' messages made again whole and brought up to date; on

@@ -262,9 +262,8 @@ const POSTGRES_REST: &str = "SELECT h.id AS message_id, h.ticket_id AS ticket_id
 
 /// The newest matches in the index of open tickets' messages (`$8` of
 /// them), each with its ticket and text when they pass: that index may
-/// hold a closed ticket's message, or words a message had before an edit
-/// raced its ticket's reopening, so the ticket is checked and the text
-/// matched again.
+/// hold a closed ticket's message (stored or edited while it closed), so
+/// the ticket is checked, and the text matched again.
 const POSTGRES_OPEN: &str = "SELECT h.message_id, x.ticket_id, x.text FROM ( \
      SELECT o.message_id FROM ticket_messages_search_open o \
      WHERE o.words @@ plainto_tsquery('simple', $1) AND o.message_id BETWEEN $2 AND $3 \
