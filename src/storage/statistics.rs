@@ -151,17 +151,23 @@ pub struct Answered {
     pub tickets: i64,
 }
 
-/// Per staff member, how many tickets they answered since `from` (a
-/// period ends now: those they last answered since it began), from the
-/// index on `ticket_answers` alone.
-pub async fn answered_by_staff(conn: &mut Conn, from: NaiveDateTime) -> QueryResult<Vec<Answered>> {
-    on_conn!(conn, |c| {
-        diesel::sql_query(
-            "SELECT staff_id, CAST(COUNT(*) AS BIGINT) AS tickets FROM ticket_answers \
-             WHERE last_answer_at >= $1 GROUP BY staff_id",
-        )
-        .bind::<Timestamp, _>(from)
-        .load(c)
-        .await
+/// Per staff member, how many tickets they last answered in `[from,
+/// until)`, or since `from` when `until` is `None` (a period ends now:
+/// the tickets answered in it are those last answered since it began),
+/// from the index on `ticket_answers` alone.
+pub async fn answered_by_staff(
+    conn: &mut Conn,
+    from: NaiveDateTime,
+    until: Option<NaiveDateTime>,
+) -> QueryResult<Vec<Answered>> {
+    const SINCE: &str = "SELECT staff_id, CAST(COUNT(*) AS BIGINT) AS tickets FROM ticket_answers \
+                         WHERE last_answer_at >= $1 GROUP BY staff_id";
+    const BETWEEN: &str = "SELECT staff_id, CAST(COUNT(*) AS BIGINT) AS tickets FROM ticket_answers \
+                           WHERE last_answer_at >= $1 AND last_answer_at < $2 GROUP BY staff_id";
+    on_conn!(conn, |c| match until {
+        None => diesel::sql_query(SINCE).bind::<Timestamp, _>(from).load(c).await,
+        Some(until) => {
+            diesel::sql_query(BETWEEN).bind::<Timestamp, _>(from).bind::<Timestamp, _>(until).load(c).await
+        }
     })
 }

@@ -44,7 +44,7 @@ async fn staff_are_counted_once_per_ticket_they_answered_since_the_period_began(
     }
     let mut c = conn(&db).await;
     let mut counted = async |since: &str| {
-        let mut rows = statistics::answered_by_staff(&mut c, naive(since)).await.unwrap();
+        let mut rows = statistics::answered_by_staff(&mut c, naive(since), None).await.unwrap();
         rows.sort_by_key(|a| a.staff_id);
         rows.into_iter().map(|a| (a.staff_id, a.tickets)).collect::<Vec<_>>()
     };
@@ -52,6 +52,11 @@ async fn staff_are_counted_once_per_ticket_they_answered_since_the_period_began(
     assert_eq!(counted("2026-11-20T00:00:00Z").await, [(900, 2), (901, 1)], "901 answered anna before it");
     assert_eq!(counted("2026-11-21T00:00:00Z").await, [(900, 1), (901, 1)], "900 answered only anna in it");
     assert_eq!(counted("2026-11-22T00:00:00Z").await, []);
+    // A day of its own (a kept day's): bob's answer by 900 on the 20th,
+    // not anna's, answered by 900 again on the 21st.
+    let day = statistics::answered_by_staff(&mut c, naive("2026-11-20T00:00:00Z"), Some(naive("2026-11-21T00:00:00Z")));
+    let day: Vec<_> = day.await.unwrap().into_iter().map(|a| (a.staff_id, a.tickets)).collect();
+    assert_eq!(day, [(900, 1)]);
 }
 
 /// A step of an SQLite statement's program (`EXPLAIN`): an opcode and, for
