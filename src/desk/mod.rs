@@ -37,6 +37,8 @@ mod staff;
 mod staff_commands;
 mod staff_edits;
 pub mod stats;
+mod stats_kept;
+mod stats_parts;
 mod ticket_changes;
 mod user;
 pub mod web;

@@ -5,68 +5,106 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use diesel::QueryResult;
 
 use super::ahead::Asked;
+use super::stats_kept::{self, KEPT_AFTER_DAYS, KeptDay};
+use super::stats_parts::{Activity, Opening, midnight, read_activity, read_openings};
 use super::{Desk, DeskError, Reaction};
 use crate::config::Backend;
 use crate::db::{Conn, Db, DbError};
-use crate::domain::{DayFigures, EventKind, Period, StaffFigures, Stats};
+use crate::domain::{DayFigures, Period, StaffFigures, Stats};
 use crate::outbox::OutboxDraft;
 use crate::outbox::message::{Outbound, Record};
 use crate::render;
-use crate::storage::{staff, statistics};
+use crate::storage::staff;
 
 /// The period's figures: tickets opened on its days (and their first
 /// answers), closes, reminders, ratings and answers from the period's
 /// first midnight (in `zone`) to `now`, read on one connection (`/metrics`,
-/// or inside a command's transaction).
+/// or inside a command's transaction). Kept days are added up as kept;
+/// the rest are read from the tickets.
 pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DeskError> {
     let span = Span::new(zone, period, now);
-    let days = read_days(conn, &span).await?;
-    let rest = read_rest(conn, &span).await?;
-    Ok(assemble(&span, days, rest))
+    let kept = stats_kept::read(conn, zone, span.first_day, span.last_kept_day()).await?;
+    let runs = span.runs_without(&kept);
+    let mut tally = Tally::of_kept(kept);
+    for run in &runs {
+        tally.add_openings(read_openings(conn, run.first, run.last).await?);
+    }
+    tally.add_activities(read_activities(conn, &span, &runs).await?);
+    Ok(tally.figures(conn, &span).await?)
 }
 
-/// The same figures from the pool. On PostgreSQL the period's tickets are
-/// read on one connection while the rest is read on another (when the pool
-/// has a second free at once; else one after the other): a month is
-/// 80,000 tickets, and the two halves take about as long each (90 ms at a
-/// million tickets one after the other, 74 together). On SQLite they are
-/// read one after the other: its bundled build keeps one page cache for
-/// every connection, behind one lock, and two readers took turns (95 ms
-/// together against 87).
+/// The same figures from the pool. The finished days not kept yet are
+/// kept behind the answer (a task of their own), for the next period that
+/// reaches them. On PostgreSQL the days read from the tickets are read on
+/// one connection while their activity is read on another (when the pool
+/// has a second free at once; else one after the other): when nothing is
+/// kept, a month is 80,000 tickets, and the two halves take about as long
+/// each (90 ms at a million tickets one after the other, 74 together). On
+/// SQLite they are read one after the other: its bundled build keeps one
+/// page cache for every connection, behind one lock, and two readers took
+/// turns (95 ms together against 87).
 pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DbError> {
     let span = Span::new(zone, period, now);
     let mut one = db.conn().await?;
+    let kept = stats_kept::read(&mut one, zone, span.first_day, span.last_kept_day()).await?;
+    let runs = span.runs_without(&kept);
+    keep_behind(db, &span, &runs);
+    let mut tally = Tally::of_kept(kept);
     let other = match db.backend() {
         Backend::Postgres => db.spare_conn().await,
         Backend::Sqlite => None,
     };
     let Some(mut other) = other else {
-        let days = read_days(&mut one, &span).await?;
-        return Ok(assemble(&span, days, read_rest(&mut one, &span).await?));
+        for run in &runs {
+            tally.add_openings(read_openings(&mut one, run.first, run.last).await?);
+        }
+        tally.add_activities(read_activities(&mut one, &span, &runs).await?);
+        return Ok(tally.figures(&mut one, &span).await?);
     };
-    let rest = tokio::spawn(async move { read_rest(&mut other, &span).await });
-    let days = read_days(&mut one, &span).await?;
-    let rest = match rest.await {
-        Ok(rest) => rest?,
+    let activities = {
+        let runs = runs.clone();
+        tokio::spawn(async move { read_activities(&mut other, &span, &runs).await })
+    };
+    for run in &runs {
+        tally.add_openings(read_openings(&mut one, run.first, run.last).await?);
+    }
+    match activities.await {
+        Ok(activities) => tally.add_activities(activities?),
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(_) => return Err(DbError::Pool("reading the period's figures was cancelled".into())),
-    };
-    Ok(assemble(&span, days, rest))
+    }
+    Ok(tally.figures(&mut one, &span).await?)
+}
+
+/// Keeps, in a task of its own, the days of `runs` old enough to be kept.
+fn keep_behind(db: &Db, span: &Span, runs: &[Run]) {
+    let last = span.last_kept_day();
+    let days: Vec<NaiveDate> =
+        runs.iter().flat_map(|run| run.first.iter_days().take_while(move |d| *d <= run.last.min(last))).collect();
+    if days.is_empty() {
+        return;
+    }
+    let (db, zone) = (db.clone(), span.zone);
+    tokio::spawn(async move {
+        if let Err(e) = stats_kept::keep(&db, zone, &days).await {
+            tracing::warn!(error = %e, "finished days' figures could not be kept; they are read from the tickets");
+        }
+    });
 }
 
 /// The period's days, and when it begins and ends (UTC).
 #[derive(Clone, Copy)]
 struct Span {
     period: Period,
+    zone: Tz,
     first_day: NaiveDate,
     last_day: NaiveDate,
-    /// The first day's midnight, and a second past now.
-    from: NaiveDateTime,
+    /// A second past now.
     to: NaiveDateTime,
 }
 
@@ -74,98 +112,150 @@ impl Span {
     fn new(zone: Tz, period: Period, now: DateTime<Utc>) -> Self {
         let last_day = now.with_timezone(&zone).date_naive();
         let first_day = last_day - TimeDelta::days(period.days() - 1);
-        let (from, to) = (midnight(zone, first_day), now.naive_utc() + TimeDelta::seconds(1));
-        Self { period, first_day, last_day, from, to }
+        Self { period, zone, first_day, last_day, to: now.naive_utc() + TimeDelta::seconds(1) }
+    }
+
+    /// The last day that may be kept (before the first, for a day or so).
+    fn last_kept_day(&self) -> NaiveDate {
+        self.last_day - TimeDelta::days(KEPT_AFTER_DAYS)
+    }
+
+    /// The runs of days not among `kept` (which are in order), in order.
+    fn runs_without(&self, kept: &[(NaiveDate, KeptDay)]) -> Vec<Run> {
+        let mut runs = Vec::new();
+        let mut next = self.first_day;
+        for day in kept.iter().map(|(day, _)| *day).chain([self.last_day + TimeDelta::days(1)]) {
+            if day > next {
+                runs.push(Run { first: next, last: day - TimeDelta::days(1) });
+            }
+            next = day + TimeDelta::days(1);
+        }
+        runs
+    }
+
+    /// When `run` begins and ends: its first midnight, and the next
+    /// midnight or, for the run that ends today, a second past now.
+    fn bounds(&self, run: &Run) -> (NaiveDateTime, NaiveDateTime) {
+        let to = if run.last == self.last_day { self.to } else { midnight(self.zone, run.last + TimeDelta::days(1)) };
+        (midnight(self.zone, run.first), to)
     }
 }
 
-/// The period's tickets: each day's count and median first answer, every
-/// first answer, and each staff member's first answers.
-struct DaysRead {
-    days: Vec<DayFigures>,
-    opened: usize,
-    first: Vec<i64>,
-    by_staff: HashMap<i64, Vec<i64>>,
+/// Days read from the tickets: `first` to `last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    first: NaiveDate,
+    last: NaiveDate,
 }
 
-async fn read_days(conn: &mut Conn, span: &Span) -> QueryResult<DaysRead> {
-    let mut read = DaysRead { days: Vec::new(), opened: 0, first: Vec::new(), by_staff: HashMap::new() };
-    for (day, tickets) in statistics::opened(conn, span.first_day, span.last_day).await? {
-        let mut responses = Vec::with_capacity(tickets.len());
-        for t in &tickets {
-            let Some(seconds) = t.first_response else { continue };
-            responses.push(seconds);
-            if let Some(by) = t.first_responder {
-                read.by_staff.entry(by).or_default().push(seconds);
-            }
-        }
-        read.opened += tickets.len();
-        read.first.extend_from_slice(&responses);
-        read.days.push(DayFigures {
-            day,
-            opened: tickets.len(),
-            first_response_median: percentile(&mut responses, 50),
-        });
+/// The activity of each run; the run that ends now counts answers
+/// whenever they came, as the period does.
+async fn read_activities(conn: &mut Conn, span: &Span, runs: &[Run]) -> QueryResult<Vec<Activity>> {
+    let mut read = Vec::with_capacity(runs.len());
+    for run in runs {
+        let (from, to) = span.bounds(run);
+        read.push(read_activity(conn, from, to, run.last == span.last_day).await?);
     }
     Ok(read)
 }
 
-/// The rest of the period: how long its closed tickets were open, its
-/// ratings, reminders, and who answered how many tickets.
-struct RestRead {
-    close_times: Vec<i64>,
-    scores: Vec<i32>,
+/// The period's parts added up, kept and read alike.
+#[derive(Default)]
+struct Tally {
+    days: Vec<DayFigures>,
+    opened: usize,
+    /// Every first answer, and each staff member's.
+    first: Vec<i64>,
+    by_staff: HashMap<i64, Vec<i64>>,
+    closes: Vec<i64>,
+    ratings: [usize; 5],
     reminders: i64,
-    answered_by: Vec<statistics::Answered>,
-    members: Vec<crate::storage::rows::Staff>,
+    answered: HashMap<i64, i64>,
 }
 
-async fn read_rest(conn: &mut Conn, span: &Span) -> QueryResult<RestRead> {
-    let close_times = statistics::close_times(conn, span.from, span.to).await?;
-    let answered_by = statistics::answered_by_staff(conn, span.from).await?;
-    let ids: Vec<i64> = answered_by.iter().map(|a| a.staff_id).collect();
-    Ok(RestRead {
-        close_times,
-        scores: statistics::rating_scores(conn, span.from, span.to).await?,
-        reminders: statistics::count_events(conn, EventKind::Reminded, span.from, span.to).await?,
-        members: staff::find_many(conn, &ids).await?,
-        answered_by,
-    })
-}
+impl Tally {
+    fn of_kept(kept: Vec<(NaiveDate, KeptDay)>) -> Self {
+        let mut tally = Self::default();
+        for (day, KeptDay { opening, activity }) in kept {
+            tally.add_openings([(day, opening)]);
+            tally.add_activities([activity]);
+        }
+        tally
+    }
 
-fn assemble(span: &Span, mut days: DaysRead, mut rest: RestRead) -> Stats {
-    let mut staff: Vec<StaffFigures> = rest
-        .answered_by
-        .iter()
-        .map(|a| {
-            let name = rest.members.iter().find(|m| m.user_id == a.staff_id).map(|m| m.display_name.clone());
-            StaffFigures {
-                name: name.unwrap_or_else(|| a.staff_id.to_string()),
-                tickets_answered: a.tickets,
-                // Of the tickets they answered first.
-                first_response_median: days.by_staff.get_mut(&a.staff_id).and_then(|theirs| percentile(theirs, 50)),
+    fn add_openings(&mut self, days: impl IntoIterator<Item = (NaiveDate, Opening)>) {
+        for (day, opening) in days {
+            let mut responses: Vec<i64> = opening.first.iter().flat_map(|(_, seconds)| seconds).copied().collect();
+            self.first.extend_from_slice(&responses);
+            for (by, seconds) in opening.first {
+                if let Some(by) = by {
+                    self.by_staff.entry(by).or_default().extend(seconds);
+                }
             }
-        })
-        .collect();
-    staff.sort_by(|a, b| b.tickets_answered.cmp(&a.tickets_answered).then_with(|| a.name.cmp(&b.name)));
-    let scores = &rest.scores;
-    Stats {
-        period: span.period,
-        first_day: span.first_day,
-        last_day: span.last_day,
-        opened: days.opened,
-        closed: rest.close_times.len(),
-        answered: days.first.len(),
-        first_response_median: percentile(&mut days.first, 50),
-        first_response_p90: percentile(&mut days.first, 90),
-        close_median: percentile(&mut rest.close_times, 50),
-        reminders: rest.reminders,
-        ratings: scores.len(),
-        rating_counts: std::array::from_fn(|i| scores.iter().filter(|s| **s == i as i32 + 1).count()),
-        rating_average: (!scores.is_empty())
-            .then(|| scores.iter().map(|s| f64::from(*s)).sum::<f64>() / scores.len() as f64),
-        days: days.days,
-        staff,
+            self.opened += opening.opened;
+            self.days.push(DayFigures {
+                day,
+                opened: opening.opened,
+                first_response_median: percentile(&mut responses, 50),
+            });
+        }
+    }
+
+    fn add_activities(&mut self, activities: impl IntoIterator<Item = Activity>) {
+        for activity in activities {
+            self.closes.extend(activity.closes);
+            for (sum, count) in self.ratings.iter_mut().zip(activity.ratings) {
+                *sum += count;
+            }
+            self.reminders += activity.reminders;
+            for (staff_id, tickets) in activity.answered {
+                *self.answered.entry(staff_id).or_default() += tickets;
+            }
+        }
+    }
+
+    /// The figures, with the names of the staff who answered.
+    async fn figures(self, conn: &mut Conn, span: &Span) -> QueryResult<Stats> {
+        let ids: Vec<i64> = self.answered.keys().copied().collect();
+        let members = staff::find_many(conn, &ids).await?;
+        Ok(self.assemble(span, &members))
+    }
+
+    fn assemble(mut self, span: &Span, members: &[crate::storage::rows::Staff]) -> Stats {
+        let mut staff: Vec<StaffFigures> = self
+            .answered
+            .iter()
+            .map(|(staff_id, tickets)| {
+                let name = members.iter().find(|m| m.user_id == *staff_id).map(|m| m.display_name.clone());
+                StaffFigures {
+                    name: name.unwrap_or_else(|| staff_id.to_string()),
+                    tickets_answered: *tickets,
+                    // Of the tickets they answered first.
+                    first_response_median: self.by_staff.get_mut(staff_id).and_then(|theirs| percentile(theirs, 50)),
+                }
+            })
+            .collect();
+        staff.sort_by(|a, b| b.tickets_answered.cmp(&a.tickets_answered).then_with(|| a.name.cmp(&b.name)));
+        self.days.sort_by_key(|d| d.day);
+        let ratings: usize = self.ratings.iter().sum();
+        let stars: usize = self.ratings.iter().enumerate().map(|(i, count)| (i + 1) * count).sum();
+        Stats {
+            period: span.period,
+            first_day: span.first_day,
+            last_day: span.last_day,
+            opened: self.opened,
+            closed: self.closes.len(),
+            answered: self.first.len(),
+            first_response_median: percentile(&mut self.first, 50),
+            first_response_p90: percentile(&mut self.first, 90),
+            close_median: percentile(&mut self.closes, 50),
+            reminders: self.reminders,
+            ratings,
+            rating_counts: self.ratings,
+            rating_average: (ratings > 0).then(|| stars as f64 / ratings as f64),
+            days: self.days,
+            staff,
+        }
     }
 }
 
@@ -177,14 +267,6 @@ fn percentile(values: &mut [i64], p: usize) -> Option<i64> {
     values.sort_unstable();
     let rank = (p * values.len()).div_ceil(100).max(1);
     Some(values[rank - 1])
-}
-
-/// The UTC instant `day` begins in `zone` (its first existing moment).
-fn midnight(zone: Tz, day: NaiveDate) -> NaiveDateTime {
-    let local = day.and_time(chrono::NaiveTime::MIN);
-    (0..4)
-        .find_map(|h| zone.from_local_datetime(&(local + TimeDelta::hours(h))).earliest())
-        .map_or(local, |t| t.naive_utc())
 }
 
 impl Desk {
@@ -301,9 +383,256 @@ mod tests {
         assert_eq!((month.days.len(), month.opened), (30, 8));
     }
 
+    /// `n` days before today (UTC, the real clock: the database's clock
+    /// decides which days may be kept), at `time`.
+    fn days_ago(n: i64, time: &str) -> String {
+        format!("{}T{time}Z", Utc::now().date_naive() - TimeDelta::days(n))
+    }
+
+    fn day(n: i64) -> NaiveDate {
+        Utc::now().date_naive() - TimeDelta::days(n)
+    }
+
+    async fn answer(db: &Db, ticket: i64, staff_id: i64, at: &str) {
+        use crate::storage::{filing, tests::staff};
+        use crate::testing::{in_tx, naive, user_text};
+        let draft = crate::domain::MessageDraft {
+            direction: crate::domain::Direction::ToUser,
+            sender_id: staff_id,
+            ..user_text(staff_id, 1, "on it")
+        };
+        in_tx(db, async |tx| filing::staff_message(tx, ticket, &staff(staff_id), &draft, naive(at)).await).await;
+    }
+
+    async fn remind(db: &Db, ticket: i64, at: &str) {
+        let mut writer = db.writer().await.unwrap();
+        crate::storage::response_clock::record_event(
+            &mut writer,
+            ticket,
+            crate::domain::EventKind::Reminded,
+            None,
+            crate::testing::naive(at),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A month of tickets on both sides of the kept days' edge: answered,
+    /// closed, rated and reminded on days of their own. Returns the
+    /// tickets, by user.
+    async fn a_month(db: &Db) -> Vec<crate::storage::rows::Ticket> {
+        use crate::storage::tests::file;
+        use crate::storage::{ratings, tickets};
+        use crate::testing::{in_tx, naive};
+
+        let opened = [
+            (29, "00:30:00"),
+            (20, "09:00:00"),
+            (20, "10:00:00"),
+            (12, "09:00:00"),
+            (10, "09:00:00"),
+            (4, "09:00:00"),
+            (2, "09:00:00"),
+        ];
+        let mut filed = Vec::new();
+        for (user, (n, time)) in opened.iter().enumerate() {
+            filed.push(file(db, user as i64 + 1, 1, "help", &days_ago(*n, time)).await.0);
+        }
+        let now = Utc::now().naive_utc() - TimeDelta::minutes(1);
+        filed.push(file(db, 8, 1, "help", &format!("{}Z", now.format("%Y-%m-%dT%H:%M:%S"))).await.0);
+        for (i, staff_id, n, time) in [
+            (0, 900, 29, "00:30:45"),
+            (1, 900, 20, "09:01:00"),
+            (3, 901, 12, "10:00:00"),
+            (4, 900, 10, "09:02:00"),
+            (4, 901, 10, "09:05:00"),
+            (5, 900, 4, "09:10:00"),
+            (6, 901, 2, "09:00:30"),
+        ] {
+            answer(db, filed[i].id, staff_id, &days_ago(n, time)).await;
+        }
+        for (i, n, time, score) in [(1, 19, "09:00:00", 5), (3, 5, "12:00:00", 2), (4, 10, "18:00:00", 4)] {
+            let ticket = &filed[i];
+            in_tx(db, async |tx| tickets::close(tx, ticket.id, naive(&days_ago(n, time))).await).await;
+            let rated = naive(&days_ago(n, "13:00:00"));
+            in_tx(db, async |tx| ratings::rate(tx, ticket.id, ticket.user_id, score, rated).await).await;
+        }
+        remind(db, filed[2].id, &days_ago(20, "11:00:00")).await;
+        remind(db, filed[6].id, &days_ago(2, "10:00:00")).await;
+        filed
+    }
+
+    async fn month(db: &Db, zone: Tz) -> Stats {
+        gather(&mut crate::testing::conn(db).await, zone, Period::Month, Utc::now()).await.unwrap()
+    }
+
+    /// The days kept for `zone`.
+    async fn kept_days(db: &Db, zone: Tz) -> Vec<NaiveDate> {
+        let mut c = crate::testing::conn(db).await;
+        let kept = crate::storage::stats_days::kept(&mut c, zone.name(), day(60), day(0)).await.unwrap();
+        kept.into_iter().map(|(day, _)| day).collect()
+    }
+
+    /// The figures with nothing kept: every kept day forgotten first.
+    async fn month_from_tickets(db: &Db, zone: Tz) -> Stats {
+        let mut c = crate::testing::conn(db).await;
+        crate::storage::on_conn!(&mut c, |c| diesel_async::RunQueryDsl::execute(
+            diesel::sql_query("DELETE FROM stats_days"),
+            c
+        )
+        .await)
+        .unwrap();
+        month(db, zone).await
+    }
+
+    /// The month's finished days, kept, add up to the figures read from
+    /// the tickets; the figures do come from the kept days.
+    async fn kept_days_add_up_to_the_figures_of_the_tickets(kind: testdb::Kind) {
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        a_month(&db).await;
+        let utc = chrono_tz::UTC;
+        let read = month(&db, utc).await;
+        assert_eq!((read.opened, read.answered, read.closed, read.ratings, read.reminders), (8, 6, 3, 3, 2));
+        assert!(kept_days(&db, utc).await.is_empty(), "gathering on a connection keeps nothing");
+
+        let days: Vec<NaiveDate> = day(29).iter_days().take_while(|d| *d <= day(0)).collect();
+        assert_eq!(stats_kept::keep(&db, utc, &days).await.unwrap(), 27, "the days from 29 to 3 days ago");
+        assert_eq!(kept_days(&db, utc).await, days[..27]);
+        assert_eq!(stats_kept::keep(&db, utc, &days).await.unwrap(), 0, "kept already");
+        assert_eq!(month(&db, utc).await, read);
+        assert_eq!(gather_from(&db, utc, Period::Month, Utc::now()).await.unwrap(), read);
+
+        // The figures do come from the kept day: one changed by hand shows.
+        let mut tx = db.begin().await.unwrap();
+        let mut kept = stats_kept::read(&mut tx, utc, day(20), day(20)).await.unwrap().pop().unwrap().1;
+        kept.opening.opened += 100;
+        crate::storage::stats_days::store(&mut tx, day(20), "UTC", &serde_json::to_string(&kept).unwrap())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(month(&db, utc).await.opened, read.opened + 100);
+        assert_eq!(month_from_tickets(&db, utc).await, read);
+
+        // Kept in another time zone, a day is read from the tickets, and
+        // the same days kept in that zone add up to the same figures.
+        let berlin = chrono_tz::Europe::Berlin;
+        let in_berlin = month(&db, berlin).await;
+        stats_kept::keep(&db, utc, &days).await.unwrap();
+        assert_eq!(month(&db, berlin).await, in_berlin);
+        let berlin_days: Vec<NaiveDate> =
+            in_berlin.first_day.iter_days().take_while(|d| *d <= in_berlin.last_day).collect();
+        assert!(stats_kept::keep(&db, berlin, &berlin_days).await.unwrap() >= 26);
+        assert_eq!(month(&db, berlin).await, in_berlin);
+        assert_eq!(month(&db, utc).await, read, "UTC's days are kept in Berlin's time now: read again");
+    }
+
+    /// Each change to what a kept day holds clears the day, and the
+    /// figures follow the change.
+    async fn a_change_to_a_kept_day_clears_it(kind: testdb::Kind) {
+        use crate::storage::{ratings, tickets};
+        use crate::testing::{in_tx, naive};
+
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let filed = a_month(&db).await;
+        let utc = chrono_tz::UTC;
+        let days: Vec<NaiveDate> = day(29).iter_days().take_while(|d| *d <= day(3)).collect();
+        let now = days_ago(0, "00:00:00");
+        let changes: [(&str, Vec<NaiveDate>); 5] = [
+            ("a late first answer", vec![day(20)]),
+            ("a reopening", vec![day(6), day(5), day(4)]),
+            ("a new rating", vec![day(11), day(10), day(9)]),
+            ("a reminder dated back", vec![day(16), day(15), day(14)]),
+            // The day before the month's first is outside it.
+            ("an answer moving a ticket's last answer", vec![day(29), day(28)]),
+        ];
+        for (i, (change, cleared)) in changes.iter().enumerate() {
+            // Every day, each time: the last change's check forgot them.
+            assert_eq!(stats_kept::keep(&db, utc, &days).await.unwrap(), days.len(), "{change}");
+            let before = month(&db, utc).await;
+            match i {
+                0 => answer(&db, filed[2].id, 901, &now).await,
+                1 => {
+                    in_tx(&db, async |tx| tickets::reopen(tx, filed[3].id, naive(&now)).await).await;
+                }
+                2 => {
+                    in_tx(&db, async |tx| ratings::rate(tx, filed[4].id, filed[4].user_id, 1, naive(&now)).await).await;
+                }
+                3 => remind(&db, filed[0].id, &days_ago(15, "12:00:00")).await,
+                _ => answer(&db, filed[0].id, 900, &now).await,
+            }
+            let kept = kept_days(&db, utc).await;
+            let gone: Vec<NaiveDate> = days.iter().copied().filter(|d| !kept.contains(d)).collect();
+            assert_eq!(&gone, cleared, "{change}");
+            let after = month(&db, utc).await;
+            // The last moves an answer within the month: the same figures,
+            // but read twice if its old day stayed kept.
+            if i < 4 {
+                assert_ne!(after, before, "{change}");
+            }
+            assert_eq!(after, month_from_tickets(&db, utc).await, "{change}");
+        }
+    }
+
+    /// Today's writes, nearly all of them, write no kept day's row (no
+    /// row for the replicas' writers to queue on).
+    async fn todays_writes_touch_no_kept_day(kind: testdb::Kind) {
+        use crate::storage::tests::file;
+        use crate::storage::{ratings, tickets};
+        use crate::testing::{in_tx, naive};
+
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let ticket = file(&db, 1, 1, "help", &days_ago(0, "00:00:01")).await.0;
+        answer(&db, ticket.id, 900, &days_ago(0, "00:00:02")).await;
+        remind(&db, ticket.id, &days_ago(0, "00:00:03")).await;
+        in_tx(&db, async |tx| tickets::close(tx, ticket.id, naive(&days_ago(0, "00:00:04"))).await).await;
+        in_tx(&db, async |tx| ratings::rate(tx, ticket.id, 1, 5, naive(&days_ago(0, "00:00:05"))).await).await;
+        let mut c = crate::testing::conn(&db).await;
+        let rows = crate::storage::stats_days::kept(&mut c, "", day(100), day(-100)).await.unwrap();
+        assert!(rows.is_empty());
+        let count: i64 = crate::storage::on_conn!(&mut c, |c| {
+            use diesel::QueryDsl;
+            diesel_async::RunQueryDsl::get_result(crate::storage::schema::stats_days::table.count(), c).await
+        })
+        .unwrap();
+        assert_eq!(count, 0);
+    }
+
+    /// Keeping a day waits for a change to it still in flight, and keeps
+    /// the day as changed.
+    async fn keeping_a_day_waits_for_a_change_in_flight(kind: testdb::Kind) {
+        use crate::storage::tickets;
+        use crate::testing::naive;
+
+        let Some(test) = testdb::TestDb::new(kind).await else { return };
+        let db = crate::testing::start(&test).await;
+        let filed = a_month(&db).await;
+        let utc = chrono_tz::UTC;
+        let mut change = db.begin().await.unwrap();
+        tickets::reopen(&mut change, filed[3].id, naive(&days_ago(0, "00:00:00"))).await.unwrap();
+        let keeping = tokio::spawn({
+            let db = db.clone();
+            async move { stats_kept::keep(&db, utc, &[day(5)]).await.unwrap() }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!keeping.is_finished(), "it waits for the reopening");
+        change.commit().await.unwrap();
+        assert_eq!(keeping.await.unwrap(), 1);
+        let mut c = crate::testing::conn(&db).await;
+        let kept = stats_kept::read(&mut c, utc, day(5), day(5)).await.unwrap();
+        assert_eq!(kept[0].1.activity.closes, Vec::<i64>::new(), "the close taken back by the reopening");
+        assert_eq!(month(&db, utc).await, month_from_tickets(&db, utc).await);
+    }
+
     testdb::on_both_backends!(
         figures_read_on_one_connection_or_two_agree,
-        a_months_tickets_are_each_counted_on_their_day
+        a_months_tickets_are_each_counted_on_their_day,
+        kept_days_add_up_to_the_figures_of_the_tickets,
+        a_change_to_a_kept_day_clears_it,
+        todays_writes_touch_no_kept_day,
+        keeping_a_day_waits_for_a_change_in_flight
     );
 
     #[test]

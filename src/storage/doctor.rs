@@ -115,6 +115,7 @@ pub const EXPECTED_COLUMNS: &[(&str, &[&str])] = &[
     ("api_tokens", &["id", "name", "token_hash", "created_at", "last_used_at", "revoked_at"]),
     ("web_telegram_logins", &["hash", "expires_at"]),
     ("ticket_answers", &["ticket_id", "staff_id", "last_answer_at"]),
+    ("stats_days", &["day", "zone", "figures"]),
 ];
 
 /// Indexes that enforce a rule, not just speed: they must be UNIQUE (and the
@@ -215,6 +216,7 @@ pub async fn examine(config: &DatabaseConfig) -> Result<DoctorReport, DbError> {
     let db = Db::pool_only(&small).await?;
     check_schema(&db, &mut report).await;
     check_search(&db, &mut report).await;
+    check_kept_days(&db, &mut report).await;
     check_counters(&db, &mut report).await;
     check_foreign(&db, &mut report).await;
     Ok(report)
@@ -388,6 +390,59 @@ async fn search_rows(db: &Db) -> Result<Vec<IndexRow>, String> {
 
 pub(super) async fn search_objects(db: &Db) -> Result<BTreeSet<String>, String> {
     Ok(search_rows(db).await?.into_iter().map(|r| r.name).collect())
+}
+
+/// The triggers that clear a kept day's figures when what they hold
+/// changes (migration 000022): without one, a month's figures silently
+/// keep a change's old numbers.
+pub(super) fn kept_days_triggers(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[
+            "stats_days_ticket_insert",
+            "stats_days_ticket_opening",
+            "stats_days_ticket_closing",
+            "stats_days_rating_insert",
+            "stats_days_rating_update",
+            "stats_days_reminder",
+            "stats_days_answer_insert",
+            "stats_days_answer_update",
+        ],
+        Backend::Postgres => &["stats_days_ticket", "stats_days_rating", "stats_days_reminder", "stats_days_answer"],
+    }
+}
+
+/// The kept days' triggers present (on PostgreSQL, and enabled).
+pub(super) async fn kept_days_triggers_present(db: &Db) -> Result<BTreeSet<String>, String> {
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "SELECT name, type AS definition FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats_days%'"
+        }
+        Backend::Postgres => {
+            "SELECT g.tgname::text AS name, 'trigger' AS definition FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
+             WHERE c.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal AND g.tgenabled <> 'D' \
+             AND g.tgname LIKE 'stats\\_days%'"
+        }
+    };
+    let rows = load::<IndexRow>(db, sql).await.map_err(|e| format!("cannot check the kept days' triggers: {e}"))?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+async fn check_kept_days(db: &Db, report: &mut DoctorReport) {
+    let present = match kept_days_triggers_present(db).await {
+        Ok(present) => present,
+        Err(e) => return report.problems.push(e),
+    };
+    let expected = kept_days_triggers(db.backend());
+    let missing: Vec<&str> = expected.iter().filter(|t| !present.contains(**t)).copied().collect();
+    if missing.is_empty() {
+        report.passed.push("the triggers that keep the kept days' figures right present".into());
+    } else {
+        report.problems.push(format!(
+            "kept days' figures may be out of date, missing: {} (doctor --repair recreates them and forgets the \
+             kept days)",
+            missing.join(", ")
+        ));
+    }
 }
 
 /// What `/find` reads: on SQLite the FTS5 table and the three triggers

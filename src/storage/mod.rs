@@ -33,6 +33,7 @@ pub mod search;
 pub mod snippets;
 pub mod staff;
 pub mod statistics;
+pub mod stats_days;
 pub mod support_chat;
 pub mod tickets;
 pub mod users;

@@ -54,6 +54,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/2026-12-02-000019_answers/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-02-000020_stats_seconds/up.sql"),
     include_str!("../../migrations/sqlite/2026-12-03-000021_open_search/up.sql"),
+    include_str!("../../migrations/sqlite/2026-12-03-000022_stats_days/up.sql"),
 ];
 /// Migration 000021 on PostgreSQL, written to run again over what is left
 /// of it: the repair of the open tickets' search index.
@@ -80,7 +81,11 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/2026-12-02-000019_answers/up.sql"),
     include_str!("../../migrations/postgres/2026-12-02-000020_stats_seconds/up.sql"),
     POSTGRES_OPEN_SEARCH,
+    POSTGRES_STATS_DAYS,
 ];
+/// Migration 000022 on PostgreSQL, written to run again: the repair of the
+/// kept days' triggers.
+const POSTGRES_STATS_DAYS: &str = include_str!("../../migrations/postgres/2026-12-03-000022_stats_days/up.sql");
 
 /// Tables that are not ticketbot's rows but are expected: the migrations'
 /// ledger, SQLite's own, and the search index's shadow tables.
@@ -157,6 +162,7 @@ pub async fn repair(config: &DatabaseConfig, destructive: bool) -> Result<Vec<St
         }
     }
     said.extend(repair_search(&db, backend).await?);
+    said.extend(repair_kept_days(&db, backend).await?);
     said.extend(raise_counters(&db).await?);
     said.extend(foreign(&db, destructive).await?);
     Ok(said)
@@ -197,6 +203,35 @@ async fn repair_search(db: &Db, backend: Backend) -> Result<Vec<String>, RepairE
         execute(db, "INSERT INTO ticket_messages_search (ticket_messages_search) VALUES ('rebuild')").await?;
         said.push("rebuilt the search index from every message".into());
     }
+    Ok(said)
+}
+
+/// The kept days' triggers, made again (on PostgreSQL, migration 000022
+/// whole); then every kept day is forgotten: what changed while a trigger
+/// was missing is in none of them, and the next periods read the days
+/// again.
+async fn repair_kept_days(db: &Db, backend: Backend) -> Result<Vec<String>, RepairError> {
+    let present = doctor::kept_days_triggers_present(db).await.map_err(RepairError::Other)?;
+    let missing: Vec<&str> =
+        doctor::kept_days_triggers(backend).iter().filter(|t| !present.contains(**t)).copied().collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut said = Vec::new();
+    match backend {
+        Backend::Sqlite => {
+            for name in &missing {
+                said.push(create(db, backend, name, "recreated").await?);
+            }
+        }
+        Backend::Postgres => {
+            let mut writer = db.writer().await?;
+            on_conn!(&mut writer, |c| c.batch_execute(POSTGRES_STATS_DAYS).await)?;
+            said.push(format!("recreated {}", missing.join(", ")));
+        }
+    }
+    let forgotten = execute(db, "DELETE FROM stats_days").await?;
+    said.push(format!("forgot the {forgotten} kept days' figures; the next periods read those days again"));
     Ok(said)
 }
 

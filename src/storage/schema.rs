@@ -198,6 +198,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A finished day's figures, cleared by triggers when what they hold
+    /// changes (`stats_days`, migration 000022).
+    stats_days (day) {
+        day -> Date,
+        zone -> Text,
+        figures -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(tickets -> staff (assignee_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));

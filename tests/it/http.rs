@@ -65,7 +65,7 @@ async fn health_ready_and_metrics(kind: Kind) {
     assert_eq!(ready["telegram"], serde_json::json!({"checked": true, "warnings": []}), "{body}");
     assert_eq!(ready["backend"], backend);
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(ready["schema_version"], "2026-12-03-000021_open_search");
+    assert_eq!(ready["schema_version"], "2026-12-03-000022_stats_days");
     assert_eq!(ready["pending_migrations"], 0);
     assert!(!body.contains("postgres://") && !body.contains("sqlite://"), "no URL: {body}");
 
@@ -113,7 +113,7 @@ async fn ready_says_503_when_the_database_cannot_serve(kind: Kind) {
     assert_eq!(status, 503, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["pending_migrations"], 1, "{body}");
-    assert_eq!(ready["schema_version"], "2026-12-02-000020_stats_seconds");
+    assert_eq!(ready["schema_version"], "2026-12-03-000021_open_search");
 
     if postgres {
         // The database gone altogether: still alive, not ready, no secrets.

@@ -56,14 +56,16 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(status.contains("[ ] 2026-12-02-000019_answers"), "{status}");
     assert!(status.contains("[ ] 2026-12-02-000020_stats_seconds"), "{status}");
     assert!(status.contains("[ ] 2026-12-03-000021_open_search"), "{status}");
-    assert!(status.contains("0 applied, 21 pending"), "{status}");
+    assert!(status.contains("[ ] 2026-12-03-000022_stats_days"), "{status}");
+    assert!(status.contains("0 applied, 22 pending"), "{status}");
 
     let up = out(&["migrate", "up"]);
     assert!(up.contains("applied 2026-11-21-000001_initial"), "{up}");
     assert!(up.contains("applied 2026-11-21-000002_inbox_outbox"), "{up}");
-    assert!(up.contains("21 applied, 0 pending"), "{up}");
+    assert!(up.contains("22 applied, 0 pending"), "{up}");
     assert!(out(&["migrate", "up"]).contains("nothing to apply"));
 
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000022_stats_days"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000021_open_search"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000020_stats_seconds"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
@@ -85,13 +87,13 @@ async fn migrate_status_up_down(kind: Kind) {
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000003_user_notices"));
     let down = out(&["migrate", "down"]);
     assert!(down.contains("reverted 2026-11-21-000002_inbox_outbox"), "{down}");
-    assert!(down.contains("1 applied, 20 pending"), "{down}");
+    assert!(down.contains("1 applied, 21 pending"), "{down}");
     // Reverted means gone: doctor reports the pending migration and the
     // missing tables.
     let doctor = ticketbot(&db.url, &["doctor"]);
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
-    assert!(report.contains("FAIL 20 migration(s) pending"), "{report}");
+    assert!(report.contains("FAIL 21 migration(s) pending"), "{report}");
     assert!(report.contains("FAIL table outbox_messages is missing"), "{report}");
 
     assert!(out(&["migrate", "down"]).contains("reverted 2026-11-21-000001_initial"));
@@ -107,7 +109,8 @@ async fn the_response_clock_is_read_from_earlier_messages(kind: Kind) {
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("21 applied"));
+    assert!(out(&["migrate", "up"]).contains("22 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000022_stats_days"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000021_open_search"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000020_stats_seconds"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-02-000019_answers"));
@@ -174,7 +177,7 @@ async fn doctor_healthy_then_dropped_column(kind: Kind) {
     let healthy = ticketbot(&db.url, &["doctor"]);
     assert!(healthy.status.success(), "{}", stdout(&healthy));
     assert!(stdout(&healthy).contains("healthy"));
-    assert!(stdout(&healthy).contains("schema version: 2026-12-03-000021_open_search"));
+    assert!(stdout(&healthy).contains("schema version: 2026-12-03-000022_stats_days"));
 
     db.sql("ALTER TABLE tickets DROP COLUMN away_notified_at").await;
     let sick = ticketbot(&db.url, &["doctor"]);
@@ -354,7 +357,8 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
         return;
     };
     let out = |args: &[&str]| stdout(&ticketbot(&db.url, args));
-    assert!(out(&["migrate", "up"]).contains("21 applied"));
+    assert!(out(&["migrate", "up"]).contains("22 applied"));
+    assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000022_stats_days"));
     assert!(out(&["migrate", "down"]).contains("reverted 2026-12-03-000021_open_search"));
     db.sql(
         "DROP INDEX tickets_user_opened; \
@@ -377,7 +381,7 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     assert_eq!(sick.status.code(), Some(1));
     let report = stdout(&sick);
     for line in [
-        "FAIL 1 migration(s) pending",
+        "FAIL 2 migration(s) pending",
         "FAIL index tickets_user_opened is missing (doctor --repair creates it)",
         "FAIL counter for 2026-11-21 is 1 but tickets up to #3 exist",
         "note table scratch is not ticketbot's",
@@ -390,6 +394,7 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     let said = stdout(&repaired);
     for line in [
         "repair: applied migration 2026-12-03-000021_open_search",
+        "repair: applied migration 2026-12-03-000022_stats_days",
         "repair: recreated index tickets_user_opened",
         "repair: raised the counter of 2026-11-21 from 1 to 3, its highest ticket number",
         "repair: left table scratch: not ticketbot's",
@@ -399,6 +404,21 @@ async fn doctor_repairs_what_loses_nothing_and_drops_only_when_told(kind: Kind) 
     }
     assert!(repaired.status.success(), "what is not ticketbot's is only noted: {said}");
     assert!(said.contains("note table scratch is not ticketbot's"), "{said}");
+    // A kept day's trigger lost: a kept day may hold old figures. The
+    // repair makes the trigger again and forgets every kept day.
+    let (lose, trigger) = match kind {
+        Kind::Sqlite => ("DROP TRIGGER stats_days_rating_update", "stats_days_rating_update"),
+        Kind::Postgres => ("DROP TRIGGER stats_days_rating ON ticket_ratings", "stats_days_rating"),
+    };
+    db.sql(&format!("{lose}; INSERT INTO stats_days (day, zone, figures) VALUES ('2026-11-21', 'UTC', '{{}}')")).await;
+    let unguarded = out(&["doctor"]);
+    let missing = format!("kept days' figures may be out of date, missing: {trigger} (doctor --repair");
+    assert!(unguarded.contains(&missing), "{unguarded}");
+    let mended = out(&["doctor", "--repair"]);
+    assert!(mended.contains(&format!("repair: recreated {trigger}\n")), "{mended}");
+    assert!(mended.contains("repair: forgot the 1 kept days' figures"), "{mended}");
+    assert_eq!(db.count("SELECT count(*) FROM stats_days").await, 0);
+    assert!(out(&["doctor"]).contains("the triggers that keep the kept days' figures right present"));
     if kind == Kind::Sqlite {
         assert!(said.contains("repair: recreated ticket_messages_search_insert"), "{said}");
         assert!(said.contains("repair: rebuilt the search index from every message"), "{said}");

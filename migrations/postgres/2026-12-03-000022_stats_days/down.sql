@@ -1,0 +1,11 @@
+DROP TRIGGER stats_days_answer ON ticket_answers;
+DROP TRIGGER stats_days_reminder ON ticket_events;
+DROP TRIGGER stats_days_rating ON ticket_ratings;
+DROP TRIGGER stats_days_ticket ON tickets;
+DROP FUNCTION stats_days_answer();
+DROP FUNCTION stats_days_reminder();
+DROP FUNCTION stats_days_rating();
+DROP FUNCTION stats_days_ticket();
+DROP FUNCTION stats_days_clear_around(TIMESTAMP);
+DROP FUNCTION stats_days_clear(DATE);
+DROP TABLE stats_days;

@@ -1,0 +1,9 @@
+DROP TRIGGER stats_days_answer_update;
+DROP TRIGGER stats_days_answer_insert;
+DROP TRIGGER stats_days_reminder;
+DROP TRIGGER stats_days_rating_update;
+DROP TRIGGER stats_days_rating_insert;
+DROP TRIGGER stats_days_ticket_closing;
+DROP TRIGGER stats_days_ticket_opening;
+DROP TRIGGER stats_days_ticket_insert;
+DROP TABLE stats_days;
