@@ -4,6 +4,7 @@
 //! (`Desk::ask_ahead`), so a month's reading never holds the write lock.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -39,8 +40,8 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
 }
 
 /// The same figures from the pool. The finished days not kept yet are
-/// kept behind the answer (a task of their own), for the next period that
-/// reaches them. On PostgreSQL the days read from the tickets are read on
+/// kept once they are read (a task of their own), for the next period
+/// that reaches them. On PostgreSQL the days read from the tickets are read on
 /// one connection while their activity is read on another (when the pool
 /// has a second free at once; else one after the other): when nothing is
 /// kept, a month is 80,000 tickets, and the two halves take about as long
@@ -53,7 +54,6 @@ pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) 
     let mut one = db.conn().await?;
     let kept = stats_kept::read(&mut one, zone, span.first_day, span.last_kept_day()).await?;
     let runs = span.runs_without(&kept);
-    keep_behind(db, &span, &runs);
     let mut tally = Tally::of_kept(kept);
     let other = match db.backend() {
         Backend::Postgres => db.spare_conn().await,
@@ -64,7 +64,9 @@ pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) 
             tally.add_openings(read_openings(&mut one, run.first, run.last).await?);
         }
         tally.add_activities(read_activities(&mut one, &span, &runs).await?);
-        return Ok(tally.figures(&mut one, &span).await?);
+        let figures = tally.figures(&mut one, &span).await?;
+        keep_behind(db, &span, &runs);
+        return Ok(figures);
     };
     let activities = {
         let runs = runs.clone();
@@ -78,19 +80,33 @@ pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) 
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(_) => return Err(DbError::Pool("reading the period's figures was cancelled".into())),
     }
-    Ok(tally.figures(&mut one, &span).await?)
+    let figures = tally.figures(&mut one, &span).await?;
+    keep_behind(db, &span, &runs);
+    Ok(figures)
 }
 
-/// Keeps, in a task of its own, the days of `runs` old enough to be kept.
+/// Keeps, in a task of its own, the days of `runs` old enough to be kept,
+/// once the figures are read (it would take the spare connection, or on
+/// SQLite the writer, from under them). One such task at a time: a burst
+/// of periods would each keep the same days.
 fn keep_behind(db: &Db, span: &Span, runs: &[Run]) {
+    static KEEPING: AtomicBool = AtomicBool::new(false);
     let last = span.last_kept_day();
     let days: Vec<NaiveDate> =
         runs.iter().flat_map(|run| run.first.iter_days().take_while(move |d| *d <= run.last.min(last))).collect();
-    if days.is_empty() {
+    if days.is_empty() || KEEPING.swap(true, Ordering::AcqRel) {
         return;
     }
-    let (db, zone) = (db.clone(), span.zone);
+    /// Lets the next task start when this one ends, however it ends.
+    struct Kept;
+    impl Drop for Kept {
+        fn drop(&mut self) {
+            KEEPING.store(false, Ordering::Release);
+        }
+    }
+    let (db, zone, done) = (db.clone(), span.zone, Kept);
     tokio::spawn(async move {
+        let _done = done;
         if let Err(e) = stats_kept::keep(&db, zone, &days).await {
             tracing::warn!(error = %e, "finished days' figures could not be kept; they are read from the tickets");
         }
@@ -115,9 +131,13 @@ impl Span {
         Self { period, zone, first_day, last_day, to: now.naive_utc() + TimeDelta::seconds(1) }
     }
 
-    /// The last day that may be kept (before the first, for a day or so).
+    /// The last day that may be kept (before the first, for a day or so):
+    /// three days before today, where it is earliest, here or in UTC
+    /// (the database keeps days by its UTC clock; a later day would be
+    /// asked for on every period and never kept).
     fn last_kept_day(&self) -> NaiveDate {
-        self.last_day - TimeDelta::days(KEPT_AFTER_DAYS)
+        let utc_today = (self.to - TimeDelta::seconds(1)).date();
+        self.last_day.min(utc_today) - TimeDelta::days(KEPT_AFTER_DAYS)
     }
 
     /// The runs of days not among `kept` (which are in order), in order.
@@ -176,7 +196,7 @@ struct Tally {
 impl Tally {
     fn of_kept(kept: Vec<(NaiveDate, KeptDay)>) -> Self {
         let mut tally = Self::default();
-        for (day, KeptDay { opening, activity }) in kept {
+        for (day, KeptDay { opening, activity, .. }) in kept {
             tally.add_openings([(day, opening)]);
             tally.add_activities([activity]);
         }
@@ -389,6 +409,16 @@ mod tests {
         format!("{}T{time}Z", Utc::now().date_naive() - TimeDelta::days(n))
     }
 
+    /// Waits out the last seconds of a UTC day: the test reads the date
+    /// more than once, and the database reads its own.
+    async fn past_midnight() {
+        let left =
+            (Utc::now().date_naive() + TimeDelta::days(1)).and_time(chrono::NaiveTime::MIN) - Utc::now().naive_utc();
+        if left < TimeDelta::seconds(30) {
+            tokio::time::sleep((left + TimeDelta::seconds(1)).to_std().unwrap_or_default()).await;
+        }
+    }
+
     fn day(n: i64) -> NaiveDate {
         Utc::now().date_naive() - TimeDelta::days(n)
     }
@@ -488,6 +518,7 @@ mod tests {
     /// The month's finished days, kept, add up to the figures read from
     /// the tickets; the figures do come from the kept days.
     async fn kept_days_add_up_to_the_figures_of_the_tickets(kind: testdb::Kind) {
+        past_midnight().await;
         let Some(test) = testdb::TestDb::new(kind).await else { return };
         let db = crate::testing::start(&test).await;
         a_month(&db).await;
@@ -513,6 +544,18 @@ mod tests {
         tx.commit().await.unwrap();
         assert_eq!(month(&db, utc).await.opened, read.opened + 100);
         assert_eq!(month_from_tickets(&db, utc).await, read);
+        // Kept by a build that meant something else: read from the tickets,
+        // and kept again.
+        stats_kept::keep(&db, utc, &days).await.unwrap();
+        kept.format = stats_kept::FORMAT + 1;
+        let mut tx = db.begin().await.unwrap();
+        crate::storage::stats_days::store(&mut tx, day(20), "UTC", &serde_json::to_string(&kept).unwrap())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(month(&db, utc).await, read);
+        assert_eq!(stats_kept::keep(&db, utc, &days).await.unwrap(), 1);
+        assert_eq!(kept_days(&db, utc).await, days[..27]);
 
         // Kept in another time zone, a day is read from the tickets, and
         // the same days kept in that zone add up to the same figures.
@@ -533,6 +576,7 @@ mod tests {
         use crate::storage::{ratings, tickets};
         use crate::testing::{in_tx, naive};
 
+        past_midnight().await;
         let Some(test) = testdb::TestDb::new(kind).await else { return };
         let db = crate::testing::start(&test).await;
         let filed = a_month(&db).await;
@@ -582,6 +626,7 @@ mod tests {
         use crate::storage::{ratings, tickets};
         use crate::testing::{in_tx, naive};
 
+        past_midnight().await;
         let Some(test) = testdb::TestDb::new(kind).await else { return };
         let db = crate::testing::start(&test).await;
         let ticket = file(&db, 1, 1, "help", &days_ago(0, "00:00:01")).await.0;
@@ -606,6 +651,7 @@ mod tests {
         use crate::storage::tickets;
         use crate::testing::naive;
 
+        past_midnight().await;
         let Some(test) = testdb::TestDb::new(kind).await else { return };
         let db = crate::testing::start(&test).await;
         let filed = a_month(&db).await;
@@ -616,7 +662,19 @@ mod tests {
             let db = db.clone();
             async move { stats_kept::keep(&db, utc, &[day(5)]).await.unwrap() }
         });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        if kind == testdb::Kind::Postgres {
+            // It waits on the day's row, which the reopening's trigger wrote.
+            let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                           AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO stats_days%'";
+            let started = std::time::Instant::now();
+            while test.count(waiting).await == 0 {
+                assert!(started.elapsed() < std::time::Duration::from_secs(10), "the keeping never waited");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        } else {
+            // It waits for this process's writer.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         assert!(!keeping.is_finished(), "it waits for the reopening");
         change.commit().await.unwrap();
         assert_eq!(keeping.await.unwrap(), 1);
@@ -634,6 +692,30 @@ mod tests {
         todays_writes_touch_no_kept_day,
         keeping_a_day_waits_for_a_change_in_flight
     );
+
+    /// The days read from the tickets are the runs between kept days, a
+    /// day cleared between two kept ones included.
+    #[test]
+    fn the_days_not_kept_are_read_in_runs() {
+        let now: DateTime<Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
+        let span = Span::new(chrono_tz::UTC, Period::Month, now);
+        let on = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let kept = |days: &[u32]| -> Vec<(NaiveDate, KeptDay)> {
+            let empty = KeptDay::new(Opening::default(), Activity::default());
+            days.iter().map(|d| (on(*d), empty.clone())).collect()
+        };
+        let runs = |days: &[u32]| -> Vec<(u32, u32)> {
+            use chrono::Datelike;
+            span.runs_without(&kept(days)).iter().map(|r| (r.first.day(), r.last.day())).collect()
+        };
+        assert_eq!(runs(&[]), [(1, 30)]);
+        assert_eq!(runs(&[1, 2, 3]), [(4, 30)]);
+        assert_eq!(runs(&[3, 4, 5, 8]), [(1, 2), (6, 7), (9, 30)]);
+        assert_eq!(span.last_kept_day(), on(27));
+        // Ahead of UTC, today comes earlier there: UTC's today decides.
+        let auckland = Span::new(chrono_tz::Pacific::Auckland, Period::Month, now);
+        assert_eq!((auckland.last_day, auckland.last_kept_day()), (on(30) + TimeDelta::days(1), on(27)));
+    }
 
     #[test]
     fn a_day_begins_at_local_midnight() {

@@ -1,5 +1,6 @@
 -- A finished day's figures, kept so that a month's /stats, dashboard and
--- API read 27 rows and three days of tickets instead of 80,000 tickets.
+-- API read up to 27 rows and three days of tickets instead of 80,000
+-- tickets.
 -- `figures` (JSON, written by the bot) holds what the period's figures
 -- need of the day, computed in the desk's time zone `zone`: its tickets
 -- (by `tickets.day`) and their first answers, and its closes, ratings,
@@ -9,10 +10,13 @@
 -- change to what they hold (a late first answer, a reopening, a re-rating,
 -- an answer moving a ticket's last answer). A timestamp's day depends on
 -- the desk's time zone, so the UTC day before and after it are cleared
--- too. They write only days from 60 to 2 days ago (UTC), so the writes of
--- today and yesterday, nearly all of them, touch no row here; the bot
--- stores a day only from 45 to 3 days ago, a day after any write that
--- could have skipped it. A day's row is written first by the trigger when
+-- too. They write only days from 60 to 2 days ago (UTC), so a write about
+-- today's or yesterday's tickets touches no row here; one that moves an
+-- older value (a reopening, a re-rating, an answer to a ticket last
+-- answered days ago) clears its old days once: a day cleared already is
+-- left as it is (20,000 such answers in one statement took 20 s when each
+-- wrote the row again, 1.2 s so). The bot stores a day only from 45 to 3
+-- days ago, a day after any write that could have skipped it. A day's row is written first by the trigger when
 -- it is missing: the bot takes the row's lock before it reads the day, so
 -- it waits for any change still in flight.
 --
@@ -28,7 +32,7 @@ DECLARE
     today DATE := (now() AT TIME ZONE 'UTC')::date;
 BEGIN
     IF d BETWEEN today - 60 AND today - 2 THEN
-        INSERT INTO stats_days (day) VALUES (d) ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        INSERT INTO stats_days (day) VALUES (d) ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
     END IF;
 END $$;
 

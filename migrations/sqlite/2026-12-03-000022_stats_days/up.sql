@@ -1,5 +1,6 @@
 -- A finished day's figures, kept so that a month's /stats, dashboard and
--- API read 27 rows and three days of tickets instead of 80,000 tickets.
+-- API read up to 27 rows and three days of tickets instead of 80,000
+-- tickets.
 -- `figures` (JSON, written by the bot) holds what the period's figures
 -- need of the day, computed in the desk's time zone `zone`: its tickets
 -- (by `tickets.day`) and their first answers, and its closes, ratings,
@@ -9,11 +10,13 @@
 -- change to what they hold (a late first answer, a reopening, a re-rating,
 -- an answer moving a ticket's last answer). A timestamp's day depends on
 -- the desk's time zone, so the UTC day before and after it are cleared
--- too. They write only days from 60 to 2 days ago (UTC), so the writes of
--- today and yesterday, nearly all of them, touch no row here; the bot
--- stores a day only from 45 to 3 days ago, a day after any write that
--- could have skipped it. (PostgreSQL's migration says why a missing row
--- is written; SQLite has one writer at a time.)
+-- too. They write only days from 60 to 2 days ago (UTC), so a write about
+-- today's or yesterday's tickets touches no row here; one that moves an
+-- older value (a reopening, a re-rating, an answer to a ticket last
+-- answered days ago) clears its old days once: a day cleared already is
+-- left as it is. The bot stores a day only from 45 to 3 days ago, a day
+-- after any write that could have skipped it. (PostgreSQL's migration
+-- says why a missing row is written; SQLite has one writer at a time.)
 CREATE TABLE stats_days (
     day DATE PRIMARY KEY NOT NULL,
     zone TEXT NOT NULL DEFAULT '',
@@ -29,7 +32,7 @@ BEGIN
         UNION SELECT date(NEW.closed_at)
         UNION SELECT date(NEW.closed_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 -- Its day's tickets and their first answers.
@@ -42,7 +45,7 @@ BEGIN
         SELECT OLD.day AS d
         UNION SELECT NEW.day)
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 -- The day it closed on, and how long it was open.
@@ -58,7 +61,7 @@ BEGIN
         UNION SELECT date(NEW.closed_at)
         UNION SELECT date(NEW.closed_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 CREATE TRIGGER stats_days_rating_insert AFTER INSERT ON ticket_ratings
@@ -69,7 +72,7 @@ BEGIN
         UNION SELECT date(NEW.rated_at)
         UNION SELECT date(NEW.rated_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 CREATE TRIGGER stats_days_rating_update AFTER UPDATE OF score, rated_at ON ticket_ratings
@@ -83,7 +86,7 @@ BEGIN
         UNION SELECT date(NEW.rated_at)
         UNION SELECT date(NEW.rated_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 CREATE TRIGGER stats_days_reminder AFTER INSERT ON ticket_events
@@ -95,7 +98,7 @@ BEGIN
         UNION SELECT date(NEW.at)
         UNION SELECT date(NEW.at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 CREATE TRIGGER stats_days_answer_insert AFTER INSERT ON ticket_answers
@@ -106,7 +109,7 @@ BEGIN
         UNION SELECT date(NEW.last_answer_at)
         UNION SELECT date(NEW.last_answer_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
 
 CREATE TRIGGER stats_days_answer_update AFTER UPDATE OF staff_id, last_answer_at ON ticket_answers
@@ -120,5 +123,5 @@ BEGIN
         UNION SELECT date(NEW.last_answer_at)
         UNION SELECT date(NEW.last_answer_at, '+1 day'))
         WHERE d BETWEEN date('now', '-60 days') AND date('now', '-2 days')
-        ON CONFLICT (day) DO UPDATE SET figures = NULL;
+        ON CONFLICT (day) DO UPDATE SET figures = NULL WHERE stats_days.figures IS NOT NULL;
 END;
