@@ -29,12 +29,8 @@ use crate::storage::staff;
 /// the rest are read from the tickets.
 pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DeskError> {
     let span = Span::new(zone, period, now);
-    let kept = stats_kept::read(conn, zone, span.first_day, span.last_kept_day()).await?;
-    let runs = span.runs_without(&kept);
-    let mut tally = Tally::of_kept(kept);
-    for run in &runs {
-        tally.add_openings(read_openings(conn, run.first, run.last).await?);
-    }
+    let (mut tally, runs) = kept_and_runs(conn, &span).await?;
+    tally.add_openings_of(conn, &runs).await?;
     tally.add_activities(read_activities(conn, &span, &runs).await?);
     Ok(tally.figures(conn, &span).await?)
 }
@@ -52,37 +48,36 @@ pub async fn gather(conn: &mut Conn, zone: Tz, period: Period, now: DateTime<Utc
 pub async fn gather_from(db: &Db, zone: Tz, period: Period, now: DateTime<Utc>) -> Result<Stats, DbError> {
     let span = Span::new(zone, period, now);
     let mut one = db.conn().await?;
-    let kept = stats_kept::read(&mut one, zone, span.first_day, span.last_kept_day()).await?;
-    let runs = span.runs_without(&kept);
-    let mut tally = Tally::of_kept(kept);
+    let (mut tally, runs) = kept_and_runs(&mut one, &span).await?;
     let other = match db.backend() {
         Backend::Postgres => db.spare_conn().await,
         Backend::Sqlite => None,
     };
-    let Some(mut other) = other else {
-        for run in &runs {
-            tally.add_openings(read_openings(&mut one, run.first, run.last).await?);
-        }
-        tally.add_activities(read_activities(&mut one, &span, &runs).await?);
-        let figures = tally.figures(&mut one, &span).await?;
-        keep_behind(db, &span, &runs);
-        return Ok(figures);
-    };
-    let activities = {
+    let activities = other.map(|mut other| {
         let runs = runs.clone();
         tokio::spawn(async move { read_activities(&mut other, &span, &runs).await })
+    });
+    tally.add_openings_of(&mut one, &runs).await?;
+    let activities = match activities {
+        None => read_activities(&mut one, &span, &runs).await?,
+        Some(task) => match task.await {
+            Ok(activities) => activities?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return Err(DbError::Pool("reading the period's figures was cancelled".into())),
+        },
     };
-    for run in &runs {
-        tally.add_openings(read_openings(&mut one, run.first, run.last).await?);
-    }
-    match activities.await {
-        Ok(activities) => tally.add_activities(activities?),
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => return Err(DbError::Pool("reading the period's figures was cancelled".into())),
-    }
+    tally.add_activities(activities);
     let figures = tally.figures(&mut one, &span).await?;
     keep_behind(db, &span, &runs);
     Ok(figures)
+}
+
+/// The period's kept days, added up, and the runs of days to read from
+/// the tickets.
+async fn kept_and_runs(conn: &mut Conn, span: &Span) -> QueryResult<(Tally, Vec<Run>)> {
+    let kept = stats_kept::read(conn, span.zone, span.first_day, span.last_kept_day()).await?;
+    let runs = span.runs_without(&kept);
+    Ok((Tally::of_kept(kept), runs))
 }
 
 /// Keeps, in a task of its own, the days of `runs` old enough to be kept,
@@ -219,6 +214,14 @@ impl Tally {
                 first_response_median: percentile(&mut responses, 50),
             });
         }
+    }
+
+    /// Adds each run's days, read from the tickets.
+    async fn add_openings_of(&mut self, conn: &mut Conn, runs: &[Run]) -> QueryResult<()> {
+        for run in runs {
+            self.add_openings(read_openings(conn, run.first, run.last).await?);
+        }
+        Ok(())
     }
 
     fn add_activities(&mut self, activities: impl IntoIterator<Item = Activity>) {
